@@ -1,0 +1,255 @@
+//! Authentication: password hashes (argon2id), sessions, API tokens and sign-in throttling.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use chrono::Utc;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use xaso_domain::auth::Role;
+use xaso_storage::{users, Store};
+
+use crate::{Error, Result};
+
+/// How long a sign-in lasts.
+pub const SESSION_DAYS: i64 = 7;
+/// Failed sign-ins allowed per account (and per client address) inside the window.
+pub const MAX_FAILURES: u32 = 5;
+pub const THROTTLE_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// A role held on a unit.
+#[derive(Debug, Clone)]
+pub struct Assignment {
+    pub role: Role,
+    /// `None` only for the administrator.
+    pub unit_id: Option<String>,
+    pub unit_code: Option<String>,
+    pub unit_name: Option<String>,
+}
+
+/// Who is acting: a signed-in person, a token's owner, or the system itself (CLI, demo loader).
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<String>,
+    pub username: String,
+    pub display_name: String,
+    pub assignments: Vec<Assignment>,
+    /// The id of the session token hash or API token that authenticated this request.
+    pub credential: Credential,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    Session(String),
+    Token(String),
+    System,
+}
+
+impl Actor {
+    /// The command line and the demo loader act as the system, with every right.
+    pub fn system(name: &str) -> Actor {
+        Actor {
+            user_id: None,
+            username: name.to_string(),
+            display_name: name.to_string(),
+            assignments: vec![Assignment {
+                role: Role::Admin,
+                unit_id: None,
+                unit_code: None,
+                unit_name: None,
+            }],
+            credential: Credential::System,
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.assignments.iter().any(|a| a.role == Role::Admin)
+    }
+
+    pub fn has_role(&self, role: Role) -> bool {
+        self.assignments.iter().any(|a| a.role == role)
+    }
+}
+
+/// Loads a user's roles into an actor.
+pub async fn actor_for(store: &Store, user_id: &str, credential: Credential) -> Result<Option<Actor>> {
+    let mut conn = store.read().await?;
+    let Some(user) = users::by_id(&mut conn, user_id).await? else {
+        return Ok(None);
+    };
+    if user.active == 0 {
+        return Ok(None);
+    }
+    let assignments = users::assignments(&mut conn, user_id)
+        .await?
+        .into_iter()
+        .filter_map(|a| {
+            Some(Assignment {
+                role: Role::parse(&a.role)?,
+                unit_id: a.unit_id,
+                unit_code: a.unit_code,
+                unit_name: a.unit_full_name,
+            })
+        })
+        .collect();
+    Ok(Some(Actor {
+        user_id: Some(user.id),
+        username: user.username,
+        display_name: user.display_name,
+        assignments,
+        credential,
+    }))
+}
+
+pub fn hash_password(password: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| Error::Internal(format!("hashing failed: {e}")))
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .unwrap_or(false)
+}
+
+/// A fresh random secret: 32 bytes as hex.
+pub fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// What we store in place of a session or API token: its SHA-256. The tokens are 256-bit
+/// random values, so a fast hash is enough (unlike passwords).
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Counts failed sign-ins per key (account name, client address) and refuses further tries for a
+/// while once a key has failed too often.
+#[derive(Default)]
+pub struct Throttle {
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl Throttle {
+    fn blocked(&self, key: &str) -> bool {
+        let map = self.failures.lock().expect("throttle lock");
+        matches!(map.get(key), Some((n, since)) if *n >= MAX_FAILURES && since.elapsed() < THROTTLE_WINDOW)
+    }
+
+    fn fail(&self, key: &str) {
+        let mut map = self.failures.lock().expect("throttle lock");
+        if map.len() > 100_000 {
+            map.retain(|_, (_, since)| since.elapsed() < THROTTLE_WINDOW);
+        }
+        let entry = map.entry(key.to_string()).or_insert((0, Instant::now()));
+        if entry.1.elapsed() >= THROTTLE_WINDOW {
+            *entry = (0, Instant::now());
+        }
+        entry.0 += 1;
+    }
+
+    fn clear(&self, key: &str) {
+        self.failures.lock().expect("throttle lock").remove(key);
+    }
+}
+
+/// A successful sign-in: the session token for the cookie, and who signed in.
+pub struct SignedIn {
+    pub token: String,
+    pub actor: Actor,
+}
+
+/// Checks a username and password and opens a session.
+pub async fn login(
+    store: &Store,
+    throttle: &Throttle,
+    username: &str,
+    password: &str,
+    client: &str,
+) -> Result<SignedIn> {
+    let username = username.trim().to_lowercase();
+    let user_key = format!("user:{username}");
+    let client_key = format!("client:{client}");
+    if throttle.blocked(&user_key) || throttle.blocked(&client_key) {
+        tracing::warn!(username = %username, client = %client, "sign-in refused: throttled");
+        return Err(Error::Throttled);
+    }
+    let user = {
+        let mut conn = store.read().await?;
+        users::by_username(&mut conn, &username).await?
+    };
+    let ok = match &user {
+        Some(u) if u.active != 0 => {
+            let (pw, hash) = (password.to_string(), u.password_hash.clone());
+            tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
+                .await
+                .unwrap_or(false)
+        }
+        _ => false,
+    };
+    let Some(user) = user.filter(|_| ok) else {
+        throttle.fail(&user_key);
+        throttle.fail(&client_key);
+        tracing::info!(username = %username, client = %client, "sign-in failed");
+        return Err(Error::BadCredentials);
+    };
+    throttle.clear(&user_key);
+    let token = random_secret();
+    let hash = token_hash(&token);
+    let expires = xaso_domain::time::to_storage(Utc::now() + chrono::Duration::days(SESSION_DAYS));
+    let mut tx = store.begin().await?;
+    users::insert_session(tx.conn(), &hash, &user.id, &expires).await?;
+    users::delete_expired_sessions(tx.conn(), &xaso_storage::now()).await?;
+    tx.commit().await?;
+    let actor = actor_for(store, &user.id, Credential::Session(hash))
+        .await?
+        .ok_or(Error::BadCredentials)?;
+    tracing::info!(username = %username, "signed in");
+    Ok(SignedIn { token, actor })
+}
+
+/// The person behind a session cookie, if the session is live.
+pub async fn from_session(store: &Store, token: &str) -> Result<Option<Actor>> {
+    let hash = token_hash(token);
+    let user_id = {
+        let mut conn = store.read().await?;
+        users::session_user(&mut conn, &hash, &xaso_storage::now()).await?
+    };
+    match user_id {
+        Some(id) => actor_for(store, &id, Credential::Session(hash)).await,
+        None => Ok(None),
+    }
+}
+
+/// The owner of an API token, if the token is live.
+pub async fn from_token(store: &Store, token: &str) -> Result<Option<Actor>> {
+    let hash = token_hash(token);
+    let found = {
+        let mut conn = store.read().await?;
+        users::token_user(&mut conn, &hash).await?
+    };
+    match found {
+        Some((token_id, user_id)) => {
+            let mut conn = store.read().await?;
+            users::touch_token(&mut conn, &token_id).await?;
+            drop(conn);
+            actor_for(store, &user_id, Credential::Token(token_id)).await
+        }
+        None => Ok(None),
+    }
+}
+
+pub async fn logout(store: &Store, token: &str) -> Result<()> {
+    let mut tx = store.begin().await?;
+    users::delete_session(tx.conn(), &token_hash(token)).await?;
+    tx.commit().await?;
+    Ok(())
+}

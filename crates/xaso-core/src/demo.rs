@@ -1,0 +1,132 @@
+//! Demo data: Long An before the 2025 reform, Tây Ninh after it, the Đức Hòa mapping, a few
+//! villages named in public sources, and one account per role. Loaded only by `xaso demo`;
+//! `serve` never creates accounts.
+
+use chrono::NaiveDate;
+use xaso_domain::auth::Role;
+use xaso_domain::units::NewVillage;
+use xaso_storage::{settings, Store};
+
+use crate::units::{import_csv, ImportOptions};
+use crate::users::{self, RoleGrant};
+use crate::{Actor, Result};
+
+const LONG_AN_2024: &[u8] = include_bytes!("../../../data/admin-units/long-an-2024.csv");
+const UNITS_2025: &[u8] = include_bytes!("../../../data/admin-units/vn-units-2025.csv");
+const DUC_HOA_MAPPING: &[u8] = include_bytes!("../../../data/admin-units/duc-hoa-mapping-2025.csv");
+
+/// The password of every demo account. Demo only: printed at start and in the README.
+pub const DEMO_PASSWORD: &str = "xaso-demo-2026";
+/// The administrator's API token in the demo, fixed so scripts can drive it.
+pub const DEMO_ADMIN_TOKEN: &str = "demo-admin-token";
+/// Settings key marking an installation that holds demo data (the UI labels it).
+pub const DEMO_FLAG: &str = "demo";
+
+/// A demo account: username, what it is for (Vietnamese), role, unit code and the date the
+/// code is read on.
+pub struct DemoAccount {
+    pub username: &'static str,
+    pub display_name: &'static str,
+    pub role: Role,
+    pub unit_code: Option<&'static str>,
+    pub as_of: &'static str,
+}
+
+pub const ACCOUNTS: &[DemoAccount] = &[
+    DemoAccount { username: "quantri", display_name: "Quản trị hệ thống (mẫu)", role: Role::Admin, unit_code: None, as_of: "2024-06-30" },
+    DemoAccount { username: "canbo.duchoa", display_name: "Cán bộ phụ trách địa bàn Đức Hòa (mẫu)", role: Role::AreaOfficer, unit_code: Some("802"), as_of: "2024-06-30" },
+    DemoAccount { username: "canbo.duchoaha", display_name: "Cán bộ xã Đức Hòa Hạ (mẫu)", role: Role::CommuneOfficer, unit_code: Some("27985"), as_of: "2024-06-30" },
+    DemoAccount { username: "tocns.binhta1", display_name: "Tổ công nghệ số ấp Bình Tả 1 (mẫu)", role: Role::VillageTeam, unit_code: Some("27985-01"), as_of: "2024-06-30" },
+    DemoAccount { username: "coso.suongsam", display_name: "Cơ sở sản xuất sương sâm (mẫu)", role: Role::Producer, unit_code: Some("27967"), as_of: "2024-06-30" },
+];
+
+/// Villages named in public sources about Đức Hòa (see shared/reference/duc-hoa-facts.md), under
+/// the communes they belonged to before the reform.
+const VILLAGES: &[(&str, &str, &str)] = &[
+    ("27985", "Ấp", "Bình Tả 1"),
+    ("27985", "Ấp", "Bình Tả 2"),
+    ("27946", "Ấp", "Sơn Lợi"),
+    ("27946", "Ấp", "An Ninh"),
+    ("27943", "Ấp", "An Hiệp"),
+    ("27967", "Ấp", "Bình Hữu 2"),
+    ("27967", "Ấp", "Nhơn Hòa 1"),
+    ("27955", "Ấp", "Chánh"),
+    ("27964", "Ấp", "Tràm Lạc"),
+];
+
+fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("valid demo date")
+}
+
+/// Whether the demo has been loaded into this database.
+pub async fn is_loaded(store: &Store) -> Result<bool> {
+    let mut conn = store.read().await?;
+    Ok(settings::get(&mut conn, DEMO_FLAG).await?.is_some())
+}
+
+/// Loads the demo once; later calls do nothing. Returns whether it loaded now.
+pub async fn load(store: &Store) -> Result<bool> {
+    if is_loaded(store).await? {
+        return Ok(false);
+    }
+    let system = Actor::system("demo");
+    let reform = day("2025-07-01");
+    let last_old_day = day("2025-06-30");
+    import_csv(
+        store,
+        &system,
+        LONG_AN_2024,
+        &ImportOptions {
+            valid_from: None,
+            valid_to: Some(last_old_day),
+            effective: reform,
+            province: None,
+            source: "long-an-2024.csv".into(),
+        },
+    )
+    .await?;
+    import_csv(
+        store,
+        &system,
+        UNITS_2025,
+        &ImportOptions {
+            valid_from: Some(reform),
+            valid_to: None,
+            effective: reform,
+            province: Some("80".into()),
+            source: "vn-units-2025.csv (Tây Ninh)".into(),
+        },
+    )
+    .await?;
+    import_csv(
+        store,
+        &system,
+        DUC_HOA_MAPPING,
+        &ImportOptions {
+            valid_from: None,
+            valid_to: None,
+            effective: reform,
+            province: None,
+            source: "duc-hoa-mapping-2025.csv".into(),
+        },
+    )
+    .await?;
+    for (commune, kind, name) in VILLAGES {
+        let v = NewVillage::parse(name, kind, None).expect("valid demo village");
+        crate::units::add_village(store, Some(&system), commune, day("2024-06-30"), v).await?;
+    }
+    for a in ACCOUNTS {
+        let grant = RoleGrant {
+            role: a.role,
+            unit_code: a.unit_code.map(str::to_string),
+        };
+        let id = users::add(store, &system, a.username, a.display_name, DEMO_PASSWORD, &[grant], day(a.as_of)).await?;
+        if a.role == Role::Admin {
+            users::insert_token(store, &system, &id, "demo (fixed token, demo only)", DEMO_ADMIN_TOKEN).await?;
+        }
+    }
+    let mut tx = store.begin().await?;
+    settings::set(tx.conn(), DEMO_FLAG, "1").await?;
+    tx.commit().await?;
+    Ok(true)
+}

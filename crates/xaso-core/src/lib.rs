@@ -1,0 +1,14 @@
+//! Use cases of Xã Số: plain async functions that take the store and the acting person, check
+//! authorisation, run one transaction and record the change in the audit log. The web pages, the
+//! JSON API and the CLI all call these, so a rule is enforced once.
+
+pub mod audit;
+pub mod auth;
+pub mod authz;
+pub mod demo;
+pub mod error;
+pub mod units;
+pub mod users;
+
+pub use auth::{Actor, Assignment};
+pub use error::{Error, Result};

@@ -1,0 +1,8 @@
+//! Types and rules of Xã Số. Nothing here does I/O: parsing user input into validated types, the
+//! rules of administrative units, roles, and Vietnamese text handling live here so that every
+//! other layer can trust what it is handed.
+
+pub mod auth;
+pub mod text;
+pub mod time;
+pub mod units;

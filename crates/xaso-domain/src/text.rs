@@ -1,0 +1,46 @@
+//! Vietnamese text: NFC on input, and a folded key for search that ignores case and diacritics.
+
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+/// Normalises text to NFC and trims surrounding whitespace; inner runs of whitespace become one space.
+pub fn clean(input: &str) -> String {
+    let nfc: String = input.nfc().collect();
+    nfc.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The search key of a text: lower case, diacritics removed, `đ` → `d`, whitespace collapsed.
+/// "Xã Đức Hòa Hạ" and "xa duc hoa ha" have the same key, and so do the old tone placement
+/// ("Hoà") and the new one ("Hòa").
+pub fn fold(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    for c in input.nfd() {
+        if is_combining_mark(c) {
+            continue;
+        }
+        match c {
+            'đ' | 'Đ' => out.push('d'),
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fold_removes_diacritics_and_case() {
+        assert_eq!(fold("Xã Đức Hòa Hạ"), "xa duc hoa ha");
+        assert_eq!(fold("  ĐỨC   hoà "), "duc hoa");
+        assert_eq!(fold("Thủy"), fold("Thuỷ"));
+    }
+
+    #[test]
+    fn clean_composes_to_nfc() {
+        let decomposed = "Ho\u{0300}a"; // o + combining grave
+        assert_eq!(clean(decomposed), "Hòa");
+        assert_eq!(clean(" a \t b "), "a b");
+    }
+}
