@@ -16,8 +16,11 @@ use crate::{Error, Result};
 
 /// How long a sign-in lasts.
 pub const SESSION_DAYS: i64 = 7;
-/// Failed sign-ins allowed per account (and per client address) inside the window.
+/// Failed sign-ins allowed per account inside the window.
 pub const MAX_FAILURES: u32 = 5;
+/// Failed sign-ins allowed per client address inside the window (an office may share one
+/// address, so it is higher than the per-account limit).
+pub const MAX_CLIENT_FAILURES: u32 = 20;
 pub const THROTTLE_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 /// A role held on a unit.
@@ -139,9 +142,9 @@ pub struct Throttle {
 }
 
 impl Throttle {
-    fn blocked(&self, key: &str) -> bool {
+    fn blocked(&self, key: &str, limit: u32) -> bool {
         let map = self.failures.lock().expect("throttle lock");
-        matches!(map.get(key), Some((n, since)) if *n >= MAX_FAILURES && since.elapsed() < THROTTLE_WINDOW)
+        matches!(map.get(key), Some((n, since)) if *n >= limit && since.elapsed() < THROTTLE_WINDOW)
     }
 
     fn fail(&self, key: &str) {
@@ -178,7 +181,7 @@ pub async fn login(
     let username = username.trim().to_lowercase();
     let user_key = format!("user:{username}");
     let client_key = format!("client:{client}");
-    if throttle.blocked(&user_key) || throttle.blocked(&client_key) {
+    if throttle.blocked(&user_key, MAX_FAILURES) || throttle.blocked(&client_key, MAX_CLIENT_FAILURES) {
         tracing::warn!(username = %username, client = %client, "sign-in refused: throttled");
         return Err(Error::Throttled);
     }

@@ -208,3 +208,61 @@ pub async fn add_village(
     tracing::info!(user = %actor.username, code = %unit.code, "village added");
     Ok(unit)
 }
+
+/// An area as it stood on a date, and the communes that cover it today.
+#[derive(Debug, Clone)]
+pub struct AreaOverview {
+    pub area: Unit,
+    /// Province first.
+    pub ancestors: Vec<Unit>,
+    pub as_of: NaiveDate,
+    /// Commune-level units of the area on `as_of`.
+    pub communes_then: Vec<Unit>,
+    /// Today's communes that took over the area, each with the old units it was formed from.
+    pub communes_now: Vec<(Unit, Vec<Unit>)>,
+    /// The province of today's communes.
+    pub province_now: Option<Unit>,
+}
+
+/// The installation's area (a district before the reform, or a province): its communes then,
+/// and the communes that replaced them.
+pub async fn area_overview(store: &Store, code: &str, as_of: NaiveDate) -> Result<AreaOverview> {
+    let area = by_code(store, code, as_of).await?;
+    let today = xaso_domain::time::today_vn();
+    let mut conn = store.read().await?;
+    let mut ancestors = units::ancestors(&mut conn, &area).await?;
+    ancestors.reverse();
+    let communes_then: Vec<Unit> = units::children(&mut conn, &area.id, Some(as_of))
+        .await?
+        .into_iter()
+        .filter(|u| u.level == Level::Commune)
+        .collect();
+    let mut now: Vec<(Unit, Vec<Unit>)> = Vec::new();
+    for old in &communes_then {
+        if old.validity().contains(today) {
+            if !now.iter().any(|(u, _)| u.id == old.id) {
+                now.push((old.clone(), Vec::new()));
+            }
+            continue;
+        }
+        for link in units::successors(&mut conn, &old.id).await? {
+            match now.iter_mut().find(|(u, _)| u.id == link.unit.id) {
+                Some((_, olds)) => olds.push(old.clone()),
+                None => now.push((link.unit.clone(), vec![old.clone()])),
+            }
+        }
+    }
+    now.sort_by(|a, b| a.0.code.cmp(&b.0.code));
+    let province_now = match now.first() {
+        Some((u, _)) => units::ancestors(&mut conn, u).await?.pop(),
+        None => None,
+    };
+    Ok(AreaOverview {
+        area,
+        ancestors,
+        as_of,
+        communes_then,
+        communes_now: now,
+        province_now,
+    })
+}

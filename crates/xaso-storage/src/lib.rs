@@ -93,13 +93,11 @@ impl Tx {
 }
 
 impl Store {
-    /// Connects to `url`. For PostgreSQL, `schema` (if given) is put first on every
-    /// connection's search path, which lets tests share one database in separate schemas.
-    pub async fn connect(url: &str, schema: Option<&str>) -> Result<Store> {
+    /// Connects to `url` (`sqlite://…` or `postgres://…`).
+    pub async fn connect(url: &str) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let engine = Engine::from_url(url).ok_or(StoreError::UnknownScheme)?;
         let options: AnyConnectOptions = url.parse::<AnyConnectOptions>()?.disable_statement_logging();
-        let schema = schema.map(str::to_string);
         let max = match engine {
             Engine::Sqlite => 8,
             Engine::Postgres => 16,
@@ -109,22 +107,13 @@ impl Store {
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(10))
             .after_connect(move |conn, _meta| {
-                let schema = schema.clone();
                 Box::pin(async move {
-                    match engine {
-                        Engine::Sqlite => {
-                            conn.execute(
-                                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
-                                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-                            )
-                            .await?;
-                        }
-                        Engine::Postgres => {
-                            if let Some(s) = schema {
-                                conn.execute(format!("SET search_path TO \"{s}\"").as_str())
-                                    .await?;
-                            }
-                        }
+                    if engine == Engine::Sqlite {
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+                             PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                        )
+                        .await?;
                     }
                     Ok(())
                 })

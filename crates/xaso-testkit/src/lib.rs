@@ -1,1 +1,217 @@
+//! Test helpers. Every test gets its own database: a fresh SQLite file, or — when
+//! `XASO_TEST_POSTGRES_URL` is set — a fresh PostgreSQL database created for it. The same test
+//! binaries therefore run against both engines: once without the variable, once with it.
 
+use std::collections::HashMap;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+use xaso_storage::Store;
+use xaso_web::{AppState, WebConfig};
+
+pub use xaso_core::demo::{DEMO_ADMIN_TOKEN, DEMO_PASSWORD};
+
+/// The environment variable naming a PostgreSQL server (any database on it) for tests.
+pub const POSTGRES_ENV: &str = "XASO_TEST_POSTGRES_URL";
+
+/// A database made for one test.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    /// A new, empty database on the engine under test.
+    pub async fn new() -> TestDb {
+        match std::env::var(POSTGRES_ENV).ok().filter(|s| !s.is_empty()) {
+            Some(admin_url) => {
+                let name = format!("xaso_t_{}", uuid::Uuid::now_v7().simple());
+                sqlx::any::install_default_drivers();
+                let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url)
+                    .await
+                    .expect("cannot reach the PostgreSQL test server");
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("cannot create a test database");
+                let base = match admin_url.rfind('/') {
+                    Some(i) if i > "postgres://".len() => &admin_url[..i],
+                    _ => admin_url.as_str(),
+                };
+                TestDb { url: format!("{base}/{name}"), _dir: None }
+            }
+            None => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("xaso.db").display());
+                TestDb { url, _dir: Some(dir) }
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.url.starts_with("postgres")
+    }
+}
+
+/// The platform wired as in production, minus the socket.
+pub struct TestApp {
+    pub db: TestDb,
+    pub store: Store,
+    pub router: Router,
+}
+
+impl TestApp {
+    /// An empty, migrated installation.
+    pub async fn new() -> TestApp {
+        let db = TestDb::new().await;
+        let store = Store::connect(&db.url).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        let state = AppState::new(store.clone(), WebConfig::default()).await.expect("state");
+        TestApp { router: xaso_web::router(state), store, db }
+    }
+
+    /// An installation with the demo loaded (area: Đức Hòa as of 2024-06-30).
+    pub async fn demo() -> TestApp {
+        let db = TestDb::new().await;
+        let store = Store::connect(&db.url).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        xaso_core::demo::load(&store).await.expect("demo loads");
+        let config = WebConfig {
+            area: Some(("802".into(), chrono_date("2024-06-30"))),
+            ..Default::default()
+        };
+        let state = AppState::new(store.clone(), config).await.expect("state");
+        TestApp { router: xaso_web::router(state), store, db }
+    }
+
+    /// A visitor with no cookies yet.
+    pub fn visitor(&self) -> Client {
+        Client { router: self.router.clone(), cookies: HashMap::new(), bearer: None }
+    }
+
+    /// A client that authenticates with an API token.
+    pub fn with_token(&self, token: &str) -> Client {
+        Client { router: self.router.clone(), cookies: HashMap::new(), bearer: Some(token.to_string()) }
+    }
+
+    /// A visitor who signed in through the login form.
+    pub async fn signed_in(&self, username: &str, password: &str) -> Client {
+        let mut c = self.visitor();
+        let r = c.login(username, password).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "sign-in of {username} failed: {}", r.body);
+        c
+    }
+}
+
+pub fn chrono_date(s: &str) -> chrono::NaiveDate {
+    xaso_domain::time::parse_date(s).expect("date")
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn location(&self) -> &str {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+}
+
+/// A browser-like client: keeps cookies, sends the CSRF token with forms.
+pub struct Client {
+    router: Router,
+    pub cookies: HashMap<String, String>,
+    bearer: Option<String>,
+}
+
+impl Client {
+    pub fn csrf(&self) -> String {
+        self.cookies.get("xaso_csrf").cloned().unwrap_or_default()
+    }
+
+    pub async fn send(&mut self, mut req: Request<Body>) -> TestResponse {
+        if !self.cookies.is_empty() {
+            let cookie = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+            req.headers_mut().insert(header::COOKIE, cookie.parse().unwrap());
+        }
+        if let Some(t) = &self.bearer {
+            req.headers_mut().insert(header::AUTHORIZATION, format!("Bearer {t}").parse().unwrap());
+        }
+        let resp = self.router.clone().oneshot(req).await.expect("router answers");
+        for v in resp.headers().get_all(header::SET_COOKIE) {
+            let s = v.to_str().unwrap();
+            let pair = s.split(';').next().unwrap();
+            if let Some((k, val)) = pair.split_once('=') {
+                if s.contains("Max-Age=0") {
+                    self.cookies.remove(k);
+                } else {
+                    self.cookies.insert(k.to_string(), val.to_string());
+                }
+            }
+        }
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+        TestResponse { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    pub async fn get(&mut self, path: &str) -> TestResponse {
+        self.send(Request::get(path).body(Body::empty()).unwrap()).await
+    }
+
+    /// Posts a form; the CSRF token from the cookie is added unless `fields` has one.
+    pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> TestResponse {
+        if !self.cookies.contains_key("xaso_csrf") {
+            self.get("/").await;
+        }
+        let mut pairs: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        if !fields.iter().any(|(k, _)| *k == "csrf") {
+            pairs.push(("csrf".into(), self.csrf()));
+        }
+        let body = pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&");
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// Sends JSON; with a session, adds the X-CSRF-Token header the API asks for.
+    pub async fn send_json(&mut self, method: Method, path: &str, body: &serde_json::Value) -> TestResponse {
+        let mut b = Request::builder().method(method).uri(path).header(header::CONTENT_TYPE, "application/json");
+        if self.bearer.is_none() && self.cookies.contains_key("xaso_csrf") {
+            b = b.header("x-csrf-token", self.csrf());
+        }
+        self.send(b.body(Body::from(body.to_string())).unwrap()).await
+    }
+
+    pub async fn login(&mut self, username: &str, password: &str) -> TestResponse {
+        self.get("/login").await;
+        self.post_form("/login", &[("username", username), ("password", password), ("next", "/staff")]).await
+    }
+}
+
+fn enc(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}

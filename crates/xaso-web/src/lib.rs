@@ -1,1 +1,71 @@
+//! The HTTP edge of Xã Số: pages (askama + htmx), the JSON API under `/api/v1` with its OpenAPI
+//! document, operations endpoints, and embedded static assets. Handlers parse input, call one
+//! core function, and render HTML or JSON.
 
+mod assets;
+mod auth;
+mod ctx;
+mod error;
+mod home;
+pub mod i18n;
+mod metrics;
+pub mod openapi;
+mod ops;
+mod routes;
+mod staff;
+mod units;
+
+use std::sync::Arc;
+
+use xaso_core::auth::Throttle;
+use xaso_storage::Store;
+
+pub use routes::router;
+
+/// Settings of the web edge.
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (set when the public URL is https).
+    pub secure_cookies: bool,
+    /// Read the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_proxy: bool,
+    /// The area this installation serves: a unit code and the date the code is read on
+    /// (for Đức Hòa: district 802 as of 2024-06-30). The home page shows it.
+    pub area: Option<(String, chrono::NaiveDate)>,
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<WebConfig>,
+    pub throttle: Arc<Throttle>,
+    pub metrics: Arc<metrics::Metrics>,
+    /// Whether this installation holds demo data (labelled on every page).
+    pub demo: bool,
+}
+
+impl AppState {
+    pub async fn new(store: Store, config: WebConfig) -> Result<AppState, xaso_core::Error> {
+        let demo = xaso_core::demo::is_loaded(&store).await?;
+        Ok(AppState {
+            store,
+            config: Arc::new(config),
+            throttle: Arc::new(Throttle::default()),
+            metrics: Arc::new(metrics::Metrics::default()),
+            demo,
+        })
+    }
+}
+
+/// Renders a template to an HTML response (500 if the template fails, which tests prevent).
+pub(crate) fn render<T: askama::Template>(t: &T) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match t.render() {
+        Ok(html) => axum::response::Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}

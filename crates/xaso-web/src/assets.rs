@@ -1,0 +1,33 @@
+//! Static assets, embedded in the binary: the platform works on a commune intranet with no
+//! outside access.
+
+use axum::extract::Path;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+struct Asset {
+    name: &'static str,
+    mime: &'static str,
+    body: &'static [u8],
+}
+
+const ASSETS: &[Asset] = &[
+    Asset { name: "app.css", mime: "text/css; charset=utf-8", body: include_bytes!("../assets/app.css") },
+    // htmx 2.0.11 from the npm registry (htmx.org, Zero-Clause BSD).
+    Asset { name: "htmx.min.js", mime: "text/javascript; charset=utf-8", body: include_bytes!("../assets/htmx.min.js") },
+    Asset { name: "favicon.svg", mime: "image/svg+xml", body: include_bytes!("../assets/favicon.svg") },
+];
+
+pub async fn serve(Path(file): Path<String>) -> Response {
+    match ASSETS.iter().find(|a| a.name == file) {
+        Some(a) => (
+            [
+                (header::CONTENT_TYPE, a.mime),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            a.body,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}

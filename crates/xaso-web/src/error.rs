@@ -1,0 +1,193 @@
+//! Errors at the HTTP edge. A page error becomes a Vietnamese (or English) error page, drawn by
+//! the `error_pages` middleware in the visitor's language; an API error becomes the JSON
+//! envelope `{"errors":[{"detail":…}]}`. Internal details are logged once, never sent.
+
+use axum::extract::Request;
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Json;
+use axum_extra::extract::CookieJar;
+use serde_json::json;
+use xaso_core::Error;
+
+use crate::ctx::{url_encode, LANG_COOKIE};
+use crate::i18n::{self, Lang};
+
+/// An error to show as a page: its status, a catalogue key for the message, and English detail
+/// for the log.
+#[derive(Debug, Clone)]
+pub struct ErrorInfo {
+    pub status: StatusCode,
+    pub key: &'static str,
+    pub detail: String,
+}
+
+/// An error from a handler, shown as a page or as JSON.
+#[derive(Debug)]
+pub struct PageError {
+    info: ErrorInfo,
+    json: bool,
+    problems: Vec<xaso_core::error::Problem>,
+}
+
+fn classify(e: &Error) -> (StatusCode, &'static str) {
+    match e {
+        Error::NotFound => (StatusCode::NOT_FOUND, "error.not_found"),
+        Error::Unauthenticated | Error::BadCredentials => (StatusCode::UNAUTHORIZED, "error.unauthenticated"),
+        Error::Forbidden => (StatusCode::FORBIDDEN, "error.forbidden"),
+        Error::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "error.invalid"),
+        Error::Conflict(_) => (StatusCode::CONFLICT, "error.conflict"),
+        Error::Throttled => (StatusCode::TOO_MANY_REQUESTS, "error.throttled"),
+        Error::Store(_) | Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error.internal"),
+    }
+}
+
+impl PageError {
+    fn from_core(e: Error, json: bool) -> PageError {
+        let (status, key) = classify(&e);
+        let detail = match &e {
+            Error::Store(_) | Error::Internal(_) => {
+                tracing::error!(error = %e, "request failed");
+                "internal error".to_string()
+            }
+            other => other.to_string(),
+        };
+        let problems = match e {
+            Error::Invalid(p) => p,
+            _ => Vec::new(),
+        };
+        PageError { info: ErrorInfo { status, key, detail }, json, problems }
+    }
+
+    /// For a page handler.
+    pub fn page(e: Error) -> PageError {
+        PageError::from_core(e, false)
+    }
+
+    /// For an API handler.
+    pub fn api(e: Error) -> PageError {
+        PageError::from_core(e, true)
+    }
+
+    pub fn csrf() -> PageError {
+        PageError {
+            info: ErrorInfo {
+                status: StatusCode::FORBIDDEN,
+                key: "error.csrf",
+                detail: "form expired or sent from another site (CSRF token missing or wrong)".into(),
+            },
+            json: false,
+            problems: Vec::new(),
+        }
+    }
+
+    pub fn api_csrf() -> PageError {
+        PageError {
+            info: ErrorInfo {
+                status: StatusCode::FORBIDDEN,
+                key: "error.csrf",
+                detail: "a request signed in with a session cookie must send the X-CSRF-Token header".into(),
+            },
+            json: true,
+            problems: Vec::new(),
+        }
+    }
+
+    pub fn bad_request(detail: impl Into<String>, json: bool) -> PageError {
+        PageError {
+            info: ErrorInfo { status: StatusCode::BAD_REQUEST, key: "error.bad_request", detail: detail.into() },
+            json,
+            problems: Vec::new(),
+        }
+    }
+
+    /// A 404 with a specific explanation.
+    pub fn with_not_found(mut self, detail: String) -> PageError {
+        self.info = ErrorInfo { status: StatusCode::NOT_FOUND, key: "error.not_found", detail };
+        self.problems.clear();
+        self
+    }
+
+    pub fn not_found(json: bool) -> PageError {
+        PageError::from_core(Error::NotFound, json)
+    }
+}
+
+impl From<Error> for PageError {
+    fn from(e: Error) -> PageError {
+        PageError::page(e)
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        if self.json {
+            let errors: Vec<serde_json::Value> = if self.problems.is_empty() {
+                vec![json!({"detail": self.info.detail})]
+            } else {
+                self.problems
+                    .iter()
+                    .map(|p| json!({"detail": p.detail, "source": p.at}))
+                    .collect()
+            };
+            let mut resp = (self.info.status, Json(json!({ "errors": errors }))).into_response();
+            if self.info.status == StatusCode::UNAUTHORIZED {
+                resp.headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, "Bearer realm=\"xaso\"".parse().expect("header"));
+            }
+            resp
+        } else {
+            let mut resp = self.info.status.into_response();
+            resp.extensions_mut().insert(self.info);
+            resp
+        }
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    p: crate::ctx::Page,
+    status: u16,
+    message: &'static str,
+}
+
+/// Draws error pages for page errors (and for unmatched paths), in the visitor's language.
+/// An unauthenticated visitor is sent to the sign-in page and brought back afterwards.
+pub async fn error_pages(req: Request, next: Next) -> Response {
+    let jar = CookieJar::from_headers(req.headers());
+    let lang = jar.get(LANG_COOKIE).and_then(|c| Lang::parse(c.value())).unwrap_or(Lang::Vi);
+    let csrf = jar.get(crate::ctx::CSRF_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+    let path = req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
+    let is_api = path.starts_with("/api/");
+    let resp = next.run(req).await;
+    let info = match resp.extensions().get::<ErrorInfo>() {
+        Some(info) => info.clone(),
+        None if resp.status() == StatusCode::NOT_FOUND && !is_api && resp.headers().get(header::CONTENT_TYPE).is_none() => {
+            ErrorInfo { status: StatusCode::NOT_FOUND, key: "error.not_found", detail: "no such page".into() }
+        }
+        None if resp.status() == StatusCode::NOT_FOUND && is_api && resp.headers().get(header::CONTENT_TYPE).is_none() => {
+            return PageError::not_found(true).into_response();
+        }
+        None => return resp,
+    };
+    if info.status == StatusCode::UNAUTHORIZED {
+        return Redirect::to(&format!("/login?next={}", url_encode(&path))).into_response();
+    }
+    let mut headers = resp.headers().clone();
+    headers.remove(header::CONTENT_LENGTH);
+    let page = ErrorPage {
+        p: crate::ctx::Page { lang, user: None, csrf, demo: false, path },
+        status: info.status.as_u16(),
+        message: i18n::t(lang, info.key),
+    };
+    let body = askama::Template::render(&page).unwrap_or_else(|_| info.detail.clone());
+    let mut out = (info.status, axum::response::Html(body)).into_response();
+    for (k, v) in headers.iter() {
+        if k == header::SET_COOKIE {
+            out.headers_mut().append(k, v.clone());
+        }
+    }
+    out
+}

@@ -1,0 +1,83 @@
+//! A few Prometheus counters, kept by a middleware and written out by `/metrics` in the text
+//! exposition format.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use crate::AppState;
+
+pub struct Metrics {
+    started: Instant,
+    /// (route pattern, method, status) → count
+    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+    duration_micros: AtomicU64,
+    count: AtomicU64,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics {
+            started: Instant::now(),
+            requests: Mutex::new(BTreeMap::new()),
+            duration_micros: AtomicU64::new(0),
+            count: AtomicU64::new(0),
+        }
+    }
+}
+
+pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let method = req.method().to_string();
+    let start = Instant::now();
+    let resp = next.run(req).await;
+    let m = &state.metrics;
+    m.duration_micros
+        .fetch_add(start.elapsed().as_micros() as u64, Ordering::Relaxed);
+    m.count.fetch_add(1, Ordering::Relaxed);
+    *m.requests
+        .lock()
+        .expect("metrics lock")
+        .entry((route, method, resp.status().as_u16()))
+        .or_default() += 1;
+    resp
+}
+
+impl Metrics {
+    pub fn render(&self, extra: &[(&str, &str, f64)]) -> String {
+        let mut out = String::new();
+        out.push_str("# HELP xaso_http_requests_total HTTP requests by route, method and status.\n");
+        out.push_str("# TYPE xaso_http_requests_total counter\n");
+        for ((route, method, status), n) in self.requests.lock().expect("metrics lock").iter() {
+            out.push_str(&format!(
+                "xaso_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {n}\n"
+            ));
+        }
+        out.push_str("# HELP xaso_http_request_duration_seconds Time spent answering HTTP requests.\n");
+        out.push_str("# TYPE xaso_http_request_duration_seconds summary\n");
+        out.push_str(&format!(
+            "xaso_http_request_duration_seconds_sum {}\n",
+            self.duration_micros.load(Ordering::Relaxed) as f64 / 1e6
+        ));
+        out.push_str(&format!(
+            "xaso_http_request_duration_seconds_count {}\n",
+            self.count.load(Ordering::Relaxed)
+        ));
+        out.push_str("# HELP xaso_uptime_seconds Seconds since the process started.\n");
+        out.push_str("# TYPE xaso_uptime_seconds gauge\n");
+        out.push_str(&format!("xaso_uptime_seconds {}\n", self.started.elapsed().as_secs_f64()));
+        for (name, help, value) in extra {
+            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"));
+        }
+        out
+    }
+}

@@ -1,0 +1,39 @@
+//! The OpenAPI document, generated from the handlers' annotations so it cannot drift from them.
+
+use axum::Json;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::auth::api as auth_api;
+use crate::staff::api as staff_api;
+use crate::units::api as units_api;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Xã Số API", description = "JSON API of Xã Số. Errors come as {\"errors\":[{\"detail\":…}]}. Dates are ISO 8601; unit codes are read as of a date because the 2025 reform reused them."),
+    paths(units_api::list, units_api::show, units_api::search, units_api::create, auth_api::me, staff_api::audit),
+    components(schemas(
+        xaso_domain::units::Unit, xaso_domain::units::UnitLink, xaso_domain::units::Level, xaso_domain::units::Portion,
+        xaso_domain::auth::Role, units_api::UnitList, units_api::UnitDetail, units_api::SearchResult,
+        units_api::SearchHit, units_api::NewVillageRequest, auth_api::Me, auth_api::RoleOut,
+        staff_api::AuditPage, staff_api::AuditEntryOut
+    )),
+    modifiers(&BearerAuth),
+    tags((name = "units", description = "Administrative units with history"),
+         (name = "accounts", description = "The caller's account"),
+         (name = "audit", description = "Who changed what"))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

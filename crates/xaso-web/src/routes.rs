@@ -1,0 +1,72 @@
+//! Every route of the platform, in one place.
+
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use axum_extra::extract::CookieJar;
+
+use crate::ctx::{cookie, new_csrf, MintedCsrf, CSRF_COOKIE};
+use crate::{assets, auth, error, home, metrics, openapi, ops, staff, units, AppState};
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/openapi.json", get(openapi::document))
+        .route("/me", get(auth::api::me))
+        .route("/units", get(units::api::list).post(units::api::create))
+        .route("/units/search", get(units::api::search))
+        .route("/units/{code}", get(units::api::show))
+        .route("/audit", get(staff::api::audit));
+
+    Router::new()
+        // Public pages
+        .route("/", get(home::index))
+        .route("/units", get(units::html::tree))
+        .route("/units/search", get(units::html::search))
+        .route("/units/{code}", get(units::html::show))
+        .route("/units/{code}/villages", post(units::html::add_village))
+        .route("/lang", get(home::set_lang))
+        // Accounts
+        .route("/login", get(auth::html::login_form).post(auth::html::login))
+        .route("/logout", post(auth::html::logout))
+        .route("/account/password", get(auth::html::password_form).post(auth::html::change_password))
+        // Staff area
+        .route("/staff", get(staff::html::index))
+        .route("/staff/audit", get(staff::html::audit))
+        .route("/staff/tokens", get(staff::html::tokens).post(staff::html::create_token))
+        .route("/staff/tokens/{id}/revoke", post(staff::html::revoke_token))
+        .route("/staff/users", get(staff::html::users))
+        // JSON API
+        .nest("/api/v1", api)
+        // Operations and assets
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .route("/static/{file}", get(assets::serve))
+        .layer(middleware::from_fn(error::error_pages))
+        .layer(middleware::from_fn_with_state(state.clone(), csrf_cookie))
+        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .with_state(state)
+}
+
+/// Gives every visitor a CSRF token cookie on their first request, so the first form they see
+/// (the sign-in form) is already protected.
+async fn csrf_cookie(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let jar = CookieJar::from_headers(req.headers());
+    if jar.get(CSRF_COOKIE).is_some() || req.uri().path().starts_with("/static/") {
+        return next.run(req).await;
+    }
+    let token = new_csrf();
+    req.extensions_mut().insert(MintedCsrf(token.clone()));
+    let mut resp = next.run(req).await;
+    let c = cookie(CSRF_COOKIE, &token, state.config.secure_cookies, 0);
+    if let Ok(v) = c.to_string().parse() {
+        resp.headers_mut().append(axum::http::header::SET_COOKIE, v);
+    }
+    resp
+}

@@ -1,0 +1,290 @@
+//! Unit pages.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use xaso_core::units::{Found, UnitView};
+use xaso_core::Error;
+use xaso_domain::auth::Role;
+use xaso_domain::units::{NewVillage, Unit, UnitLink, VILLAGE_TYPES};
+
+use super::as_of;
+use crate::ctx::{Ctx, Page};
+use crate::error::PageError;
+use crate::i18n::tf;
+use crate::{render, AppState};
+
+#[derive(Deserialize)]
+pub struct AsOfQuery {
+    as_of: Option<String>,
+    added: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "units/tree.html")]
+struct TreePage {
+    p: Page,
+    day: NaiveDate,
+    provinces: Vec<Unit>,
+}
+
+pub async fn tree(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AsOfQuery>) -> Result<Response, PageError> {
+    let (day, _) = as_of(q.as_of.as_deref(), false)?;
+    let provinces = xaso_core::units::roots(&state.store, day).await?;
+    Ok(render(&TreePage { p: ctx.page(), day, provinces }))
+}
+
+/// What the village form shows after a failed attempt.
+#[derive(Default)]
+struct VillageForm {
+    name: String,
+    unit_type: String,
+    valid_from: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "units/show.html")]
+struct ShowPage {
+    p: Page,
+    v: UnitView,
+    day: NaiveDate,
+    can_add: bool,
+    form: VillageForm,
+    village_types: &'static [&'static str],
+    added: Option<String>,
+}
+
+impl ShowPage {
+    /// "Xã Đức Hòa Hạ đã nhập vào" / "Part of … went to", before the link to the new unit.
+    fn succession_lead(&self, link: &UnitLink) -> String {
+        let key = match link.portion {
+            xaso_domain::units::Portion::Whole => "units.succ_whole",
+            xaso_domain::units::Portion::Part => "units.succ_part",
+            xaso_domain::units::Portion::Remainder => "units.succ_remainder",
+        };
+        tf(self.p.lang, key, &[("unit", &self.v.unit.full_name)])
+    }
+
+    fn since(&self, d: &NaiveDate) -> String {
+        tf(self.p.lang, "units.since", &[("date", &self.p.day(d))])
+    }
+
+    fn portion(&self, link: &UnitLink) -> &'static str {
+        self.p.t(&format!("portion.{}", link.portion.as_str()))
+    }
+
+    fn level(&self, u: &Unit) -> &'static str {
+        self.p.t(&format!("level.{}", u.level.as_str()))
+    }
+
+    fn iso(&self, d: &NaiveDate) -> String {
+        d.to_string()
+    }
+
+    /// The day to open a linked unit on: inside its validity.
+    fn open_day(&self, u: &Unit) -> String {
+        if u.validity().contains(self.day) {
+            self.day.to_string()
+        } else {
+            u.valid_to.or(u.valid_from).unwrap_or(self.day).to_string()
+        }
+    }
+}
+
+async fn load_view(state: &AppState, code: &str, q_as_of: Option<&str>) -> Result<(UnitView, NaiveDate), PageError> {
+    let (day, given) = as_of(q_as_of, false)?;
+    match xaso_core::units::view(&state.store, code, day).await {
+        Ok(v) => Ok((v, day)),
+        // Without a date, a code no longer in use opens on its last period.
+        Err(Error::NotFound) if !given => {
+            let periods = xaso_core::units::periods(&state.store, code).await?;
+            let last = periods.into_iter().last().ok_or(PageError::not_found(false))?;
+            let day = last.valid_to.or(last.valid_from).unwrap_or(day);
+            Ok((xaso_core::units::view_of(&state.store, last, day).await?, day))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn can_add(state: &AppState, ctx: &Ctx, v: &UnitView) -> Result<bool, PageError> {
+    Ok(match &ctx.actor {
+        Some(actor) if v.unit.level == xaso_domain::units::Level::Commune => {
+            xaso_core::authz::has_role_over(&state.store, actor, &[Role::CommuneOfficer, Role::AreaOfficer], &v.unit.id).await?
+        }
+        _ => false,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Query(q): Query<AsOfQuery>,
+) -> Result<Response, PageError> {
+    let (v, day) = load_view(&state, &code, q.as_of.as_deref()).await?;
+    let can_add = can_add(&state, &ctx, &v).await?;
+    Ok(render(&ShowPage {
+        p: ctx.page(),
+        v,
+        day,
+        can_add,
+        form: VillageForm { unit_type: "Ấp".into(), ..Default::default() },
+        village_types: VILLAGE_TYPES,
+        added: q.added,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct VillageInput {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    as_of: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    unit_type: String,
+    #[serde(default)]
+    valid_from: String,
+}
+
+pub async fn add_village(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Form(input): Form<VillageInput>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&input.csrf)?;
+    if ctx.actor.is_none() {
+        return Err(PageError::page(Error::Unauthenticated));
+    }
+    let (day, _) = as_of(Some(&input.as_of), false)?;
+    let valid_from = match input.valid_from.trim() {
+        "" => Ok(None),
+        s => xaso_domain::time::parse_date(s).map(Some).ok_or_else(|| ctx.t("units.bad_date").to_string()),
+    };
+    let result = match (valid_from, NewVillage::parse(&input.name, &input.unit_type, None)) {
+        (Err(msg), _) => Err((StatusCode::UNPROCESSABLE_ENTITY, msg)),
+        (_, Err(e)) => Err((StatusCode::UNPROCESSABLE_ENTITY, village_error(&ctx, &e))),
+        (Ok(from), Ok(mut v)) => {
+            v.valid_from = from;
+            match xaso_core::units::add_village(&state.store, ctx.actor.as_ref(), &code, day, v).await {
+                Ok(unit) => Ok(unit),
+                Err(Error::Invalid(_)) => Err((StatusCode::UNPROCESSABLE_ENTITY, ctx.t("units.village_bad_start").to_string())),
+                Err(Error::Conflict(_)) => Err((StatusCode::CONFLICT, ctx.t("units.village_exists").to_string())),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    match result {
+        Ok(unit) => Ok(Redirect::to(&format!("/units/{code}?as_of={day}&added={}", unit.code)).into_response()),
+        Err((status, message)) => {
+            let (v, day) = load_view(&state, &code, Some(&day.to_string())).await?;
+            let can_add = can_add(&state, &ctx, &v).await?;
+            if !can_add {
+                return Err(PageError::page(Error::Forbidden));
+            }
+            let page = ShowPage {
+                p: ctx.page(),
+                v,
+                day,
+                can_add,
+                form: VillageForm {
+                    name: input.name,
+                    unit_type: input.unit_type,
+                    valid_from: input.valid_from,
+                    error: Some(message),
+                },
+                village_types: VILLAGE_TYPES,
+                added: None,
+            };
+            Ok((status, render(&page)).into_response())
+        }
+    }
+}
+
+fn village_error(ctx: &Ctx, e: &xaso_domain::units::VillageError) -> String {
+    use xaso_domain::units::VillageError::*;
+    ctx.t(match e {
+        NameMissing => "units.village_name_missing",
+        NameTooLong => "units.village_name_long",
+        BadType(_) => "units.village_bad_type",
+    })
+    .to_string()
+}
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    as_of: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "units/search.html")]
+struct SearchPage {
+    p: Page,
+    q: String,
+    as_of: String,
+    results: Vec<Found>,
+}
+
+/// Only the result list, for htmx's search-as-you-type.
+#[derive(Template)]
+#[template(path = "units/search_results.html")]
+struct SearchResults {
+    p: Page,
+    q: String,
+    results: Vec<Found>,
+}
+
+impl SearchResults {
+    fn level(&self, u: &Unit) -> &'static str {
+        self.p.t(&format!("level.{}", u.level.as_str()))
+    }
+
+    fn open_day(&self, u: &Unit) -> String {
+        open_day(u)
+    }
+}
+
+fn open_day(u: &Unit) -> String {
+    let today = xaso_domain::time::today_vn();
+    if u.validity().contains(today) {
+        today.to_string()
+    } else {
+        u.valid_to.or(u.valid_from).unwrap_or(today).to_string()
+    }
+}
+
+impl SearchPage {
+    fn level(&self, u: &Unit) -> &'static str {
+        self.p.t(&format!("level.{}", u.level.as_str()))
+    }
+
+    fn open_day(&self, u: &Unit) -> String {
+        open_day(u)
+    }
+}
+
+pub async fn search(State(state): State<AppState>, ctx: Ctx, Query(q): Query<SearchQuery>) -> Result<Response, PageError> {
+    let day = match q.as_of.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(_) => Some(as_of(q.as_of.as_deref(), false)?.0),
+        None => None,
+    };
+    let results = xaso_core::units::search(&state.store, &q.q, day, 50).await?;
+    if ctx.htmx {
+        return Ok(render(&SearchResults { p: ctx.page(), q: q.q, results }));
+    }
+    Ok(render(&SearchPage {
+        p: ctx.page(),
+        q: q.q,
+        as_of: day.map(|d| d.to_string()).unwrap_or_default(),
+        results,
+    }))
+}

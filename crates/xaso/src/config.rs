@@ -1,0 +1,196 @@
+//! Configuration: built-in defaults < TOML file < `XASO_*` environment < command-line flags.
+//! Clap merges the last two; the file fills in whatever neither gave.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+/// What may be set in the TOML file (every key optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub log_format: Option<String>,
+    pub public_url: Option<String>,
+    pub trust_proxy: Option<bool>,
+    pub area_code: Option<String>,
+    pub area_as_of: Option<String>,
+}
+
+impl FileConfig {
+    pub fn load(path: Option<&Path>) -> Result<FileConfig> {
+        let Some(path) = path else {
+            return Ok(FileConfig::default());
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("config file {} is not valid", path.display()))
+    }
+}
+
+/// The settings in force.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub json_logs: bool,
+    pub public_url: Option<String>,
+    pub trust_proxy: bool,
+    pub area: Option<(String, NaiveDate)>,
+}
+
+/// Values from flags or the environment (already merged by clap).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub log_format: Option<String>,
+    pub public_url: Option<String>,
+    pub trust_proxy: Option<bool>,
+    pub area_code: Option<String>,
+    pub area_as_of: Option<String>,
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATA_DIR: &str = "./xaso-data";
+
+impl Config {
+    pub fn resolve(o: Overrides, f: FileConfig) -> Result<Config> {
+        let listen_text = o.listen.or(f.listen).unwrap_or_else(|| DEFAULT_LISTEN.into());
+        let listen: SocketAddr = listen_text
+            .parse()
+            .with_context(|| format!("listen address `{listen_text}` is not host:port (e.g. 127.0.0.1:8080)"))?;
+        let data_dir = o.data_dir.or(f.data_dir).unwrap_or_else(|| DEFAULT_DATA_DIR.into());
+        let database_url = match o.database_url.or(f.database_url).filter(|s| !s.is_empty()) {
+            Some(url) => url,
+            None => format!("sqlite://{}?mode=rwc", data_dir.join("xaso.db").display()),
+        };
+        if xaso_storage::Engine::from_url(&database_url).is_none() {
+            bail!("database URL must start with sqlite:// or postgres:// (got `{}`)", redact(&database_url));
+        }
+        let json_logs = match o.log_format.or(f.log_format).as_deref() {
+            None | Some("human") => false,
+            Some("json") => true,
+            Some(other) => bail!("log format `{other}` is not human or json"),
+        };
+        let area_code = o.area_code.or(f.area_code).filter(|s| !s.is_empty());
+        let area = match area_code {
+            Some(code) => {
+                let as_of_text = o.area_as_of.or(f.area_as_of);
+                let as_of = match as_of_text.as_deref() {
+                    Some(s) => xaso_domain::time::parse_date(s)
+                        .with_context(|| format!("area_as_of `{s}` is not a date (yyyy-mm-dd)"))?,
+                    None => xaso_domain::time::today_vn(),
+                };
+                Some((code, as_of))
+            }
+            None => None,
+        };
+        Ok(Config {
+            listen,
+            data_dir,
+            database_url,
+            json_logs,
+            public_url: o.public_url.or(f.public_url),
+            trust_proxy: o.trust_proxy.or(f.trust_proxy).unwrap_or(false),
+            area,
+        })
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+    }
+}
+
+/// A database URL with any password hidden, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let creds = &url[scheme_end + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+pub const EXAMPLE: &str = r#"# Xã Số configuration (xaso.toml). Every key is optional.
+# Precedence: built-in defaults < this file < XASO_* environment variables < command-line flags.
+# Use it with: xaso serve --config xaso.toml   (or XASO_CONFIG=xaso.toml)
+
+# Address and port to serve on. Env: XASO_LISTEN. Flag: --listen
+listen = "127.0.0.1:8080"
+
+# Folder for the SQLite database and uploaded files. Env: XASO_DATA_DIR. Flag: --data-dir
+data_dir = "./xaso-data"
+
+# Database. Empty means SQLite in data_dir (xaso.db). For PostgreSQL:
+#   database_url = "postgres://xaso@127.0.0.1:5432/xaso"
+# Env: XASO_DATABASE_URL. Flag: --database-url. Keep passwords out of files in version control.
+# database_url = ""
+
+# Logs: "human" (default) or "json". Env: XASO_LOG_FORMAT. Levels: RUST_LOG (default "info").
+log_format = "human"
+
+# The public address people use. When it starts with https://, cookies are marked Secure.
+# Env: XASO_PUBLIC_URL.
+# public_url = "https://xaso.example.gov.vn"
+
+# Read the client address from X-Forwarded-For (only behind your own reverse proxy).
+# Env: XASO_TRUST_PROXY.
+trust_proxy = false
+
+# The area this installation serves, shown on the home page: a unit code and the date the code
+# is read on (codes were reused in the 2025 reform). Env: XASO_AREA_CODE, XASO_AREA_AS_OF.
+# area_code = "802"
+# area_as_of = "2024-06-30"
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_parses_and_flags_beat_file() {
+        let file: FileConfig = toml::from_str(EXAMPLE).expect("example is valid");
+        assert_eq!(file.listen.as_deref(), Some("127.0.0.1:8080"));
+        let o = Overrides {
+            listen: Some("0.0.0.0:9000".into()),
+            ..Default::default()
+        };
+        let c = Config::resolve(o, file).unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert!(c.database_url.starts_with("sqlite://"));
+        assert!(!c.secure_cookies());
+    }
+
+    #[test]
+    fn bad_values_are_explained() {
+        let o = Overrides {
+            listen: Some("nowhere".into()),
+            ..Default::default()
+        };
+        let e = Config::resolve(o, FileConfig::default()).unwrap_err();
+        assert!(e.to_string().contains("not host:port"));
+        let o = Overrides {
+            database_url: Some("mysql://x".into()),
+            ..Default::default()
+        };
+        assert!(Config::resolve(o, FileConfig::default()).is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("postgres://xaso:secret@db:5432/x"), "postgres://xaso:***@db:5432/x");
+        assert_eq!(redact("sqlite://x.db"), "sqlite://x.db");
+    }
+}

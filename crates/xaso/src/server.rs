@@ -1,0 +1,70 @@
+//! Serving: bind, print what a newcomer needs, run until Ctrl-C or SIGTERM.
+
+use anyhow::{Context, Result};
+use xaso_storage::Store;
+use xaso_web::{AppState, WebConfig};
+
+use crate::config::Config;
+
+pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) -> Result<()> {
+    let web = WebConfig {
+        secure_cookies: config.secure_cookies(),
+        trust_proxy: config.trust_proxy,
+        area: config.area.clone(),
+    };
+    let state = AppState::new(store.clone(), web).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let app = xaso_web::router(state);
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (is another program using it? try --listen 127.0.0.1:8081)", config.listen))?;
+    let addr = listener.local_addr()?;
+    println!("Xã Số is ready at http://{addr}/  ({} database)", store.engine().name());
+    if let Some(now) = demo_loaded_now {
+        print_demo(now);
+    }
+    tracing::info!(%addr, engine = store.engine().name(), "serving");
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown())
+        .await
+        .context("server failed")?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn print_demo(loaded_now: bool) {
+    use xaso_core::demo::{ACCOUNTS, DEMO_ADMIN_TOKEN, DEMO_PASSWORD};
+    if loaded_now {
+        println!("Demo data loaded: Long An before 1 July 2025, Tây Ninh after it, the Đức Hòa mapping, a few villages.");
+    } else {
+        println!("Demo data was already loaded.");
+    }
+    println!("Demo accounts (password for all: {DEMO_PASSWORD}) — demo only:");
+    for a in ACCOUNTS {
+        println!("  {:<16} {}", a.username, a.display_name);
+    }
+    println!("Demo API token (administrator): {DEMO_ADMIN_TOKEN}");
+    println!("  e.g. curl -H 'Authorization: Bearer {DEMO_ADMIN_TOKEN}' http://127.0.0.1:8080/api/v1/me");
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,55 @@
+//! The API's contract: OpenAPI document, error envelope, operations endpoints.
+
+use xaso_testkit::TestApp;
+
+#[tokio::test]
+async fn openapi_document_describes_every_api_route() {
+    let app = TestApp::demo().await;
+    let r = app.visitor().get("/api/v1/openapi.json").await;
+    assert_eq!(r.status, 200);
+    let doc = r.json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for p in ["/api/v1/units", "/api/v1/units/{code}", "/api/v1/units/search", "/api/v1/me", "/api/v1/audit"] {
+        assert!(paths.contains_key(p), "OpenAPI lacks {p}");
+    }
+    assert!(paths["/api/v1/units"]["post"].is_object());
+    assert!(doc["components"]["schemas"]["Unit"].is_object());
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    // Every documented path answers (none is a leftover).
+    let mut c = app.visitor();
+    for p in paths.keys() {
+        let path = p.replace("{code}", "80");
+        let status = c.get(&path).await.status;
+        assert_ne!(status, 404, "{path} is documented but not routed");
+        assert_ne!(status, 405, "{path} is documented but not routed");
+    }
+}
+
+#[tokio::test]
+async fn api_errors_use_the_json_envelope() {
+    let app = TestApp::new().await;
+    let mut c = app.visitor();
+    let r = c.get("/api/v1/nothing").await;
+    assert_eq!(r.status, 404);
+    assert!(r.json()["errors"][0]["detail"].is_string());
+    let r = c.get("/api/v1/me").await;
+    assert_eq!(r.status, 401);
+    assert_eq!(r.json()["errors"][0]["detail"], "sign in first");
+    let r = app.with_token("demo-admin-token").get("/api/v1/me").await;
+    assert_eq!(r.status, 401, "serve never creates the demo token");
+}
+
+#[tokio::test]
+async fn health_readiness_and_metrics() {
+    let app = TestApp::new().await;
+    let mut c = app.visitor();
+    assert_eq!(c.get("/healthz").await.json()["status"], "ok");
+    let ready = c.get("/readyz").await.json();
+    assert_eq!(ready["status"], "ready");
+    let engine = if app.db.is_postgres() { "PostgreSQL" } else { "SQLite" };
+    assert_eq!(ready["database"], engine);
+    let m = c.get("/metrics").await;
+    assert!(m.body.contains("xaso_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 1"), "{}", m.body);
+    assert!(m.body.contains("xaso_uptime_seconds"));
+}

@@ -1,0 +1,117 @@
+//! The `xaso` binary as a newcomer and an operator use it.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use xaso_testkit::TestDb;
+
+fn xaso(db: &TestDb, dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xaso"))
+        .args(args)
+        .env("XASO_DATABASE_URL", &db.url)
+        .env("XASO_DATA_DIR", dir)
+        .env_remove("XASO_CONFIG")
+        .current_dir(dir)
+        .output()
+        .expect("xaso runs")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn data(name: &str) -> String {
+    format!("{}/../../data/admin-units/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[tokio::test]
+async fn help_and_config_example() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let o = xaso(&db, dir.path(), &["--help"]);
+    assert!(o.status.success());
+    for cmd in ["serve", "migrate", "demo", "import", "user", "backup", "config"] {
+        assert!(text(&o).contains(cmd), "--help lacks {cmd}");
+    }
+    let o = xaso(&db, dir.path(), &["config", "example"]);
+    assert!(text(&o).contains("listen = \"127.0.0.1:8080\""));
+    let o = xaso(&db, dir.path(), &["frobnicate"]);
+    assert!(!o.status.success());
+}
+
+#[tokio::test]
+async fn import_reports_bad_rows_and_writes_nothing() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "code,name,type,parent_code,level\n80,Long An,Tỉnh,,province\n802,Đức Hòa,Huyện,81,district\n").unwrap();
+    let o = xaso(&db, dir.path(), &["import", "units", bad.to_str().unwrap(), "--valid-to", "2025-06-30"]);
+    assert!(!o.status.success());
+    let t = text(&o);
+    assert!(t.contains("nothing imported") && t.contains("line 3: parent 81"), "{t}");
+    let o = xaso(&db, dir.path(), &["import", "units", &data("long-an-2024.csv"), "--valid-to", "2025-06-30"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("202 rows imported"));
+    let o = xaso(&db, dir.path(), &["import", "units", &data("long-an-2024.csv"), "--valid-to", "30/13/2025"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("is not a date"));
+}
+
+#[tokio::test]
+async fn accounts_are_created_only_on_request() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let o = xaso(&db, dir.path(), &["migrate"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = xaso(&db, dir.path(), &["user", "list"]);
+    assert!(o.status.success());
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "", "a fresh installation has no accounts");
+
+    xaso(&db, dir.path(), &["import", "units", &data("long-an-duc-hoa-2024.csv"), "--valid-to", "2025-06-30"]);
+    let o = xaso(&db, dir.path(), &["user", "add", "canbo.hh", "--role", "commune_officer", "--unit", "27988", "--as-of", "2024-06-30", "--name", "Cán bộ Hựu Thạnh"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("password (shown once):"));
+    let o = xaso(&db, dir.path(), &["user", "list"]);
+    assert!(text(&o).contains("canbo.hh") && text(&o).contains("Xã Hựu Thạnh"));
+    let o = xaso(&db, dir.path(), &["user", "add", "x", "--role", "emperor"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("unknown role"));
+    let o = xaso(&db, dir.path(), &["user", "add", "canbo.x", "--role", "commune_officer", "--unit", "27988"]);
+    assert!(!o.status.success(), "27988 does not exist today");
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xaso"))
+        .args(["user", "passwd", "canbo.hh", "--password-stdin"])
+        .env("XASO_DATABASE_URL", &db.url)
+        .env("XASO_DATA_DIR", dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"mot-mat-khau-moi\n").unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let store = xaso_storage::Store::connect(&db.url).await.unwrap();
+    let ok = xaso_core::auth::login(&store, &Default::default(), "canbo.hh", "mot-mat-khau-moi", "t").await;
+    assert!(ok.is_ok());
+}
+
+#[tokio::test]
+async fn backup_writes_a_consistent_copy() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    xaso(&db, dir.path(), &["import", "units", &data("long-an-duc-hoa-2024.csv"), "--valid-to", "2025-06-30"]);
+    let target = dir.path().join("backup.db");
+    let o = xaso(&db, dir.path(), &["backup", target.to_str().unwrap()]);
+    if db.is_postgres() {
+        assert!(!o.status.success());
+        assert!(text(&o).contains("pg_dump"));
+        return;
+    }
+    assert!(o.status.success(), "{}", text(&o));
+    let copy = xaso_storage::Store::connect(&format!("sqlite://{}", target.display())).await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM units").fetch_one(copy.pool()).await.unwrap();
+    assert_eq!(n, 22);
+    let o = xaso(&db, dir.path(), &["backup", target.to_str().unwrap()]);
+    assert!(!o.status.success(), "never overwrite a backup");
+}
