@@ -78,7 +78,11 @@ impl Actor {
 }
 
 /// Loads a user's roles into an actor.
-pub async fn actor_for(store: &Store, user_id: &str, credential: Credential) -> Result<Option<Actor>> {
+pub async fn actor_for(
+    store: &Store,
+    user_id: &str,
+    credential: Credential,
+) -> Result<Option<Actor>> {
     let mut conn = store.read().await?;
     let Some(user) = users::by_id(&mut conn, user_id).await? else {
         return Ok(None);
@@ -117,7 +121,11 @@ pub fn hash_password(password: &str) -> Result<String> {
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -181,7 +189,9 @@ pub async fn login(
     let username = username.trim().to_lowercase();
     let user_key = format!("user:{username}");
     let client_key = format!("client:{client}");
-    if throttle.blocked(&user_key, MAX_FAILURES) || throttle.blocked(&client_key, MAX_CLIENT_FAILURES) {
+    if throttle.blocked(&user_key, MAX_FAILURES)
+        || throttle.blocked(&client_key, MAX_CLIENT_FAILURES)
+    {
         tracing::warn!(username = %username, client = %client, "sign-in refused: throttled");
         return Err(Error::Throttled);
     }

@@ -5,8 +5,8 @@
 
 use std::collections::HashMap;
 
-use xaso_storage::Conn as AnyConnection;
 use xaso_domain::auth::Role;
+use xaso_storage::Conn as AnyConnection;
 use xaso_storage::{units, Store};
 
 use crate::{Actor, Error, Result};
@@ -98,7 +98,11 @@ pub async fn require_role_over(
 
 /// Every unit id the actor's roles (among `roles`) cover, for filtering lists. `None` means
 /// everything (administrator).
-pub async fn covered_ids(store: &Store, actor: &Actor, roles: &[Role]) -> Result<Option<Vec<String>>> {
+pub async fn covered_ids(
+    store: &Store,
+    actor: &Actor,
+    roles: &[Role],
+) -> Result<Option<Vec<String>>> {
     if actor.is_admin() {
         return Ok(None);
     }

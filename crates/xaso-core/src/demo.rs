@@ -33,11 +33,41 @@ pub struct DemoAccount {
 }
 
 pub const ACCOUNTS: &[DemoAccount] = &[
-    DemoAccount { username: "quantri", display_name: "Quản trị hệ thống (mẫu)", role: Role::Admin, unit_code: None, as_of: "2024-06-30" },
-    DemoAccount { username: "canbo.duchoa", display_name: "Cán bộ phụ trách địa bàn Đức Hòa (mẫu)", role: Role::AreaOfficer, unit_code: Some("802"), as_of: "2024-06-30" },
-    DemoAccount { username: "canbo.duchoaha", display_name: "Cán bộ xã Đức Hòa Hạ (mẫu)", role: Role::CommuneOfficer, unit_code: Some("27985"), as_of: "2024-06-30" },
-    DemoAccount { username: "tocns.binhta1", display_name: "Tổ công nghệ số ấp Bình Tả 1 (mẫu)", role: Role::VillageTeam, unit_code: Some("27985-01"), as_of: "2024-06-30" },
-    DemoAccount { username: "coso.suongsam", display_name: "Cơ sở sản xuất sương sâm (mẫu)", role: Role::Producer, unit_code: Some("27967"), as_of: "2024-06-30" },
+    DemoAccount {
+        username: "quantri",
+        display_name: "Quản trị hệ thống (mẫu)",
+        role: Role::Admin,
+        unit_code: None,
+        as_of: "2024-06-30",
+    },
+    DemoAccount {
+        username: "canbo.duchoa",
+        display_name: "Cán bộ phụ trách địa bàn Đức Hòa (mẫu)",
+        role: Role::AreaOfficer,
+        unit_code: Some("802"),
+        as_of: "2024-06-30",
+    },
+    DemoAccount {
+        username: "canbo.duchoaha",
+        display_name: "Cán bộ xã Đức Hòa Hạ (mẫu)",
+        role: Role::CommuneOfficer,
+        unit_code: Some("27985"),
+        as_of: "2024-06-30",
+    },
+    DemoAccount {
+        username: "tocns.binhta1",
+        display_name: "Tổ công nghệ số ấp Bình Tả 1 (mẫu)",
+        role: Role::VillageTeam,
+        unit_code: Some("27985-01"),
+        as_of: "2024-06-30",
+    },
+    DemoAccount {
+        username: "coso.suongsam",
+        display_name: "Cơ sở sản xuất sương sâm (mẫu)",
+        role: Role::Producer,
+        unit_code: Some("27967"),
+        as_of: "2024-06-30",
+    },
 ];
 
 /// Villages named in public sources about Đức Hòa (see shared/reference/duc-hoa-facts.md), under
@@ -120,9 +150,25 @@ pub async fn load(store: &Store) -> Result<bool> {
             role: a.role,
             unit_code: a.unit_code.map(str::to_string),
         };
-        let id = users::add(store, &system, a.username, a.display_name, DEMO_PASSWORD, &[grant], day(a.as_of)).await?;
+        let id = users::add(
+            store,
+            &system,
+            a.username,
+            a.display_name,
+            DEMO_PASSWORD,
+            &[grant],
+            day(a.as_of),
+        )
+        .await?;
         if a.role == Role::Admin {
-            users::insert_token(store, &system, &id, "demo (fixed token, demo only)", DEMO_ADMIN_TOKEN).await?;
+            users::insert_token(
+                store,
+                &system,
+                &id,
+                "demo (fixed token, demo only)",
+                DEMO_ADMIN_TOKEN,
+            )
+            .await?;
         }
     }
     let mut tx = store.begin().await?;

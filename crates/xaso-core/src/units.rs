@@ -92,7 +92,12 @@ pub async fn children(store: &Store, code: &str, day: NaiveDate) -> Result<(Unit
 }
 
 /// Searches names with or without diacritics ("duc hoa ha" finds "Xã Đức Hòa Hạ").
-pub async fn search(store: &Store, q: &str, day: Option<NaiveDate>, limit: i64) -> Result<Vec<Found>> {
+pub async fn search(
+    store: &Store,
+    q: &str,
+    day: Option<NaiveDate>,
+    limit: i64,
+) -> Result<Vec<Found>> {
     let key = text::fold(q);
     if key.chars().count() < 2 {
         return Ok(Vec::new());
@@ -132,14 +137,19 @@ pub async fn add_village(
     if commune.level != Level::Commune {
         return Err(Error::invalid(
             "parent",
-            format!("{} is not a commune; villages go under communes", commune.full_name),
+            format!(
+                "{} is not a commune; villages go under communes",
+                commune.full_name
+            ),
         ));
     }
     let validity = Validity {
         from: input.valid_from.or(commune.valid_from),
         to: commune.valid_to,
     };
-    if !commune.validity().covers(&validity) || validity.from.zip(validity.to).is_some_and(|(f, t)| f > t) {
+    if !commune.validity().covers(&validity)
+        || validity.from.zip(validity.to).is_some_and(|(f, t)| f > t)
+    {
         return Err(Error::invalid(
             "valid_from",
             "the village cannot start before its commune or after the commune ended",

@@ -51,7 +51,11 @@ pub async fn add(
     let username = parse_username(username).map_err(|e| account_error("username", e))?;
     check_password(password).map_err(|e| account_error("password", e))?;
     let display_name = text::clean(display_name);
-    let display_name = if display_name.is_empty() { username.clone() } else { display_name };
+    let display_name = if display_name.is_empty() {
+        username.clone()
+    } else {
+        display_name
+    };
     let mut resolved = Vec::new();
     {
         let mut conn = store.read().await?;
@@ -63,10 +67,15 @@ pub async fn add(
                 (Some(code), true) => Some(
                     units::by_code(&mut conn, code, as_of)
                         .await?
-                        .ok_or_else(|| Error::invalid("unit", format!("no unit has code {code} on {as_of}")))?,
+                        .ok_or_else(|| {
+                            Error::invalid("unit", format!("no unit has code {code} on {as_of}"))
+                        })?,
                 ),
                 (None, true) => {
-                    return Err(Error::invalid("unit", format!("role {} needs a unit", g.role.as_str())))
+                    return Err(Error::invalid(
+                        "unit",
+                        format!("role {} needs a unit", g.role.as_str()),
+                    ))
                 }
                 (_, false) => None,
             };
@@ -79,10 +88,21 @@ pub async fn add(
     users::insert(tx.conn(), &id, &username, &display_name, &password_hash).await?;
     let mut roles = Vec::new();
     for (role, unit) in &resolved {
-        users::assign(tx.conn(), &xaso_storage::new_id(), &id, role.as_str(), unit.as_ref().map(|u| u.id.as_str())).await?;
-        roles.push(json!({"role": role.as_str(), "unit": unit.as_ref().map(|u| u.full_name.clone())}));
+        users::assign(
+            tx.conn(),
+            &xaso_storage::new_id(),
+            &id,
+            role.as_str(),
+            unit.as_ref().map(|u| u.id.as_str()),
+        )
+        .await?;
+        roles.push(
+            json!({"role": role.as_str(), "unit": unit.as_ref().map(|u| u.full_name.clone())}),
+        );
     }
-    let first_unit = resolved.iter().find_map(|(_, u)| u.as_ref().map(|u| u.id.clone()));
+    let first_unit = resolved
+        .iter()
+        .find_map(|(_, u)| u.as_ref().map(|u| u.id.clone()));
     let after = json!({"username": username, "display_name": display_name, "roles": roles});
     audit::insert(
         tx.conn(),
@@ -103,7 +123,12 @@ pub async fn add(
 }
 
 /// Sets a user's password (administrators and the command line), ending their sessions.
-pub async fn set_password(store: &Store, actor: &Actor, username: &str, password: &str) -> Result<()> {
+pub async fn set_password(
+    store: &Store,
+    actor: &Actor,
+    username: &str,
+    password: &str,
+) -> Result<()> {
     if !actor.is_admin() {
         return Err(Error::Forbidden);
     }
@@ -125,11 +150,18 @@ pub async fn set_password(store: &Store, actor: &Actor, username: &str, password
 
 /// A signed-in person changes their own password, giving the current one. Their other
 /// sessions end.
-pub async fn change_own_password(store: &Store, actor: &Actor, current: &str, new: &str) -> Result<()> {
+pub async fn change_own_password(
+    store: &Store,
+    actor: &Actor,
+    current: &str,
+    new: &str,
+) -> Result<()> {
     let user_id = actor.user_id.as_deref().ok_or(Error::Unauthenticated)?;
     let user = {
         let mut conn = store.read().await?;
-        users::by_id(&mut conn, user_id).await?.ok_or(Error::Unauthenticated)?
+        users::by_id(&mut conn, user_id)
+            .await?
+            .ok_or(Error::Unauthenticated)?
     };
     let (cur, stored) = (current.to_string(), user.password_hash.clone());
     let ok = tokio::task::spawn_blocking(move || verify_password(&cur, &stored))
@@ -140,7 +172,10 @@ pub async fn change_own_password(store: &Store, actor: &Actor, current: &str, ne
     }
     check_password(new).map_err(|e| account_error("new", e))?;
     if new == current {
-        return Err(Error::invalid("new", "the new password is the same as the current one"));
+        return Err(Error::invalid(
+            "new",
+            "the new password is the same as the current one",
+        ));
     }
     let h = hash(new.to_string()).await?;
     let mut tx = store.begin().await?;
@@ -184,7 +219,12 @@ pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<UserSummary>> {
             .await?
             .into_iter()
             .map(|a| match a.unit_full_name {
-                Some(unit) => format!("{} @ {} ({})", a.role, unit, a.unit_code.unwrap_or_default()),
+                Some(unit) => format!(
+                    "{} @ {} ({})",
+                    a.role,
+                    unit,
+                    a.unit_code.unwrap_or_default()
+                ),
                 None => a.role,
             })
             .collect();
@@ -213,7 +253,10 @@ pub async fn create_token(store: &Store, actor: &Actor, name: &str) -> Result<St
     let user_id = actor.user_id.as_deref().ok_or(Error::Unauthenticated)?;
     let name = text::clean(name);
     if name.is_empty() || name.chars().count() > 80 {
-        return Err(Error::invalid("name", "give the token a name of 1–80 characters"));
+        return Err(Error::invalid(
+            "name",
+            "give the token a name of 1–80 characters",
+        ));
     }
     let secret = format!("xaso_{}", random_secret());
     insert_token(store, actor, user_id, &name, &secret).await?;
@@ -221,7 +264,13 @@ pub async fn create_token(store: &Store, actor: &Actor, name: &str) -> Result<St
 }
 
 /// Stores a token with a given secret (the demo's documented fixed token uses this).
-pub async fn insert_token(store: &Store, actor: &Actor, user_id: &str, name: &str, secret: &str) -> Result<()> {
+pub async fn insert_token(
+    store: &Store,
+    actor: &Actor,
+    user_id: &str,
+    name: &str,
+    secret: &str,
+) -> Result<()> {
     let id = xaso_storage::new_id();
     let mut tx = store.begin().await?;
     users::insert_token(tx.conn(), &id, user_id, name, &token_hash(secret)).await?;
@@ -264,7 +313,9 @@ pub async fn tokens(store: &Store, actor: &Actor) -> Result<Vec<TokenSummary>> {
 pub async fn revoke_token(store: &Store, actor: &Actor, id: &str) -> Result<()> {
     let user_id = actor.user_id.as_deref().ok_or(Error::Unauthenticated)?;
     let mut tx = store.begin().await?;
-    let token = users::token_by_id(tx.conn(), id).await?.ok_or(Error::NotFound)?;
+    let token = users::token_by_id(tx.conn(), id)
+        .await?
+        .ok_or(Error::NotFound)?;
     if token.user_id != user_id {
         return Err(Error::NotFound);
     }

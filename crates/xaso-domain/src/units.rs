@@ -59,7 +59,10 @@ pub const TYPES: &[(&str, Level)] = &[
     ("Quận", Level::District),
     ("Thị xã", Level::District),
     ("Thành phố thuộc tỉnh", Level::District),
-    ("Thành phố thuộc thành phố trực thuộc trung ương", Level::District),
+    (
+        "Thành phố thuộc thành phố trực thuộc trung ương",
+        Level::District,
+    ),
     ("Xã", Level::Commune),
     ("Phường", Level::Commune),
     ("Thị trấn", Level::Commune),
@@ -248,8 +251,14 @@ mod tests {
     #[test]
     fn full_names_follow_gso_prefixes() {
         assert_eq!(full_name("Tỉnh", "Long An"), "Tỉnh Long An");
-        assert_eq!(full_name("Thành phố thuộc tỉnh", "Tân An"), "Thành phố Tân An");
-        assert_eq!(full_name("Đặc khu tại hải đảo", "Côn Đảo"), "Đặc khu Côn Đảo");
+        assert_eq!(
+            full_name("Thành phố thuộc tỉnh", "Tân An"),
+            "Thành phố Tân An"
+        );
+        assert_eq!(
+            full_name("Đặc khu tại hải đảo", "Côn Đảo"),
+            "Đặc khu Côn Đảo"
+        );
         assert_eq!(full_name("Thị trấn", "Hậu Nghĩa"), "Thị trấn Hậu Nghĩa");
         assert_eq!(level_of_type("Huyện"), Some(Level::District));
         assert_eq!(level_of_type("Làng"), None);

@@ -97,7 +97,9 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let engine = Engine::from_url(url).ok_or(StoreError::UnknownScheme)?;
-        let options: AnyConnectOptions = url.parse::<AnyConnectOptions>()?.disable_statement_logging();
+        let options: AnyConnectOptions = url
+            .parse::<AnyConnectOptions>()?
+            .disable_statement_logging();
         let max = match engine {
             Engine::Sqlite => 8,
             Engine::Postgres => 16,
@@ -215,10 +217,13 @@ mod tests {
     use std::collections::BTreeSet;
 
     fn versions(dir: &str) -> BTreeSet<String> {
-        std::fs::read_dir(format!("{}/../../migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect()
+        std::fs::read_dir(format!(
+            "{}/../../migrations/{dir}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
     }
 
     /// Both engines must have the same migrations, version for version.
@@ -227,6 +232,9 @@ mod tests {
         let sqlite = versions("sqlite");
         let postgres = versions("postgres");
         assert!(!sqlite.is_empty());
-        assert_eq!(sqlite, postgres, "migrations/sqlite and migrations/postgres differ");
+        assert_eq!(
+            sqlite, postgres,
+            "migrations/sqlite and migrations/postgres differ"
+        );
     }
 }

@@ -5,10 +5,12 @@ use sqlx::AnyConnection;
 use crate::Result;
 
 pub async fn get(conn: &mut AnyConnection, key: &str) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-        .bind(key)
-        .fetch_optional(conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 pub async fn set(conn: &mut AnyConnection, key: &str, value: &str) -> Result<()> {

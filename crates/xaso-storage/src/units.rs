@@ -112,7 +112,8 @@ pub async fn children(
                 .await?
         }
         None => {
-            let sql = format!("SELECT {COLUMNS} FROM units u WHERE u.parent_id = $1 ORDER BY u.code");
+            let sql =
+                format!("SELECT {COLUMNS} FROM units u WHERE u.parent_id = $1 ORDER BY u.code");
             sqlx::query_as(&sql).bind(parent_id).fetch_all(conn).await?
         }
     };
@@ -120,8 +121,15 @@ pub async fn children(
 }
 
 /// Number of children per level under a unit on `day`, for summaries ("20 xã, thị trấn").
-pub async fn count_children(conn: &mut AnyConnection, parent_id: &str, day: NaiveDate) -> Result<i64> {
-    let sql = format!("SELECT COUNT(*) FROM units u WHERE u.parent_id = $1 AND {}", valid_on(2));
+pub async fn count_children(
+    conn: &mut AnyConnection,
+    parent_id: &str,
+    day: NaiveDate,
+) -> Result<i64> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM units u WHERE u.parent_id = $1 AND {}",
+        valid_on(2)
+    );
     Ok(sqlx::query_scalar(&sql)
         .bind(parent_id)
         .bind(date_text(day))
@@ -190,10 +198,12 @@ pub async fn predecessors(conn: &mut AnyConnection, id: &str) -> Result<Vec<Unit
 
 /// Ids of the predecessors of a unit (for scope checks).
 pub async fn predecessor_ids(conn: &mut AnyConnection, id: &str) -> Result<Vec<String>> {
-    Ok(sqlx::query_scalar("SELECT old_id FROM unit_links WHERE new_id = $1")
-        .bind(id)
-        .fetch_all(conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT old_id FROM unit_links WHERE new_id = $1")
+            .bind(id)
+            .fetch_all(conn)
+            .await?,
+    )
 }
 
 /// Parent id of a unit.
@@ -325,9 +335,11 @@ pub async fn update(conn: &mut AnyConnection, u: &NewUnit<'_>) -> Result<()> {
 pub async fn all_periods(
     conn: &mut AnyConnection,
 ) -> Result<Vec<(String, String, Option<String>, Option<String>)>> {
-    Ok(sqlx::query_as("SELECT id, code, valid_from, valid_to FROM units")
-        .fetch_all(conn)
-        .await?)
+    Ok(
+        sqlx::query_as("SELECT id, code, valid_from, valid_to FROM units")
+            .fetch_all(conn)
+            .await?,
+    )
 }
 
 /// Inserts or updates a succession link; returns true when it was new.
@@ -376,12 +388,16 @@ pub async fn upsert_link(
 
 /// Highest village number already used under a commune (codes `27985-01`, `27985-02`, …).
 pub async fn village_codes(conn: &mut AnyConnection, commune_code: &str) -> Result<Vec<String>> {
-    Ok(sqlx::query_scalar("SELECT code FROM units WHERE level = 'village' AND code LIKE $1")
-        .bind(format!("{commune_code}-%"))
-        .fetch_all(conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT code FROM units WHERE level = 'village' AND code LIKE $1")
+            .bind(format!("{commune_code}-%"))
+            .fetch_all(conn)
+            .await?,
+    )
 }
 
 pub async fn count(conn: &mut AnyConnection) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM units").fetch_one(conn).await?)
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM units")
+        .fetch_one(conn)
+        .await?)
 }

@@ -27,7 +27,10 @@ const USER_COLUMNS: &str = "id, username, display_name, password_hash, active, c
 
 pub async fn by_username(conn: &mut AnyConnection, username: &str) -> Result<Option<UserRow>> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1");
-    Ok(sqlx::query_as(&sql).bind(username).fetch_optional(conn).await?)
+    Ok(sqlx::query_as(&sql)
+        .bind(username)
+        .fetch_optional(conn)
+        .await?)
 }
 
 pub async fn by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<UserRow>> {
@@ -122,13 +125,19 @@ pub async fn insert_session(
 }
 
 /// The user id of a live session.
-pub async fn session_user(conn: &mut AnyConnection, token_hash: &str, now: &str) -> Result<Option<String>> {
+pub async fn session_user(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    now: &str,
+) -> Result<Option<String>> {
     Ok(
-        sqlx::query_scalar("SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2")
-            .bind(token_hash)
-            .bind(now)
-            .fetch_optional(conn)
-            .await?,
+        sqlx::query_scalar(
+            "SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(conn)
+        .await?,
     )
 }
 
@@ -141,7 +150,11 @@ pub async fn delete_session(conn: &mut AnyConnection, token_hash: &str) -> Resul
 }
 
 /// Ends every session of a user except one (after a password change).
-pub async fn delete_other_sessions(conn: &mut AnyConnection, user_id: &str, keep: &str) -> Result<()> {
+pub async fn delete_other_sessions(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    keep: &str,
+) -> Result<()> {
     sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
         .bind(user_id)
         .bind(keep)
@@ -199,7 +212,10 @@ pub async fn insert_token(
 }
 
 /// The user id of a live (not revoked) token.
-pub async fn token_user(conn: &mut AnyConnection, token_hash: &str) -> Result<Option<(String, String)>> {
+pub async fn token_user(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+) -> Result<Option<(String, String)>> {
     Ok(sqlx::query_as(
         "SELECT id, user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
     )

@@ -41,12 +41,18 @@ impl TestDb {
                     Some(i) if i > "postgres://".len() => &admin_url[..i],
                     _ => admin_url.as_str(),
                 };
-                TestDb { url: format!("{base}/{name}"), _dir: None }
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    _dir: None,
+                }
             }
             None => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}?mode=rwc", dir.path().join("xaso.db").display());
-                TestDb { url, _dir: Some(dir) }
+                TestDb {
+                    url,
+                    _dir: Some(dir),
+                }
             }
         }
     }
@@ -69,8 +75,14 @@ impl TestApp {
         let db = TestDb::new().await;
         let store = Store::connect(&db.url).await.expect("connect");
         store.migrate().await.expect("migrate");
-        let state = AppState::new(store.clone(), WebConfig::default()).await.expect("state");
-        TestApp { router: xaso_web::router(state), store, db }
+        let state = AppState::new(store.clone(), WebConfig::default())
+            .await
+            .expect("state");
+        TestApp {
+            router: xaso_web::router(state),
+            store,
+            db,
+        }
     }
 
     /// An installation with the demo loaded (area: Đức Hòa as of 2024-06-30).
@@ -84,24 +96,41 @@ impl TestApp {
             ..Default::default()
         };
         let state = AppState::new(store.clone(), config).await.expect("state");
-        TestApp { router: xaso_web::router(state), store, db }
+        TestApp {
+            router: xaso_web::router(state),
+            store,
+            db,
+        }
     }
 
     /// A visitor with no cookies yet.
     pub fn visitor(&self) -> Client {
-        Client { router: self.router.clone(), cookies: HashMap::new(), bearer: None }
+        Client {
+            router: self.router.clone(),
+            cookies: HashMap::new(),
+            bearer: None,
+        }
     }
 
     /// A client that authenticates with an API token.
     pub fn with_token(&self, token: &str) -> Client {
-        Client { router: self.router.clone(), cookies: HashMap::new(), bearer: Some(token.to_string()) }
+        Client {
+            router: self.router.clone(),
+            cookies: HashMap::new(),
+            bearer: Some(token.to_string()),
+        }
     }
 
     /// A visitor who signed in through the login form.
     pub async fn signed_in(&self, username: &str, password: &str) -> Client {
         let mut c = self.visitor();
         let r = c.login(username, password).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "sign-in of {username} failed: {}", r.body);
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "sign-in of {username} failed: {}",
+            r.body
+        );
         c
     }
 }
@@ -124,7 +153,10 @@ impl TestResponse {
     }
 
     pub fn location(&self) -> &str {
-        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 }
 
@@ -142,13 +174,27 @@ impl Client {
 
     pub async fn send(&mut self, mut req: Request<Body>) -> TestResponse {
         if !self.cookies.is_empty() {
-            let cookie = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
-            req.headers_mut().insert(header::COOKIE, cookie.parse().unwrap());
+            let cookie = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            req.headers_mut()
+                .insert(header::COOKIE, cookie.parse().unwrap());
         }
         if let Some(t) = &self.bearer {
-            req.headers_mut().insert(header::AUTHORIZATION, format!("Bearer {t}").parse().unwrap());
+            req.headers_mut().insert(
+                header::AUTHORIZATION,
+                format!("Bearer {t}").parse().unwrap(),
+            );
         }
-        let resp = self.router.clone().oneshot(req).await.expect("router answers");
+        let resp = self
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("router answers");
         for v in resp.headers().get_all(header::SET_COOKIE) {
             let s = v.to_str().unwrap();
             let pair = s.split(';').next().unwrap();
@@ -163,11 +209,16 @@ impl Client {
         let status = resp.status();
         let headers = resp.headers().clone();
         let bytes = resp.into_body().collect().await.expect("body").to_bytes();
-        TestResponse { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        TestResponse {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     pub async fn get(&mut self, path: &str) -> TestResponse {
-        self.send(Request::get(path).body(Body::empty()).unwrap()).await
+        self.send(Request::get(path).body(Body::empty()).unwrap())
+            .await
     }
 
     /// Posts a form; the CSRF token from the cookie is added unless `fields` has one.
@@ -175,11 +226,18 @@ impl Client {
         if !self.cookies.contains_key("xaso_csrf") {
             self.get("/").await;
         }
-        let mut pairs: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let mut pairs: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         if !fields.iter().any(|(k, _)| *k == "csrf") {
             pairs.push(("csrf".into(), self.csrf()));
         }
-        let body = pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&");
+        let body = pairs
+            .iter()
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect::<Vec<_>>()
+            .join("&");
         let req = Request::builder()
             .method(Method::POST)
             .uri(path)
@@ -190,17 +248,34 @@ impl Client {
     }
 
     /// Sends JSON; with a session, adds the X-CSRF-Token header the API asks for.
-    pub async fn send_json(&mut self, method: Method, path: &str, body: &serde_json::Value) -> TestResponse {
-        let mut b = Request::builder().method(method).uri(path).header(header::CONTENT_TYPE, "application/json");
+    pub async fn send_json(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> TestResponse {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/json");
         if self.bearer.is_none() && self.cookies.contains_key("xaso_csrf") {
             b = b.header("x-csrf-token", self.csrf());
         }
-        self.send(b.body(Body::from(body.to_string())).unwrap()).await
+        self.send(b.body(Body::from(body.to_string())).unwrap())
+            .await
     }
 
     pub async fn login(&mut self, username: &str, password: &str) -> TestResponse {
         self.get("/login").await;
-        self.post_form("/login", &[("username", username), ("password", password), ("next", "/staff")]).await
+        self.post_form(
+            "/login",
+            &[
+                ("username", username),
+                ("password", password),
+                ("next", "/staff"),
+            ],
+        )
+        .await
     }
 }
 
@@ -208,7 +283,9 @@ fn enc(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             b' ' => out.push('+'),
             _ => out.push_str(&format!("%{b:02X}")),
         }

@@ -12,10 +12,22 @@ struct Asset {
 }
 
 const ASSETS: &[Asset] = &[
-    Asset { name: "app.css", mime: "text/css; charset=utf-8", body: include_bytes!("../assets/app.css") },
+    Asset {
+        name: "app.css",
+        mime: "text/css; charset=utf-8",
+        body: include_bytes!("../assets/app.css"),
+    },
     // htmx 2.0.11 from the npm registry (htmx.org, Zero-Clause BSD).
-    Asset { name: "htmx.min.js", mime: "text/javascript; charset=utf-8", body: include_bytes!("../assets/htmx.min.js") },
-    Asset { name: "favicon.svg", mime: "image/svg+xml", body: include_bytes!("../assets/favicon.svg") },
+    Asset {
+        name: "htmx.min.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/htmx.min.js"),
+    },
+    Asset {
+        name: "favicon.svg",
+        mime: "image/svg+xml",
+        body: include_bytes!("../assets/favicon.svg"),
+    },
 ];
 
 pub async fn serve(Path(file): Path<String>) -> Response {

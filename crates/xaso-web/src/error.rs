@@ -34,12 +34,16 @@ pub struct PageError {
 fn classify(e: &Error) -> (StatusCode, &'static str) {
     match e {
         Error::NotFound => (StatusCode::NOT_FOUND, "error.not_found"),
-        Error::Unauthenticated | Error::BadCredentials => (StatusCode::UNAUTHORIZED, "error.unauthenticated"),
+        Error::Unauthenticated | Error::BadCredentials => {
+            (StatusCode::UNAUTHORIZED, "error.unauthenticated")
+        }
         Error::Forbidden => (StatusCode::FORBIDDEN, "error.forbidden"),
         Error::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "error.invalid"),
         Error::Conflict(_) => (StatusCode::CONFLICT, "error.conflict"),
         Error::Throttled => (StatusCode::TOO_MANY_REQUESTS, "error.throttled"),
-        Error::Store(_) | Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error.internal"),
+        Error::Store(_) | Error::Internal(_) => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "error.internal")
+        }
     }
 }
 
@@ -57,7 +61,15 @@ impl PageError {
             Error::Invalid(p) => p,
             _ => Vec::new(),
         };
-        PageError { info: ErrorInfo { status, key, detail }, json, problems }
+        PageError {
+            info: ErrorInfo {
+                status,
+                key,
+                detail,
+            },
+            json,
+            problems,
+        }
     }
 
     /// For a page handler.
@@ -75,7 +87,8 @@ impl PageError {
             info: ErrorInfo {
                 status: StatusCode::FORBIDDEN,
                 key: "error.csrf",
-                detail: "form expired or sent from another site (CSRF token missing or wrong)".into(),
+                detail: "form expired or sent from another site (CSRF token missing or wrong)"
+                    .into(),
             },
             json: false,
             problems: Vec::new(),
@@ -87,7 +100,9 @@ impl PageError {
             info: ErrorInfo {
                 status: StatusCode::FORBIDDEN,
                 key: "error.csrf",
-                detail: "a request signed in with a session cookie must send the X-CSRF-Token header".into(),
+                detail:
+                    "a request signed in with a session cookie must send the X-CSRF-Token header"
+                        .into(),
             },
             json: true,
             problems: Vec::new(),
@@ -96,7 +111,11 @@ impl PageError {
 
     pub fn bad_request(detail: impl Into<String>, json: bool) -> PageError {
         PageError {
-            info: ErrorInfo { status: StatusCode::BAD_REQUEST, key: "error.bad_request", detail: detail.into() },
+            info: ErrorInfo {
+                status: StatusCode::BAD_REQUEST,
+                key: "error.bad_request",
+                detail: detail.into(),
+            },
             json,
             problems: Vec::new(),
         }
@@ -104,7 +123,11 @@ impl PageError {
 
     /// A 404 with a specific explanation.
     pub fn with_not_found(mut self, detail: String) -> PageError {
-        self.info = ErrorInfo { status: StatusCode::NOT_FOUND, key: "error.not_found", detail };
+        self.info = ErrorInfo {
+            status: StatusCode::NOT_FOUND,
+            key: "error.not_found",
+            detail,
+        };
         self.problems.clear();
         self
     }
@@ -133,8 +156,10 @@ impl IntoResponse for PageError {
             };
             let mut resp = (self.info.status, Json(json!({ "errors": errors }))).into_response();
             if self.info.status == StatusCode::UNAUTHORIZED {
-                resp.headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, "Bearer realm=\"xaso\"".parse().expect("header"));
+                resp.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    "Bearer realm=\"xaso\"".parse().expect("header"),
+                );
             }
             resp
         } else {
@@ -157,17 +182,37 @@ struct ErrorPage {
 /// An unauthenticated visitor is sent to the sign-in page and brought back afterwards.
 pub async fn error_pages(req: Request, next: Next) -> Response {
     let jar = CookieJar::from_headers(req.headers());
-    let lang = jar.get(LANG_COOKIE).and_then(|c| Lang::parse(c.value())).unwrap_or(Lang::Vi);
-    let csrf = jar.get(crate::ctx::CSRF_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
-    let path = req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
+    let lang = jar
+        .get(LANG_COOKIE)
+        .and_then(|c| Lang::parse(c.value()))
+        .unwrap_or(Lang::Vi);
+    let csrf = jar
+        .get(crate::ctx::CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
     let is_api = path.starts_with("/api/");
     let resp = next.run(req).await;
     let info = match resp.extensions().get::<ErrorInfo>() {
         Some(info) => info.clone(),
-        None if resp.status() == StatusCode::NOT_FOUND && !is_api && resp.headers().get(header::CONTENT_TYPE).is_none() => {
-            ErrorInfo { status: StatusCode::NOT_FOUND, key: "error.not_found", detail: "no such page".into() }
+        None if resp.status() == StatusCode::NOT_FOUND
+            && !is_api
+            && resp.headers().get(header::CONTENT_TYPE).is_none() =>
+        {
+            ErrorInfo {
+                status: StatusCode::NOT_FOUND,
+                key: "error.not_found",
+                detail: "no such page".into(),
+            }
         }
-        None if resp.status() == StatusCode::NOT_FOUND && is_api && resp.headers().get(header::CONTENT_TYPE).is_none() => {
+        None if resp.status() == StatusCode::NOT_FOUND
+            && is_api
+            && resp.headers().get(header::CONTENT_TYPE).is_none() =>
+        {
             return PageError::not_found(true).into_response();
         }
         None => return resp,
@@ -178,7 +223,13 @@ pub async fn error_pages(req: Request, next: Next) -> Response {
     let mut headers = resp.headers().clone();
     headers.remove(header::CONTENT_LENGTH);
     let page = ErrorPage {
-        p: crate::ctx::Page { lang, user: None, csrf, demo: false, path },
+        p: crate::ctx::Page {
+            lang,
+            user: None,
+            csrf,
+            demo: false,
+            path,
+        },
         status: info.status.as_u16(),
         message: i18n::t(lang, info.key),
     };

@@ -23,11 +23,13 @@ struct HomePage {
 
 pub async fn index(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
     let area = match &state.config.area {
-        Some((code, as_of)) => match xaso_core::units::area_overview(&state.store, code, *as_of).await {
-            Ok(a) => Some(a),
-            Err(xaso_core::Error::NotFound) => None,
-            Err(e) => return Err(e.into()),
-        },
+        Some((code, as_of)) => {
+            match xaso_core::units::area_overview(&state.store, code, *as_of).await {
+                Ok(a) => Some(a),
+                Err(xaso_core::Error::NotFound) => None,
+                Err(e) => return Err(e.into()),
+            }
+        }
         None => None,
     };
     let today = xaso_domain::time::today_vn();
@@ -54,7 +56,11 @@ pub struct LangQuery {
 /// Sets the language cookie and goes back to where the visitor was (same site only).
 pub async fn set_lang(State(state): State<AppState>, Query(q): Query<LangQuery>) -> Response {
     let lang = Lang::parse(&q.set).unwrap_or(Lang::Vi);
-    let back = if q.back.starts_with('/') && !q.back.starts_with("//") { q.back } else { "/".into() };
+    let back = if q.back.starts_with('/') && !q.back.starts_with("//") {
+        q.back
+    } else {
+        "/".into()
+    };
     let c = cookie(LANG_COOKIE, lang.code(), state.config.secure_cookies, 365);
     let mut resp = Redirect::to(&back).into_response();
     if let Ok(v) = c.to_string().parse() {

@@ -44,7 +44,11 @@ pub fn parse(source: &str) -> HashMap<String, String> {
 
 fn flatten(prefix: &str, table: &toml::Table, out: &mut HashMap<String, String>) {
     for (k, v) in table {
-        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
         match v {
             toml::Value::String(s) => {
                 out.insert(key, s.clone());
@@ -85,4 +89,96 @@ pub fn tf(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
         s = s.replace(&format!("{{{name}}}"), value);
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    fn files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                files(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+
+    /// Keys written literally as `t("key")` in templates and handlers.
+    fn used_keys() -> BTreeSet<String> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut paths = Vec::new();
+        files(&root.join("templates"), &mut paths);
+        files(&root.join("src"), &mut paths);
+        let mut keys = BTreeSet::new();
+        for p in paths {
+            let text = std::fs::read_to_string(&p).unwrap();
+            for pat in ["t(\"", "tf(self.p.lang, \"", "Some(\""] {
+                for (i, _) in text.match_indices(pat) {
+                    let rest = &text[i + pat.len()..];
+                    let key: String = rest.chars().take_while(|c| *c != '"').collect();
+                    if key.contains('.')
+                        && key
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_')
+                    {
+                        keys.insert(key);
+                    }
+                }
+            }
+        }
+        keys
+    }
+
+    #[test]
+    fn both_languages_have_the_same_keys() {
+        let vi: BTreeSet<_> = parse(VI_SOURCE).into_keys().collect();
+        let en: BTreeSet<_> = parse(EN_SOURCE).into_keys().collect();
+        let only_vi: Vec<_> = vi.difference(&en).collect();
+        let only_en: Vec<_> = en.difference(&vi).collect();
+        assert!(
+            only_vi.is_empty() && only_en.is_empty(),
+            "only in vi: {only_vi:?}; only in en: {only_en:?}"
+        );
+    }
+
+    #[test]
+    fn every_key_used_exists() {
+        let vi = parse(VI_SOURCE);
+        let mut used = used_keys();
+        assert!(used.len() > 100, "the scan found only {} keys", used.len());
+        // Keys built at run time from enums.
+        for l in ["province", "district", "commune", "village"] {
+            used.insert(format!("level.{l}"));
+        }
+        for p in ["whole", "part", "remainder"] {
+            used.insert(format!("portion.{p}"));
+        }
+        for r in xaso_domain::auth::ALL_ROLES {
+            used.insert(format!("role.{}", r.as_str()));
+        }
+        for t in ["unit", "unit_import", "user", "api_token"] {
+            used.insert(format!("audit_type.{t}"));
+        }
+        for a in ["create", "update", "delete", "import"] {
+            used.insert(format!("audit_action.{a}"));
+        }
+        let missing: Vec<_> = used.iter().filter(|k| !vi.contains_key(*k)).collect();
+        assert!(
+            missing.is_empty(),
+            "keys used but not in the catalogue: {missing:?}"
+        );
+    }
+
+    #[test]
+    fn vietnamese_text_is_nfc() {
+        use unicode_normalization::is_nfc;
+        for (k, v) in parse(VI_SOURCE) {
+            assert!(is_nfc(&v), "{k} is not NFC");
+        }
+    }
 }

@@ -55,14 +55,18 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
 impl Metrics {
     pub fn render(&self, extra: &[(&str, &str, f64)]) -> String {
         let mut out = String::new();
-        out.push_str("# HELP xaso_http_requests_total HTTP requests by route, method and status.\n");
+        out.push_str(
+            "# HELP xaso_http_requests_total HTTP requests by route, method and status.\n",
+        );
         out.push_str("# TYPE xaso_http_requests_total counter\n");
         for ((route, method, status), n) in self.requests.lock().expect("metrics lock").iter() {
             out.push_str(&format!(
                 "xaso_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {n}\n"
             ));
         }
-        out.push_str("# HELP xaso_http_request_duration_seconds Time spent answering HTTP requests.\n");
+        out.push_str(
+            "# HELP xaso_http_request_duration_seconds Time spent answering HTTP requests.\n",
+        );
         out.push_str("# TYPE xaso_http_request_duration_seconds summary\n");
         out.push_str(&format!(
             "xaso_http_request_duration_seconds_sum {}\n",
@@ -74,9 +78,14 @@ impl Metrics {
         ));
         out.push_str("# HELP xaso_uptime_seconds Seconds since the process started.\n");
         out.push_str("# TYPE xaso_uptime_seconds gauge\n");
-        out.push_str(&format!("xaso_uptime_seconds {}\n", self.started.elapsed().as_secs_f64()));
+        out.push_str(&format!(
+            "xaso_uptime_seconds {}\n",
+            self.started.elapsed().as_secs_f64()
+        ));
         for (name, help, value) in extra {
-            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"));
+            out.push_str(&format!(
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"
+            ));
         }
         out
     }

@@ -16,10 +16,15 @@ pub async fn healthz() -> Response {
 /// The process can serve: the database answers.
 pub async fn readyz(State(state): State<AppState>) -> Response {
     match state.store.ping().await {
-        Ok(()) => Json(json!({"status": "ready", "database": state.store.engine().name()})).into_response(),
+        Ok(()) => Json(json!({"status": "ready", "database": state.store.engine().name()}))
+            .into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "not ready: database does not answer");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "database unavailable"}))).into_response()
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"status": "database unavailable"})),
+            )
+                .into_response()
         }
     }
 }
@@ -29,8 +34,23 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     let size = pool.size() as f64;
     let idle = pool.num_idle() as f64;
     let body = state.metrics.render(&[
-        ("xaso_db_pool_connections", "Open database connections.", size),
-        ("xaso_db_pool_idle_connections", "Idle database connections.", idle),
+        (
+            "xaso_db_pool_connections",
+            "Open database connections.",
+            size,
+        ),
+        (
+            "xaso_db_pool_idle_connections",
+            "Idle database connections.",
+            idle,
+        ),
     ]);
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
 }

@@ -28,13 +28,22 @@ pub fn router(state: AppState) -> Router {
         .route("/units/{code}/villages", post(units::html::add_village))
         .route("/lang", get(home::set_lang))
         // Accounts
-        .route("/login", get(auth::html::login_form).post(auth::html::login))
+        .route(
+            "/login",
+            get(auth::html::login_form).post(auth::html::login),
+        )
         .route("/logout", post(auth::html::logout))
-        .route("/account/password", get(auth::html::password_form).post(auth::html::change_password))
+        .route(
+            "/account/password",
+            get(auth::html::password_form).post(auth::html::change_password),
+        )
         // Staff area
         .route("/staff", get(staff::html::index))
         .route("/staff/audit", get(staff::html::audit))
-        .route("/staff/tokens", get(staff::html::tokens).post(staff::html::create_token))
+        .route(
+            "/staff/tokens",
+            get(staff::html::tokens).post(staff::html::create_token),
+        )
         .route("/staff/tokens/{id}/revoke", post(staff::html::revoke_token))
         .route("/staff/users", get(staff::html::users))
         // JSON API
@@ -46,7 +55,10 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{file}", get(assets::serve))
         .layer(middleware::from_fn(error::error_pages))
         .layer(middleware::from_fn_with_state(state.clone(), csrf_cookie))
-        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .with_state(state)
 }
 

@@ -42,9 +42,9 @@ impl AuditParams {
         let date = |name: &str, s: &str| -> Result<Option<chrono::NaiveDate>, PageError> {
             match s.trim() {
                 "" => Ok(None),
-                v => xaso_domain::time::parse_date(v)
-                    .map(Some)
-                    .ok_or_else(|| PageError::bad_request(format!("{name} `{v}` is not a date"), json)),
+                v => xaso_domain::time::parse_date(v).map(Some).ok_or_else(|| {
+                    PageError::bad_request(format!("{name} `{v}` is not a date"), json)
+                }),
             }
         };
         Ok(AuditQuery {

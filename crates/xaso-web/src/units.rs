@@ -13,7 +13,9 @@ pub fn as_of(value: Option<&str>, json: bool) -> Result<(NaiveDate, bool), PageE
     match value.map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => xaso_domain::time::parse_date(s)
             .map(|d| (d, true))
-            .ok_or_else(|| PageError::bad_request(format!("as_of `{s}` is not a date (use yyyy-mm-dd)"), json)),
+            .ok_or_else(|| {
+                PageError::bad_request(format!("as_of `{s}` is not a date (use yyyy-mm-dd)"), json)
+            }),
         None => Ok((xaso_domain::time::today_vn(), false)),
     }
 }

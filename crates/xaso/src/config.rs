@@ -29,7 +29,8 @@ impl FileConfig {
         };
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read config file {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("config file {} is not valid", path.display()))
+        toml::from_str(&text)
+            .with_context(|| format!("config file {} is not valid", path.display()))
     }
 }
 
@@ -63,17 +64,26 @@ pub const DEFAULT_DATA_DIR: &str = "./xaso-data";
 
 impl Config {
     pub fn resolve(o: Overrides, f: FileConfig) -> Result<Config> {
-        let listen_text = o.listen.or(f.listen).unwrap_or_else(|| DEFAULT_LISTEN.into());
-        let listen: SocketAddr = listen_text
-            .parse()
-            .with_context(|| format!("listen address `{listen_text}` is not host:port (e.g. 127.0.0.1:8080)"))?;
-        let data_dir = o.data_dir.or(f.data_dir).unwrap_or_else(|| DEFAULT_DATA_DIR.into());
+        let listen_text = o
+            .listen
+            .or(f.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.into());
+        let listen: SocketAddr = listen_text.parse().with_context(|| {
+            format!("listen address `{listen_text}` is not host:port (e.g. 127.0.0.1:8080)")
+        })?;
+        let data_dir = o
+            .data_dir
+            .or(f.data_dir)
+            .unwrap_or_else(|| DEFAULT_DATA_DIR.into());
         let database_url = match o.database_url.or(f.database_url).filter(|s| !s.is_empty()) {
             Some(url) => url,
             None => format!("sqlite://{}?mode=rwc", data_dir.join("xaso.db").display()),
         };
         if xaso_storage::Engine::from_url(&database_url).is_none() {
-            bail!("database URL must start with sqlite:// or postgres:// (got `{}`)", redact(&database_url));
+            bail!(
+                "database URL must start with sqlite:// or postgres:// (got `{}`)",
+                redact(&database_url)
+            );
         }
         let json_logs = match o.log_format.or(f.log_format).as_deref() {
             None | Some("human") => false,
@@ -105,7 +115,9 @@ impl Config {
     }
 
     pub fn secure_cookies(&self) -> bool {
-        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
     }
 }
 
@@ -190,7 +202,10 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact("postgres://xaso:secret@db:5432/x"), "postgres://xaso:***@db:5432/x");
+        assert_eq!(
+            redact("postgres://xaso:secret@db:5432/x"),
+            "postgres://xaso:***@db:5432/x"
+        );
         assert_eq!(redact("sqlite://x.db"), "sqlite://x.db");
     }
 }

@@ -18,7 +18,11 @@ use xaso_storage::Store;
 use config::{Config, FileConfig, Overrides};
 
 #[derive(Parser)]
-#[command(name = "xaso", version, about = "Xã Số: the digital side of Vietnam's new-rural-area programme for an area and its communes")]
+#[command(
+    name = "xaso",
+    version,
+    about = "Xã Số: the digital side of Vietnam's new-rural-area programme for an area and its communes"
+)]
 struct Cli {
     #[command(flatten)]
     common: Common,
@@ -149,7 +153,10 @@ enum ConfigCommand {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -189,7 +196,8 @@ async fn run(cli: Cli) -> Result<()> {
         _ => None,
     };
     let mut o = overrides(&cli.common, serve_args.as_ref());
-    if matches!(cli.command, Command::Demo(_)) && o.area_code.is_none() && file.area_code.is_none() {
+    if matches!(cli.command, Command::Demo(_)) && o.area_code.is_none() && file.area_code.is_none()
+    {
         // The demo is about the former Đức Hòa district.
         o.area_code = Some("802".into());
         o.area_as_of = Some("2024-06-30".into());
@@ -203,7 +211,9 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Demo(_) => {
             let store = open(&config).await?;
-            let loaded = xaso_core::demo::load(&store).await.context("loading the demo data failed")?;
+            let loaded = xaso_core::demo::load(&store)
+                .await
+                .context("loading the demo data failed")?;
             server::serve(config, store, Some(loaded)).await
         }
         Command::Migrate => {
@@ -211,7 +221,13 @@ async fn run(cli: Cli) -> Result<()> {
             println!("database is up to date");
             Ok(())
         }
-        Command::Import(ImportCommand::Units { files, valid_from, valid_to, effective, province }) => {
+        Command::Import(ImportCommand::Units {
+            files,
+            valid_from,
+            valid_to,
+            effective,
+            province,
+        }) => {
             let store = open(&config).await?;
             let opts = ImportOptions {
                 valid_from: date_arg("--valid-from", valid_from.as_deref())?,
@@ -222,8 +238,12 @@ async fn run(cli: Cli) -> Result<()> {
             };
             let actor = Actor::system("cli");
             for path in files {
-                let data = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-                let opts = ImportOptions { source: path.display().to_string(), ..opts.clone() };
+                let data = std::fs::read(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                let opts = ImportOptions {
+                    source: path.display().to_string(),
+                    ..opts.clone()
+                };
                 let started = std::time::Instant::now();
                 match xaso_core::units::import_csv(&store, &actor, &data, &opts).await {
                     Ok(r) => println!(
@@ -236,7 +256,11 @@ async fn run(cli: Cli) -> Result<()> {
                         started.elapsed().as_secs_f64()
                     ),
                     Err(xaso_core::Error::Invalid(problems)) => {
-                        eprintln!("{}: nothing imported; {} problem(s):", path.display(), problems.len());
+                        eprintln!(
+                            "{}: nothing imported; {} problem(s):",
+                            path.display(),
+                            problems.len()
+                        );
                         for p in problems.iter().take(200) {
                             eprintln!("  {}: {}", p.at, p.detail);
                         }
@@ -245,7 +269,10 @@ async fn run(cli: Cli) -> Result<()> {
                         }
                         bail!("import of {} failed", path.display());
                     }
-                    Err(e) => return Err(e).with_context(|| format!("import of {} failed", path.display())),
+                    Err(e) => {
+                        return Err(e)
+                            .with_context(|| format!("import of {} failed", path.display()))
+                    }
                 }
             }
             Ok(())
@@ -286,7 +313,12 @@ async fn open(config: &Config) -> Result<Store> {
     }
     let store = Store::connect(&config.database_url)
         .await
-        .with_context(|| format!("cannot open database {}", config::redact(&config.database_url)))?;
+        .with_context(|| {
+            format!(
+                "cannot open database {}",
+                config::redact(&config.database_url)
+            )
+        })?;
     store.migrate().await.context("database migration failed")?;
     Ok(store)
 }
@@ -294,7 +326,10 @@ async fn open(config: &Config) -> Result<Store> {
 fn read_password(from_stdin: bool) -> Result<(String, bool)> {
     if from_stdin {
         let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
         Ok((line.trim_end_matches(['\r', '\n']).to_string(), false))
     } else {
         Ok((xaso_core::auth::random_secret()[..20].to_string(), true))
@@ -304,13 +339,24 @@ fn read_password(from_stdin: bool) -> Result<(String, bool)> {
 async fn user_command(store: &Store, cmd: UserCommand) -> Result<()> {
     let actor = Actor::system("cli");
     match cmd {
-        UserCommand::Add { username, role, unit, as_of, name, password_stdin } => {
+        UserCommand::Add {
+            username,
+            role,
+            unit,
+            as_of,
+            name,
+            password_stdin,
+        } => {
             let role = Role::parse(&role).with_context(|| {
                 format!("unknown role `{role}`; use admin, area_officer, commune_officer, village_team or producer")
             })?;
-            let as_of = date_arg("--as-of", as_of.as_deref())?.unwrap_or_else(xaso_domain::time::today_vn);
+            let as_of =
+                date_arg("--as-of", as_of.as_deref())?.unwrap_or_else(xaso_domain::time::today_vn);
             let (password, generated) = read_password(password_stdin)?;
-            let grant = RoleGrant { role, unit_code: unit };
+            let grant = RoleGrant {
+                role,
+                unit_code: unit,
+            };
             xaso_core::users::add(store, &actor, &username, &name, &password, &[grant], as_of)
                 .await
                 .map_err(explain)?;
@@ -320,7 +366,10 @@ async fn user_command(store: &Store, cmd: UserCommand) -> Result<()> {
             }
             Ok(())
         }
-        UserCommand::Passwd { username, password_stdin } => {
+        UserCommand::Passwd {
+            username,
+            password_stdin,
+        } => {
             let (password, generated) = read_password(password_stdin)?;
             xaso_core::users::set_password(store, &actor, &username, &password)
                 .await
@@ -332,7 +381,10 @@ async fn user_command(store: &Store, cmd: UserCommand) -> Result<()> {
             Ok(())
         }
         UserCommand::List => {
-            for u in xaso_core::users::list(store, &actor).await.map_err(explain)? {
+            for u in xaso_core::users::list(store, &actor)
+                .await
+                .map_err(explain)?
+            {
                 println!(
                     "{:<24} {:<40} {}{}",
                     u.username,
@@ -351,7 +403,11 @@ fn explain(e: xaso_core::Error) -> anyhow::Error {
     match e {
         xaso_core::Error::Invalid(problems) => anyhow::anyhow!(
             "{}",
-            problems.iter().map(|p| format!("{}: {}", p.at, p.detail)).collect::<Vec<_>>().join("; ")
+            problems
+                .iter()
+                .map(|p| format!("{}: {}", p.at, p.detail))
+                .collect::<Vec<_>>()
+                .join("; ")
         ),
         xaso_core::Error::NotFound => anyhow::anyhow!("no such user"),
         other => anyhow::anyhow!(other),
@@ -361,7 +417,9 @@ fn explain(e: xaso_core::Error) -> anyhow::Error {
 fn init_logs(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if config.json_logs {
         builder.json().init();
     } else {

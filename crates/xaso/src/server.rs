@@ -12,21 +12,34 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
         trust_proxy: config.trust_proxy,
         area: config.area.clone(),
     };
-    let state = AppState::new(store.clone(), web).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let state = AppState::new(store.clone(), web)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let app = xaso_web::router(state);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
-        .with_context(|| format!("cannot listen on {} (is another program using it? try --listen 127.0.0.1:8081)", config.listen))?;
+        .with_context(|| {
+            format!(
+                "cannot listen on {} (is another program using it? try --listen 127.0.0.1:8081)",
+                config.listen
+            )
+        })?;
     let addr = listener.local_addr()?;
-    println!("Xã Số is ready at http://{addr}/  ({} database)", store.engine().name());
+    println!(
+        "Xã Số is ready at http://{addr}/  ({} database)",
+        store.engine().name()
+    );
     if let Some(now) = demo_loaded_now {
         print_demo(now);
     }
     tracing::info!(%addr, engine = store.engine().name(), "serving");
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown())
-        .await
-        .context("server failed")?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await
+    .context("server failed")?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -44,7 +57,9 @@ fn print_demo(loaded_now: bool) {
         println!("  {:<16} {}", a.username, a.display_name);
     }
     println!("Demo API token (administrator): {DEMO_ADMIN_TOKEN}");
-    println!("  e.g. curl -H 'Authorization: Bearer {DEMO_ADMIN_TOKEN}' http://127.0.0.1:8080/api/v1/me");
+    println!(
+        "  e.g. curl -H 'Authorization: Bearer {DEMO_ADMIN_TOKEN}' http://127.0.0.1:8080/api/v1/me"
+    );
 }
 
 async fn shutdown() {

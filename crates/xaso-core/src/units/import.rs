@@ -45,7 +45,12 @@ pub struct ImportReport {
 }
 
 /// Imports one CSV file, recognised by its header.
-pub async fn import_csv(store: &Store, actor: &Actor, data: &[u8], opts: &ImportOptions) -> Result<ImportReport> {
+pub async fn import_csv(
+    store: &Store,
+    actor: &Actor,
+    data: &[u8],
+    opts: &ImportOptions,
+) -> Result<ImportReport> {
     if !actor.is_admin() {
         return Err(Error::Forbidden);
     }
@@ -68,7 +73,10 @@ pub async fn import_csv(store: &Store, actor: &Actor, data: &[u8], opts: &Import
             }
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
-                problems.push(Problem::new(format!("line {line}"), format!("unreadable row: {e}")));
+                problems.push(Problem::new(
+                    format!("line {line}"),
+                    format!("unreadable row: {e}"),
+                ));
             }
         }
     }
@@ -76,9 +84,13 @@ pub async fn import_csv(store: &Store, actor: &Actor, data: &[u8], opts: &Import
         return Err(Error::Invalid(problems));
     }
     let col = |name: &str| headers.iter().position(|h| h == name);
-    if let (Some(code), Some(name), Some(ty), Some(parent), Some(level)) =
-        (col("code"), col("name"), col("type"), col("parent_code"), col("level"))
-    {
+    if let (Some(code), Some(name), Some(ty), Some(parent), Some(level)) = (
+        col("code"),
+        col("name"),
+        col("type"),
+        col("parent_code"),
+        col("level"),
+    ) {
         let rows = records
             .into_iter()
             .map(|(line, f)| UnitLine {
@@ -95,7 +107,10 @@ pub async fn import_csv(store: &Store, actor: &Actor, data: &[u8], opts: &Import
         let portion = col("portion");
         let split = col("split");
         if portion.is_none() && split.is_none() {
-            return Err(Error::invalid("line 1", "a mapping needs a `portion` or a `split` column"));
+            return Err(Error::invalid(
+                "line 1",
+                "a mapping needs a `portion` or a `split` column",
+            ));
         }
         let province = col("new_province_code");
         let legal = col("legal_basis");
@@ -149,7 +164,13 @@ impl Known {
         let mut map: HashMap<String, Vec<(String, Validity)>> = HashMap::new();
         let d = |s: Option<String>| s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
         for (id, code, from, to) in units::all_periods(&mut conn).await? {
-            map.entry(code).or_default().push((id, Validity { from: d(from), to: d(to) }));
+            map.entry(code).or_default().push((
+                id,
+                Validity {
+                    from: d(from),
+                    to: d(to),
+                },
+            ));
         }
         Ok(Known(map))
     }
@@ -173,18 +194,32 @@ fn fmt_validity(v: &Validity) -> String {
     format!("{f} to {t}")
 }
 
-async fn import_units(store: &Store, actor: &Actor, rows: Vec<UnitLine>, opts: &ImportOptions) -> Result<ImportReport> {
-    let validity = Validity { from: opts.valid_from, to: opts.valid_to };
+async fn import_units(
+    store: &Store,
+    actor: &Actor,
+    rows: Vec<UnitLine>,
+    opts: &ImportOptions,
+) -> Result<ImportReport> {
+    let validity = Validity {
+        from: opts.valid_from,
+        to: opts.valid_to,
+    };
     if let (Some(f), Some(t)) = (validity.from, validity.to) {
         if f > t {
             return Err(Error::invalid("valid_from", "valid_from is after valid_to"));
         }
     }
     // The day on which parents already stored must exist.
-    let reference_day = validity.from.or(validity.to).unwrap_or_else(xaso_domain::time::today_vn);
+    let reference_day = validity
+        .from
+        .or(validity.to)
+        .unwrap_or_else(xaso_domain::time::today_vn);
 
     // Keep only one province's rows when asked: follow parent codes inside the file.
-    let parent_of: HashMap<&str, &str> = rows.iter().map(|r| (r.code.as_str(), r.parent_code.as_str())).collect();
+    let parent_of: HashMap<&str, &str> = rows
+        .iter()
+        .map(|r| (r.code.as_str(), r.parent_code.as_str()))
+        .collect();
     let province_of = |code: &str| -> String {
         let mut c = code;
         for _ in 0..6 {
@@ -209,7 +244,10 @@ async fn import_units(store: &Store, actor: &Actor, rows: Vec<UnitLine>, opts: &
     let mut seen = HashSet::new();
     for r in &rows {
         if !seen.insert(r.code.as_str()) {
-            problems.push(Problem::new(format!("line {}", r.line), format!("code {} appears twice in the file", r.code)));
+            problems.push(Problem::new(
+                format!("line {}", r.line),
+                format!("code {} appears twice in the file", r.code),
+            ));
         }
         if let Some(level) = Level::parse(&r.level) {
             in_file.insert(r.code.as_str(), level);
@@ -218,11 +256,20 @@ async fn import_units(store: &Store, actor: &Actor, rows: Vec<UnitLine>, opts: &
     for r in &rows {
         let at = format!("line {}", r.line);
         let Some(level) = Level::parse(&r.level) else {
-            problems.push(Problem::new(&at, format!("unknown level `{}`; use province, district, commune or village", r.level)));
+            problems.push(Problem::new(
+                &at,
+                format!(
+                    "unknown level `{}`; use province, district, commune or village",
+                    r.level
+                ),
+            ));
             continue;
         };
         match level_of_type(&r.unit_type) {
-            None => problems.push(Problem::new(&at, format!("unknown unit type `{}`", r.unit_type))),
+            None => problems.push(Problem::new(
+                &at,
+                format!("unknown unit type `{}`", r.unit_type),
+            )),
             Some(l) if l != level => problems.push(Problem::new(
                 &at,
                 format!("type `{}` is not a {} type", r.unit_type, level.as_str()),
@@ -230,7 +277,10 @@ async fn import_units(store: &Store, actor: &Actor, rows: Vec<UnitLine>, opts: &
             _ => {}
         }
         if !code_is_valid(&r.code, level) {
-            problems.push(Problem::new(&at, format!("code `{}` is not a valid {} code", r.code, level.as_str())));
+            problems.push(Problem::new(
+                &at,
+                format!("code `{}` is not a valid {} code", r.code, level.as_str()),
+            ));
         }
         if r.name.is_empty() {
             problems.push(Problem::new(&at, "name is empty"));
@@ -240,25 +290,40 @@ async fn import_units(store: &Store, actor: &Actor, rows: Vec<UnitLine>, opts: &
                 problems.push(Problem::new(&at, "a province has no parent"));
             }
         } else if r.parent_code.is_empty() {
-            problems.push(Problem::new(&at, format!("a {} needs a parent_code", level.as_str())));
+            problems.push(Problem::new(
+                &at,
+                format!("a {} needs a parent_code", level.as_str()),
+            ));
         } else if let Some(parent_level) = in_file.get(r.parent_code.as_str()) {
             if !level.allowed_parents().contains(parent_level) {
                 problems.push(Problem::new(
                     &at,
-                    format!("parent {} is a {}, which cannot hold a {}", r.parent_code, parent_level.as_str(), level.as_str()),
+                    format!(
+                        "parent {} is a {}, which cannot hold a {}",
+                        r.parent_code,
+                        parent_level.as_str(),
+                        level.as_str()
+                    ),
                 ));
             }
         } else if known.on(&r.parent_code, reference_day).is_none() {
             problems.push(Problem::new(
                 &at,
-                format!("parent {} is neither in the file nor stored for {reference_day}", r.parent_code),
+                format!(
+                    "parent {} is neither in the file nor stored for {reference_day}",
+                    r.parent_code
+                ),
             ));
         }
         for (_, v) in known.periods(&r.code) {
             if v.from != validity.from && v.overlaps(&validity) {
                 problems.push(Problem::new(
                     &at,
-                    format!("code {} is already used from {}, which overlaps this import", r.code, fmt_validity(v)),
+                    format!(
+                        "code {} is already used from {}, which overlaps this import",
+                        r.code,
+                        fmt_validity(v)
+                    ),
                 ));
             }
         }
@@ -319,21 +384,40 @@ async fn import_units(store: &Store, actor: &Actor, rows: Vec<UnitLine>, opts: &
         }
         ids.insert(r.code.clone(), id);
     }
-    let report = ImportReport { kind: ImportKind::Units, rows: rows.len(), inserted, updated };
+    let report = ImportReport {
+        kind: ImportKind::Units,
+        rows: rows.len(),
+        inserted,
+        updated,
+    };
     record(&mut tx, actor, opts, &report).await?;
     tx.commit().await?;
     Ok(report)
 }
 
-async fn import_mapping(store: &Store, actor: &Actor, rows: Vec<MapLine>, opts: &ImportOptions) -> Result<ImportReport> {
+async fn import_mapping(
+    store: &Store,
+    actor: &Actor,
+    rows: Vec<MapLine>,
+    opts: &ImportOptions,
+) -> Result<ImportReport> {
     let rows: Vec<&MapLine> = match &opts.province {
-        Some(p) => rows.iter().filter(|r| r.new_province.as_deref() == Some(p.as_str())).collect(),
+        Some(p) => rows
+            .iter()
+            .filter(|r| r.new_province.as_deref() == Some(p.as_str()))
+            .collect(),
         None => rows.iter().collect(),
     };
     if rows.is_empty() {
-        return Err(Error::invalid("file", "the file has no mapping rows to import"));
+        return Err(Error::invalid(
+            "file",
+            "the file has no mapping rows to import",
+        ));
     }
-    let before = opts.effective.pred_opt().ok_or_else(|| Error::invalid("effective", "date out of range"))?;
+    let before = opts
+        .effective
+        .pred_opt()
+        .ok_or_else(|| Error::invalid("effective", "date out of range"))?;
     let known = Known::load(store).await?;
     let mut problems = Vec::new();
     let mut links = Vec::new();
@@ -343,10 +427,22 @@ async fn import_mapping(store: &Store, actor: &Actor, rows: Vec<MapLine>, opts: 
         let old = known.on(&r.old_code, before);
         let new = known.on(&r.new_code, opts.effective);
         if old.is_none() {
-            problems.push(Problem::new(&at, format!("no unit has code {} on {before}; import the old unit list first", r.old_code)));
+            problems.push(Problem::new(
+                &at,
+                format!(
+                    "no unit has code {} on {before}; import the old unit list first",
+                    r.old_code
+                ),
+            ));
         }
         if new.is_none() {
-            problems.push(Problem::new(&at, format!("no unit has code {} on {}; import the new unit list first", r.new_code, opts.effective)));
+            problems.push(Problem::new(
+                &at,
+                format!(
+                    "no unit has code {} on {}; import the new unit list first",
+                    r.new_code, opts.effective
+                ),
+            ));
         }
         let portion = match (&r.portion, &r.split) {
             (Some(p), _) => Portion::parse(p),
@@ -358,10 +454,16 @@ async fn import_mapping(store: &Store, actor: &Actor, rows: Vec<MapLine>, opts: 
             (None, None) => None,
         };
         if portion.is_none() {
-            problems.push(Problem::new(&at, "portion must be whole, part or remainder (split: yes or no)"));
+            problems.push(Problem::new(
+                &at,
+                "portion must be whole, part or remainder (split: yes or no)",
+            ));
         }
         if !seen.insert((r.old_code.clone(), r.new_code.clone())) {
-            problems.push(Problem::new(&at, format!("{} → {} appears twice", r.old_code, r.new_code)));
+            problems.push(Problem::new(
+                &at,
+                format!("{} → {} appears twice", r.old_code, r.new_code),
+            ));
         }
         if let (Some(o), Some(n), Some(p)) = (old, new, portion) {
             links.push((o.to_string(), n.to_string(), p, r.legal_basis.clone()));
@@ -379,14 +481,24 @@ async fn import_mapping(store: &Store, actor: &Actor, rows: Vec<MapLine>, opts: 
             updated += 1;
         }
     }
-    let report = ImportReport { kind: ImportKind::Mapping, rows: links.len(), inserted, updated };
+    let report = ImportReport {
+        kind: ImportKind::Mapping,
+        rows: links.len(),
+        inserted,
+        updated,
+    };
     record(&mut tx, actor, opts, &report).await?;
     tx.commit().await?;
     Ok(report)
 }
 
 /// One audit entry per import (not one per row: a national list has 10,000 rows).
-async fn record(tx: &mut xaso_storage::Tx, actor: &Actor, opts: &ImportOptions, report: &ImportReport) -> Result<()> {
+async fn record(
+    tx: &mut xaso_storage::Tx,
+    actor: &Actor,
+    opts: &ImportOptions,
+    report: &ImportReport,
+) -> Result<()> {
     let after = json!({
         "source": opts.source,
         "kind": report.kind,

@@ -26,14 +26,20 @@ pub struct Me {
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts", security(("bearer" = [])),
     responses((status = 200, body = Me), (status = 401, description = "Not signed in")))]
 pub async fn me(ctx: Ctx) -> Result<Json<Me>, PageError> {
-    let actor = ctx.actor.ok_or_else(|| PageError::api(Error::Unauthenticated))?;
+    let actor = ctx
+        .actor
+        .ok_or_else(|| PageError::api(Error::Unauthenticated))?;
     Ok(Json(Me {
         username: actor.username,
         display_name: actor.display_name,
         roles: actor
             .assignments
             .into_iter()
-            .map(|a| RoleOut { role: a.role, unit_code: a.unit_code, unit_name: a.unit_name })
+            .map(|a| RoleOut {
+                role: a.role,
+                unit_code: a.unit_code,
+                unit_name: a.unit_name,
+            })
             .collect(),
     }))
 }

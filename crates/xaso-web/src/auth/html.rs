@@ -40,7 +40,12 @@ pub async fn login_form(ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
     if ctx.actor.is_some() {
         return Redirect::to(&safe_next(&q.next)).into_response();
     }
-    render(&LoginPage { p: ctx.page(), next: safe_next(&q.next), username: String::new(), error: None })
+    render(&LoginPage {
+        p: ctx.page(),
+        next: safe_next(&q.next),
+        username: String::new(),
+        error: None,
+    })
 }
 
 #[derive(Deserialize)]
@@ -55,12 +60,29 @@ pub struct LoginInput {
     next: String,
 }
 
-pub async fn login(State(state): State<AppState>, ctx: Ctx, Form(input): Form<LoginInput>) -> Result<Response, PageError> {
+pub async fn login(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(input): Form<LoginInput>,
+) -> Result<Response, PageError> {
     ctx.check_csrf(&input.csrf)?;
     let next = safe_next(&input.next);
-    match xaso_core::auth::login(&state.store, &state.throttle, &input.username, &input.password, &ctx.client).await {
+    match xaso_core::auth::login(
+        &state.store,
+        &state.throttle,
+        &input.username,
+        &input.password,
+        &ctx.client,
+    )
+    .await
+    {
         Ok(signed) => {
-            let c = cookie(SESSION_COOKIE, &signed.token, state.config.secure_cookies, xaso_core::auth::SESSION_DAYS);
+            let c = cookie(
+                SESSION_COOKIE,
+                &signed.token,
+                state.config.secure_cookies,
+                xaso_core::auth::SESSION_DAYS,
+            );
             let mut resp = Redirect::to(&next).into_response();
             if let Ok(v) = c.to_string().parse() {
                 resp.headers_mut().append(header::SET_COOKIE, v);
@@ -72,7 +94,12 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, Form(input): Form<Lo
                 Error::Throttled => (StatusCode::TOO_MANY_REQUESTS, "login.throttled"),
                 _ => (StatusCode::UNAUTHORIZED, "login.bad_credentials"),
             };
-            let page = LoginPage { p: ctx.page(), next, username: input.username, error: Some(key) };
+            let page = LoginPage {
+                p: ctx.page(),
+                next,
+                username: input.username,
+                error: Some(key),
+            };
             Ok((status, render(&page)).into_response())
         }
         Err(e) => Err(e.into()),
@@ -85,13 +112,20 @@ pub struct CsrfOnly {
     csrf: String,
 }
 
-pub async fn logout(State(state): State<AppState>, ctx: Ctx, Form(input): Form<CsrfOnly>) -> Result<Response, PageError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(input): Form<CsrfOnly>,
+) -> Result<Response, PageError> {
     ctx.check_csrf(&input.csrf)?;
     if let Some(token) = &ctx.session_token {
         xaso_core::auth::logout(&state.store, token).await?;
     }
     let mut resp = Redirect::to("/").into_response();
-    if let Ok(v) = expired_cookie(SESSION_COOKIE, state.config.secure_cookies).to_string().parse() {
+    if let Ok(v) = expired_cookie(SESSION_COOKIE, state.config.secure_cookies)
+        .to_string()
+        .parse()
+    {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(resp)
@@ -109,7 +143,11 @@ pub async fn password_form(ctx: Ctx) -> Result<Response, PageError> {
     if ctx.actor.is_none() {
         return Err(PageError::page(Error::Unauthenticated));
     }
-    Ok(render(&PasswordPage { p: ctx.page(), error: None, done: false }))
+    Ok(render(&PasswordPage {
+        p: ctx.page(),
+        error: None,
+        done: false,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -124,18 +162,35 @@ pub struct PasswordInput {
     confirm: String,
 }
 
-pub async fn change_password(State(state): State<AppState>, ctx: Ctx, Form(input): Form<PasswordInput>) -> Result<Response, PageError> {
+pub async fn change_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(input): Form<PasswordInput>,
+) -> Result<Response, PageError> {
     ctx.check_csrf(&input.csrf)?;
-    let actor = ctx.actor.clone().ok_or(PageError::page(Error::Unauthenticated))?;
+    let actor = ctx
+        .actor
+        .clone()
+        .ok_or(PageError::page(Error::Unauthenticated))?;
     let fail = |key: &str| {
-        let page = PasswordPage { p: ctx.page(), error: Some(ctx.t(key).to_string()), done: false };
+        let page = PasswordPage {
+            p: ctx.page(),
+            error: Some(ctx.t(key).to_string()),
+            done: false,
+        };
         Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
     };
     if input.new != input.confirm {
         return fail("password.mismatch");
     }
-    match xaso_core::users::change_own_password(&state.store, &actor, &input.current, &input.new).await {
-        Ok(()) => Ok(render(&PasswordPage { p: ctx.page(), error: None, done: true })),
+    match xaso_core::users::change_own_password(&state.store, &actor, &input.current, &input.new)
+        .await
+    {
+        Ok(()) => Ok(render(&PasswordPage {
+            p: ctx.page(),
+            error: None,
+            done: true,
+        })),
         Err(Error::Invalid(problems)) => {
             let key = match problems.first().map(|p| p.at.as_str()) {
                 Some("current") => "password.wrong_current",

@@ -36,7 +36,11 @@ pub struct AuditPage {
 /// their units, everyone else their own changes.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditParams), security(("bearer" = [])),
     responses((status = 200, body = AuditPage), (status = 401, description = "Not signed in")))]
-pub async fn audit(State(state): State<AppState>, ctx: Ctx, Query(p): Query<AuditParams>) -> Result<Json<AuditPage>, PageError> {
+pub async fn audit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(p): Query<AuditParams>,
+) -> Result<Json<AuditPage>, PageError> {
     let q = p.to_query(true)?;
     let entries = xaso_core::audit::list(&state.store, ctx.actor.as_ref(), &q)
         .await

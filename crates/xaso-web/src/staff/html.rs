@@ -16,7 +16,9 @@ use crate::error::PageError;
 use crate::{render, AppState};
 
 fn signed_in(ctx: &Ctx) -> Result<Actor, PageError> {
-    ctx.actor.clone().ok_or_else(|| PageError::page(Error::Unauthenticated))
+    ctx.actor
+        .clone()
+        .ok_or_else(|| PageError::page(Error::Unauthenticated))
 }
 
 #[derive(Template)]
@@ -34,7 +36,10 @@ impl IndexPage {
 
 pub async fn index(ctx: Ctx) -> Result<Response, PageError> {
     let actor = signed_in(&ctx)?;
-    Ok(render(&IndexPage { p: ctx.page(), actor }))
+    Ok(render(&IndexPage {
+        p: ctx.page(),
+        actor,
+    }))
 }
 
 #[derive(Template)]
@@ -57,7 +62,9 @@ impl AuditPage {
     }
 
     fn json(&self, v: &Option<serde_json::Value>) -> String {
-        v.as_ref().map(|v| serde_json::to_string_pretty(v).unwrap_or_default()).unwrap_or_default()
+        v.as_ref()
+            .map(|v| serde_json::to_string_pretty(v).unwrap_or_default())
+            .unwrap_or_default()
     }
 }
 
@@ -74,13 +81,24 @@ fn audit_link(f: &AuditParams, page: i64) -> String {
     )
 }
 
-pub async fn audit(State(state): State<AppState>, ctx: Ctx, Query(f): Query<AuditParams>) -> Result<Response, PageError> {
+pub async fn audit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(f): Query<AuditParams>,
+) -> Result<Response, PageError> {
     let actor = signed_in(&ctx)?;
     let q = f.to_query(false)?;
     let entries = xaso_core::audit::list(&state.store, Some(&actor), &q).await?;
-    let next_page = (entries.len() as i64 == xaso_core::audit::PAGE_SIZE).then(|| audit_link(&f, q.page + 1));
+    let next_page =
+        (entries.len() as i64 == xaso_core::audit::PAGE_SIZE).then(|| audit_link(&f, q.page + 1));
     let prev_page = (q.page > 0).then(|| audit_link(&f, q.page - 1));
-    Ok(render(&AuditPage { p: ctx.page(), f, entries, next_page, prev_page }))
+    Ok(render(&AuditPage {
+        p: ctx.page(),
+        f,
+        entries,
+        next_page,
+        prev_page,
+    }))
 }
 
 #[derive(Template)]
@@ -108,7 +126,12 @@ impl TokensPage {
 pub async fn tokens(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
     let actor = signed_in(&ctx)?;
     let tokens = xaso_core::users::tokens(&state.store, &actor).await?;
-    Ok(render(&TokensPage { p: ctx.page(), tokens, new_secret: None, error: None }))
+    Ok(render(&TokensPage {
+        p: ctx.page(),
+        tokens,
+        new_secret: None,
+        error: None,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -119,15 +142,29 @@ pub struct TokenInput {
     name: String,
 }
 
-pub async fn create_token(State(state): State<AppState>, ctx: Ctx, Form(input): Form<TokenInput>) -> Result<Response, PageError> {
+pub async fn create_token(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(input): Form<TokenInput>,
+) -> Result<Response, PageError> {
     ctx.check_csrf(&input.csrf)?;
     let actor = signed_in(&ctx)?;
     let result = xaso_core::users::create_token(&state.store, &actor, &input.name).await;
     let tokens = xaso_core::users::tokens(&state.store, &actor).await?;
     match result {
-        Ok(secret) => Ok(render(&TokensPage { p: ctx.page(), tokens, new_secret: Some(secret), error: None })),
+        Ok(secret) => Ok(render(&TokensPage {
+            p: ctx.page(),
+            tokens,
+            new_secret: Some(secret),
+            error: None,
+        })),
         Err(Error::Invalid(_)) => {
-            let page = TokensPage { p: ctx.page(), tokens, new_secret: None, error: Some("tokens.name_required") };
+            let page = TokensPage {
+                p: ctx.page(),
+                tokens,
+                new_secret: None,
+                error: Some("tokens.name_required"),
+            };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
         Err(e) => Err(e.into()),
@@ -162,5 +199,8 @@ struct UsersPage {
 pub async fn users(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
     let actor = signed_in(&ctx)?;
     let users = xaso_core::users::list(&state.store, &actor).await?;
-    Ok(render(&UsersPage { p: ctx.page(), users }))
+    Ok(render(&UsersPage {
+        p: ctx.page(),
+        users,
+    }))
 }

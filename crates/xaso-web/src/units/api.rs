@@ -33,23 +33,37 @@ pub struct UnitList {
 /// Units valid on a date: the provinces, or the children of one unit.
 #[utoipa::path(get, path = "/api/v1/units", tag = "units", params(ListQuery),
     responses((status = 200, body = UnitList), (status = 400, description = "Bad date"), (status = 404, description = "No such parent on that date")))]
-pub async fn list(State(state): State<AppState>, Query(q): Query<ListQuery>) -> Result<Json<UnitList>, PageError> {
+pub async fn list(
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<UnitList>, PageError> {
     let (day, _) = as_of(q.as_of.as_deref(), true)?;
     let out = match q.parent.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(code) => {
             let (parent, units) = xaso_core::units::children(&state.store, code, day)
                 .await
                 .map_err(|e| not_on(e, code, day))?;
-            UnitList { as_of: day, parent: Some(parent), units }
+            UnitList {
+                as_of: day,
+                parent: Some(parent),
+                units,
+            }
         }
-        None => UnitList { as_of: day, parent: None, units: xaso_core::units::roots(&state.store, day).await.map_err(PageError::api)? },
+        None => UnitList {
+            as_of: day,
+            parent: None,
+            units: xaso_core::units::roots(&state.store, day)
+                .await
+                .map_err(PageError::api)?,
+        },
     };
     Ok(Json(out))
 }
 
 fn not_on(e: Error, code: &str, day: NaiveDate) -> PageError {
     match e {
-        Error::NotFound => PageError::api(Error::NotFound).with_not_found(format!("no unit has code {code} on {day}")),
+        Error::NotFound => PageError::api(Error::NotFound)
+            .with_not_found(format!("no unit has code {code} on {day}")),
         other => PageError::api(other),
     }
 }
@@ -79,15 +93,28 @@ pub struct UnitDetail {
 #[utoipa::path(get, path = "/api/v1/units/{code}", tag = "units",
     params(("code" = String, Path, description = "GSO code, e.g. 27985"), AsOfQuery),
     responses((status = 200, body = UnitDetail), (status = 404, description = "No unit has this code on that date")))]
-pub async fn show(State(state): State<AppState>, Path(code): Path<String>, Query(q): Query<AsOfQuery>) -> Result<Json<UnitDetail>, PageError> {
+pub async fn show(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<AsOfQuery>,
+) -> Result<Json<UnitDetail>, PageError> {
     let (day, _) = as_of(q.as_of.as_deref(), true)?;
     let v = match xaso_core::units::view(&state.store, &code, day).await {
         Ok(v) => v,
         Err(Error::NotFound) => {
-            let periods = xaso_core::units::periods(&state.store, &code).await.map_err(PageError::api)?;
+            let periods = xaso_core::units::periods(&state.store, &code)
+                .await
+                .map_err(PageError::api)?;
             let hint = periods
                 .iter()
-                .map(|u| format!("{} ({} to {})", u.full_name, fmt(u.valid_from), fmt(u.valid_to)))
+                .map(|u| {
+                    format!(
+                        "{} ({} to {})",
+                        u.full_name,
+                        fmt(u.valid_from),
+                        fmt(u.valid_to)
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("; ");
             let detail = if hint.is_empty() {
@@ -137,14 +164,25 @@ pub struct SearchResult {
 /// Finds units by name, ignoring case and diacritics.
 #[utoipa::path(get, path = "/api/v1/units/search", tag = "units", params(SearchQuery),
     responses((status = 200, body = SearchResult)))]
-pub async fn search(State(state): State<AppState>, Query(q): Query<SearchQuery>) -> Result<Json<SearchResult>, PageError> {
+pub async fn search(
+    State(state): State<AppState>,
+    Query(q): Query<SearchQuery>,
+) -> Result<Json<SearchResult>, PageError> {
     let day = match q.as_of.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(_) => Some(as_of(q.as_of.as_deref(), true)?.0),
         None => None,
     };
-    let hits = xaso_core::units::search(&state.store, &q.q, day, 50).await.map_err(PageError::api)?;
+    let hits = xaso_core::units::search(&state.store, &q.q, day, 50)
+        .await
+        .map_err(PageError::api)?;
     Ok(Json(SearchResult {
-        units: hits.into_iter().map(|f| SearchHit { unit: f.unit, context: f.context }).collect(),
+        units: hits
+            .into_iter()
+            .map(|f| SearchHit {
+                unit: f.unit,
+                context: f.context,
+            })
+            .collect(),
     }))
 }
 
@@ -180,16 +218,25 @@ pub async fn create(
         return Err(PageError::api(Error::Unauthenticated));
     }
     ctx.check_api_csrf(&headers)?;
-    let Json(req) = body.map_err(|e| PageError::bad_request(format!("invalid JSON body: {}", e.body_text()), true))?;
+    let Json(req) = body.map_err(|e| {
+        PageError::bad_request(format!("invalid JSON body: {}", e.body_text()), true)
+    })?;
     let village = NewVillage::parse(&req.name, &req.unit_type, req.valid_from)
         .map_err(|e| PageError::api(Error::invalid(field_of(&e), e.to_string())))?;
     let day = req.as_of.unwrap_or_else(xaso_domain::time::today_vn);
-    let unit = xaso_core::units::add_village(&state.store, ctx.actor.as_ref(), &req.parent_code, day, village)
-        .await
-        .map_err(|e| match e {
-            Error::NotFound => PageError::api(Error::NotFound).with_not_found(format!("no unit has code {} on {day}", req.parent_code)),
-            other => PageError::api(other),
-        })?;
+    let unit = xaso_core::units::add_village(
+        &state.store,
+        ctx.actor.as_ref(),
+        &req.parent_code,
+        day,
+        village,
+    )
+    .await
+    .map_err(|e| match e {
+        Error::NotFound => PageError::api(Error::NotFound)
+            .with_not_found(format!("no unit has code {} on {day}", req.parent_code)),
+        other => PageError::api(other),
+    })?;
     Ok((StatusCode::CREATED, Json(unit)).into_response())
 }
 

@@ -32,10 +32,18 @@ struct TreePage {
     provinces: Vec<Unit>,
 }
 
-pub async fn tree(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AsOfQuery>) -> Result<Response, PageError> {
+pub async fn tree(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<AsOfQuery>,
+) -> Result<Response, PageError> {
     let (day, _) = as_of(q.as_of.as_deref(), false)?;
     let provinces = xaso_core::units::roots(&state.store, day).await?;
-    Ok(render(&TreePage { p: ctx.page(), day, provinces }))
+    Ok(render(&TreePage {
+        p: ctx.page(),
+        day,
+        provinces,
+    }))
 }
 
 /// What the village form shows after a failed attempt.
@@ -96,16 +104,26 @@ impl ShowPage {
     }
 }
 
-async fn load_view(state: &AppState, code: &str, q_as_of: Option<&str>) -> Result<(UnitView, NaiveDate), PageError> {
+async fn load_view(
+    state: &AppState,
+    code: &str,
+    q_as_of: Option<&str>,
+) -> Result<(UnitView, NaiveDate), PageError> {
     let (day, given) = as_of(q_as_of, false)?;
     match xaso_core::units::view(&state.store, code, day).await {
         Ok(v) => Ok((v, day)),
         // Without a date, a code no longer in use opens on its last period.
         Err(Error::NotFound) if !given => {
             let periods = xaso_core::units::periods(&state.store, code).await?;
-            let last = periods.into_iter().last().ok_or(PageError::not_found(false))?;
+            let last = periods
+                .into_iter()
+                .last()
+                .ok_or(PageError::not_found(false))?;
             let day = last.valid_to.or(last.valid_from).unwrap_or(day);
-            Ok((xaso_core::units::view_of(&state.store, last, day).await?, day))
+            Ok((
+                xaso_core::units::view_of(&state.store, last, day).await?,
+                day,
+            ))
         }
         Err(e) => Err(e.into()),
     }
@@ -114,7 +132,13 @@ async fn load_view(state: &AppState, code: &str, q_as_of: Option<&str>) -> Resul
 async fn can_add(state: &AppState, ctx: &Ctx, v: &UnitView) -> Result<bool, PageError> {
     Ok(match &ctx.actor {
         Some(actor) if v.unit.level == xaso_domain::units::Level::Commune => {
-            xaso_core::authz::has_role_over(&state.store, actor, &[Role::CommuneOfficer, Role::AreaOfficer], &v.unit.id).await?
+            xaso_core::authz::has_role_over(
+                &state.store,
+                actor,
+                &[Role::CommuneOfficer, Role::AreaOfficer],
+                &v.unit.id,
+            )
+            .await?
         }
         _ => false,
     })
@@ -133,7 +157,10 @@ pub async fn show(
         v,
         day,
         can_add,
-        form: VillageForm { unit_type: "Ấp".into(), ..Default::default() },
+        form: VillageForm {
+            unit_type: "Ấp".into(),
+            ..Default::default()
+        },
         village_types: VILLAGE_TYPES,
         added: q.added,
     }))
@@ -166,23 +193,38 @@ pub async fn add_village(
     let (day, _) = as_of(Some(&input.as_of), false)?;
     let valid_from = match input.valid_from.trim() {
         "" => Ok(None),
-        s => xaso_domain::time::parse_date(s).map(Some).ok_or_else(|| ctx.t("units.bad_date").to_string()),
+        s => xaso_domain::time::parse_date(s)
+            .map(Some)
+            .ok_or_else(|| ctx.t("units.bad_date").to_string()),
     };
-    let result = match (valid_from, NewVillage::parse(&input.name, &input.unit_type, None)) {
+    let result = match (
+        valid_from,
+        NewVillage::parse(&input.name, &input.unit_type, None),
+    ) {
         (Err(msg), _) => Err((StatusCode::UNPROCESSABLE_ENTITY, msg)),
         (_, Err(e)) => Err((StatusCode::UNPROCESSABLE_ENTITY, village_error(&ctx, &e))),
         (Ok(from), Ok(mut v)) => {
             v.valid_from = from;
-            match xaso_core::units::add_village(&state.store, ctx.actor.as_ref(), &code, day, v).await {
+            match xaso_core::units::add_village(&state.store, ctx.actor.as_ref(), &code, day, v)
+                .await
+            {
                 Ok(unit) => Ok(unit),
-                Err(Error::Invalid(_)) => Err((StatusCode::UNPROCESSABLE_ENTITY, ctx.t("units.village_bad_start").to_string())),
-                Err(Error::Conflict(_)) => Err((StatusCode::CONFLICT, ctx.t("units.village_exists").to_string())),
+                Err(Error::Invalid(_)) => Err((
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    ctx.t("units.village_bad_start").to_string(),
+                )),
+                Err(Error::Conflict(_)) => Err((
+                    StatusCode::CONFLICT,
+                    ctx.t("units.village_exists").to_string(),
+                )),
                 Err(e) => return Err(e.into()),
             }
         }
     };
     match result {
-        Ok(unit) => Ok(Redirect::to(&format!("/units/{code}?as_of={day}&added={}", unit.code)).into_response()),
+        Ok(unit) => Ok(
+            Redirect::to(&format!("/units/{code}?as_of={day}&added={}", unit.code)).into_response(),
+        ),
         Err((status, message)) => {
             let (v, day) = load_view(&state, &code, Some(&day.to_string())).await?;
             let can_add = can_add(&state, &ctx, &v).await?;
@@ -272,14 +314,22 @@ impl SearchPage {
     }
 }
 
-pub async fn search(State(state): State<AppState>, ctx: Ctx, Query(q): Query<SearchQuery>) -> Result<Response, PageError> {
+pub async fn search(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<SearchQuery>,
+) -> Result<Response, PageError> {
     let day = match q.as_of.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(_) => Some(as_of(q.as_of.as_deref(), false)?.0),
         None => None,
     };
     let results = xaso_core::units::search(&state.store, &q.q, day, 50).await?;
     if ctx.htmx {
-        return Ok(render(&SearchResults { p: ctx.page(), q: q.q, results }));
+        return Ok(render(&SearchResults {
+            p: ctx.page(),
+            q: q.q,
+            results,
+        }));
     }
     Ok(render(&SearchPage {
         p: ctx.page(),

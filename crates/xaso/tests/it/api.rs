@@ -10,7 +10,13 @@ async fn openapi_document_describes_every_api_route() {
     let doc = r.json();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
-    for p in ["/api/v1/units", "/api/v1/units/{code}", "/api/v1/units/search", "/api/v1/me", "/api/v1/audit"] {
+    for p in [
+        "/api/v1/units",
+        "/api/v1/units/{code}",
+        "/api/v1/units/search",
+        "/api/v1/me",
+        "/api/v1/audit",
+    ] {
         assert!(paths.contains_key(p), "OpenAPI lacks {p}");
     }
     assert!(paths["/api/v1/units"]["post"].is_object());
@@ -47,9 +53,19 @@ async fn health_readiness_and_metrics() {
     assert_eq!(c.get("/healthz").await.json()["status"], "ok");
     let ready = c.get("/readyz").await.json();
     assert_eq!(ready["status"], "ready");
-    let engine = if app.db.is_postgres() { "PostgreSQL" } else { "SQLite" };
+    let engine = if app.db.is_postgres() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
     assert_eq!(ready["database"], engine);
     let m = c.get("/metrics").await;
-    assert!(m.body.contains("xaso_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 1"), "{}", m.body);
+    assert!(
+        m.body.contains(
+            "xaso_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 1"
+        ),
+        "{}",
+        m.body
+    );
     assert!(m.body.contains("xaso_uptime_seconds"));
 }

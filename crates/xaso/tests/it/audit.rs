@@ -18,9 +18,15 @@ async fn an_officers_change_is_in_the_log_with_before_and_after() {
     add_village(&app, "Bình Tả 5").await;
 
     let mut area = app.signed_in("canbo.duchoa", DEMO_PASSWORD).await;
-    let j = area.get("/api/v1/audit?unit=27985&as_of=2024-06-30").await.json();
+    let j = area
+        .get("/api/v1/audit?unit=27985&as_of=2024-06-30")
+        .await
+        .json();
     let entries = j["entries"].as_array().unwrap();
-    let e = entries.iter().find(|e| e["actor"] == "canbo.duchoaha").expect("officer's change listed");
+    let e = entries
+        .iter()
+        .find(|e| e["actor"] == "canbo.duchoaha")
+        .expect("officer's change listed");
     assert_eq!(e["action"], "create");
     assert_eq!(e["record_type"], "unit");
     assert_eq!(e["unit_name"], "Ấp Bình Tả 5");
@@ -45,13 +51,20 @@ async fn readers_see_only_what_their_role_allows() {
     // The officer sees their own change; the producer sees none of it; admins see imports too.
     let mut officer = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
     let own = officer.get("/api/v1/audit").await.json();
-    assert!(own["entries"].as_array().unwrap().iter().all(|e| e["actor"] == "canbo.duchoaha"));
+    assert!(own["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["actor"] == "canbo.duchoaha"));
     assert!(!own["entries"].as_array().unwrap().is_empty());
     let mut producer = app.signed_in("coso.suongsam", DEMO_PASSWORD).await;
     let theirs = producer.get("/api/v1/audit").await.json();
     assert!(theirs["entries"].as_array().unwrap().is_empty());
     let mut admin = app.signed_in("quantri", DEMO_PASSWORD).await;
-    let all = admin.get("/api/v1/audit?record_type=unit_import").await.json();
+    let all = admin
+        .get("/api/v1/audit?record_type=unit_import")
+        .await
+        .json();
     assert_eq!(all["entries"].as_array().unwrap().len(), 3);
     // Anonymous: no log.
     assert_eq!(app.visitor().get("/api/v1/audit").await.status, 401);
@@ -62,11 +75,24 @@ async fn readers_see_only_what_their_role_allows() {
 async fn the_log_cannot_be_edited_or_deleted() {
     let app = TestApp::demo().await;
     let pool = app.store.pool();
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(pool).await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+        .fetch_one(pool)
+        .await
+        .unwrap();
     assert!(n > 0);
-    assert!(sqlx::query("UPDATE audit_log SET actor = 'someone else'").execute(pool).await.is_err());
-    assert!(sqlx::query("DELETE FROM audit_log").execute(pool).await.is_err());
-    let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE actor <> 'someone else'").fetch_one(pool).await.unwrap();
+    assert!(sqlx::query("UPDATE audit_log SET actor = 'someone else'")
+        .execute(pool)
+        .await
+        .is_err());
+    assert!(sqlx::query("DELETE FROM audit_log")
+        .execute(pool)
+        .await
+        .is_err());
+    let after: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE actor <> 'someone else'")
+            .fetch_one(pool)
+            .await
+            .unwrap();
     assert_eq!(after, n);
 }
 
@@ -74,14 +100,38 @@ async fn the_log_cannot_be_edited_or_deleted() {
 async fn password_and_token_changes_are_audited_without_secrets() {
     let app = TestApp::demo().await;
     let mut c = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
-    let r = c.post_form("/account/password", &[("current", DEMO_PASSWORD), ("new", "mot-mat-khau-dai"), ("confirm", "mot-mat-khau-dai")]).await;
+    let r = c
+        .post_form(
+            "/account/password",
+            &[
+                ("current", DEMO_PASSWORD),
+                ("new", "mot-mat-khau-dai"),
+                ("confirm", "mot-mat-khau-dai"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 200);
-    c.post_form("/staff/tokens", &[("name", "điện thoại")]).await;
+    c.post_form("/staff/tokens", &[("name", "điện thoại")])
+        .await;
     let j = c.get("/api/v1/audit").await.json();
-    let types: Vec<&str> = j["entries"].as_array().unwrap().iter().map(|e| e["record_type"].as_str().unwrap()).collect();
-    assert!(types.contains(&"user") && types.contains(&"api_token"), "{types:?}");
-    let rows: Vec<Option<String>> = sqlx::query_scalar("SELECT after_json FROM audit_log").fetch_all(app.store.pool()).await.unwrap();
+    let types: Vec<&str> = j["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["record_type"].as_str().unwrap())
+        .collect();
+    assert!(
+        types.contains(&"user") && types.contains(&"api_token"),
+        "{types:?}"
+    );
+    let rows: Vec<Option<String>> = sqlx::query_scalar("SELECT after_json FROM audit_log")
+        .fetch_all(app.store.pool())
+        .await
+        .unwrap();
     for r in rows.into_iter().flatten() {
-        assert!(!r.contains("mot-mat-khau-dai") && !r.contains("argon2") && !r.contains("xaso_"), "secret in the log: {r}");
+        assert!(
+            !r.contains("mot-mat-khau-dai") && !r.contains("argon2") && !r.contains("xaso_"),
+            "secret in the log: {r}"
+        );
     }
 }

@@ -15,8 +15,17 @@ async fn signing_in_opens_the_workspace_and_signing_out_closes_it() {
 
     let r = c.login("canbo.duchoaha", DEMO_PASSWORD).await;
     assert_eq!(r.status, 303);
-    let cookie = r.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).find(|s| s.starts_with("xaso_session=")).unwrap();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let cookie = r
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|s| s.starts_with("xaso_session="))
+        .unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     let r = c.get("/staff").await;
     assert_eq!(r.status, 200);
     assert!(r.body.contains("Cán bộ xã Đức Hòa Hạ (mẫu)"));
@@ -51,19 +60,40 @@ async fn forms_without_the_csrf_token_are_refused() {
     let app = TestApp::demo().await;
     let mut c = app.visitor();
     c.get("/login").await;
-    let r = c.post_form("/login", &[("username", "quantri"), ("password", DEMO_PASSWORD), ("csrf", "forged")]).await;
+    let r = c
+        .post_form(
+            "/login",
+            &[
+                ("username", "quantri"),
+                ("password", DEMO_PASSWORD),
+                ("csrf", "forged"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 403);
     assert!(r.body.contains("Biểu mẫu đã hết hạn"));
     let mut officer = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
     let r = officer
-        .post_form("/units/27985/villages", &[("as_of", "2024-06-30"), ("unit_type", "Ấp"), ("name", "Bình Tả 3"), ("csrf", "")])
+        .post_form(
+            "/units/27985/villages",
+            &[
+                ("as_of", "2024-06-30"),
+                ("unit_type", "Ấp"),
+                ("name", "Bình Tả 3"),
+                ("csrf", ""),
+            ],
+        )
         .await;
     assert_eq!(r.status, 403);
     // A session-authenticated API write needs the header too.
     let mut officer2 = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
     officer2.cookies.remove("xaso_csrf");
     let r = officer2
-        .send_json(Method::POST, "/api/v1/units", &json!({"parent_code": "27985", "as_of": "2024-06-30", "name": "X", "unit_type": "Ấp"}))
+        .send_json(
+            Method::POST,
+            "/api/v1/units",
+            &json!({"parent_code": "27985", "as_of": "2024-06-30", "name": "X", "unit_type": "Ấp"}),
+        )
         .await;
     assert_eq!(r.status, 403);
 }
@@ -75,7 +105,14 @@ async fn a_commune_officer_adds_villages_to_their_commune_only() {
     let page = officer.get("/units/27985?as_of=2024-06-30").await;
     assert!(page.body.contains("Thêm ấp (thôn)"));
     let r = officer
-        .post_form("/units/27985/villages", &[("as_of", "2024-06-30"), ("unit_type", "Ấp"), ("name", "Bình Tả 3")])
+        .post_form(
+            "/units/27985/villages",
+            &[
+                ("as_of", "2024-06-30"),
+                ("unit_type", "Ấp"),
+                ("name", "Bình Tả 3"),
+            ],
+        )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     let page = officer.get(r.location()).await;
@@ -87,11 +124,22 @@ async fn a_commune_officer_adds_villages_to_their_commune_only() {
     assert!(page.body.contains("Xã Hựu Thạnh"));
     assert!(!page.body.contains("Thêm ấp (thôn)"));
     let r = officer
-        .post_form("/units/27988/villages", &[("as_of", "2024-06-30"), ("unit_type", "Ấp"), ("name", "Không được")])
+        .post_form(
+            "/units/27988/villages",
+            &[
+                ("as_of", "2024-06-30"),
+                ("unit_type", "Ấp"),
+                ("name", "Không được"),
+            ],
+        )
         .await;
     assert_eq!(r.status, 403);
     assert!(r.body.contains("không có quyền"));
-    let kids = app.visitor().get("/api/v1/units?parent=27988&as_of=2024-06-30").await.json();
+    let kids = app
+        .visitor()
+        .get("/api/v1/units?parent=27988&as_of=2024-06-30")
+        .await
+        .json();
     assert_eq!(kids["units"].as_array().unwrap().len(), 0);
 
     // Same through the API.
@@ -111,17 +159,43 @@ async fn a_commune_officer_adds_villages_to_their_commune_only() {
 async fn invalid_village_input_is_explained_and_changes_nothing() {
     let app = TestApp::demo().await;
     let mut officer = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
-    let r = officer.post_form("/units/27985/villages", &[("as_of", "2024-06-30"), ("unit_type", "Ấp"), ("name", "  ")]).await;
+    let r = officer
+        .post_form(
+            "/units/27985/villages",
+            &[("as_of", "2024-06-30"), ("unit_type", "Ấp"), ("name", "  ")],
+        )
+        .await;
     assert_eq!(r.status, 422);
     assert!(r.body.contains("Vui lòng nhập tên ấp (thôn)."));
-    let r = officer.post_form("/units/27985/villages", &[("as_of", "2024-06-30"), ("unit_type", "Ấp"), ("name", "Bình Tả 1")]).await;
+    let r = officer
+        .post_form(
+            "/units/27985/villages",
+            &[
+                ("as_of", "2024-06-30"),
+                ("unit_type", "Ấp"),
+                ("name", "Bình Tả 1"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 409);
     assert!(r.body.contains("trùng tên"));
     let r = officer
-        .post_form("/units/27985/villages", &[("as_of", "2024-06-30"), ("unit_type", "Ấp"), ("name", "Tương Lai"), ("valid_from", "2030-01-01")])
+        .post_form(
+            "/units/27985/villages",
+            &[
+                ("as_of", "2024-06-30"),
+                ("unit_type", "Ấp"),
+                ("name", "Tương Lai"),
+                ("valid_from", "2030-01-01"),
+            ],
+        )
         .await;
     assert_eq!(r.status, 422);
-    let kids = app.visitor().get("/api/v1/units?parent=27985&as_of=2024-06-30").await.json();
+    let kids = app
+        .visitor()
+        .get("/api/v1/units?parent=27985&as_of=2024-06-30")
+        .await
+        .json();
     assert_eq!(kids["units"].as_array().unwrap().len(), 2);
 }
 
@@ -139,7 +213,11 @@ async fn the_area_officer_covers_the_communes_that_replaced_the_district() {
     assert_eq!(j["valid_from"], "2025-07-01");
     // But not a commune elsewhere in Tây Ninh.
     let r = area
-        .send_json(Method::POST, "/api/v1/units", &json!({"parent_code": "25459", "as_of": "2026-01-01", "name": "X", "unit_type": "Ấp"}))
+        .send_json(
+            Method::POST,
+            "/api/v1/units",
+            &json!({"parent_code": "25459", "as_of": "2026-01-01", "name": "X", "unit_type": "Ấp"}),
+        )
         .await;
     assert_eq!(r.status, 403, "{}", r.body);
 }
@@ -151,12 +229,23 @@ async fn visitors_team_members_and_producers_cannot_add_villages() {
     let mut anon = app.visitor();
     let r = anon.send_json(Method::POST, "/api/v1/units", &body).await;
     assert_eq!(r.status, 401);
-    let r = anon.post_form("/units/27985/villages", &[("as_of", "2024-06-30"), ("unit_type", "Ấp"), ("name", "X")]).await;
+    let r = anon
+        .post_form(
+            "/units/27985/villages",
+            &[("as_of", "2024-06-30"), ("unit_type", "Ấp"), ("name", "X")],
+        )
+        .await;
     assert_eq!(r.status, 303);
     assert!(r.location().starts_with("/login"));
     for user in ["tocns.binhta1", "coso.suongsam"] {
         let mut c = app.signed_in(user, DEMO_PASSWORD).await;
-        assert_eq!(c.send_json(Method::POST, "/api/v1/units", &body).await.status, 403, "{user}");
+        assert_eq!(
+            c.send_json(Method::POST, "/api/v1/units", &body)
+                .await
+                .status,
+            403,
+            "{user}"
+        );
     }
 }
 
@@ -164,15 +253,23 @@ async fn visitors_team_members_and_producers_cannot_add_villages() {
 async fn api_tokens_are_shown_once_stored_hashed_and_revocable() {
     let app = TestApp::demo().await;
     let mut officer = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
-    let r = officer.post_form("/staff/tokens", &[("name", "Máy tính bảng tổ CNS")]).await;
+    let r = officer
+        .post_form("/staff/tokens", &[("name", "Máy tính bảng tổ CNS")])
+        .await;
     assert_eq!(r.status, 200);
     let start = r.body.find("xaso_").expect("token shown");
-    let token: String = r.body[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    let token: String = r.body[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
     assert_eq!(token.len(), 5 + 64);
     // Not shown again.
     assert!(!officer.get("/staff/tokens").await.body.contains(&token));
     // Stored only as a hash.
-    let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM api_tokens").fetch_all(app.store.pool()).await.unwrap();
+    let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM api_tokens")
+        .fetch_all(app.store.pool())
+        .await
+        .unwrap();
     assert!(stored.iter().all(|h| !h.contains(&token) && h.len() == 64));
 
     let mut device = app.with_token(&token);
@@ -181,24 +278,49 @@ async fn api_tokens_are_shown_once_stored_hashed_and_revocable() {
     assert_eq!(me["roles"][0]["role"], "commune_officer");
     assert_eq!(me["roles"][0]["unit_code"], "27985");
     let body = json!({"parent_code": "27985", "as_of": "2024-06-30", "name": "Bình Tả 4", "unit_type": "Ấp"});
-    assert_eq!(device.send_json(Method::POST, "/api/v1/units", &body).await.status, 201);
-    let other = json!({"parent_code": "27988", "as_of": "2024-06-30", "name": "X", "unit_type": "Ấp"});
-    assert_eq!(device.send_json(Method::POST, "/api/v1/units", &other).await.status, 403);
+    assert_eq!(
+        device
+            .send_json(Method::POST, "/api/v1/units", &body)
+            .await
+            .status,
+        201
+    );
+    let other =
+        json!({"parent_code": "27988", "as_of": "2024-06-30", "name": "X", "unit_type": "Ấp"});
+    assert_eq!(
+        device
+            .send_json(Method::POST, "/api/v1/units", &other)
+            .await
+            .status,
+        403
+    );
 
     let page = officer.get("/staff/tokens").await;
     let at = page.body.find("/revoke").unwrap();
     let id_start = page.body[..at].rfind("/staff/tokens/").unwrap() + "/staff/tokens/".len();
     let id = &page.body[id_start..at];
-    let r = officer.post_form(&format!("/staff/tokens/{id}/revoke"), &[]).await;
+    let r = officer
+        .post_form(&format!("/staff/tokens/{id}/revoke"), &[])
+        .await;
     assert_eq!(r.status, 303);
     assert_eq!(device.get("/api/v1/me").await.status, 401);
-    assert_eq!(app.with_token("xaso_made_up").get("/api/v1/me").await.status, 401);
+    assert_eq!(
+        app.with_token("xaso_made_up")
+            .get("/api/v1/me")
+            .await
+            .status,
+        401
+    );
 }
 
 #[tokio::test]
 async fn the_demo_token_drives_the_api_as_administrator() {
     let app = TestApp::demo().await;
-    let me = app.with_token(DEMO_ADMIN_TOKEN).get("/api/v1/me").await.json();
+    let me = app
+        .with_token(DEMO_ADMIN_TOKEN)
+        .get("/api/v1/me")
+        .await
+        .json();
     assert_eq!(me["username"], "quantri");
     assert_eq!(me["roles"][0]["role"], "admin");
 }
@@ -208,20 +330,67 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions() {
     let app = TestApp::demo().await;
     let mut a = app.signed_in("tocns.binhta1", DEMO_PASSWORD).await;
     let mut b = app.signed_in("tocns.binhta1", DEMO_PASSWORD).await;
-    let r = a.post_form("/account/password", &[("current", "wrong one!!"), ("new", "mat-khau-moi-2026"), ("confirm", "mat-khau-moi-2026")]).await;
+    let r = a
+        .post_form(
+            "/account/password",
+            &[
+                ("current", "wrong one!!"),
+                ("new", "mat-khau-moi-2026"),
+                ("confirm", "mat-khau-moi-2026"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 422);
     assert!(r.body.contains("Mật khẩu hiện tại không đúng."));
-    let r = a.post_form("/account/password", &[("current", DEMO_PASSWORD), ("new", "ngan"), ("confirm", "ngan")]).await;
+    let r = a
+        .post_form(
+            "/account/password",
+            &[
+                ("current", DEMO_PASSWORD),
+                ("new", "ngan"),
+                ("confirm", "ngan"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 422);
-    let r = a.post_form("/account/password", &[("current", DEMO_PASSWORD), ("new", "mat-khau-moi-2026"), ("confirm", "mat-khau-moi-2026")]).await;
+    let r = a
+        .post_form(
+            "/account/password",
+            &[
+                ("current", DEMO_PASSWORD),
+                ("new", "mat-khau-moi-2026"),
+                ("confirm", "mat-khau-moi-2026"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 200);
     assert!(r.body.contains("Đã đổi mật khẩu"));
-    assert_eq!(a.get("/staff").await.status, 200, "the session that changed it stays");
+    assert_eq!(
+        a.get("/staff").await.status,
+        200,
+        "the session that changed it stays"
+    );
     assert_eq!(b.get("/staff").await.status, 303, "other sessions end");
-    assert_eq!(app.visitor().login("tocns.binhta1", DEMO_PASSWORD).await.status, 401);
-    assert_eq!(app.visitor().login("tocns.binhta1", "mat-khau-moi-2026").await.status, 303);
+    assert_eq!(
+        app.visitor()
+            .login("tocns.binhta1", DEMO_PASSWORD)
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        app.visitor()
+            .login("tocns.binhta1", "mat-khau-moi-2026")
+            .await
+            .status,
+        303
+    );
     // Passwords are stored as argon2id hashes.
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE username = 'tocns.binhta1'").fetch_one(app.store.pool()).await.unwrap();
+    let hash: String =
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE username = 'tocns.binhta1'")
+            .fetch_one(app.store.pool())
+            .await
+            .unwrap();
     assert!(hash.starts_with("$argon2id$"));
 }
 
@@ -230,6 +399,15 @@ async fn sign_in_never_redirects_off_site() {
     let app = TestApp::demo().await;
     let mut c = app.visitor();
     c.get("/login").await;
-    let r = c.post_form("/login", &[("username", "quantri"), ("password", DEMO_PASSWORD), ("next", "//evil.example/")]).await;
+    let r = c
+        .post_form(
+            "/login",
+            &[
+                ("username", "quantri"),
+                ("password", DEMO_PASSWORD),
+                ("next", "//evil.example/"),
+            ],
+        )
+        .await;
     assert_eq!(r.location(), "/staff");
 }

@@ -17,11 +17,18 @@ fn xaso(db: &TestDb, dir: &std::path::Path, args: &[&str]) -> Output {
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 fn data(name: &str) -> String {
-    format!("{}/../../data/admin-units/{name}", env!("CARGO_MANIFEST_DIR"))
+    format!(
+        "{}/../../data/admin-units/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
 }
 
 #[tokio::test]
@@ -30,7 +37,9 @@ async fn help_and_config_example() {
     let dir = tempfile::tempdir().unwrap();
     let o = xaso(&db, dir.path(), &["--help"]);
     assert!(o.status.success());
-    for cmd in ["serve", "migrate", "demo", "import", "user", "backup", "config"] {
+    for cmd in [
+        "serve", "migrate", "demo", "import", "user", "backup", "config",
+    ] {
         assert!(text(&o).contains(cmd), "--help lacks {cmd}");
     }
     let o = xaso(&db, dir.path(), &["config", "example"]);
@@ -45,14 +54,47 @@ async fn import_reports_bad_rows_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.csv");
     std::fs::write(&bad, "code,name,type,parent_code,level\n80,Long An,Tỉnh,,province\n802,Đức Hòa,Huyện,81,district\n").unwrap();
-    let o = xaso(&db, dir.path(), &["import", "units", bad.to_str().unwrap(), "--valid-to", "2025-06-30"]);
+    let o = xaso(
+        &db,
+        dir.path(),
+        &[
+            "import",
+            "units",
+            bad.to_str().unwrap(),
+            "--valid-to",
+            "2025-06-30",
+        ],
+    );
     assert!(!o.status.success());
     let t = text(&o);
-    assert!(t.contains("nothing imported") && t.contains("line 3: parent 81"), "{t}");
-    let o = xaso(&db, dir.path(), &["import", "units", &data("long-an-2024.csv"), "--valid-to", "2025-06-30"]);
+    assert!(
+        t.contains("nothing imported") && t.contains("line 3: parent 81"),
+        "{t}"
+    );
+    let o = xaso(
+        &db,
+        dir.path(),
+        &[
+            "import",
+            "units",
+            &data("long-an-2024.csv"),
+            "--valid-to",
+            "2025-06-30",
+        ],
+    );
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("202 rows imported"));
-    let o = xaso(&db, dir.path(), &["import", "units", &data("long-an-2024.csv"), "--valid-to", "30/13/2025"]);
+    let o = xaso(
+        &db,
+        dir.path(),
+        &[
+            "import",
+            "units",
+            &data("long-an-2024.csv"),
+            "--valid-to",
+            "30/13/2025",
+        ],
+    );
     assert!(!o.status.success());
     assert!(text(&o).contains("is not a date"));
 }
@@ -65,10 +107,40 @@ async fn accounts_are_created_only_on_request() {
     assert!(o.status.success(), "{}", text(&o));
     let o = xaso(&db, dir.path(), &["user", "list"]);
     assert!(o.status.success());
-    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "", "a fresh installation has no accounts");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        "",
+        "a fresh installation has no accounts"
+    );
 
-    xaso(&db, dir.path(), &["import", "units", &data("long-an-duc-hoa-2024.csv"), "--valid-to", "2025-06-30"]);
-    let o = xaso(&db, dir.path(), &["user", "add", "canbo.hh", "--role", "commune_officer", "--unit", "27988", "--as-of", "2024-06-30", "--name", "Cán bộ Hựu Thạnh"]);
+    xaso(
+        &db,
+        dir.path(),
+        &[
+            "import",
+            "units",
+            &data("long-an-duc-hoa-2024.csv"),
+            "--valid-to",
+            "2025-06-30",
+        ],
+    );
+    let o = xaso(
+        &db,
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "canbo.hh",
+            "--role",
+            "commune_officer",
+            "--unit",
+            "27988",
+            "--as-of",
+            "2024-06-30",
+            "--name",
+            "Cán bộ Hựu Thạnh",
+        ],
+    );
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("password (shown once):"));
     let o = xaso(&db, dir.path(), &["user", "list"]);
@@ -76,7 +148,19 @@ async fn accounts_are_created_only_on_request() {
     let o = xaso(&db, dir.path(), &["user", "add", "x", "--role", "emperor"]);
     assert!(!o.status.success());
     assert!(text(&o).contains("unknown role"));
-    let o = xaso(&db, dir.path(), &["user", "add", "canbo.x", "--role", "commune_officer", "--unit", "27988"]);
+    let o = xaso(
+        &db,
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "canbo.x",
+            "--role",
+            "commune_officer",
+            "--unit",
+            "27988",
+        ],
+    );
     assert!(!o.status.success(), "27988 does not exist today");
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_xaso"))
@@ -88,11 +172,23 @@ async fn accounts_are_created_only_on_request() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(b"mot-mat-khau-moi\n").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"mot-mat-khau-moi\n")
+        .unwrap();
     let o = child.wait_with_output().unwrap();
     assert!(o.status.success(), "{}", text(&o));
     let store = xaso_storage::Store::connect(&db.url).await.unwrap();
-    let ok = xaso_core::auth::login(&store, &Default::default(), "canbo.hh", "mot-mat-khau-moi", "t").await;
+    let ok = xaso_core::auth::login(
+        &store,
+        &Default::default(),
+        "canbo.hh",
+        "mot-mat-khau-moi",
+        "t",
+    )
+    .await;
     assert!(ok.is_ok());
 }
 
@@ -100,7 +196,17 @@ async fn accounts_are_created_only_on_request() {
 async fn backup_writes_a_consistent_copy() {
     let db = TestDb::new().await;
     let dir = tempfile::tempdir().unwrap();
-    xaso(&db, dir.path(), &["import", "units", &data("long-an-duc-hoa-2024.csv"), "--valid-to", "2025-06-30"]);
+    xaso(
+        &db,
+        dir.path(),
+        &[
+            "import",
+            "units",
+            &data("long-an-duc-hoa-2024.csv"),
+            "--valid-to",
+            "2025-06-30",
+        ],
+    );
     let target = dir.path().join("backup.db");
     let o = xaso(&db, dir.path(), &["backup", target.to_str().unwrap()]);
     if db.is_postgres() {
@@ -109,8 +215,13 @@ async fn backup_writes_a_consistent_copy() {
         return;
     }
     assert!(o.status.success(), "{}", text(&o));
-    let copy = xaso_storage::Store::connect(&format!("sqlite://{}", target.display())).await.unwrap();
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM units").fetch_one(copy.pool()).await.unwrap();
+    let copy = xaso_storage::Store::connect(&format!("sqlite://{}", target.display()))
+        .await
+        .unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM units")
+        .fetch_one(copy.pool())
+        .await
+        .unwrap();
     assert_eq!(n, 22);
     let o = xaso(&db, dir.path(), &["backup", target.to_str().unwrap()]);
     assert!(!o.status.success(), "never overwrite a backup");

@@ -10,7 +10,9 @@ async fn duc_hoa_ha_page_says_it_became_part_of_xa_duc_hoa() {
     assert_eq!(r.status, 200);
     assert!(r.body.contains("<h1>Xã Đức Hòa Hạ</h1>"));
     assert!(r.body.contains("Xã Đức Hòa Hạ đã nhập vào"), "{}", r.body);
-    assert!(r.body.contains("<strong>Xã Đức Hòa</strong></a> từ ngày 01/07/2025"));
+    assert!(r
+        .body
+        .contains("<strong>Xã Đức Hòa</strong></a> từ ngày 01/07/2025"));
     assert!(r.body.contains("NQ 1682/NQ-UBTVQH15"));
     assert!(r.body.contains("Ấp Bình Tả 1"));
     // Breadcrumbs from the province down.
@@ -61,7 +63,10 @@ async fn tree_and_search_pages_render() {
     let r = c.get("/units/search?q=hiep+hoa").await;
     assert!(r.body.contains("Thị trấn Hiệp Hòa") && r.body.contains("Xã Hiệp Hòa"));
     // htmx asks for the results only.
-    let req = axum::http::Request::get("/units/search?q=loc+giang").header("hx-request", "true").body(axum::body::Body::empty()).unwrap();
+    let req = axum::http::Request::get("/units/search?q=loc+giang")
+        .header("hx-request", "true")
+        .body(axum::body::Body::empty())
+        .unwrap();
     let r = c.send(req).await;
     assert!(r.body.contains("Xã Lộc Giang"));
     assert!(!r.body.contains("<html"));
@@ -84,7 +89,10 @@ async fn english_is_one_click_away_and_errors_are_pages() {
     assert_eq!(r.status, 404);
     assert!(r.body.contains("was not found"));
     // The language switch never sends people off-site.
-    assert_eq!(c.get("/lang?set=vi&back=//evil.example").await.location(), "/");
+    assert_eq!(
+        c.get("/lang?set=vi&back=//evil.example").await.location(),
+        "/"
+    );
 }
 
 #[tokio::test]

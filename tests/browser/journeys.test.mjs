@@ -1,0 +1,93 @@
+// Browser journeys in a real headless Chromium against a running `xaso demo`.
+// Run by scripts/test with XASO_BASE_URL set; screenshots go to $XASO_SHOTS (if set).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const base = process.env.XASO_BASE_URL ?? 'http://127.0.0.1:8080';
+const shots = process.env.XASO_SHOTS;
+const password = 'xaso-demo-2026';
+let browser;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+async function phone() {
+  const context = await browser.newContext({ viewport: { width: 412, height: 860 }, locale: 'vi-VN' });
+  return context.newPage();
+}
+
+async function shot(page, name) {
+  if (shots) await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+}
+
+test('a commune officer signs in, sees the commune page and adds a village', async () => {
+  const page = await phone();
+  await page.goto(`${base}/staff`);
+  // Not signed in: the sign-in page, which brings us back afterwards.
+  assert.match(page.url(), /\/login\?next=\/staff$/);
+  await page.getByLabel('Tên đăng nhập').fill('canbo.duchoaha');
+  await page.getByLabel('Mật khẩu').fill(password);
+  await shot(page, 'login');
+  await page.getByRole('button', { name: 'Đăng nhập' }).click();
+  await page.waitForURL(`${base}/staff`);
+  assert.ok(await page.getByText('Cán bộ xã Đức Hòa Hạ (mẫu)').first().isVisible());
+  await shot(page, 'staff');
+
+  // From the role's unit to the commune's page.
+  await page.getByRole('link', { name: 'Xã Đức Hòa Hạ' }).click();
+  await page.waitForLoadState();
+  assert.equal(await page.locator('h1').innerText(), 'Xã Đức Hòa Hạ');
+  assert.ok(await page.getByText('đã nhập vào').isVisible());
+  assert.ok(await page.getByRole('link', { name: 'Ấp Bình Tả 1' }).isVisible());
+
+  // Add a village with the form, using the keyboard as an officer would.
+  const name = `Bình Tả ${Date.now() % 100000}`;
+  await page.getByLabel('Tên ấp (thôn)').fill(name);
+  await page.getByLabel('Tên ấp (thôn)').press('Enter');
+  await page.waitForURL(/added=/);
+  assert.ok(await page.getByText('Đã thêm ấp (thôn).').isVisible());
+  assert.ok(await page.getByRole('link', { name: `Ấp ${name}` }).isVisible());
+  await shot(page, 'commune');
+
+  // Another commune's page has no form for this officer.
+  await page.goto(`${base}/units/27988?as_of=2024-06-30`);
+  assert.equal(await page.locator('h1').innerText(), 'Xã Hựu Thạnh');
+  assert.equal(await page.getByRole('button', { name: 'Lưu' }).count(), 0);
+
+  // The audit log page shows the officer's own change.
+  await page.goto(`${base}/staff/audit`);
+  assert.ok(await page.getByText(`Ấp ${name}`).first().isVisible());
+  await shot(page, 'audit');
+  await page.context().close();
+});
+
+test('search works as you type, without diacritics', async () => {
+  const page = await phone();
+  await page.goto(`${base}/units/search`);
+  await page.getByLabel('Tên đơn vị').pressSequentially('duc hoa ha', { delay: 20 });
+  await page.getByRole('link', { name: 'Xã Đức Hòa Hạ' }).waitFor();
+  await shot(page, 'search');
+  await page.context().close();
+});
+
+test('the language switch turns the interface to English and back', async () => {
+  const page = await phone();
+  await page.goto(`${base}/units?as_of=2024-06-30`);
+  await page.getByRole('link', { name: 'English' }).click();
+  await page.waitForLoadState();
+  assert.equal(await page.locator('h1').innerText(), 'Administrative units');
+  assert.match(page.url(), /\/units\?as_of=2024-06-30$/);
+  await page.getByRole('link', { name: 'Tiếng Việt' }).click();
+  await page.waitForLoadState();
+  assert.equal(await page.locator('h1').innerText(), 'Đơn vị hành chính');
+  await page.context().close();
+});
