@@ -6,9 +6,39 @@ use serde::Serialize;
 use xaso_domain::auth::Role;
 use xaso_domain::time;
 use xaso_storage::audit::{self, AuditFilter};
-use xaso_storage::{units, users, Store};
+use xaso_storage::{units, users, Store, Tx};
 
 use crate::{authz, Actor, Error, Result};
+
+/// A change to record, in the same transaction as the change itself.
+pub struct Change<'a> {
+    /// create, update, delete, import
+    pub action: &'a str,
+    pub record_type: &'a str,
+    pub record_id: &'a str,
+    pub unit_id: Option<&'a str>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// Writes one audit entry for `actor`.
+pub async fn record(tx: &mut Tx, actor: &Actor, c: Change<'_>) -> Result<()> {
+    audit::insert(
+        tx.conn(),
+        &audit::NewAudit {
+            user_id: actor.user_id.as_deref(),
+            actor: &actor.username,
+            action: c.action,
+            record_type: c.record_type,
+            record_id: c.record_id,
+            unit_id: c.unit_id,
+            before: c.before.as_ref(),
+            after: c.after.as_ref(),
+        },
+    )
+    .await?;
+    Ok(())
+}
 
 /// What the reader asked for.
 #[derive(Debug, Default, Clone)]

@@ -10,7 +10,7 @@ use serde_json::json;
 use xaso_domain::auth::Role;
 use xaso_domain::text;
 use xaso_domain::units::{full_name, Level, NewVillage, Unit, UnitLink, Validity};
-use xaso_storage::{audit, units, Store};
+use xaso_storage::{units, Store};
 
 use crate::{authz, Actor, Error, Result};
 
@@ -200,17 +200,16 @@ pub async fn add_village(
         "unit_type": unit.unit_type, "parent": commune.full_name,
         "valid_from": unit.valid_from, "valid_to": unit.valid_to,
     });
-    audit::insert(
-        tx.conn(),
-        &audit::NewAudit {
-            user_id: actor.user_id.as_deref(),
-            actor: &actor.username,
+    crate::audit::record(
+        &mut tx,
+        &actor,
+        crate::audit::Change {
             action: "create",
             record_type: "unit",
             record_id: &unit.id,
             unit_id: Some(&unit.id),
             before: None,
-            after: Some(&after),
+            after: Some(after),
         },
     )
     .await?;

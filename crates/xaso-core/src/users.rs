@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use serde_json::json;
 use xaso_domain::auth::{check_password, parse_username, Role};
 use xaso_domain::text;
-use xaso_storage::{audit, units, users, Store};
+use xaso_storage::{units, users, Store};
 
 use crate::auth::{hash_password, random_secret, token_hash, verify_password, Credential};
 use crate::{Actor, Error, Result};
@@ -104,17 +104,16 @@ pub async fn add(
         .iter()
         .find_map(|(_, u)| u.as_ref().map(|u| u.id.clone()));
     let after = json!({"username": username, "display_name": display_name, "roles": roles});
-    audit::insert(
-        tx.conn(),
-        &audit::NewAudit {
-            user_id: actor.user_id.as_deref(),
-            actor: &actor.username,
+    crate::audit::record(
+        &mut tx,
+        actor,
+        crate::audit::Change {
             action: "create",
             record_type: "user",
             record_id: &id,
             unit_id: first_unit.as_deref(),
             before: None,
-            after: Some(&after),
+            after: Some(after),
         },
     )
     .await?;
@@ -191,17 +190,16 @@ pub async fn change_own_password(
 async fn password_audit(tx: &mut xaso_storage::Tx, actor: &Actor, user_id: &str) -> Result<()> {
     let before = json!({"password": "(old)"});
     let after = json!({"password": "(changed)"});
-    audit::insert(
-        tx.conn(),
-        &audit::NewAudit {
-            user_id: actor.user_id.as_deref(),
-            actor: &actor.username,
+    crate::audit::record(
+        tx,
+        actor,
+        crate::audit::Change {
             action: "update",
             record_type: "user",
             record_id: user_id,
             unit_id: None,
-            before: Some(&before),
-            after: Some(&after),
+            before: Some(before),
+            after: Some(after),
         },
     )
     .await?;
@@ -275,17 +273,16 @@ pub async fn insert_token(
     let mut tx = store.begin().await?;
     users::insert_token(tx.conn(), &id, user_id, name, &token_hash(secret)).await?;
     let after = json!({"name": name, "owner": user_id});
-    audit::insert(
-        tx.conn(),
-        &audit::NewAudit {
-            user_id: actor.user_id.as_deref(),
-            actor: &actor.username,
+    crate::audit::record(
+        &mut tx,
+        actor,
+        crate::audit::Change {
             action: "create",
             record_type: "api_token",
             record_id: &id,
             unit_id: None,
             before: None,
-            after: Some(&after),
+            after: Some(after),
         },
     )
     .await?;
@@ -322,17 +319,16 @@ pub async fn revoke_token(store: &Store, actor: &Actor, id: &str) -> Result<()> 
     users::revoke_token(tx.conn(), id).await?;
     let before = json!({"name": token.name, "revoked": false});
     let after = json!({"name": token.name, "revoked": true});
-    audit::insert(
-        tx.conn(),
-        &audit::NewAudit {
-            user_id: Some(user_id),
-            actor: &actor.username,
+    crate::audit::record(
+        &mut tx,
+        actor,
+        crate::audit::Change {
             action: "update",
             record_type: "api_token",
             record_id: id,
             unit_id: None,
-            before: Some(&before),
-            after: Some(&after),
+            before: Some(before),
+            after: Some(after),
         },
     )
     .await?;

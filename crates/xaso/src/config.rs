@@ -8,10 +8,11 @@ use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-/// What may be set in the TOML file (every key optional).
-#[derive(Debug, Default, Deserialize)]
+/// Settings as given by one source — the TOML file, or flags and environment (merged by clap).
+/// Every key is optional; `Config::resolve` layers the sources over the defaults.
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FileConfig {
+pub struct Settings {
     pub listen: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
@@ -22,10 +23,11 @@ pub struct FileConfig {
     pub area_as_of: Option<String>,
 }
 
-impl FileConfig {
-    pub fn load(path: Option<&Path>) -> Result<FileConfig> {
+impl Settings {
+    /// Reads the TOML file, if one is named.
+    pub fn load(path: Option<&Path>) -> Result<Settings> {
         let Some(path) = path else {
-            return Ok(FileConfig::default());
+            return Ok(Settings::default());
         };
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read config file {}", path.display()))?;
@@ -46,24 +48,12 @@ pub struct Config {
     pub area: Option<(String, NaiveDate)>,
 }
 
-/// Values from flags or the environment (already merged by clap).
-#[derive(Debug, Default, Clone)]
-pub struct Overrides {
-    pub listen: Option<String>,
-    pub data_dir: Option<PathBuf>,
-    pub database_url: Option<String>,
-    pub log_format: Option<String>,
-    pub public_url: Option<String>,
-    pub trust_proxy: Option<bool>,
-    pub area_code: Option<String>,
-    pub area_as_of: Option<String>,
-}
-
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./xaso-data";
 
 impl Config {
-    pub fn resolve(o: Overrides, f: FileConfig) -> Result<Config> {
+    /// `o` (flags and environment) wins over `f` (the file), which wins over the defaults.
+    pub fn resolve(o: Settings, f: Settings) -> Result<Config> {
         let listen_text = o
             .listen
             .or(f.listen)
@@ -173,9 +163,9 @@ mod tests {
 
     #[test]
     fn example_parses_and_flags_beat_file() {
-        let file: FileConfig = toml::from_str(EXAMPLE).expect("example is valid");
+        let file: Settings = toml::from_str(EXAMPLE).expect("example is valid");
         assert_eq!(file.listen.as_deref(), Some("127.0.0.1:8080"));
-        let o = Overrides {
+        let o = Settings {
             listen: Some("0.0.0.0:9000".into()),
             ..Default::default()
         };
@@ -187,17 +177,17 @@ mod tests {
 
     #[test]
     fn bad_values_are_explained() {
-        let o = Overrides {
+        let o = Settings {
             listen: Some("nowhere".into()),
             ..Default::default()
         };
-        let e = Config::resolve(o, FileConfig::default()).unwrap_err();
+        let e = Config::resolve(o, Settings::default()).unwrap_err();
         assert!(e.to_string().contains("not host:port"));
-        let o = Overrides {
+        let o = Settings {
             database_url: Some("mysql://x".into()),
             ..Default::default()
         };
-        assert!(Config::resolve(o, FileConfig::default()).is_err());
+        assert!(Config::resolve(o, Settings::default()).is_err());
     }
 
     #[test]

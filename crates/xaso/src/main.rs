@@ -15,7 +15,7 @@ use xaso_core::Actor;
 use xaso_domain::auth::Role;
 use xaso_storage::Store;
 
-use config::{Config, FileConfig, Overrides};
+use config::{Config, Settings};
 
 #[derive(Parser)]
 #[command(
@@ -172,8 +172,8 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn overrides(common: &Common, serve: Option<&ServeArgs>) -> Overrides {
-    Overrides {
+fn overrides(common: &Common, serve: Option<&ServeArgs>) -> Settings {
+    Settings {
         listen: serve.and_then(|s| s.listen.clone()),
         data_dir: common.data_dir.clone(),
         database_url: common.database_url.clone(),
@@ -190,7 +190,7 @@ async fn run(cli: Cli) -> Result<()> {
         print!("{}", config::EXAMPLE);
         return Ok(());
     }
-    let file = FileConfig::load(cli.common.config.as_deref())?;
+    let file = Settings::load(cli.common.config.as_deref())?;
     let serve_args = match &cli.command {
         Command::Serve(a) | Command::Demo(a) => Some(a.clone()),
         _ => None,

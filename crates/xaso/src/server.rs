@@ -30,7 +30,7 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
         store.engine().name()
     );
     if let Some(now) = demo_loaded_now {
-        print_demo(now);
+        print_demo(now, addr);
     }
     tracing::info!(%addr, engine = store.engine().name(), "serving");
     axum::serve(
@@ -45,7 +45,7 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
     Ok(())
 }
 
-fn print_demo(loaded_now: bool) {
+fn print_demo(loaded_now: bool, addr: std::net::SocketAddr) {
     use xaso_core::demo::{ACCOUNTS, DEMO_ADMIN_TOKEN, DEMO_PASSWORD};
     if loaded_now {
         println!("Demo data loaded: Long An before 1 July 2025, Tây Ninh after it, the Đức Hòa mapping, a few villages.");
@@ -57,9 +57,7 @@ fn print_demo(loaded_now: bool) {
         println!("  {:<16} {}", a.username, a.display_name);
     }
     println!("Demo API token (administrator): {DEMO_ADMIN_TOKEN}");
-    println!(
-        "  e.g. curl -H 'Authorization: Bearer {DEMO_ADMIN_TOKEN}' http://127.0.0.1:8080/api/v1/me"
-    );
+    println!("  e.g. curl -H 'Authorization: Bearer {DEMO_ADMIN_TOKEN}' http://{addr}/api/v1/me");
 }
 
 async fn shutdown() {

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::json;
 use xaso_domain::text;
 use xaso_domain::units::{code_is_valid, full_name, level_of_type, Level, Portion, Validity};
-use xaso_storage::{audit, units, Store};
+use xaso_storage::{units, Store};
 
 use crate::error::Problem;
 use crate::{Actor, Error, Result};
@@ -510,17 +510,16 @@ async fn record(
         "effective": opts.effective,
         "province": opts.province,
     });
-    audit::insert(
-        tx.conn(),
-        &audit::NewAudit {
-            user_id: actor.user_id.as_deref(),
-            actor: &actor.username,
+    crate::audit::record(
+        tx,
+        actor,
+        crate::audit::Change {
             action: "import",
             record_type: "unit_import",
             record_id: &xaso_storage::new_id(),
             unit_id: None,
             before: None,
-            after: Some(&after),
+            after: Some(after),
         },
     )
     .await?;
