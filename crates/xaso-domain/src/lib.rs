@@ -3,6 +3,7 @@
 //! other layer can trust what it is handed.
 
 pub mod auth;
+pub mod criteria;
 pub mod text;
 pub mod time;
 pub mod units;
