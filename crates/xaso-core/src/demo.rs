@@ -7,9 +7,11 @@ use xaso_domain::auth::Role;
 use xaso_domain::units::NewVillage;
 use xaso_storage::{settings, Store};
 
+use crate::criteria::Entry;
 use crate::units::{import_csv, ImportOptions};
 use crate::users::{self, RoleGrant};
 use crate::{Actor, Result};
+use xaso_domain::criteria::{Kind, NtmLevel};
 
 const LONG_AN_2024: &[u8] = include_bytes!("../../../data/admin-units/long-an-2024.csv");
 const UNITS_2025: &[u8] = include_bytes!("../../../data/admin-units/vn-units-2025.csv");
@@ -99,6 +101,7 @@ pub async fn load(store: &Store) -> Result<bool> {
     if is_loaded(store).await? {
         return Ok(false);
     }
+    crate::criteria::ensure_national(store).await?;
     let system = Actor::system("demo");
     let reform = day("2025-07-01");
     let last_old_day = day("2025-06-30");
@@ -171,8 +174,128 @@ pub async fn load(store: &Store) -> Result<bool> {
             .await?;
         }
     }
+    load_criteria(store, &system).await?;
     let mut tx = store.begin().await?;
     settings::set(tx.conn(), DEMO_FLAG, "1").await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// Đức Hòa's 17 xã in 2023 and 2024 as reported in February 2024 (shared/reference/duc-hoa-facts.md):
+/// 16 of 17 met NTM (not Đức Hòa Hạ); 5 met NTM nâng cao. Which criteria Đức Hòa Hạ lacked, and
+/// every number, is illustrative and labelled so in each value's note.
+const DUC_HOA_XA: &[&str] = &[
+    "27940", "27943", "27946", "27949", "27952", "27955", "27958", "27961", "27964", "27967",
+    "27970", "27973", "27976", "27979", "27982", "27985", "27988",
+];
+/// The advanced communes of the report: Mỹ Hạnh Nam, Đức Lập Hạ, An Ninh Tây, Lộc Giang, Đức Hòa Thượng.
+const NANG_CAO: &[&str] = &["27976", "27958", "27946", "27940", "27967"];
+const NOT_YET_NTM: &str = "27985";
+/// 2024 targets of the report: Đức Hòa Hạ → NTM, Đức Lập Thượng → nâng cao, Mỹ Hạnh Nam → kiểu mẫu.
+const TARGETS_2024: &[(&str, NtmLevel)] = &[
+    ("27985", NtmLevel::Ntm),
+    ("27955", NtmLevel::NangCao),
+    ("27976", NtmLevel::KieuMau),
+];
+const ILLUSTRATIVE: &str = "Số liệu minh họa (dữ liệu mẫu)";
+
+async fn load_criteria(store: &Store, system: &Actor) -> Result<()> {
+    // A province would enter its own thresholds. The demo does not invent any: indicators whose
+    // threshold for the Mekong Delta is unknown become judged (Đạt / Không đạt) in a demo version.
+    for key in ["vn-xa-ntm-2021-2025", "vn-xa-ntm-nang-cao-2021-2025"] {
+        let mut set = crate::criteria::set(store, key).await?.set;
+        for c in &mut set.criteria {
+            for i in &mut c.indicators {
+                if i.kind != Kind::Judged && i.threshold("DBSCL", 2023).is_none() {
+                    i.kind = Kind::Judged;
+                    i.thresholds.clear();
+                    i.unit = None;
+                    i.source = Some(format!(
+                        "{} — DEMO: judged Đạt/Không đạt because no Mekong Delta threshold is known",
+                        i.source.clone().unwrap_or_default()
+                    ));
+                }
+            }
+        }
+        crate::criteria::save_set(
+            store,
+            system,
+            set,
+            "Dữ liệu mẫu: chỉ tiêu chưa có ngưỡng vùng ĐBSCL được đánh giá Đạt/Không đạt",
+        )
+        .await?;
+    }
+    let sets = crate::criteria::sets_for_year(store, 2023).await?;
+    for year in [2023, 2024] {
+        for code in DUC_HOA_XA {
+            let target = if year == 2024 {
+                TARGETS_2024
+                    .iter()
+                    .find(|(c, _)| c == code)
+                    .map(|(_, l)| *l)
+                    .or_else(|| current_level(code))
+            } else {
+                None
+            };
+            crate::criteria::set_profile(store, Some(system), code, year, "DBSCL", target).await?;
+            let mut entries = Vec::new();
+            for v in &sets {
+                let fill = match v.set.level {
+                    NtmLevel::Ntm => true,
+                    NtmLevel::NangCao => NANG_CAO.contains(code),
+                    _ => *code == "27976",
+                };
+                if !fill {
+                    continue;
+                }
+                for c in &v.set.criteria {
+                    for i in &c.indicators {
+                        let raw = demo_value(code, &v.set.key, &c.no, i);
+                        entries.push(Entry {
+                            set_key: v.set.key.clone(),
+                            code: i.code.clone(),
+                            raw,
+                            note: Some(ILLUSTRATIVE.into()),
+                        });
+                    }
+                }
+            }
+            crate::criteria::save_values(store, Some(system), code, year, &entries).await?;
+        }
+    }
+    Ok(())
+}
+
+fn current_level(code: &str) -> Option<NtmLevel> {
+    if NANG_CAO.contains(&code) {
+        Some(NtmLevel::NangCao)
+    } else if code == NOT_YET_NTM {
+        None
+    } else {
+        Some(NtmLevel::Ntm)
+    }
+}
+
+/// An illustrative value: Đạt for judged indicators (Đức Hòa Hạ lacks criteria 10, 13 and 17),
+/// a plausible number meeting the known thresholds, and Mỹ Hạnh Nam's model-commune income short
+/// of the 10% margin.
+fn demo_value(
+    code: &str,
+    set_key: &str,
+    criterion: &str,
+    i: &xaso_domain::criteria::Indicator,
+) -> String {
+    if code == NOT_YET_NTM
+        && set_key == "vn-xa-ntm-2021-2025"
+        && ["10", "13", "17"].contains(&criterion)
+    {
+        return "Không đạt".into();
+    }
+    match (i.kind, i.code.as_str()) {
+        (Kind::Judged, _) => "Đạt".into(),
+        (_, "15.3") => "12,5".into(),
+        (_, "KM2") => "8".into(),
+        (_, "KM3") => "1".into(),
+        _ => String::new(),
+    }
 }

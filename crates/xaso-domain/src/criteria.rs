@@ -227,13 +227,31 @@ impl Indicator {
 }
 
 /// A value entered for an indicator.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Value {
     /// Đạt (true) / Không đạt (false), for judged indicators.
     Judged(bool),
     Number(f64),
 }
+
+// utoipa's derive mishandles untagged tuple variants, so the schema is written out: a boolean
+// (judged: Đạt / Không đạt) or a number.
+impl utoipa::PartialSchema for Value {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+        OneOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Boolean)
+                    .description(Some("judged: true = Đạt, false = Không đạt")),
+            )
+            .item(ObjectBuilder::new().schema_type(Type::Number))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Value {}
 
 /// Why a value does not fit its indicator.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

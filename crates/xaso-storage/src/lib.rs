@@ -8,6 +8,7 @@
 //! [`Store::engine`].
 
 pub mod audit;
+pub mod criteria;
 pub mod settings;
 pub mod units;
 pub mod users;

@@ -75,6 +75,9 @@ impl TestApp {
         let db = TestDb::new().await;
         let store = Store::connect(&db.url).await.expect("connect");
         store.migrate().await.expect("migrate");
+        xaso_core::criteria::ensure_national(&store)
+            .await
+            .expect("national sets");
         let state = AppState::new(store.clone(), WebConfig::default())
             .await
             .expect("state");
@@ -90,6 +93,9 @@ impl TestApp {
         let db = TestDb::new().await;
         let store = Store::connect(&db.url).await.expect("connect");
         store.migrate().await.expect("migrate");
+        xaso_core::criteria::ensure_national(&store)
+            .await
+            .expect("national sets");
         xaso_core::demo::load(&store).await.expect("demo loads");
         let config = WebConfig {
             area: Some(("802".into(), chrono_date("2024-06-30"))),

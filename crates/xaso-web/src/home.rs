@@ -21,6 +21,14 @@ struct HomePage {
     today: String,
 }
 
+impl HomePage {
+    /// The latest programme year the area existed in.
+    fn rollup_year(&self) -> i32 {
+        use chrono::Datelike;
+        self.area.as_ref().map(|a| a.as_of.year()).unwrap_or(2024)
+    }
+}
+
 pub async fn index(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
     let area = match &state.config.area {
         Some((code, as_of)) => {

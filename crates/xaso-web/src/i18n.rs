@@ -161,8 +161,20 @@ mod tests {
         for r in xaso_domain::auth::ALL_ROLES {
             used.insert(format!("role.{}", r.as_str()));
         }
-        for t in ["unit", "unit_import", "user", "api_token"] {
+        for t in [
+            "unit",
+            "unit_import",
+            "user",
+            "api_token",
+            "criteria_set",
+            "commune_profile",
+            "indicator_values",
+        ] {
             used.insert(format!("audit_type.{t}"));
+        }
+        for l in ["ntm", "nang_cao", "kieu_mau", "hien_dai"] {
+            used.insert(format!("ntm_level.{l}"));
+            used.insert(format!("rollup_at.{l}"));
         }
         for a in ["create", "update", "delete", "import"] {
             used.insert(format!("audit_action.{a}"));

@@ -4,6 +4,7 @@
 
 mod assets;
 mod auth;
+mod criteria;
 mod ctx;
 mod error;
 mod home;

@@ -5,23 +5,32 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::auth::api as auth_api;
+use crate::criteria::api as criteria_api;
 use crate::staff::api as staff_api;
 use crate::units::api as units_api;
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Xã Số API", description = "JSON API of Xã Số. Errors come as {\"errors\":[{\"detail\":…}]}. Dates are ISO 8601; unit codes are read as of a date because the 2025 reform reused them."),
-    paths(units_api::list, units_api::show, units_api::search, units_api::create, auth_api::me, staff_api::audit),
+    paths(units_api::list, units_api::show, units_api::search, units_api::create, auth_api::me, staff_api::audit,
+        criteria_api::list_sets, criteria_api::show_set, criteria_api::assessment, criteria_api::rollup, criteria_api::save_values),
     components(schemas(
         xaso_domain::units::Unit, xaso_domain::units::UnitLink, xaso_domain::units::Level, xaso_domain::units::Portion,
         xaso_domain::auth::Role, units_api::UnitList, units_api::UnitDetail, units_api::SearchResult,
         units_api::SearchHit, units_api::NewVillageRequest, auth_api::Me, auth_api::RoleOut,
-        staff_api::AuditPage, staff_api::AuditEntryOut
+        staff_api::AuditPage, staff_api::AuditEntryOut,
+        criteria_api::SetList, criteria_api::SetSummary, criteria_api::SetDetail, criteria_api::AssessmentOut,
+        criteria_api::SetOut, criteria_api::CriterionOut, criteria_api::IndicatorOut, criteria_api::RollupOut,
+        criteria_api::RollupMember, criteria_api::ValuesIn, criteria_api::ValueIn, criteria_api::Saved,
+        xaso_domain::criteria::CriteriaSet, xaso_domain::criteria::Criterion, xaso_domain::criteria::Indicator,
+        xaso_domain::criteria::Kind, xaso_domain::criteria::KeyedBy, xaso_domain::criteria::NtmLevel,
+        xaso_domain::criteria::Status
     )),
     modifiers(&BearerAuth),
     tags((name = "units", description = "Administrative units with history"),
          (name = "accounts", description = "The caller's account"),
-         (name = "audit", description = "Who changed what"))
+         (name = "audit", description = "Who changed what"),
+         (name = "criteria", description = "NTM criteria sets, assessments and roll-ups"))
 )]
 pub struct ApiDoc;
 

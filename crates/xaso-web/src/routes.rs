@@ -3,12 +3,12 @@
 use axum::extract::Request;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 use axum_extra::extract::CookieJar;
 
 use crate::ctx::{cookie, new_csrf, MintedCsrf, CSRF_COOKIE};
-use crate::{assets, auth, error, home, metrics, openapi, ops, staff, units, AppState};
+use crate::{assets, auth, criteria, error, home, metrics, openapi, ops, staff, units, AppState};
 
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
@@ -17,7 +17,15 @@ pub fn router(state: AppState) -> Router {
         .route("/units", get(units::api::list).post(units::api::create))
         .route("/units/search", get(units::api::search))
         .route("/units/{code}", get(units::api::show))
-        .route("/audit", get(staff::api::audit));
+        .route("/audit", get(staff::api::audit))
+        .route("/criteria-sets", get(criteria::api::list_sets))
+        .route("/criteria-sets/{key}", get(criteria::api::show_set))
+        .route("/units/{code}/assessment", get(criteria::api::assessment))
+        .route("/units/{code}/rollup", get(criteria::api::rollup))
+        .route(
+            "/units/{code}/indicators/{year}",
+            put(criteria::api::save_values),
+        );
 
     Router::new()
         // Public pages
@@ -26,6 +34,11 @@ pub fn router(state: AppState) -> Router {
         .route("/units/search", get(units::html::search))
         .route("/units/{code}", get(units::html::show))
         .route("/units/{code}/villages", post(units::html::add_village))
+        .route(
+            "/units/{code}/criteria/{year}",
+            get(criteria::html::commune).post(criteria::html::save),
+        )
+        .route("/units/{code}/rollup/{year}", get(criteria::html::rollup))
         .route("/lang", get(home::set_lang))
         // Accounts
         .route(

@@ -320,6 +320,10 @@ async fn open(config: &Config) -> Result<Store> {
             )
         })?;
     store.migrate().await.context("database migration failed")?;
+    xaso_core::criteria::ensure_national(&store)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .context("storing the national criteria sets failed")?;
     Ok(store)
 }
 

@@ -94,6 +94,26 @@ impl ShowPage {
         d.to_string()
     }
 
+    /// Programme years to link to from this unit (criteria for communes, roll-ups above them).
+    fn ntm_years(&self) -> Vec<i32> {
+        use chrono::Datelike;
+        let u = &self.v.unit;
+        if u.level == xaso_domain::units::Level::Village {
+            return Vec::new();
+        }
+        let first = u.valid_from.map(|d| d.year()).unwrap_or(2022).max(2022);
+        let last = u
+            .valid_to
+            .map(|d| d.year())
+            .unwrap_or(9999)
+            .min(xaso_domain::time::today_vn().year());
+        (first..=last).collect()
+    }
+
+    fn is_commune(&self) -> bool {
+        self.v.unit.level == xaso_domain::units::Level::Commune
+    }
+
     /// The day to open a linked unit on: inside its validity.
     fn open_day(&self, u: &Unit) -> String {
         if u.validity().contains(self.day) {

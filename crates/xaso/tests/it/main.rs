@@ -5,6 +5,7 @@ mod api;
 mod audit;
 mod auth;
 mod cli;
+mod criteria;
 mod import;
 mod pages;
 mod units;

@@ -1,0 +1,637 @@
+//! NTM criteria tracking: versioned sets, commune profiles, yearly values, assessment, roll-up.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use serde_json::json;
+use xaso_domain::auth::Role;
+use xaso_domain::criteria::{
+    assess_set, level_reached, national_sets, CriteriaSet, NtmLevel, SetResult, Status, Value,
+    ValueError,
+};
+use xaso_domain::units::{Level, Unit};
+use xaso_storage::criteria as db;
+use xaso_storage::{units, Store};
+
+use crate::error::Problem;
+use crate::{authz, Actor, Error, Result};
+
+/// One stored version of a set.
+#[derive(Debug, Clone)]
+pub struct SetVersion {
+    pub version: i64,
+    pub set: CriteriaSet,
+    pub change_note: String,
+    pub created_by: String,
+    pub created_at: String,
+}
+
+fn parse_version(row: db::SetVersionRow) -> Result<SetVersion> {
+    let set: CriteriaSet = serde_json::from_str(&row.definition).map_err(|e| {
+        Error::Internal(format!(
+            "stored set {} v{} is unreadable: {e}",
+            row.set_key, row.version
+        ))
+    })?;
+    Ok(SetVersion {
+        version: row.version,
+        set,
+        change_note: row.change_note,
+        created_by: row.created_by,
+        created_at: row.created_at,
+    })
+}
+
+/// Stores version 1 of every national set the database does not have yet. Runs on start; the
+/// sets are reference data, not accounts, so `serve` may create them.
+pub async fn ensure_national(store: &Store) -> Result<usize> {
+    let mut added = 0;
+    let mut tx = store.begin().await?;
+    for set in national_sets() {
+        if db::latest_set(tx.conn(), &set.key).await?.is_none() {
+            let def = serde_json::to_string(&set).map_err(|e| Error::Internal(e.to_string()))?;
+            db::insert_version(
+                tx.conn(),
+                &set.key,
+                1,
+                &def,
+                "national set shipped with Xã Số",
+                "system",
+            )
+            .await?;
+            added += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(added)
+}
+
+/// The newest version of every set.
+pub async fn sets(store: &Store) -> Result<Vec<SetVersion>> {
+    let mut conn = store.read().await?;
+    db::latest_sets(&mut conn)
+        .await?
+        .into_iter()
+        .map(parse_version)
+        .collect()
+}
+
+pub async fn set(store: &Store, key: &str) -> Result<SetVersion> {
+    let mut conn = store.read().await?;
+    parse_version(
+        db::latest_set(&mut conn, key)
+            .await?
+            .ok_or(Error::NotFound)?,
+    )
+}
+
+/// The sets that apply in a programme year, lowest level first.
+pub async fn sets_for_year(store: &Store, year: i32) -> Result<Vec<SetVersion>> {
+    let mut out: Vec<SetVersion> = sets(store)
+        .await?
+        .into_iter()
+        .filter(|v| v.set.from_year <= year && year <= v.set.to_year)
+        .collect();
+    out.sort_by_key(|v| v.set.level);
+    Ok(out)
+}
+
+/// Stores a new version of a set (a province's own details, or a whole imported set).
+/// Administrators only; the set is validated first and the change is audited.
+pub async fn save_set(store: &Store, actor: &Actor, set: CriteriaSet, note: &str) -> Result<i64> {
+    if !actor.is_admin() {
+        return Err(Error::Forbidden);
+    }
+    set.validate()
+        .map_err(|e| Error::invalid("set", e.to_string()))?;
+    let note = xaso_domain::text::clean(note);
+    if note.is_empty() {
+        return Err(Error::invalid(
+            "note",
+            "say why the set changes (e.g. the province decision)",
+        ));
+    }
+    let def = serde_json::to_string(&set).map_err(|e| Error::Internal(e.to_string()))?;
+    let mut tx = store.begin().await?;
+    let previous = db::latest_set(tx.conn(), &set.key).await?;
+    let version = previous.as_ref().map(|p| p.version + 1).unwrap_or(1);
+    let id = db::insert_version(tx.conn(), &set.key, version, &def, &note, &actor.username).await?;
+    crate::audit::record(
+        &mut tx,
+        actor,
+        crate::audit::Change {
+            action: if previous.is_some() {
+                "update"
+            } else {
+                "create"
+            },
+            record_type: "criteria_set",
+            record_id: &id,
+            unit_id: None,
+            before: previous.map(|p| json!({"set": p.set_key, "version": p.version})),
+            after: Some(json!({"set": set.key, "version": version, "note": note})),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(version)
+}
+
+/// A commune's situation for a year: its region or group, and the level it aims for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    pub threshold_key: String,
+    pub target: Option<NtmLevel>,
+}
+
+/// The default day a code is read on for a programme year: the year's last day, or today.
+pub fn default_day(year: i32) -> NaiveDate {
+    let end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_else(xaso_domain::time::today_vn);
+    end.min(xaso_domain::time::today_vn())
+        .max(NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(end))
+}
+
+fn check_year(year: i32) -> Result<()> {
+    if (2010..=2100).contains(&year) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "year",
+            format!("year {year} is out of range"),
+        ))
+    }
+}
+
+async fn commune(store: &Store, code: &str, day: NaiveDate) -> Result<Unit> {
+    let unit = crate::units::by_code(store, code, day).await?;
+    if unit.level != Level::Commune {
+        return Err(Error::invalid(
+            "unit",
+            format!(
+                "{} is not a commune; criteria are kept per commune",
+                unit.full_name
+            ),
+        ));
+    }
+    Ok(unit)
+}
+
+/// Sets a commune's region or group and target level for a year. Area officers and
+/// administrators decide this.
+pub async fn set_profile(
+    store: &Store,
+    actor: Option<&Actor>,
+    code: &str,
+    year: i32,
+    threshold_key: &str,
+    target: Option<NtmLevel>,
+) -> Result<()> {
+    check_year(year)?;
+    let unit = commune(store, code, default_day(year)).await?;
+    let actor = authz::require_role_over(store, actor, &[Role::AreaOfficer], &unit.id).await?;
+    let applicable = sets_for_year(store, year).await?;
+    if applicable.is_empty() {
+        return Err(Error::invalid(
+            "year",
+            format!("no criteria set applies to {year}"),
+        ));
+    }
+    if !applicable
+        .iter()
+        .any(|v| v.set.keys.iter().any(|k| k == threshold_key))
+    {
+        let keys = applicable[0].set.keys.join(", ");
+        return Err(Error::invalid(
+            "threshold_key",
+            format!("`{threshold_key}` is not one of {keys}"),
+        ));
+    }
+    if let Some(t) = target {
+        if !applicable.iter().any(|v| v.set.level == t) {
+            return Err(Error::invalid(
+                "target",
+                format!("level {} has no set in {year}", t.as_str()),
+            ));
+        }
+    }
+    let mut tx = store.begin().await?;
+    let before = db::profile(tx.conn(), &unit.id, year as i64).await?;
+    db::upsert_profile(
+        tx.conn(),
+        &unit.id,
+        year as i64,
+        threshold_key,
+        target.map(|t| t.as_str()),
+        &actor.username,
+    )
+    .await?;
+    crate::audit::record(
+        &mut tx,
+        &actor,
+        crate::audit::Change {
+            action: if before.is_some() { "update" } else { "create" },
+            record_type: "commune_profile",
+            record_id: &format!("{}/{year}", unit.code),
+            unit_id: Some(&unit.id),
+            before: before
+                .map(|b| json!({"year": year, "key": b.threshold_key, "target": b.target_level})),
+            after: Some(
+                json!({"year": year, "key": threshold_key, "target": target.map(|t| t.as_str())}),
+            ),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One value as typed: `raw` empty clears the value.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub set_key: String,
+    pub code: String,
+    pub raw: String,
+    pub note: Option<String>,
+}
+
+fn value_problem(e: &ValueError) -> &'static str {
+    match e {
+        ValueError::NeedsJudgement => "answer Đạt or Không đạt",
+        ValueError::NeedsNumber => "enter a number",
+        ValueError::PercentOutOfRange => "a percentage must be between 0 and 100",
+        ValueError::Negative => "the number must not be negative",
+        ValueError::NotANumber => "not a number",
+    }
+}
+
+/// Saves a commune's values for a year. Every entry is checked first; one bad entry saves
+/// nothing and every problem is reported (at = "SET:CODE"). Commune officers of the commune,
+/// area officers above it and administrators may enter values.
+pub async fn save_values(
+    store: &Store,
+    actor: Option<&Actor>,
+    code: &str,
+    year: i32,
+    entries: &[Entry],
+) -> Result<usize> {
+    check_year(year)?;
+    let unit = commune(store, code, default_day(year)).await?;
+    let actor = authz::require_role_over(
+        store,
+        actor,
+        &[Role::CommuneOfficer, Role::AreaOfficer],
+        &unit.id,
+    )
+    .await?;
+    let applicable = sets_for_year(store, year).await?;
+    let mut problems = Vec::new();
+    let mut parsed: Vec<(&Entry, Option<Value>)> = Vec::new();
+    for e in entries {
+        let at = format!("{}:{}", e.set_key, e.code);
+        let Some(v) = applicable.iter().find(|v| v.set.key == e.set_key) else {
+            problems.push(Problem::new(
+                &at,
+                format!("set {} does not apply to {year}", e.set_key),
+            ));
+            continue;
+        };
+        let Some(ind) = v.set.indicator(&e.code) else {
+            problems.push(Problem::new(
+                &at,
+                format!("set {} has no indicator {}", e.set_key, e.code),
+            ));
+            continue;
+        };
+        match Value::parse(&e.raw, ind.kind) {
+            Ok(value) => parsed.push((e, value)),
+            Err(err) => problems.push(Problem::new(&at, value_problem(&err))),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems));
+    }
+    let mut tx = store.begin().await?;
+    let old: HashMap<(String, String), db::ValueRow> = db::values(tx.conn(), &unit.id, year as i64)
+        .await?
+        .into_iter()
+        .map(|r| ((r.set_key.clone(), r.indicator_code.clone()), r))
+        .collect();
+    let (mut before, mut after) = (serde_json::Map::new(), serde_json::Map::new());
+    let mut changed = 0;
+    for (e, value) in parsed {
+        let key = (e.set_key.clone(), e.code.clone());
+        let label = format!("{}:{}", e.set_key, e.code);
+        let note = e
+            .note
+            .as_deref()
+            .map(xaso_domain::text::clean)
+            .filter(|n| !n.is_empty());
+        let prev = old.get(&key);
+        let new_text = value.map(|v| v.to_storage());
+        if prev.map(|p| (Some(p.value.clone()), p.note.clone()))
+            == Some((new_text.clone(), note.clone()))
+            || (prev.is_none() && new_text.is_none())
+        {
+            continue;
+        }
+        match &new_text {
+            Some(text) => {
+                db::upsert_value(
+                    tx.conn(),
+                    &db::NewValue {
+                        unit_id: &unit.id,
+                        year: year as i64,
+                        set_key: &e.set_key,
+                        code: &e.code,
+                        value: text,
+                        note: note.as_deref(),
+                        by: &actor.username,
+                    },
+                )
+                .await?
+            }
+            None => db::delete_value(tx.conn(), &unit.id, year as i64, &e.set_key, &e.code).await?,
+        }
+        before.insert(
+            label.clone(),
+            prev.map(|p| json!(p.value))
+                .unwrap_or(serde_json::Value::Null),
+        );
+        after.insert(
+            label,
+            new_text
+                .map(|t| json!(t))
+                .unwrap_or(serde_json::Value::Null),
+        );
+        changed += 1;
+    }
+    if changed > 0 {
+        crate::audit::record(
+            &mut tx,
+            &actor,
+            crate::audit::Change {
+                action: "update",
+                record_type: "indicator_values",
+                record_id: &format!("{}/{year}", unit.code),
+                unit_id: Some(&unit.id),
+                before: Some(serde_json::Value::Object(before)),
+                after: Some(serde_json::Value::Object(after)),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(changed)
+}
+
+/// A stored value with who entered it.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub value: Value,
+    pub note: Option<String>,
+    pub entered_by: String,
+    pub entered_at: String,
+}
+
+/// One set's outcome for a commune, with the version it used and the values behind it.
+#[derive(Debug, Clone)]
+pub struct SetOutcome {
+    pub version: SetVersion,
+    pub result: SetResult,
+    pub values: BTreeMap<String, Stored>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Assessment {
+    pub unit: Unit,
+    pub year: i32,
+    pub profile: Option<Profile>,
+    pub sets: Vec<SetOutcome>,
+    pub level: Option<NtmLevel>,
+}
+
+impl Assessment {
+    /// Whether the commune reached its target (None without a target).
+    pub fn on_track(&self) -> Option<bool> {
+        self.profile
+            .as_ref()?
+            .target
+            .map(|t| self.level.is_some_and(|l| l >= t))
+    }
+}
+
+fn to_profile(p: db::ProfileRow) -> Profile {
+    Profile {
+        threshold_key: p.threshold_key,
+        target: p.target_level.as_deref().and_then(NtmLevel::parse),
+    }
+}
+
+fn evaluate(
+    unit: Unit,
+    year: i32,
+    profile: Option<Profile>,
+    applicable: &[SetVersion],
+    rows: Vec<db::ValueRow>,
+) -> Assessment {
+    let key = profile
+        .as_ref()
+        .map(|p| p.threshold_key.clone())
+        .unwrap_or_default();
+    let mut by_set: HashMap<String, BTreeMap<String, Stored>> = HashMap::new();
+    for r in rows {
+        if let Some(value) = Value::from_storage(&r.value) {
+            by_set.entry(r.set_key).or_default().insert(
+                r.indicator_code,
+                Stored {
+                    value,
+                    note: r.note,
+                    entered_by: r.entered_by,
+                    entered_at: r.entered_at,
+                },
+            );
+        }
+    }
+    let mut results = BTreeMap::new();
+    let mut outcomes = Vec::new();
+    for v in applicable {
+        let values = by_set.remove(&v.set.key).unwrap_or_default();
+        let plain: BTreeMap<String, Value> =
+            values.iter().map(|(k, s)| (k.clone(), s.value)).collect();
+        let result = assess_set(&v.set, &key, year, &plain);
+        results.insert(v.set.key.clone(), result.clone());
+        outcomes.push(SetOutcome {
+            version: v.clone(),
+            result,
+            values,
+        });
+    }
+    let sets: Vec<CriteriaSet> = applicable.iter().map(|v| v.set.clone()).collect();
+    let level = if profile.is_some() {
+        level_reached(&sets, &results)
+    } else {
+        None
+    };
+    Assessment {
+        unit,
+        year,
+        profile,
+        sets: outcomes,
+        level,
+    }
+}
+
+/// Assesses one commune for a year against every set that applies.
+pub async fn assess(
+    store: &Store,
+    code: &str,
+    year: i32,
+    day: Option<NaiveDate>,
+) -> Result<Assessment> {
+    check_year(year)?;
+    let unit = commune(store, code, day.unwrap_or_else(|| default_day(year))).await?;
+    let applicable = sets_for_year(store, year).await?;
+    let mut conn = store.read().await?;
+    let profile = db::profile(&mut conn, &unit.id, year as i64)
+        .await?
+        .map(to_profile);
+    let rows = db::values(&mut conn, &unit.id, year as i64).await?;
+    Ok(evaluate(unit, year, profile, &applicable, rows))
+}
+
+/// Communes below an area and their levels for a year.
+#[derive(Debug, Clone)]
+pub struct Rollup {
+    pub unit: Unit,
+    pub year: i32,
+    pub day: NaiveDate,
+    /// Only xã are assessed for NTM; thị trấn and phường are not counted.
+    pub communes: Vec<Assessment>,
+    /// How many communes reached at least each level.
+    pub at_least: BTreeMap<NtmLevel, usize>,
+    pub on_track: usize,
+    pub with_target: usize,
+}
+
+/// Rolls up the xã under any unit above communes (a district before 2025, a province).
+pub async fn rollup(
+    store: &Store,
+    code: &str,
+    year: i32,
+    day: Option<NaiveDate>,
+) -> Result<Rollup> {
+    check_year(year)?;
+    let day = day.unwrap_or_else(|| default_day(year));
+    let unit = crate::units::by_code(store, code, day).await?;
+    if unit.level == Level::Commune || unit.level == Level::Village {
+        return Err(Error::invalid(
+            "unit",
+            format!("{} is not above communes", unit.full_name),
+        ));
+    }
+    let applicable = sets_for_year(store, year).await?;
+    let mut conn = store.read().await?;
+    let ids = units::subtree_ids(&mut conn, &unit.id).await?;
+    let mut communes = Vec::new();
+    for id in &ids {
+        if let Some(u) = units::by_id(&mut conn, id).await? {
+            if u.level == Level::Commune && u.unit_type == "Xã" && u.validity().contains(day) {
+                communes.push(u);
+            }
+        }
+    }
+    communes.sort_by(|a, b| a.code.cmp(&b.code));
+    let mut profiles: HashMap<String, Profile> = db::profiles_of_year(&mut conn, year as i64)
+        .await?
+        .into_iter()
+        .map(|p| (p.unit_id.clone(), to_profile(p)))
+        .collect();
+    let mut values: HashMap<String, Vec<db::ValueRow>> = HashMap::new();
+    for r in db::values_of_year(&mut conn, year as i64).await? {
+        values.entry(r.unit_id.clone()).or_default().push(r);
+    }
+    let assessed: Vec<Assessment> = communes
+        .into_iter()
+        .map(|u| {
+            let id = u.id.clone();
+            evaluate(
+                u,
+                year,
+                profiles.remove(&id),
+                &applicable,
+                values.remove(&id).unwrap_or_default(),
+            )
+        })
+        .collect();
+    let mut at_least = BTreeMap::new();
+    for v in &applicable {
+        let n = assessed
+            .iter()
+            .filter(|a| a.level.is_some_and(|l| l >= v.set.level))
+            .count();
+        at_least.insert(v.set.level, n);
+    }
+    let with_target = assessed.iter().filter(|a| a.on_track().is_some()).count();
+    let on_track = assessed
+        .iter()
+        .filter(|a| a.on_track() == Some(true))
+        .count();
+    Ok(Rollup {
+        unit,
+        year,
+        day,
+        communes: assessed,
+        at_least,
+        on_track,
+        with_target,
+    })
+}
+
+/// The unmet indicators of an assessment, for the gap report.
+#[derive(Debug, Clone)]
+pub struct Gap {
+    pub set_key: String,
+    pub level: NtmLevel,
+    pub criterion: String,
+    pub code: String,
+    pub name_vi: String,
+    pub status: Status,
+    pub value: Option<Value>,
+    pub threshold: Option<f64>,
+    pub distance: Option<f64>,
+}
+
+/// Every indicator not met in the sets up to the target level; without a target, up to the
+/// level just above the one reached.
+pub fn gaps(a: &Assessment) -> Vec<Gap> {
+    let next = a
+        .sets
+        .iter()
+        .map(|o| o.version.set.level)
+        .find(|l| a.level.is_none_or(|reached| *l > reached));
+    let limit = a.profile.as_ref().and_then(|p| p.target).or(next);
+    let mut out = Vec::new();
+    for o in &a.sets {
+        if limit.is_some_and(|t| o.version.set.level > t) {
+            continue;
+        }
+        for (c, cr) in o.version.set.criteria.iter().zip(&o.result.criteria) {
+            for (i, ir) in c.indicators.iter().zip(&cr.indicators) {
+                if ir.status != Status::Met {
+                    out.push(Gap {
+                        set_key: o.version.set.key.clone(),
+                        level: o.version.set.level,
+                        criterion: c.no.clone(),
+                        code: i.code.clone(),
+                        name_vi: i.name_vi.clone(),
+                        status: ir.status,
+                        value: ir.value,
+                        threshold: ir.threshold,
+                        distance: ir.gap,
+                    });
+                }
+            }
+        }
+    }
+    out
+}

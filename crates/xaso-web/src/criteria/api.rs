@@ -1,0 +1,336 @@
+//! Criteria in the JSON API.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use xaso_core::criteria::{Assessment, Entry};
+use xaso_core::Error;
+use xaso_domain::criteria::{CriteriaSet, NtmLevel, Status, Value};
+
+use crate::ctx::Ctx;
+use crate::error::PageError;
+use crate::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct SetSummary {
+    pub key: String,
+    pub version: i64,
+    pub level: NtmLevel,
+    pub from_year: i32,
+    pub to_year: i32,
+    pub name_vi: String,
+    pub decision: String,
+    pub criteria: usize,
+    pub indicators: usize,
+    pub change_note: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SetList {
+    pub sets: Vec<SetSummary>,
+}
+
+/// The criteria sets in force (newest version of each).
+#[utoipa::path(get, path = "/api/v1/criteria-sets", tag = "criteria", responses((status = 200, body = SetList)))]
+pub async fn list_sets(State(state): State<AppState>) -> Result<Json<SetList>, PageError> {
+    let sets = xaso_core::criteria::sets(&state.store)
+        .await
+        .map_err(PageError::api)?;
+    Ok(Json(SetList {
+        sets: sets
+            .into_iter()
+            .map(|v| SetSummary {
+                criteria: v.set.criteria.len(),
+                indicators: v.set.indicator_count(),
+                key: v.set.key,
+                version: v.version,
+                level: v.set.level,
+                from_year: v.set.from_year,
+                to_year: v.set.to_year,
+                name_vi: v.set.name_vi,
+                decision: v.set.decision,
+                change_note: v.change_note,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SetDetail {
+    pub version: i64,
+    pub set: CriteriaSet,
+}
+
+/// One set with its criteria, indicators and thresholds.
+#[utoipa::path(get, path = "/api/v1/criteria-sets/{key}", tag = "criteria",
+    params(("key" = String, Path, description = "e.g. vn-xa-ntm-2021-2025")),
+    responses((status = 200, body = SetDetail), (status = 404, description = "No such set")))]
+pub async fn show_set(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+) -> Result<Json<SetDetail>, PageError> {
+    let v = xaso_core::criteria::set(&state.store, &key)
+        .await
+        .map_err(PageError::api)?;
+    Ok(Json(SetDetail {
+        version: v.version,
+        set: v.set,
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct YearQuery {
+    /// Programme year, e.g. 2024.
+    year: i32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IndicatorOut {
+    pub code: String,
+    pub name_vi: String,
+    pub status: Status,
+    pub value: Option<Value>,
+    pub threshold: Option<f64>,
+    pub gap: Option<f64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CriterionOut {
+    pub no: String,
+    pub name_vi: String,
+    pub status: Status,
+    pub indicators: Vec<IndicatorOut>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SetOut {
+    pub key: String,
+    pub version: i64,
+    pub level: NtmLevel,
+    pub status: Status,
+    pub criteria_met: usize,
+    pub criteria_total: usize,
+    pub criteria: Vec<CriterionOut>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AssessmentOut {
+    pub code: String,
+    pub name: String,
+    pub year: i32,
+    /// Region (2021–2025) or commune group (2026–2030); absent until set.
+    pub threshold_key: Option<String>,
+    pub target: Option<NtmLevel>,
+    /// The highest level reached.
+    pub level: Option<NtmLevel>,
+    pub on_track: Option<bool>,
+    pub sets: Vec<SetOut>,
+}
+
+pub fn assessment_out(a: &Assessment) -> AssessmentOut {
+    AssessmentOut {
+        code: a.unit.code.clone(),
+        name: a.unit.full_name.clone(),
+        year: a.year,
+        threshold_key: a.profile.as_ref().map(|p| p.threshold_key.clone()),
+        target: a.profile.as_ref().and_then(|p| p.target),
+        level: a.level,
+        on_track: a.on_track(),
+        sets: a
+            .sets
+            .iter()
+            .map(|o| SetOut {
+                key: o.version.set.key.clone(),
+                version: o.version.version,
+                level: o.version.set.level,
+                status: o.result.status,
+                criteria_met: o.result.criteria_met,
+                criteria_total: o.result.criteria_total,
+                criteria: o
+                    .version
+                    .set
+                    .criteria
+                    .iter()
+                    .zip(&o.result.criteria)
+                    .map(|(c, r)| CriterionOut {
+                        no: c.no.clone(),
+                        name_vi: c.name_vi.clone(),
+                        status: r.status,
+                        indicators: c
+                            .indicators
+                            .iter()
+                            .zip(&r.indicators)
+                            .map(|(i, ir)| IndicatorOut {
+                                code: i.code.clone(),
+                                name_vi: i.name_vi.clone(),
+                                status: ir.status,
+                                value: ir.value,
+                                threshold: ir.threshold,
+                                gap: ir.gap,
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// A commune's assessment for a year: level reached, criteria met, each indicator's value,
+/// threshold and status (met, not_met, no_threshold, no_data).
+#[utoipa::path(get, path = "/api/v1/units/{code}/assessment", tag = "criteria",
+    params(("code" = String, Path, description = "Commune code"), YearQuery),
+    responses((status = 200, body = AssessmentOut), (status = 404, description = "No such commune in that year"),
+        (status = 422, description = "Not a commune, or year out of range")))]
+pub async fn assessment(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<YearQuery>,
+) -> Result<Json<AssessmentOut>, PageError> {
+    let a = xaso_core::criteria::assess(&state.store, &code, q.year, None)
+        .await
+        .map_err(PageError::api)?;
+    Ok(Json(assessment_out(&a)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RollupOut {
+    pub code: String,
+    pub name: String,
+    pub year: i32,
+    /// Number of xã assessed (thị trấn and phường are not counted).
+    pub communes: usize,
+    /// Communes that reached at least each level, e.g. {"ntm":16,"nang_cao":5,"kieu_mau":0}.
+    pub at_least: BTreeMap<String, usize>,
+    pub with_target: usize,
+    pub on_track: usize,
+    pub members: Vec<RollupMember>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RollupMember {
+    pub code: String,
+    pub name: String,
+    pub level: Option<NtmLevel>,
+    pub target: Option<NtmLevel>,
+    pub on_track: Option<bool>,
+    /// Criteria met in the first (NTM) set.
+    pub criteria_met: usize,
+    pub criteria_total: usize,
+}
+
+/// How many communes under a unit reached each level in a year.
+#[utoipa::path(get, path = "/api/v1/units/{code}/rollup", tag = "criteria",
+    params(("code" = String, Path, description = "Code of a district (before 2025) or province"), YearQuery),
+    responses((status = 200, body = RollupOut), (status = 404, description = "No such unit in that year")))]
+pub async fn rollup(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<YearQuery>,
+) -> Result<Json<RollupOut>, PageError> {
+    let r = xaso_core::criteria::rollup(&state.store, &code, q.year, None)
+        .await
+        .map_err(PageError::api)?;
+    Ok(Json(RollupOut {
+        code: r.unit.code.clone(),
+        name: r.unit.full_name.clone(),
+        year: r.year,
+        communes: r.communes.len(),
+        at_least: r
+            .at_least
+            .iter()
+            .map(|(l, n)| (l.as_str().to_string(), *n))
+            .collect(),
+        with_target: r.with_target,
+        on_track: r.on_track,
+        members: r
+            .communes
+            .iter()
+            .map(|a| RollupMember {
+                code: a.unit.code.clone(),
+                name: a.unit.full_name.clone(),
+                level: a.level,
+                target: a.profile.as_ref().and_then(|p| p.target),
+                on_track: a.on_track(),
+                criteria_met: a.sets.first().map(|s| s.result.criteria_met).unwrap_or(0),
+                criteria_total: a.sets.first().map(|s| s.result.criteria_total).unwrap_or(0),
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ValueIn {
+    pub set_key: String,
+    pub code: String,
+    /// true/false for judged indicators, a number otherwise, null to clear.
+    #[schema(value_type = Option<Object>)]
+    pub value: Option<serde_json::Value>,
+    pub note: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ValuesIn {
+    pub values: Vec<ValueIn>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Saved {
+    pub changed: usize,
+    pub assessment: AssessmentOut,
+}
+
+/// Saves a commune's indicator values for a year, all or nothing. Commune officers of the
+/// commune, area officers above it and administrators.
+#[utoipa::path(put, path = "/api/v1/units/{code}/indicators/{year}", tag = "criteria", request_body = ValuesIn,
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "Commune code"), ("year" = i32, Path, description = "Programme year")),
+    responses((status = 200, body = Saved), (status = 401, description = "Not signed in"),
+        (status = 403, description = "Commune outside the account's units"), (status = 422, description = "Bad values; nothing saved")))]
+pub async fn save_values(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path((code, year)): Path<(String, i32)>,
+    body: Result<Json<ValuesIn>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Saved>, PageError> {
+    if ctx.actor.is_none() {
+        return Err(PageError::api(Error::Unauthenticated));
+    }
+    ctx.check_api_csrf(&headers)?;
+    let Json(body) = body.map_err(|e| {
+        PageError::bad_request(format!("invalid JSON body: {}", e.body_text()), true)
+    })?;
+    let entries: Vec<Entry> = body
+        .values
+        .into_iter()
+        .map(|v| Entry {
+            set_key: v.set_key,
+            code: v.code,
+            raw: match v.value {
+                None | Some(serde_json::Value::Null) => String::new(),
+                Some(serde_json::Value::Bool(true)) => "dat".into(),
+                Some(serde_json::Value::Bool(false)) => "khong dat".into(),
+                Some(serde_json::Value::Number(n)) => n.to_string(),
+                Some(serde_json::Value::String(s)) => s,
+                Some(other) => other.to_string(),
+            },
+            note: v.note,
+        })
+        .collect();
+    let changed =
+        xaso_core::criteria::save_values(&state.store, ctx.actor.as_ref(), &code, year, &entries)
+            .await
+            .map_err(PageError::api)?;
+    let a = xaso_core::criteria::assess(&state.store, &code, year, None)
+        .await
+        .map_err(PageError::api)?;
+    Ok(Json(Saved {
+        changed,
+        assessment: assessment_out(&a),
+    }))
+}

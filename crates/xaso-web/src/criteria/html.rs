@@ -1,0 +1,365 @@
+//! Criteria pages: a commune's year (assessment, gaps, data entry) and an area's roll-up.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use xaso_core::criteria::{gaps, Assessment, Entry, Gap, Rollup, SetOutcome};
+use xaso_core::Error;
+use xaso_domain::auth::Role;
+use xaso_domain::criteria::{Indicator, Kind, NtmLevel, Status, Value};
+
+use crate::ctx::{Ctx, Page};
+use crate::error::PageError;
+use crate::i18n::tf;
+use crate::{render, AppState};
+
+/// Years offered in the year switcher.
+const YEARS: &[i32] = &[2022, 2023, 2024, 2025, 2026, 2027];
+
+#[derive(Template)]
+#[template(path = "criteria/commune.html")]
+struct CommunePage {
+    p: Page,
+    a: Assessment,
+    can_edit: bool,
+    gaps: Vec<Gap>,
+    /// What the person typed, by field name, after a refused save.
+    typed: HashMap<String, String>,
+    errors: HashMap<String, String>,
+    saved: bool,
+    years: &'static [i32],
+}
+
+impl CommunePage {
+    fn level_name(&self, l: &Option<NtmLevel>) -> &'static str {
+        match l {
+            Some(l) => self.p.t(&format!("ntm_level.{}", l.as_str())),
+            None => self.p.t("criteria.no_level"),
+        }
+    }
+
+    fn target_name(&self, l: &Option<NtmLevel>) -> &'static str {
+        match l {
+            Some(l) => self.p.t(&format!("ntm_level.{}", l.as_str())),
+            None => "—",
+        }
+    }
+
+    fn status(&self, s: &Status) -> String {
+        let (sym, key) = match s {
+            Status::Met => ("✓", "status.met"),
+            Status::NotMet => ("✗", "status.not_met"),
+            Status::NoThreshold => ("?", "status.no_threshold"),
+            Status::NoData => ("–", "status.no_data"),
+        };
+        format!("{sym} {}", self.p.t(key))
+    }
+
+    fn status_class(&self, s: &Status) -> &'static str {
+        match s {
+            Status::Met => "ok",
+            Status::NotMet => "bad",
+            Status::NoThreshold => "warn",
+            Status::NoData => "none",
+        }
+    }
+
+    fn field(&self, o: &SetOutcome, i: &Indicator) -> String {
+        format!("v:{}:{}", o.version.set.key, i.code)
+    }
+
+    fn note_field(&self, o: &SetOutcome, i: &Indicator) -> String {
+        format!("n:{}:{}", o.version.set.key, i.code)
+    }
+
+    /// The value to show in the field: what was typed after an error, else the stored value.
+    fn current(&self, o: &SetOutcome, i: &Indicator) -> String {
+        if let Some(t) = self.typed.get(&self.field(o, i)) {
+            return t.clone();
+        }
+        match o.values.get(&i.code).map(|s| s.value) {
+            Some(Value::Judged(true)) => "dat".into(),
+            Some(Value::Judged(false)) => "khong_dat".into(),
+            Some(Value::Number(n)) => number(n),
+            None => String::new(),
+        }
+    }
+
+    fn note(&self, o: &SetOutcome, i: &Indicator) -> String {
+        self.typed
+            .get(&self.note_field(o, i))
+            .cloned()
+            .or_else(|| o.values.get(&i.code).and_then(|s| s.note.clone()))
+            .unwrap_or_default()
+    }
+
+    fn error(&self, o: &SetOutcome, i: &Indicator) -> Option<String> {
+        self.errors
+            .get(&format!("{}:{}", o.version.set.key, i.code))
+            .cloned()
+    }
+
+    fn shown_value(&self, v: &Option<Value>) -> String {
+        match v {
+            Some(Value::Judged(true)) => self.p.t("status.met").to_string(),
+            Some(Value::Judged(false)) => self.p.t("criteria.judged_no").to_string(),
+            Some(Value::Number(n)) => number(*n),
+            None => "—".into(),
+        }
+    }
+
+    fn threshold(&self, i: &Indicator) -> String {
+        let key = self
+            .a
+            .profile
+            .as_ref()
+            .map(|p| p.threshold_key.as_str())
+            .unwrap_or("");
+        match (i.kind, i.threshold(key, self.a.year)) {
+            (Kind::Judged, _) => self.p.t("status.met").to_string(),
+            (_, None) => format!("? {}", self.p.t("status.no_threshold")),
+            (Kind::AtLeast | Kind::PercentAtLeast, Some(t)) => {
+                format!("≥ {}{}", number(t), unit(i))
+            }
+            (_, Some(t)) => format!("≤ {}{}", number(t), unit(i)),
+        }
+    }
+
+    fn is_judged(&self, i: &Indicator) -> bool {
+        i.kind == Kind::Judged
+    }
+
+    fn met_line(&self, o: &SetOutcome) -> String {
+        tf(
+            self.p.lang,
+            "criteria.met_count",
+            &[
+                ("met", &o.result.criteria_met.to_string()),
+                ("total", &o.result.criteria_total.to_string()),
+            ],
+        )
+    }
+
+    fn gap_text(&self, g: &Gap) -> String {
+        match (g.status, g.distance) {
+            (Status::NotMet, Some(d)) => tf(
+                self.p.lang,
+                "criteria.gap_distance",
+                &[("d", &number(d.abs()))],
+            ),
+            (s, _) => self.status(&s),
+        }
+    }
+
+    fn on_track_text(&self) -> &'static str {
+        match self.a.on_track() {
+            Some(true) => self.p.t("criteria.on_track"),
+            Some(false) => self.p.t("criteria.off_track"),
+            None => self.p.t("criteria.no_target"),
+        }
+    }
+}
+
+fn unit(i: &Indicator) -> String {
+    match i.unit.as_deref() {
+        Some("%") => "%".into(),
+        Some(u) => format!(" {u}"),
+        None => String::new(),
+    }
+}
+
+/// Numbers the Vietnamese way: "," for decimals.
+pub fn number(n: f64) -> String {
+    let s = if n.fract() == 0.0 {
+        format!("{n:.0}")
+    } else {
+        format!("{}", (n * 100.0).round() / 100.0)
+    };
+    s.replace('.', ",")
+}
+
+async fn can_edit(state: &AppState, ctx: &Ctx, a: &Assessment) -> Result<bool, PageError> {
+    Ok(match &ctx.actor {
+        Some(actor) => {
+            xaso_core::authz::has_role_over(
+                &state.store,
+                actor,
+                &[Role::CommuneOfficer, Role::AreaOfficer],
+                &a.unit.id,
+            )
+            .await?
+        }
+        None => false,
+    })
+}
+
+pub async fn commune(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((code, year)): Path<(String, i32)>,
+    query: axum::extract::Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let a = xaso_core::criteria::assess(&state.store, &code, year, None).await?;
+    let can_edit = can_edit(&state, &ctx, &a).await?;
+    Ok(render(&CommunePage {
+        p: ctx.page(),
+        gaps: gaps(&a),
+        a,
+        can_edit,
+        typed: HashMap::new(),
+        errors: HashMap::new(),
+        saved: query.contains_key("saved"),
+        years: YEARS,
+    }))
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((code, year)): Path<(String, i32)>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let csrf = form
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    ctx.check_csrf(csrf)?;
+    if ctx.actor.is_none() {
+        return Err(PageError::page(Error::Unauthenticated));
+    }
+    let notes: HashMap<&str, &str> = form
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("n:").map(|rest| (rest, v.as_str())))
+        .collect();
+    let entries: Vec<Entry> = form
+        .iter()
+        .filter_map(|(k, v)| {
+            let rest = k.strip_prefix("v:")?;
+            let (set_key, code) = rest.split_once(':')?;
+            Some(Entry {
+                set_key: set_key.to_string(),
+                code: code.to_string(),
+                raw: v.replace('_', " "),
+                note: notes.get(rest).map(|n| n.to_string()),
+            })
+        })
+        .collect();
+    match xaso_core::criteria::save_values(&state.store, ctx.actor.as_ref(), &code, year, &entries)
+        .await
+    {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/units/{code}/criteria/{year}?saved=1")).into_response())
+        }
+        Err(Error::Invalid(problems)) => {
+            let a = xaso_core::criteria::assess(&state.store, &code, year, None).await?;
+            let errors = problems
+                .into_iter()
+                .map(|p| (p.at, translate_problem(&ctx, &p.detail)))
+                .collect();
+            let typed = form
+                .into_iter()
+                .filter(|(k, _)| k.starts_with("v:") || k.starts_with("n:"))
+                .collect();
+            let can_edit = can_edit(&state, &ctx, &a).await?;
+            let page = CommunePage {
+                p: ctx.page(),
+                gaps: gaps(&a),
+                a,
+                can_edit,
+                typed,
+                errors,
+                saved: false,
+                years: YEARS,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn translate_problem(ctx: &Ctx, detail: &str) -> String {
+    let key = if detail.contains("Đạt") {
+        "criteria.err_judged"
+    } else if detail.contains("between 0 and 100") {
+        "criteria.err_percent"
+    } else if detail.contains("negative") {
+        "criteria.err_negative"
+    } else {
+        "criteria.err_number"
+    };
+    ctx.t(key).to_string()
+}
+
+#[derive(Template)]
+#[template(path = "criteria/rollup.html")]
+struct RollupPage {
+    p: Page,
+    r: Rollup,
+    years: &'static [i32],
+}
+
+impl RollupPage {
+    fn level_name(&self, l: &Option<NtmLevel>) -> &'static str {
+        match l {
+            Some(l) => self.p.t(&format!("ntm_level.{}", l.as_str())),
+            None => self.p.t("criteria.no_level"),
+        }
+    }
+
+    /// "16/17 xã đạt chuẩn NTM, 5 xã đạt NTM nâng cao, 0 xã đạt NTM kiểu mẫu".
+    fn summary(&self) -> String {
+        let total = self.r.communes.len().to_string();
+        self.r
+            .at_least
+            .iter()
+            .map(|(l, n)| {
+                tf(
+                    self.p.lang,
+                    &format!("rollup_at.{}", l.as_str()),
+                    &[("n", &n.to_string()), ("total", &total)],
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn met(&self, a: &Assessment) -> String {
+        a.sets
+            .first()
+            .map(|s| format!("{}/{}", s.result.criteria_met, s.result.criteria_total))
+            .unwrap_or_default()
+    }
+
+    fn target(&self, a: &Assessment) -> &'static str {
+        match a.profile.as_ref().and_then(|p| p.target) {
+            Some(l) => self.p.t(&format!("ntm_level.{}", l.as_str())),
+            None => "—",
+        }
+    }
+
+    fn track(&self, a: &Assessment) -> String {
+        match a.on_track() {
+            Some(true) => format!("✓ {}", self.p.t("criteria.on_track")),
+            Some(false) => format!("✗ {}", self.p.t("criteria.off_track")),
+            None => "—".into(),
+        }
+    }
+}
+
+pub async fn rollup(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((code, year)): Path<(String, i32)>,
+) -> Result<Response, PageError> {
+    let r = xaso_core::criteria::rollup(&state.store, &code, year, None).await?;
+    Ok(render(&RollupPage {
+        p: ctx.page(),
+        r,
+        years: YEARS,
+    }))
+}
