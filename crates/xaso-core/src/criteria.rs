@@ -1,6 +1,7 @@
 //! NTM criteria tracking: versioned sets, commune profiles, yearly values, assessment, roll-up.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde_json::json;
@@ -86,11 +87,12 @@ pub async fn set(store: &Store, key: &str) -> Result<SetVersion> {
 }
 
 /// The sets that apply in a programme year, lowest level first.
-pub async fn sets_for_year(store: &Store, year: i32) -> Result<Vec<SetVersion>> {
-    let mut out: Vec<SetVersion> = sets(store)
+pub async fn sets_for_year(store: &Store, year: i32) -> Result<Vec<Arc<SetVersion>>> {
+    let mut out: Vec<Arc<SetVersion>> = sets(store)
         .await?
         .into_iter()
         .filter(|v| v.set.from_year <= year && year <= v.set.to_year)
+        .map(Arc::new)
         .collect();
     out.sort_by_key(|v| v.set.level);
     Ok(out)
@@ -396,7 +398,7 @@ pub struct Stored {
 /// One set's outcome for a commune, with the version it used and the values behind it.
 #[derive(Debug, Clone)]
 pub struct SetOutcome {
-    pub version: SetVersion,
+    pub version: Arc<SetVersion>,
     pub result: SetResult,
     pub values: BTreeMap<String, Stored>,
 }
@@ -431,7 +433,7 @@ fn evaluate(
     unit: Unit,
     year: i32,
     profile: Option<Profile>,
-    applicable: &[SetVersion],
+    applicable: &[Arc<SetVersion>],
     rows: Vec<db::ValueRow>,
 ) -> Assessment {
     let key = profile
@@ -452,23 +454,24 @@ fn evaluate(
             );
         }
     }
-    let mut results = BTreeMap::new();
-    let mut outcomes = Vec::new();
+    let mut outcomes = Vec::with_capacity(applicable.len());
     for v in applicable {
         let values = by_set.remove(&v.set.key).unwrap_or_default();
         let plain: BTreeMap<String, Value> =
             values.iter().map(|(k, s)| (k.clone(), s.value)).collect();
         let result = assess_set(&v.set, &key, year, &plain);
-        results.insert(v.set.key.clone(), result.clone());
         outcomes.push(SetOutcome {
-            version: v.clone(),
+            version: Arc::clone(v),
             result,
             values,
         });
     }
-    let sets: Vec<CriteriaSet> = applicable.iter().map(|v| v.set.clone()).collect();
     let level = if profile.is_some() {
-        level_reached(&sets, &results)
+        let statuses: Vec<(&CriteriaSet, Status)> = outcomes
+            .iter()
+            .map(|o| (&o.version.set, o.result.status))
+            .collect();
+        level_reached(&statuses)
     } else {
         None
     };
@@ -529,40 +532,15 @@ pub async fn rollup(
             format!("{} is not above communes", unit.full_name),
         ));
     }
-    let applicable = sets_for_year(store, year).await?;
     let mut conn = store.read().await?;
-    let ids = units::subtree_ids(&mut conn, &unit.id).await?;
-    let mut communes = Vec::new();
-    for id in &ids {
-        if let Some(u) = units::by_id(&mut conn, id).await? {
-            if u.level == Level::Commune && u.unit_type == "Xã" && u.validity().contains(day) {
-                communes.push(u);
-            }
-        }
-    }
-    communes.sort_by(|a, b| a.code.cmp(&b.code));
-    let mut profiles: HashMap<String, Profile> = db::profiles_of_year(&mut conn, year as i64)
+    let communes: Vec<Unit> = units::subtree(&mut conn, &unit.id)
         .await?
         .into_iter()
-        .map(|p| (p.unit_id.clone(), to_profile(p)))
+        .filter(|u| u.level == Level::Commune && u.unit_type == "Xã" && u.validity().contains(day))
         .collect();
-    let mut values: HashMap<String, Vec<db::ValueRow>> = HashMap::new();
-    for r in db::values_of_year(&mut conn, year as i64).await? {
-        values.entry(r.unit_id.clone()).or_default().push(r);
-    }
-    let assessed: Vec<Assessment> = communes
-        .into_iter()
-        .map(|u| {
-            let id = u.id.clone();
-            evaluate(
-                u,
-                year,
-                profiles.remove(&id),
-                &applicable,
-                values.remove(&id).unwrap_or_default(),
-            )
-        })
-        .collect();
+    drop(conn);
+    let assessed = assess_many(store, communes, year).await?;
+    let applicable = sets_for_year(store, year).await?;
     let mut at_least = BTreeMap::new();
     for v in &applicable {
         let n = assessed
@@ -585,6 +563,66 @@ pub async fn rollup(
         on_track,
         with_target,
     })
+}
+
+/// Assesses many communes with a fixed number of queries (sets, profiles and values of the year
+/// are read once).
+pub async fn assess_many(store: &Store, communes: Vec<Unit>, year: i32) -> Result<Vec<Assessment>> {
+    let applicable = sets_for_year(store, year).await?;
+    let mut conn = store.read().await?;
+    let mut profiles: HashMap<String, Profile> = db::profiles_of_year(&mut conn, year as i64)
+        .await?
+        .into_iter()
+        .map(|p| (p.unit_id.clone(), to_profile(p)))
+        .collect();
+    let mut values: HashMap<String, Vec<db::ValueRow>> = HashMap::new();
+    for (unit_id, packed) in
+        db::packed_values_of_year(&mut conn, store.engine(), year as i64).await?
+    {
+        let rows = packed
+            .split(';')
+            .filter_map(|item| {
+                let (key, value) = item.split_once('=')?;
+                let (set_key, code) = key.split_once(':')?;
+                Some(db::ValueRow {
+                    unit_id: String::new(),
+                    set_key: set_key.to_string(),
+                    indicator_code: code.to_string(),
+                    value: value.to_string(),
+                    note: None,
+                    entered_by: String::new(),
+                    entered_at: String::new(),
+                })
+            })
+            .collect();
+        values.insert(unit_id, rows);
+    }
+    Ok(communes
+        .into_iter()
+        .map(|u| {
+            let id = u.id.clone();
+            evaluate(
+                u,
+                year,
+                profiles.remove(&id),
+                &applicable,
+                values.remove(&id).unwrap_or_default(),
+            )
+        })
+        .collect())
+}
+
+/// Every xã in the country valid at the end of `year`, assessed.
+pub async fn assess_all(store: &Store, year: i32) -> Result<Vec<Assessment>> {
+    check_year(year)?;
+    let mut conn = store.read().await?;
+    let communes: Vec<Unit> = units::communes_on(&mut conn, default_day(year))
+        .await?
+        .into_iter()
+        .filter(|u| u.unit_type == "Xã")
+        .collect();
+    drop(conn);
+    assess_many(store, communes, year).await
 }
 
 /// The unmet indicators of an assessment, for the gap report.

@@ -476,32 +476,25 @@ pub fn assess_set(
 }
 
 /// The highest level reached: a level counts only when its own set is met and every set it
-/// requires is met too. `results` holds one result per set, by set key.
-pub fn level_reached(
-    sets: &[CriteriaSet],
-    results: &BTreeMap<String, SetResult>,
-) -> Option<NtmLevel> {
-    fn met(
-        key: &str,
-        sets: &[CriteriaSet],
-        results: &BTreeMap<String, SetResult>,
-        depth: u8,
-    ) -> bool {
+/// requires is met too. `outcomes` pairs each set with its status.
+pub fn level_reached(outcomes: &[(&CriteriaSet, Status)]) -> Option<NtmLevel> {
+    fn met(key: &str, outcomes: &[(&CriteriaSet, Status)], depth: u8) -> bool {
         if depth > 8 {
             return false;
         }
-        let Some(set) = sets.iter().find(|s| s.key == key) else {
+        let Some((set, status)) = outcomes.iter().find(|(s, _)| s.key == key) else {
             return false;
         };
-        results.get(key).is_some_and(|r| r.status == Status::Met)
+        *status == Status::Met
             && set
                 .requires
                 .as_deref()
-                .is_none_or(|req| met(req, sets, results, depth + 1))
+                .is_none_or(|req| met(req, outcomes, depth + 1))
     }
-    sets.iter()
-        .filter(|s| met(&s.key, sets, results, 0))
-        .map(|s| s.level)
+    outcomes
+        .iter()
+        .filter(|(s, _)| met(&s.key, outcomes, 0))
+        .map(|(s, _)| s.level)
         .max()
 }
 
@@ -687,7 +680,7 @@ mod tests {
 
     #[test]
     fn each_level_requires_the_one_below() {
-        let sets = vec![
+        let sets = [
             set("ntm", NtmLevel::Ntm, None, vec![vec![judged("1")]]),
             set(
                 "nc",
@@ -699,29 +692,21 @@ mod tests {
         ];
         let ok = values(&[("1", Value::Judged(true))]);
         let no = values(&[("1", Value::Judged(false))]);
-        let results = |a: &BTreeMap<String, Value>,
-                       b: &BTreeMap<String, Value>,
-                       c: &BTreeMap<String, Value>| {
-            let mut m = BTreeMap::new();
-            m.insert("ntm".to_string(), assess_set(&sets[0], "DBSCL", 2024, a));
-            m.insert("nc".to_string(), assess_set(&sets[1], "DBSCL", 2024, b));
-            m.insert("km".to_string(), assess_set(&sets[2], "DBSCL", 2024, c));
-            m
+        let level = |a: &BTreeMap<String, Value>,
+                     b: &BTreeMap<String, Value>,
+                     c: &BTreeMap<String, Value>| {
+            let outcomes: Vec<(&CriteriaSet, Status)> = sets
+                .iter()
+                .zip([a, b, c])
+                .map(|(s, v)| (s, assess_set(s, "DBSCL", 2024, v).status))
+                .collect();
+            level_reached(&outcomes)
         };
-        assert_eq!(
-            level_reached(&sets, &results(&ok, &ok, &ok)),
-            Some(NtmLevel::KieuMau)
-        );
-        assert_eq!(
-            level_reached(&sets, &results(&ok, &ok, &no)),
-            Some(NtmLevel::NangCao)
-        );
+        assert_eq!(level(&ok, &ok, &ok), Some(NtmLevel::KieuMau));
+        assert_eq!(level(&ok, &ok, &no), Some(NtmLevel::NangCao));
         // Model-level conditions met but not advanced: only NTM.
-        assert_eq!(
-            level_reached(&sets, &results(&ok, &no, &ok)),
-            Some(NtmLevel::Ntm)
-        );
-        assert_eq!(level_reached(&sets, &results(&no, &ok, &ok)), None);
+        assert_eq!(level(&ok, &no, &ok), Some(NtmLevel::Ntm));
+        assert_eq!(level(&no, &ok, &ok), None);
     }
 
     #[test]

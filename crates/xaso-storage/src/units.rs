@@ -226,6 +226,29 @@ pub async fn subtree_ids(conn: &mut AnyConnection, id: &str) -> Result<Vec<Strin
     .await?)
 }
 
+/// A unit and everything under it, at any time, in one query.
+pub async fn subtree(conn: &mut AnyConnection, id: &str) -> Result<Vec<Unit>> {
+    let sql = format!(
+        "WITH RECURSIVE sub(id) AS (SELECT $1 UNION SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id) \
+         SELECT {COLUMNS} FROM units u JOIN sub ON sub.id = u.id ORDER BY u.code"
+    );
+    let rows: Vec<UnitRow> = sqlx::query_as(&sql).bind(id).fetch_all(conn).await?;
+    Ok(rows.into_iter().map(Unit::from).collect())
+}
+
+/// Every commune-level unit valid on `day`.
+pub async fn communes_on(conn: &mut AnyConnection, day: NaiveDate) -> Result<Vec<Unit>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM units u WHERE u.level = 'commune' AND {} ORDER BY u.code",
+        valid_on(1)
+    );
+    let rows: Vec<UnitRow> = sqlx::query_as(&sql)
+        .bind(date_text(day))
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().map(Unit::from).collect())
+}
+
 /// Every succession link as (old id, new id).
 pub async fn all_links(conn: &mut AnyConnection) -> Result<Vec<(String, String)>> {
     Ok(sqlx::query_as("SELECT old_id, new_id FROM unit_links")
