@@ -91,3 +91,48 @@ test('the language switch turns the interface to English and back', async () => 
   assert.equal(await page.locator('h1').innerText(), 'Đơn vị hành chính');
   await page.context().close();
 });
+
+test('a commune enters a year, submits it, and the area officer approves it', async () => {
+  const page = await phone();
+  page.on('dialog', (d) => d.accept());
+  await page.goto(`${base}/login?next=/units/27985/criteria/2024`);
+  await page.getByLabel('Tên đăng nhập').fill('canbo.duchoaha');
+  await page.getByLabel('Mật khẩu').fill(password);
+  await page.getByRole('button', { name: 'Đăng nhập' }).click();
+  await page.waitForURL(`${base}/units/27985/criteria/2024`);
+  assert.ok(await page.getByText('Chưa đạt chuẩn').first().isVisible());
+
+  // The three criteria the commune still lacked, set to Đạt, with a note.
+  for (const code of ['10', '13', '17']) {
+    await page.getByLabel(`Giá trị ${code} (Đạt chuẩn NTM)`, { exact: true }).selectOption('dat');
+  }
+  await page.getByLabel('Ghi chú 17 (Đạt chuẩn NTM)', { exact: true }).fill('Biên bản kiểm tra tháng 11/2024');
+  await page.getByRole('button', { name: 'Lưu' }).click();
+  await page.waitForURL(/saved=1/);
+  assert.ok(await page.getByText('Đã lưu số liệu').isVisible());
+  assert.ok(await page.getByText('Mức đạt: Đạt chuẩn NTM').isVisible());
+  await shot(page, 'criteria-entry');
+
+  await page.getByRole('button', { name: 'Gửi duyệt' }).click();
+  await page.waitForLoadState();
+  assert.ok(await page.getByRole('heading', { name: 'Trạng thái số liệu: Đã gửi duyệt' }).isVisible());
+  assert.equal(await page.getByRole('button', { name: 'Lưu' }).count(), 0, 'no edits after submitting');
+  await page.context().close();
+
+  const area = await phone();
+  await area.goto(`${base}/login?next=/units/27985/criteria/2024`);
+  await area.getByLabel('Tên đăng nhập').fill('canbo.duchoa');
+  await area.getByLabel('Mật khẩu').fill(password);
+  await area.getByRole('button', { name: 'Đăng nhập' }).click();
+  await area.waitForURL(`${base}/units/27985/criteria/2024`);
+  await area.getByLabel('Ý kiến gửi xã').fill('Đủ minh chứng.');
+  await area.getByRole('button', { name: 'Phê duyệt' }).click();
+  await area.waitForLoadState();
+  assert.ok(await area.getByRole('heading', { name: 'Trạng thái số liệu: Đã phê duyệt — khóa số liệu' }).isVisible());
+  await shot(area, 'criteria-approved');
+
+  await area.goto(`${base}/units/802/rollup/2024`);
+  assert.ok(await area.getByText('17/17 xã đạt chuẩn NTM').isVisible());
+  await shot(area, 'rollup');
+  await area.context().close();
+});

@@ -7,8 +7,8 @@ use chrono::NaiveDate;
 use serde_json::json;
 use xaso_domain::auth::Role;
 use xaso_domain::criteria::{
-    assess_set, level_reached, national_sets, CriteriaSet, NtmLevel, SetResult, Status, Value,
-    ValueError,
+    assess_set, level_reached, national_sets, CriteriaSet, NtmLevel, ReviewAction, ReviewState,
+    SetResult, Status, Value, ValueError,
 };
 use xaso_domain::units::{Level, Unit};
 use xaso_storage::criteria as db;
@@ -217,6 +217,7 @@ pub async fn set_profile(
         }
     }
     let mut tx = store.begin().await?;
+    ensure_editable(&mut tx, &unit, year).await?;
     let before = db::profile(tx.conn(), &unit.id, year as i64).await?;
     db::upsert_profile(
         tx.conn(),
@@ -313,6 +314,7 @@ pub async fn save_values(
         return Err(Error::Invalid(problems));
     }
     let mut tx = store.begin().await?;
+    ensure_editable(&mut tx, &unit, year).await?;
     let old: HashMap<(String, String), db::ValueRow> = db::values(tx.conn(), &unit.id, year as i64)
         .await?
         .into_iter()
@@ -386,6 +388,109 @@ pub async fn save_values(
     Ok(changed)
 }
 
+/// Where the year stands in the approval flow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Review {
+    pub state: ReviewState,
+    pub comment: Option<String>,
+    pub updated_by: Option<String>,
+    pub updated_at: Option<String>,
+}
+
+impl Review {
+    fn from_row(row: Option<db::ReviewRow>) -> Review {
+        match row {
+            Some(r) => Review {
+                state: ReviewState::parse(&r.state).unwrap_or(ReviewState::Draft),
+                comment: r.comment,
+                updated_by: Some(r.updated_by),
+                updated_at: Some(r.updated_at),
+            },
+            None => Review {
+                state: ReviewState::Draft,
+                comment: None,
+                updated_by: None,
+                updated_at: None,
+            },
+        }
+    }
+}
+
+/// Refuses changes to a year that is submitted or approved.
+async fn ensure_editable(tx: &mut xaso_storage::Tx, unit: &Unit, year: i32) -> Result<()> {
+    let state = Review::from_row(db::review(tx.conn(), &unit.id, year as i64).await?).state;
+    if state.editable() {
+        Ok(())
+    } else {
+        Err(Error::Conflict(format!(
+            "{} {year} is {}; it must be returned or reopened before it changes",
+            unit.full_name,
+            state.as_str()
+        )))
+    }
+}
+
+/// Moves a commune's year through the approval flow: the commune submits; the area officer
+/// approves (locking the data), returns it with a comment, or reopens an approved year with a
+/// reason. Every step is audited.
+pub async fn review(
+    store: &Store,
+    actor: Option<&Actor>,
+    code: &str,
+    year: i32,
+    action: ReviewAction,
+    comment: &str,
+) -> Result<ReviewState> {
+    check_year(year)?;
+    let unit = commune(store, code, default_day(year)).await?;
+    let roles: &[Role] = if action.commune_may() {
+        &[Role::CommuneOfficer, Role::AreaOfficer]
+    } else {
+        &[Role::AreaOfficer]
+    };
+    let actor = authz::require_role_over(store, actor, roles, &unit.id).await?;
+    let comment = xaso_domain::text::clean(comment);
+    if action.needs_comment() && comment.is_empty() {
+        return Err(Error::invalid(
+            "comment",
+            "say why (the commune reads this)",
+        ));
+    }
+    let mut tx = store.begin().await?;
+    let before = Review::from_row(db::review(tx.conn(), &unit.id, year as i64).await?);
+    let after = before
+        .state
+        .apply(action)
+        .map_err(|e| Error::Conflict(e.to_string()))?;
+    let comment = (!comment.is_empty()).then_some(comment);
+    db::set_review(
+        tx.conn(),
+        &unit.id,
+        year as i64,
+        after.as_str(),
+        comment.as_deref(),
+        &actor.username,
+    )
+    .await?;
+    crate::audit::record(
+        &mut tx,
+        &actor,
+        crate::audit::Change {
+            action: "update",
+            record_type: "year_review",
+            record_id: &format!("{}/{year}", unit.code),
+            unit_id: Some(&unit.id),
+            before: Some(json!({"state": before.state.as_str()})),
+            after: Some(
+                json!({"state": after.as_str(), "action": action.as_str(), "comment": comment}),
+            ),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
 /// A stored value with who entered it.
 #[derive(Debug, Clone)]
 pub struct Stored {
@@ -408,6 +513,7 @@ pub struct Assessment {
     pub unit: Unit,
     pub year: i32,
     pub profile: Option<Profile>,
+    pub review: Review,
     pub sets: Vec<SetOutcome>,
     pub level: Option<NtmLevel>,
 }
@@ -433,6 +539,7 @@ fn evaluate(
     unit: Unit,
     year: i32,
     profile: Option<Profile>,
+    review: Review,
     applicable: &[Arc<SetVersion>],
     rows: Vec<db::ValueRow>,
 ) -> Assessment {
@@ -479,6 +586,7 @@ fn evaluate(
         unit,
         year,
         profile,
+        review,
         sets: outcomes,
         level,
     }
@@ -499,7 +607,8 @@ pub async fn assess(
         .await?
         .map(to_profile);
     let rows = db::values(&mut conn, &unit.id, year as i64).await?;
-    Ok(evaluate(unit, year, profile, &applicable, rows))
+    let review = Review::from_row(db::review(&mut conn, &unit.id, year as i64).await?);
+    Ok(evaluate(unit, year, profile, review, &applicable, rows))
 }
 
 /// Communes below an area and their levels for a year.
@@ -597,6 +706,11 @@ pub async fn assess_many(store: &Store, communes: Vec<Unit>, year: i32) -> Resul
             .collect();
         values.insert(unit_id, rows);
     }
+    let mut reviews: HashMap<String, db::ReviewRow> = db::reviews_of_year(&mut conn, year as i64)
+        .await?
+        .into_iter()
+        .map(|r| (r.unit_id, r.review))
+        .collect();
     Ok(communes
         .into_iter()
         .map(|u| {
@@ -605,6 +719,7 @@ pub async fn assess_many(store: &Store, communes: Vec<Unit>, year: i32) -> Resul
                 u,
                 year,
                 profiles.remove(&id),
+                Review::from_row(reviews.remove(&id)),
                 &applicable,
                 values.remove(&id).unwrap_or_default(),
             )

@@ -498,6 +498,115 @@ pub fn level_reached(outcomes: &[(&CriteriaSet, Status)]) -> Option<NtmLevel> {
         .max()
 }
 
+/// Where a commune's year of data stands in the approval flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewState {
+    /// đang nhập — the commune enters data
+    Draft,
+    /// đã gửi duyệt — waiting for the area officer; no more edits
+    Submitted,
+    /// đã phê duyệt — locked
+    Approved,
+    /// bị trả lại — back to the commune with a comment
+    Returned,
+}
+
+/// A step in the approval flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewAction {
+    /// gửi duyệt
+    Submit,
+    /// phê duyệt (khóa số liệu)
+    Approve,
+    /// trả lại
+    Return,
+    /// mở khóa
+    Reopen,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot {action} a year that is {from}")]
+pub struct ReviewError {
+    pub from: &'static str,
+    pub action: &'static str,
+}
+
+impl ReviewState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewState::Draft => "draft",
+            ReviewState::Submitted => "submitted",
+            ReviewState::Approved => "approved",
+            ReviewState::Returned => "returned",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReviewState> {
+        match s {
+            "draft" => Some(ReviewState::Draft),
+            "submitted" => Some(ReviewState::Submitted),
+            "approved" => Some(ReviewState::Approved),
+            "returned" => Some(ReviewState::Returned),
+            _ => None,
+        }
+    }
+
+    /// Whether values and the profile may change.
+    pub fn editable(self) -> bool {
+        matches!(self, ReviewState::Draft | ReviewState::Returned)
+    }
+
+    /// The state after `action`, or why the action does not fit.
+    pub fn apply(self, action: ReviewAction) -> Result<ReviewState, ReviewError> {
+        use ReviewAction::*;
+        use ReviewState::*;
+        match (self, action) {
+            (Draft | Returned, Submit) => Ok(Submitted),
+            (Submitted, Approve) => Ok(Approved),
+            (Submitted, Return) => Ok(Returned),
+            (Approved, Reopen) => Ok(Draft),
+            _ => Err(ReviewError {
+                from: self.as_str(),
+                action: action.as_str(),
+            }),
+        }
+    }
+}
+
+impl ReviewAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewAction::Submit => "submit",
+            ReviewAction::Approve => "approve",
+            ReviewAction::Return => "return",
+            ReviewAction::Reopen => "reopen",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReviewAction> {
+        match s {
+            "submit" => Some(ReviewAction::Submit),
+            "approve" => Some(ReviewAction::Approve),
+            "return" => Some(ReviewAction::Return),
+            "reopen" => Some(ReviewAction::Reopen),
+            _ => None,
+        }
+    }
+
+    /// Returning and reopening must say why.
+    pub fn needs_comment(self) -> bool {
+        matches!(self, ReviewAction::Return | ReviewAction::Reopen)
+    }
+
+    /// Only the area officer above the commune (or an administrator) approves, returns and
+    /// reopens; the commune itself may submit.
+    pub fn commune_may(self) -> bool {
+        self == ReviewAction::Submit
+    }
+}
+
 /// The national sets shipped in the binary (see data/criteria/README.md).
 pub fn national_sets() -> Vec<CriteriaSet> {
     [
@@ -748,6 +857,27 @@ mod tests {
         ] {
             assert_eq!(Value::from_storage(&v.to_storage()), Some(v));
         }
+    }
+
+    #[test]
+    fn the_approval_flow_only_moves_forward_as_allowed() {
+        use ReviewAction::*;
+        use ReviewState::*;
+        assert_eq!(Draft.apply(Submit), Ok(Submitted));
+        assert_eq!(Submitted.apply(Approve), Ok(Approved));
+        assert_eq!(Submitted.apply(Return), Ok(Returned));
+        assert_eq!(Returned.apply(Submit), Ok(Submitted));
+        assert_eq!(Approved.apply(Reopen), Ok(Draft));
+        assert!(Draft.apply(Approve).is_err());
+        assert!(Approved.apply(Submit).is_err());
+        assert!(Submitted.apply(Submit).is_err());
+        assert!(
+            Draft.editable()
+                && Returned.editable()
+                && !Submitted.editable()
+                && !Approved.editable()
+        );
+        assert!(Return.needs_comment() && Reopen.needs_comment() && !Approve.needs_comment());
     }
 
     #[test]

@@ -211,3 +211,65 @@ pub async fn delete_value(
         .await?;
     Ok(())
 }
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ReviewRow {
+    pub state: String,
+    pub comment: Option<String>,
+    pub updated_by: String,
+    pub updated_at: String,
+}
+
+pub async fn review(
+    conn: &mut AnyConnection,
+    unit_id: &str,
+    year: i64,
+) -> Result<Option<ReviewRow>> {
+    Ok(sqlx::query_as(
+        "SELECT state, comment, updated_by, updated_at FROM year_reviews WHERE unit_id = $1 AND year = $2",
+    )
+    .bind(unit_id)
+    .bind(year)
+    .fetch_optional(conn)
+    .await?)
+}
+
+pub async fn set_review(
+    conn: &mut AnyConnection,
+    unit_id: &str,
+    year: i64,
+    state: &str,
+    comment: Option<&str>,
+    by: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO year_reviews (unit_id, year, state, comment, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (unit_id, year) DO UPDATE SET state = excluded.state, comment = excluded.comment, \
+         updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+    )
+    .bind(unit_id)
+    .bind(year)
+    .bind(state)
+    .bind(comment)
+    .bind(by)
+    .bind(crate::now())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct YearReviewRow {
+    pub unit_id: String,
+    #[sqlx(flatten)]
+    pub review: ReviewRow,
+}
+
+pub async fn reviews_of_year(conn: &mut AnyConnection, year: i64) -> Result<Vec<YearReviewRow>> {
+    Ok(sqlx::query_as(
+        "SELECT unit_id, state, comment, updated_by, updated_at FROM year_reviews WHERE year = $1",
+    )
+    .bind(year)
+    .fetch_all(conn)
+    .await?)
+}

@@ -169,8 +169,12 @@ mod tests {
             "criteria_set",
             "commune_profile",
             "indicator_values",
+            "year_review",
         ] {
             used.insert(format!("audit_type.{t}"));
+        }
+        for st in ["draft", "submitted", "approved", "returned"] {
+            used.insert(format!("review.state_{st}"));
         }
         for l in ["ntm", "nang_cao", "kieu_mau", "hien_dai"] {
             used.insert(format!("ntm_level.{l}"));

@@ -25,6 +25,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/units/{code}/indicators/{year}",
             put(criteria::api::save_values),
+        )
+        .route(
+            "/units/{code}/indicators/{year}/review",
+            post(criteria::api::review),
         );
 
     Router::new()
@@ -37,6 +41,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/units/{code}/criteria/{year}",
             get(criteria::html::commune).post(criteria::html::save),
+        )
+        .route(
+            "/units/{code}/criteria/{year}/review",
+            post(criteria::html::review),
         )
         .route("/units/{code}/rollup/{year}", get(criteria::html::rollup))
         .route("/lang", get(home::set_lang))

@@ -128,6 +128,7 @@ pub struct AssessmentOut {
     /// The highest level reached.
     pub level: Option<NtmLevel>,
     pub on_track: Option<bool>,
+    pub review: xaso_domain::criteria::ReviewState,
     pub sets: Vec<SetOut>,
 }
 
@@ -140,6 +141,7 @@ pub fn assessment_out(a: &Assessment) -> AssessmentOut {
         target: a.profile.as_ref().and_then(|p| p.target),
         level: a.level,
         on_track: a.on_track(),
+        review: a.review.state,
         sets: a
             .sets
             .iter()
@@ -333,4 +335,53 @@ pub async fn save_values(
         changed,
         assessment: assessment_out(&a),
     }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ReviewIn {
+    pub action: xaso_domain::criteria::ReviewAction,
+    /// Required to return or reopen.
+    #[serde(default)]
+    pub comment: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReviewOut {
+    pub state: xaso_domain::criteria::ReviewState,
+}
+
+/// Moves a commune's year through approval: `submit` (the commune), `approve`, `return` or
+/// `reopen` (the area officer; return and reopen need a comment). Submitted and approved years
+/// refuse value changes with 409.
+#[utoipa::path(post, path = "/api/v1/units/{code}/indicators/{year}/review", tag = "criteria", request_body = ReviewIn,
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "Commune code"), ("year" = i32, Path, description = "Programme year")),
+    responses((status = 200, body = ReviewOut), (status = 401, description = "Not signed in"),
+        (status = 403, description = "Not allowed for this account"), (status = 409, description = "Not possible in the current state"),
+        (status = 422, description = "A comment is required")))]
+pub async fn review(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path((code, year)): Path<(String, i32)>,
+    body: Result<Json<ReviewIn>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<ReviewOut>, PageError> {
+    if ctx.actor.is_none() {
+        return Err(PageError::api(Error::Unauthenticated));
+    }
+    ctx.check_api_csrf(&headers)?;
+    let Json(body) = body.map_err(|e| {
+        PageError::bad_request(format!("invalid JSON body: {}", e.body_text()), true)
+    })?;
+    let state = xaso_core::criteria::review(
+        &state.store,
+        ctx.actor.as_ref(),
+        &code,
+        year,
+        body.action,
+        &body.comment,
+    )
+    .await
+    .map_err(PageError::api)?;
+    Ok(Json(ReviewOut { state }))
 }

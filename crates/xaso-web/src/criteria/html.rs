@@ -10,7 +10,7 @@ use axum::Form;
 use xaso_core::criteria::{gaps, Assessment, Entry, Gap, Rollup, SetOutcome};
 use xaso_core::Error;
 use xaso_domain::auth::Role;
-use xaso_domain::criteria::{Indicator, Kind, NtmLevel, Status, Value};
+use xaso_domain::criteria::{Indicator, Kind, NtmLevel, ReviewAction, Status, Value};
 
 use crate::ctx::{Ctx, Page};
 use crate::error::PageError;
@@ -25,7 +25,13 @@ const YEARS: &[i32] = &[2022, 2023, 2024, 2025, 2026, 2027];
 struct CommunePage {
     p: Page,
     a: Assessment,
+    /// May enter values (and the year is open for edits).
     can_edit: bool,
+    /// May submit the year for approval.
+    can_submit: bool,
+    /// May approve, return or reopen (area officer above the commune).
+    can_review: bool,
+    review_error: Option<String>,
     gaps: Vec<Gap>,
     /// What the person typed, by field name, after a refused save.
     typed: HashMap<String, String>,
@@ -40,6 +46,12 @@ impl CommunePage {
             Some(l) => self.p.t(&format!("ntm_level.{}", l.as_str())),
             None => self.p.t("criteria.no_level"),
         }
+    }
+
+    /// The level a set leads to, to tell apart indicators with the same code in two sets.
+    fn set_level(&self, o: &SetOutcome) -> &'static str {
+        self.p
+            .t(&format!("ntm_level.{}", o.version.set.level.as_str()))
     }
 
     fn target_name(&self, l: &Option<NtmLevel>) -> &'static str {
@@ -155,6 +167,19 @@ impl CommunePage {
         }
     }
 
+    fn review_state(&self) -> String {
+        let key = format!("review.state_{}", self.a.review.state.as_str());
+        self.p.t(&key).to_string()
+    }
+
+    fn is_submitted(&self) -> bool {
+        self.a.review.state == xaso_domain::criteria::ReviewState::Submitted
+    }
+
+    fn is_approved(&self) -> bool {
+        self.a.review.state == xaso_domain::criteria::ReviewState::Approved
+    }
+
     fn on_track_text(&self) -> &'static str {
         match self.a.on_track() {
             Some(true) => self.p.t("criteria.on_track"),
@@ -182,18 +207,48 @@ pub fn number(n: f64) -> String {
     s.replace('.', ",")
 }
 
-async fn can_edit(state: &AppState, ctx: &Ctx, a: &Assessment) -> Result<bool, PageError> {
-    Ok(match &ctx.actor {
-        Some(actor) => {
-            xaso_core::authz::has_role_over(
-                &state.store,
-                actor,
-                &[Role::CommuneOfficer, Role::AreaOfficer],
-                &a.unit.id,
-            )
-            .await?
-        }
-        None => false,
+/// What the signed-in person may do on this page: (enter values, submit, review).
+async fn rights(
+    state: &AppState,
+    ctx: &Ctx,
+    a: &Assessment,
+) -> Result<(bool, bool, bool), PageError> {
+    let Some(actor) = &ctx.actor else {
+        return Ok((false, false, false));
+    };
+    let store = &state.store;
+    let officer = xaso_core::authz::has_role_over(
+        store,
+        actor,
+        &[Role::CommuneOfficer, Role::AreaOfficer],
+        &a.unit.id,
+    )
+    .await?;
+    let area =
+        xaso_core::authz::has_role_over(store, actor, &[Role::AreaOfficer], &a.unit.id).await?;
+    let open = a.review.state.editable();
+    Ok((officer && open, officer && open, area))
+}
+
+async fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    a: Assessment,
+    saved: bool,
+) -> Result<CommunePage, PageError> {
+    let (can_edit, can_submit, can_review) = rights(state, ctx, &a).await?;
+    Ok(CommunePage {
+        p: ctx.page(),
+        gaps: gaps(&a),
+        a,
+        can_edit,
+        can_submit,
+        can_review,
+        review_error: None,
+        typed: HashMap::new(),
+        errors: HashMap::new(),
+        saved,
+        years: YEARS,
     })
 }
 
@@ -204,17 +259,9 @@ pub async fn commune(
     query: axum::extract::Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let a = xaso_core::criteria::assess(&state.store, &code, year, None).await?;
-    let can_edit = can_edit(&state, &ctx, &a).await?;
-    Ok(render(&CommunePage {
-        p: ctx.page(),
-        gaps: gaps(&a),
-        a,
-        can_edit,
-        typed: HashMap::new(),
-        errors: HashMap::new(),
-        saved: query.contains_key("saved"),
-        years: YEARS,
-    }))
+    Ok(render(
+        &page(&state, &ctx, a, query.contains_key("saved")).await?,
+    ))
 }
 
 pub async fn save(
@@ -257,26 +304,75 @@ pub async fn save(
         }
         Err(Error::Invalid(problems)) => {
             let a = xaso_core::criteria::assess(&state.store, &code, year, None).await?;
-            let errors = problems
+            let mut page = page(&state, &ctx, a, false).await?;
+            page.errors = problems
                 .into_iter()
                 .map(|p| (p.at, translate_problem(&ctx, &p.detail)))
                 .collect();
-            let typed = form
+            page.typed = form
                 .into_iter()
                 .filter(|(k, _)| k.starts_with("v:") || k.starts_with("n:"))
                 .collect();
-            let can_edit = can_edit(&state, &ctx, &a).await?;
-            let page = CommunePage {
-                p: ctx.page(),
-                gaps: gaps(&a),
-                a,
-                can_edit,
-                typed,
-                errors,
-                saved: false,
-                years: YEARS,
-            };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(Error::Conflict(_)) => {
+            let a = xaso_core::criteria::assess(&state.store, &code, year, None).await?;
+            let mut page = page(&state, &ctx, a, false).await?;
+            page.review_error = Some(ctx.t("review.locked").to_string());
+            Ok((StatusCode::CONFLICT, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct ReviewInput {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    comment: String,
+}
+
+pub async fn review(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((code, year)): Path<(String, i32)>,
+    Form(input): Form<ReviewInput>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&input.csrf)?;
+    if ctx.actor.is_none() {
+        return Err(PageError::page(Error::Unauthenticated));
+    }
+    let action = ReviewAction::parse(&input.action)
+        .ok_or_else(|| PageError::bad_request("unknown action", false))?;
+    match xaso_core::criteria::review(
+        &state.store,
+        ctx.actor.as_ref(),
+        &code,
+        year,
+        action,
+        &input.comment,
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/units/{code}/criteria/{year}")).into_response()),
+        Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => {
+            let status = if matches!(e, Error::Invalid(_)) {
+                StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                StatusCode::CONFLICT
+            };
+            let key = if matches!(e, Error::Invalid(_)) {
+                "review.comment_needed"
+            } else {
+                "review.not_now"
+            };
+            let a = xaso_core::criteria::assess(&state.store, &code, year, None).await?;
+            let mut page = page(&state, &ctx, a, false).await?;
+            page.review_error = Some(ctx.t(key).to_string());
+            Ok((status, render(&page)).into_response())
         }
         Err(e) => Err(e.into()),
     }
@@ -340,6 +436,11 @@ impl RollupPage {
             Some(l) => self.p.t(&format!("ntm_level.{}", l.as_str())),
             None => "—",
         }
+    }
+
+    fn review_state(&self, a: &Assessment) -> &'static str {
+        self.p
+            .t(&format!("review.state_{}", a.review.state.as_str()))
     }
 
     fn track(&self, a: &Assessment) -> String {

@@ -381,3 +381,136 @@ async fn the_2026_set_is_keyed_by_commune_group() {
         "Thị trấn Đức Hòa"
     );
 }
+
+#[tokio::test]
+async fn a_year_is_submitted_approved_locked_and_reopened_with_a_reason() {
+    let app = TestApp::demo().await;
+    let mut officer = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
+    let mut area = app.signed_in("canbo.duchoa", DEMO_PASSWORD).await;
+    let review = |action: &str, comment: &str| json!({"action": action, "comment": comment});
+    let url = "/api/v1/units/27985/indicators/2024/review";
+
+    // The commune cannot approve its own data.
+    assert_eq!(
+        officer
+            .send_json(Method::POST, url, &review("approve", ""))
+            .await
+            .status,
+        403
+    );
+    let r = officer
+        .send_json(Method::POST, url, &review("submit", ""))
+        .await;
+    assert_eq!(r.json()["state"], "submitted");
+    // Submitted: no more edits, by form or API.
+    let body = json!({"values": [{"set_key": "vn-xa-ntm-2021-2025", "code": "10", "value": true}]});
+    assert_eq!(
+        officer
+            .send_json(Method::PUT, "/api/v1/units/27985/indicators/2024", &body)
+            .await
+            .status,
+        409
+    );
+    let r = officer
+        .post_form(
+            "/units/27985/criteria/2024",
+            &[("v:vn-xa-ntm-2021-2025:10", "dat")],
+        )
+        .await;
+    assert_eq!(r.status, 409);
+    assert!(r.body.contains("đã gửi duyệt hoặc đã khóa"));
+
+    // Returning needs a comment; the commune sees it and can edit again.
+    assert_eq!(
+        area.send_json(Method::POST, url, &review("return", " "))
+            .await
+            .status,
+        422
+    );
+    let r = area
+        .send_json(
+            Method::POST,
+            url,
+            &review("return", "Bổ sung minh chứng tiêu chí 17"),
+        )
+        .await;
+    assert_eq!(r.json()["state"], "returned");
+    let page = officer.get("/units/27985/criteria/2024").await;
+    assert!(page.body.contains("Bổ sung minh chứng tiêu chí 17"));
+    assert!(page.body.contains("name=\"v:vn-xa-ntm-2021-2025:10\""));
+    assert_eq!(
+        officer
+            .send_json(Method::PUT, "/api/v1/units/27985/indicators/2024", &body)
+            .await
+            .status,
+        200
+    );
+
+    // Submit again, approve: locked.
+    officer
+        .send_json(Method::POST, url, &review("submit", ""))
+        .await;
+    assert_eq!(
+        area.send_json(Method::POST, url, &review("approve", ""))
+            .await
+            .json()["state"],
+        "approved"
+    );
+    assert_eq!(
+        app.visitor()
+            .get("/api/v1/units/27985/assessment?year=2024")
+            .await
+            .json()["review"],
+        "approved"
+    );
+    assert_eq!(
+        area.send_json(Method::PUT, "/api/v1/units/27985/indicators/2024", &body)
+            .await
+            .status,
+        409
+    );
+    assert_eq!(
+        area.send_json(Method::POST, url, &review("approve", ""))
+            .await
+            .status,
+        409,
+        "already approved"
+    );
+    assert_eq!(
+        officer
+            .send_json(Method::POST, url, &review("reopen", "sai số liệu"))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        area.send_json(Method::POST, url, &review("reopen", ""))
+            .await
+            .status,
+        422
+    );
+    let r = area
+        .send_json(
+            Method::POST,
+            url,
+            &review("reopen", "Sửa số liệu thu nhập theo báo cáo mới"),
+        )
+        .await;
+    assert_eq!(r.json()["state"], "draft");
+
+    // Every step is in the audit log, in order.
+    let log = area
+        .get("/api/v1/audit?record_type=year_review")
+        .await
+        .json();
+    let steps: Vec<&str> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|e| e["after"]["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["submit", "return", "submit", "approve", "reopen"]);
+    let rollup = app.visitor().get("/units/802/rollup/2024").await;
+    assert!(rollup.body.contains("Đang nhập"));
+}
