@@ -1,5 +1,7 @@
 //! NTM criteria tracking: versioned sets, commune profiles, yearly values, assessment, roll-up.
 
+pub mod xlsx;
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -153,7 +155,7 @@ pub fn default_day(year: i32) -> NaiveDate {
         .max(NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(end))
 }
 
-fn check_year(year: i32) -> Result<()> {
+pub(crate) fn check_year(year: i32) -> Result<()> {
     if (2010..=2100).contains(&year) {
         Ok(())
     } else {
@@ -257,7 +259,7 @@ pub struct Entry {
     pub note: Option<String>,
 }
 
-fn value_problem(e: &ValueError) -> &'static str {
+pub(crate) fn value_problem(e: &ValueError) -> &'static str {
     match e {
         ValueError::NeedsJudgement => "answer Đạt or Không đạt",
         ValueError::NeedsNumber => "enter a number",
@@ -265,6 +267,134 @@ fn value_problem(e: &ValueError) -> &'static str {
         ValueError::Negative => "the number must not be negative",
         ValueError::NotANumber => "not a number",
     }
+}
+
+/// A value checked against its indicator, ready to store (`None` clears it).
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub set_key: String,
+    pub code: String,
+    pub value: Option<Value>,
+    pub note: Option<String>,
+}
+
+/// Checks typed entries against the sets of the year; problems are located as "SET:CODE".
+fn check_entries(
+    applicable: &[Arc<SetVersion>],
+    year: i32,
+    entries: &[Entry],
+) -> Result<Vec<Checked>> {
+    let mut problems = Vec::new();
+    let mut checked = Vec::new();
+    for e in entries {
+        let at = format!("{}:{}", e.set_key, e.code);
+        let Some(v) = applicable.iter().find(|v| v.set.key == e.set_key) else {
+            problems.push(Problem::new(
+                &at,
+                format!("set {} does not apply to {year}", e.set_key),
+            ));
+            continue;
+        };
+        let Some(ind) = v.set.indicator(&e.code) else {
+            problems.push(Problem::new(
+                &at,
+                format!("set {} has no indicator {}", e.set_key, e.code),
+            ));
+            continue;
+        };
+        match Value::parse(&e.raw, ind.kind) {
+            Ok(value) => checked.push(Checked {
+                set_key: e.set_key.clone(),
+                code: e.code.clone(),
+                value,
+                note: e
+                    .note
+                    .as_deref()
+                    .map(xaso_domain::text::clean)
+                    .filter(|n| !n.is_empty()),
+            }),
+            Err(err) => problems.push(Problem::new(&at, value_problem(&err))),
+        }
+    }
+    if problems.is_empty() {
+        Ok(checked)
+    } else {
+        Err(Error::Invalid(problems))
+    }
+}
+
+/// Stores checked values of one commune inside a transaction, with one audit entry holding every
+/// change. Refuses (409) a year that is submitted or approved.
+async fn write_values(
+    tx: &mut xaso_storage::Tx,
+    actor: &Actor,
+    unit: &Unit,
+    year: i32,
+    checked: &[Checked],
+) -> Result<usize> {
+    ensure_editable(tx, unit, year).await?;
+    let old: HashMap<(String, String), db::ValueRow> = db::values(tx.conn(), &unit.id, year as i64)
+        .await?
+        .into_iter()
+        .map(|r| ((r.set_key.clone(), r.indicator_code.clone()), r))
+        .collect();
+    let (mut before, mut after) = (serde_json::Map::new(), serde_json::Map::new());
+    let mut changed = 0;
+    for c in checked {
+        let prev = old.get(&(c.set_key.clone(), c.code.clone()));
+        let new_text = c.value.map(|v| v.to_storage());
+        let unchanged = match prev {
+            Some(p) => Some(&p.value) == new_text.as_ref() && p.note == c.note,
+            None => new_text.is_none(),
+        };
+        if unchanged {
+            continue;
+        }
+        match &new_text {
+            Some(text) => {
+                let v = db::NewValue {
+                    unit_id: &unit.id,
+                    year: year as i64,
+                    set_key: &c.set_key,
+                    code: &c.code,
+                    value: text,
+                    note: c.note.as_deref(),
+                    by: &actor.username,
+                };
+                db::upsert_value(tx.conn(), &v).await?
+            }
+            None => db::delete_value(tx.conn(), &unit.id, year as i64, &c.set_key, &c.code).await?,
+        }
+        let label = format!("{}:{}", c.set_key, c.code);
+        before.insert(
+            label.clone(),
+            prev.map(|p| json!(p.value))
+                .unwrap_or(serde_json::Value::Null),
+        );
+        after.insert(
+            label,
+            new_text
+                .map(|t| json!(t))
+                .unwrap_or(serde_json::Value::Null),
+        );
+        changed += 1;
+    }
+    if changed > 0 {
+        crate::audit::record(
+            tx,
+            actor,
+            crate::audit::Change {
+                action: "update",
+                record_type: "indicator_values",
+                record_id: &format!("{}/{year}", unit.code),
+                unit_id: Some(&unit.id),
+                before: Some(serde_json::Value::Object(before)),
+                after: Some(serde_json::Value::Object(after)),
+            },
+        )
+        .await?;
+    }
+    Ok(changed)
 }
 
 /// Saves a commune's values for a year. Every entry is checked first; one bad entry saves
@@ -287,102 +417,41 @@ pub async fn save_values(
     )
     .await?;
     let applicable = sets_for_year(store, year).await?;
-    let mut problems = Vec::new();
-    let mut parsed: Vec<(&Entry, Option<Value>)> = Vec::new();
-    for e in entries {
-        let at = format!("{}:{}", e.set_key, e.code);
-        let Some(v) = applicable.iter().find(|v| v.set.key == e.set_key) else {
-            problems.push(Problem::new(
-                &at,
-                format!("set {} does not apply to {year}", e.set_key),
-            ));
-            continue;
-        };
-        let Some(ind) = v.set.indicator(&e.code) else {
-            problems.push(Problem::new(
-                &at,
-                format!("set {} has no indicator {}", e.set_key, e.code),
-            ));
-            continue;
-        };
-        match Value::parse(&e.raw, ind.kind) {
-            Ok(value) => parsed.push((e, value)),
-            Err(err) => problems.push(Problem::new(&at, value_problem(&err))),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(Error::Invalid(problems));
-    }
+    let checked = check_entries(&applicable, year, entries)?;
     let mut tx = store.begin().await?;
-    ensure_editable(&mut tx, &unit, year).await?;
-    let old: HashMap<(String, String), db::ValueRow> = db::values(tx.conn(), &unit.id, year as i64)
-        .await?
-        .into_iter()
-        .map(|r| ((r.set_key.clone(), r.indicator_code.clone()), r))
-        .collect();
-    let (mut before, mut after) = (serde_json::Map::new(), serde_json::Map::new());
-    let mut changed = 0;
-    for (e, value) in parsed {
-        let key = (e.set_key.clone(), e.code.clone());
-        let label = format!("{}:{}", e.set_key, e.code);
-        let note = e
-            .note
-            .as_deref()
-            .map(xaso_domain::text::clean)
-            .filter(|n| !n.is_empty());
-        let prev = old.get(&key);
-        let new_text = value.map(|v| v.to_storage());
-        if prev.map(|p| (Some(p.value.clone()), p.note.clone()))
-            == Some((new_text.clone(), note.clone()))
-            || (prev.is_none() && new_text.is_none())
-        {
-            continue;
-        }
-        match &new_text {
-            Some(text) => {
-                db::upsert_value(
-                    tx.conn(),
-                    &db::NewValue {
-                        unit_id: &unit.id,
-                        year: year as i64,
-                        set_key: &e.set_key,
-                        code: &e.code,
-                        value: text,
-                        note: note.as_deref(),
-                        by: &actor.username,
-                    },
-                )
-                .await?
-            }
-            None => db::delete_value(tx.conn(), &unit.id, year as i64, &e.set_key, &e.code).await?,
-        }
-        before.insert(
-            label.clone(),
-            prev.map(|p| json!(p.value))
-                .unwrap_or(serde_json::Value::Null),
+    let changed = write_values(&mut tx, &actor, &unit, year, &checked).await?;
+    tx.commit().await?;
+    Ok(changed)
+}
+
+/// Saves checked values of several communes in one transaction: all or nothing. The actor needs
+/// the right over every commune.
+pub async fn save_many(
+    store: &Store,
+    actor: Option<&Actor>,
+    year: i32,
+    batches: &[(Unit, Vec<Checked>)],
+) -> Result<usize> {
+    check_year(year)?;
+    let mut allowed = None;
+    for (unit, _) in batches {
+        allowed = Some(
+            authz::require_role_over(
+                store,
+                actor,
+                &[Role::CommuneOfficer, Role::AreaOfficer],
+                &unit.id,
+            )
+            .await?,
         );
-        after.insert(
-            label,
-            new_text
-                .map(|t| json!(t))
-                .unwrap_or(serde_json::Value::Null),
-        );
-        changed += 1;
     }
-    if changed > 0 {
-        crate::audit::record(
-            &mut tx,
-            &actor,
-            crate::audit::Change {
-                action: "update",
-                record_type: "indicator_values",
-                record_id: &format!("{}/{year}", unit.code),
-                unit_id: Some(&unit.id),
-                before: Some(serde_json::Value::Object(before)),
-                after: Some(serde_json::Value::Object(after)),
-            },
-        )
-        .await?;
+    let Some(actor) = allowed else {
+        return Ok(0);
+    };
+    let mut tx = store.begin().await?;
+    let mut changed = 0;
+    for (unit, checked) in batches {
+        changed += write_values(&mut tx, &actor, unit, year, checked).await?;
     }
     tx.commit().await?;
     Ok(changed)

@@ -29,6 +29,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/units/{code}/indicators/{year}/review",
             post(criteria::api::review),
+        )
+        .route(
+            "/units/{code}/indicators/{year}/template.xlsx",
+            get(criteria::api::template).post(criteria::api::upload),
         );
 
     Router::new()
@@ -45,6 +49,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/units/{code}/criteria/{year}/review",
             post(criteria::html::review),
+        )
+        .route(
+            "/units/{code}/criteria/{year}/template.xlsx",
+            get(criteria::html::template),
+        )
+        .route(
+            "/units/{code}/criteria/{year}/upload",
+            post(criteria::html::upload),
         )
         .route("/units/{code}/rollup/{year}", get(criteria::html::rollup))
         .route("/lang", get(home::set_lang))

@@ -385,3 +385,54 @@ pub async fn review(
     .map_err(PageError::api)?;
     Ok(Json(ReviewOut { state }))
 }
+
+/// The Excel template for a commune (or one sheet with a column per xã of an area): codes,
+/// names, thresholds and blank value cells.
+#[utoipa::path(get, path = "/api/v1/units/{code}/indicators/{year}/template.xlsx", tag = "criteria",
+    params(("code" = String, Path, description = "Commune or area code"), ("year" = i32, Path, description = "Programme year")),
+    responses((status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 404, description = "No such unit in that year")))]
+pub async fn template(
+    State(state): State<AppState>,
+    Path((code, year)): Path<(String, i32)>,
+) -> Result<axum::response::Response, PageError> {
+    let t = xaso_core::criteria::xlsx::template(&state.store, &code, year)
+        .await
+        .map_err(PageError::api)?;
+    Ok(super::html::xlsx_response(t))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UploadOut {
+    pub communes: usize,
+    pub changed: usize,
+}
+
+/// Uploads a filled template (the request body is the .xlsx file). All or nothing: a bad file
+/// gets 422 with one error per bad cell (`source` = "So lieu!G12").
+#[utoipa::path(post, path = "/api/v1/units/{code}/indicators/{year}/template.xlsx", tag = "criteria",
+    security(("bearer" = [])),
+    request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    params(("code" = String, Path, description = "Commune or area code"), ("year" = i32, Path, description = "Programme year")),
+    responses((status = 200, body = UploadOut), (status = 401, description = "Not signed in"),
+        (status = 403, description = "A commune outside the account's units"), (status = 409, description = "A year is submitted or locked"),
+        (status = 422, description = "Bad cells; nothing saved")))]
+pub async fn upload(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path((code, year)): Path<(String, i32)>,
+    body: axum::body::Bytes,
+) -> Result<Json<UploadOut>, PageError> {
+    if ctx.actor.is_none() {
+        return Err(PageError::api(Error::Unauthenticated));
+    }
+    ctx.check_api_csrf(&headers)?;
+    let u = xaso_core::criteria::xlsx::upload(&state.store, ctx.actor.as_ref(), &code, year, &body)
+        .await
+        .map_err(PageError::api)?;
+    Ok(Json(UploadOut {
+        communes: u.communes,
+        changed: u.changed,
+    }))
+}

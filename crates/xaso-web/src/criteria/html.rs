@@ -32,6 +32,9 @@ struct CommunePage {
     /// May approve, return or reopen (area officer above the commune).
     can_review: bool,
     review_error: Option<String>,
+    /// Problems of a refused spreadsheet upload: (cell, message).
+    upload_errors: Vec<(String, String)>,
+    uploaded: Option<usize>,
     gaps: Vec<Gap>,
     /// What the person typed, by field name, after a refused save.
     typed: HashMap<String, String>,
@@ -245,6 +248,8 @@ async fn page(
         can_submit,
         can_review,
         review_error: None,
+        upload_errors: Vec::new(),
+        uploaded: None,
         typed: HashMap::new(),
         errors: HashMap::new(),
         saved,
@@ -379,7 +384,22 @@ pub async fn review(
 }
 
 fn translate_problem(ctx: &Ctx, detail: &str) -> String {
-    let key = if detail.contains("Đạt") {
+    let key = if detail.contains("does not apply") {
+        "upload.err_indicator"
+    } else if detail.contains("is not a xã") || detail.contains("names no commune") {
+        "upload.err_commune"
+    } else if detail.contains("marker") || detail.contains("this template is") {
+        "upload.err_marker"
+    } else if detail.contains("columns A and C") {
+        "upload.err_codes"
+    } else if detail.contains("note needs a value") {
+        "upload.err_note"
+    } else if detail.contains("not an .xlsx")
+        || detail.contains("no sheet")
+        || detail.contains("unreadable")
+    {
+        "upload.err_file"
+    } else if detail.contains("Đạt") {
         "criteria.err_judged"
     } else if detail.contains("between 0 and 100") {
         "criteria.err_percent"
@@ -463,4 +483,92 @@ pub async fn rollup(
         r,
         years: YEARS,
     }))
+}
+
+/// Downloads the Excel template of a commune or of every xã of an area.
+pub async fn template(
+    State(state): State<AppState>,
+    Path((code, year)): Path<(String, i32)>,
+) -> Result<Response, PageError> {
+    let t = xaso_core::criteria::xlsx::template(&state.store, &code, year).await?;
+    Ok(xlsx_response(t))
+}
+
+pub fn xlsx_response(t: xaso_core::criteria::xlsx::Template) -> Response {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", t.filename),
+            ),
+        ],
+        t.bytes,
+    )
+        .into_response()
+}
+
+/// Reads an uploaded spreadsheet from a multipart form: (csrf, file bytes).
+async fn read_upload(mut form: axum::extract::Multipart) -> Result<(String, Vec<u8>), PageError> {
+    let (mut csrf, mut file) = (String::new(), Vec::new());
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|_| PageError::bad_request("unreadable upload", false))?
+    {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("file") => {
+                file = field
+                    .bytes()
+                    .await
+                    .map_err(|_| PageError::bad_request("unreadable upload", false))?
+                    .to_vec()
+            }
+            _ => {}
+        }
+    }
+    Ok((csrf, file))
+}
+
+/// Uploads a filled template from the commune's page: all or nothing.
+pub async fn upload(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((code, year)): Path<(String, i32)>,
+    form: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let (csrf, file) = read_upload(form).await?;
+    ctx.check_csrf(&csrf)?;
+    if ctx.actor.is_none() {
+        return Err(PageError::page(Error::Unauthenticated));
+    }
+    let result =
+        xaso_core::criteria::xlsx::upload(&state.store, ctx.actor.as_ref(), &code, year, &file)
+            .await;
+    let (status, errors, uploaded) = match result {
+        Ok(u) => (StatusCode::OK, Vec::new(), Some(u.changed)),
+        Err(Error::Invalid(problems)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            problems
+                .into_iter()
+                .map(|p| (p.at, translate_problem(&ctx, &p.detail)))
+                .collect(),
+            None,
+        ),
+        Err(Error::Conflict(_)) => (
+            StatusCode::CONFLICT,
+            vec![(String::new(), ctx.t("review.locked").to_string())],
+            None,
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let a = xaso_core::criteria::assess(&state.store, &code, year, None).await?;
+    let mut page = page(&state, &ctx, a, false).await?;
+    page.upload_errors = errors;
+    page.uploaded = uploaded;
+    Ok((status, render(&page)).into_response())
 }
