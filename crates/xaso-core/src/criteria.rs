@@ -857,3 +857,101 @@ pub fn gaps(a: &Assessment) -> Vec<Gap> {
     }
     out
 }
+
+/// One year on a commune's public scorecard.
+#[derive(Debug, Clone)]
+pub struct YearLine {
+    pub year: i32,
+    pub level: Option<NtmLevel>,
+    pub target: Option<NtmLevel>,
+    /// Criteria met in the first (NTM) set of the year, and its total.
+    pub criteria_met: usize,
+    pub criteria_total: usize,
+    pub review: ReviewState,
+    /// Whether any value was entered that year.
+    pub has_data: bool,
+}
+
+/// A commune's public record: levels and criteria met by year, and — for a commune formed in a
+/// merger — the records of the communes it was formed from. Nothing private: no notes, no names.
+#[derive(Debug, Clone)]
+pub struct Scorecard {
+    pub unit: Unit,
+    pub years: Vec<YearLine>,
+    pub predecessors: Vec<(Unit, Vec<YearLine>)>,
+}
+
+impl Scorecard {
+    /// The newest year with data.
+    pub fn latest(&self) -> Option<&YearLine> {
+        self.years.iter().rev().find(|y| y.has_data)
+    }
+}
+
+async fn year_lines(store: &Store, unit: &Unit) -> Result<Vec<YearLine>> {
+    use chrono::Datelike;
+    let first = unit.valid_from.map(|d| d.year()).unwrap_or(2022).max(2022);
+    let last = unit
+        .valid_to
+        .map(|d| d.year())
+        .unwrap_or(i32::MAX)
+        .min(xaso_domain::time::today_vn().year());
+    let mut out = Vec::new();
+    for year in first..=last {
+        let applicable = sets_for_year(store, year).await?;
+        let mut conn = store.read().await?;
+        let profile = db::profile(&mut conn, &unit.id, year as i64)
+            .await?
+            .map(to_profile);
+        let rows = db::values(&mut conn, &unit.id, year as i64).await?;
+        let review = Review::from_row(db::review(&mut conn, &unit.id, year as i64).await?);
+        drop(conn);
+        let has_data = !rows.is_empty();
+        let a = evaluate(unit.clone(), year, profile, review, &applicable, rows);
+        out.push(YearLine {
+            year,
+            level: a.level,
+            target: a.profile.as_ref().and_then(|p| p.target),
+            criteria_met: a.sets.first().map(|s| s.result.criteria_met).unwrap_or(0),
+            criteria_total: a.sets.first().map(|s| s.result.criteria_total).unwrap_or(0),
+            review: a.review.state,
+            has_data,
+        });
+    }
+    Ok(out)
+}
+
+/// The public scorecard of the commune that has `code` on `day` (today by default).
+pub async fn scorecard(store: &Store, code: &str, day: Option<NaiveDate>) -> Result<Scorecard> {
+    let day = day.unwrap_or_else(xaso_domain::time::today_vn);
+    let unit = match crate::units::by_code(store, code, day).await {
+        Ok(u) => u,
+        // A code no longer in use opens on its last period.
+        Err(Error::NotFound) => crate::units::periods(store, code)
+            .await?
+            .pop()
+            .ok_or(Error::NotFound)?,
+        Err(e) => return Err(e),
+    };
+    if unit.level != Level::Commune {
+        return Err(Error::invalid(
+            "unit",
+            format!("{} is not a commune", unit.full_name),
+        ));
+    }
+    let years = year_lines(store, &unit).await?;
+    let mut predecessors = Vec::new();
+    let links = {
+        let mut conn = store.read().await?;
+        units::predecessors(&mut conn, &unit.id).await?
+    };
+    for link in links {
+        let lines = year_lines(store, &link.unit).await?;
+        predecessors.push((link.unit, lines));
+    }
+    Ok(Scorecard {
+        unit,
+        years,
+        predecessors,
+    })
+}

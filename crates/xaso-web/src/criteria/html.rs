@@ -10,7 +10,7 @@ use axum::Form;
 use xaso_core::criteria::{gaps, Assessment, Entry, Gap, Rollup, SetOutcome};
 use xaso_core::Error;
 use xaso_domain::auth::Role;
-use xaso_domain::criteria::{Indicator, Kind, NtmLevel, ReviewAction, Status, Value};
+use xaso_domain::criteria::{Indicator, Kind, NtmLevel, ReviewAction, ReviewState, Status, Value};
 
 use crate::ctx::{Ctx, Page};
 use crate::error::PageError;
@@ -571,4 +571,72 @@ pub async fn upload(
     page.upload_errors = errors;
     page.uploaded = uploaded;
     Ok((status, render(&page)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "criteria/scorecard.html")]
+struct ScorecardPage {
+    p: Page,
+    s: xaso_core::criteria::Scorecard,
+}
+
+impl ScorecardPage {
+    fn level(&self, l: &Option<NtmLevel>) -> &'static str {
+        match l {
+            Some(l) => self.p.t(&format!("ntm_level.{}", l.as_str())),
+            None => self.p.t("criteria.no_level"),
+        }
+    }
+
+    fn met(&self, y: &xaso_core::criteria::YearLine) -> String {
+        tf(
+            self.p.lang,
+            "criteria.met_count",
+            &[
+                ("met", &y.criteria_met.to_string()),
+                ("total", &y.criteria_total.to_string()),
+            ],
+        )
+    }
+
+    fn has_trend(&self) -> bool {
+        self.s.years.iter().any(|y| y.has_data)
+    }
+
+    fn percent(&self, y: &xaso_core::criteria::YearLine) -> usize {
+        (y.criteria_met * 100)
+            .checked_div(y.criteria_total)
+            .unwrap_or(0)
+    }
+
+    /// The day to read a predecessor's code on (its last day), since codes were reused.
+    fn last_day(&self, u: &xaso_domain::units::Unit) -> String {
+        u.valid_to
+            .or(u.valid_from)
+            .map(|d| d.to_string())
+            .unwrap_or_default()
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct ScorecardQuery {
+    as_of: Option<String>,
+}
+
+/// The public scorecard of a commune: level, criteria met, trend, predecessors' history.
+pub async fn scorecard(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<ScorecardQuery>,
+) -> Result<Response, PageError> {
+    let day = match q.as_of.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(
+            xaso_domain::time::parse_date(s)
+                .ok_or_else(|| PageError::bad_request("as_of is not a date", false))?,
+        ),
+        None => None,
+    };
+    let s = xaso_core::criteria::scorecard(&state.store, &code, day).await?;
+    Ok(render(&ScorecardPage { p: ctx.page(), s }))
 }

@@ -514,3 +514,46 @@ async fn a_year_is_submitted_approved_locked_and_reopened_with_a_reason() {
     let rollup = app.visitor().get("/units/802/rollup/2024").await;
     assert!(rollup.body.contains("Đang nhập"));
 }
+
+#[tokio::test]
+async fn the_public_scorecard_shows_levels_and_history_but_nothing_private() {
+    let app = TestApp::demo().await;
+    let mut officer = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
+    officer
+        .post_form(
+            "/units/27985/criteria/2024",
+            &[
+                ("v:vn-xa-ntm-2021-2025:17", "dat"),
+                ("n:vn-xa-ntm-2021-2025:17", "Điện thoại ông Năm 0909123456"),
+            ],
+        )
+        .await;
+    let mut visitor = app.visitor();
+    let r = visitor.get("/units/27985/scorecard").await;
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body.contains("Mức đạt năm 2024: Chưa đạt chuẩn"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("17/19"));
+    for private in ["0909123456", "canbo.duchoaha", "Số liệu minh họa"] {
+        assert!(
+            !r.body.contains(private),
+            "{private} leaked onto a public page"
+        );
+    }
+    // A commune formed in 2025 shows what it was formed from, each with its own record.
+    let r = visitor.get("/units/27976/scorecard").await;
+    assert!(r.body.contains("Trước khi sắp xếp"));
+    assert!(r.body.contains("Xã Mỹ Hạnh Nam") && r.body.contains("2023: NTM nâng cao (19/19)"));
+    assert!(
+        r.body.contains("/units/27976/scorecard?as_of=2025-06-30"),
+        "old codes are read on their last day"
+    );
+    // The assessment API leaves notes and names out as well.
+    let a = visitor
+        .get("/api/v1/units/27985/assessment?year=2024")
+        .await;
+    assert!(!a.body.contains("0909123456") && !a.body.contains("canbo.duchoaha"));
+}
