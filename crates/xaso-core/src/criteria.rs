@@ -955,3 +955,57 @@ pub async fn scorecard(store: &Store, code: &str, day: Option<NaiveDate>) -> Res
         predecessors,
     })
 }
+
+/// One condition for a district to be recognised as NTM (2021–2025, Decision 320/QĐ-TTg), as far
+/// as commune data can tell.
+#[derive(Debug, Clone)]
+pub struct DistrictCondition {
+    /// "H1" … "H5", as in shared/reference/ntm-criteria-2021-2025.yaml.
+    pub id: &'static str,
+    /// `None` when the platform does not track what the condition needs yet.
+    pub met: Option<bool>,
+    /// The figure behind it, e.g. "16/17".
+    pub figure: Option<String>,
+}
+
+/// The district conditions of 320/QĐ-TTg for a roll-up of a district in 2021–2025: 100% of xã at
+/// NTM (H1) and at least 10% at NTM nâng cao (H2) come from commune data; the others (towns'
+/// civilised-urban standard, residents' satisfaction, the nine district criteria) are not tracked.
+pub fn district_conditions(r: &Rollup) -> Vec<DistrictCondition> {
+    if r.unit.level != Level::District || r.year > 2025 {
+        return Vec::new();
+    }
+    let total = r.communes.len();
+    let ntm = r.at_least.get(&NtmLevel::Ntm).copied().unwrap_or(0);
+    let nang_cao = r.at_least.get(&NtmLevel::NangCao).copied().unwrap_or(0);
+    vec![
+        DistrictCondition {
+            id: "H1",
+            met: Some(total > 0 && ntm == total),
+            figure: Some(format!("{ntm}/{total}")),
+        },
+        DistrictCondition {
+            id: "H2",
+            met: Some(total > 0 && nang_cao * 10 >= total),
+            figure: Some(format!(
+                "{nang_cao}/{total} ({}%)",
+                (nang_cao * 100).checked_div(total).unwrap_or(0)
+            )),
+        },
+        DistrictCondition {
+            id: "H3",
+            met: None,
+            figure: None,
+        },
+        DistrictCondition {
+            id: "H4",
+            met: None,
+            figure: None,
+        },
+        DistrictCondition {
+            id: "H5",
+            met: None,
+            figure: None,
+        },
+    ]
+}

@@ -173,6 +173,9 @@ mod tests {
         ] {
             used.insert(format!("audit_type.{t}"));
         }
+        for h in ["h1", "h2", "h3", "h4", "h5"] {
+            used.insert(format!("district.{h}"));
+        }
         for st in ["draft", "submitted", "approved", "returned"] {
             used.insert(format!("review.state_{st}"));
         }

@@ -59,6 +59,10 @@ pub fn router(state: AppState) -> Router {
             post(criteria::html::upload),
         )
         .route("/units/{code}/rollup/{year}", get(criteria::html::rollup))
+        .route(
+            "/units/{code}/rollup/{year}/matrix.xlsx",
+            get(criteria::html::matrix_xlsx),
+        )
         .route("/units/{code}/scorecard", get(criteria::html::scorecard))
         .route("/lang", get(home::set_lang))
         // Accounts

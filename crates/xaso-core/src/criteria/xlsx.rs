@@ -454,6 +454,98 @@ pub async fn upload(
     })
 }
 
+/// The area matrix of a roll-up: one row per xã, one column per criterion of the NTM set, the
+/// status in words (colour is never the only signal), then the level and criteria met.
+pub fn matrix(r: &super::Rollup) -> Result<Template> {
+    use xaso_domain::criteria::Status;
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Ma tran").map_err(xlsx_error)?;
+    let title = Format::new().set_bold().set_font_size(14);
+    let head = Format::new()
+        .set_bold()
+        .set_background_color("#DDEBDD")
+        .set_text_wrap()
+        .set_align(FormatAlign::Top);
+    let ok = Format::new().set_background_color("#E6F4EA");
+    let bad = Format::new().set_background_color("#FDE8E8");
+    let warn = Format::new().set_background_color("#FFF4D6");
+    let none = Format::new().set_font_color("#777777");
+    ws.write_string_with_format(
+        0,
+        0,
+        format!(
+            "Tiêu chí nông thôn mới năm {} — {}",
+            r.year, r.unit.full_name
+        ),
+        &title,
+    )
+    .map_err(xlsx_error)?;
+    let criteria: Vec<(String, String)> = r
+        .communes
+        .first()
+        .and_then(|a| a.sets.first())
+        .map(|o| {
+            o.version
+                .set
+                .criteria
+                .iter()
+                .map(|c| (c.no.clone(), c.name_vi.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    ws.write_string_with_format(2, 0, "Mã xã", &head)
+        .map_err(xlsx_error)?;
+    ws.write_string_with_format(2, 1, "Xã", &head)
+        .map_err(xlsx_error)?;
+    for (n, (no, name)) in criteria.iter().enumerate() {
+        ws.write_string_with_format(2, 2 + n as u16, format!("{no}. {name}"), &head)
+            .map_err(xlsx_error)?;
+        ws.set_column_width(2 + n as u16, 12).map_err(xlsx_error)?;
+    }
+    let after = 2 + criteria.len() as u16;
+    ws.write_string_with_format(2, after, "Số tiêu chí đạt", &head)
+        .map_err(xlsx_error)?;
+    ws.write_string_with_format(2, after + 1, "Mức đạt", &head)
+        .map_err(xlsx_error)?;
+    ws.set_column_width(1, 24).map_err(xlsx_error)?;
+    ws.set_column_width(after + 1, 18).map_err(xlsx_error)?;
+    for (i, a) in r.communes.iter().enumerate() {
+        let row = 3 + i as u32;
+        ws.write_string(row, 0, &a.unit.code).map_err(xlsx_error)?;
+        ws.write_string(row, 1, &a.unit.full_name)
+            .map_err(xlsx_error)?;
+        if let Some(o) = a.sets.first() {
+            for (n, c) in o.result.criteria.iter().enumerate() {
+                let (text, fmt) = match c.status {
+                    Status::Met => ("Đạt", &ok),
+                    Status::NotMet => ("Chưa đạt", &bad),
+                    Status::NoThreshold => ("Chưa có ngưỡng", &warn),
+                    Status::NoData => ("Chưa có số liệu", &none),
+                };
+                ws.write_string_with_format(row, 2 + n as u16, text, fmt)
+                    .map_err(xlsx_error)?;
+            }
+            ws.write_number(row, after, o.result.criteria_met as f64)
+                .map_err(xlsx_error)?;
+        }
+        let level = match a.level {
+            Some(xaso_domain::criteria::NtmLevel::Ntm) => "Đạt chuẩn NTM",
+            Some(xaso_domain::criteria::NtmLevel::NangCao) => "NTM nâng cao",
+            Some(xaso_domain::criteria::NtmLevel::KieuMau) => "NTM kiểu mẫu",
+            Some(xaso_domain::criteria::NtmLevel::HienDai) => "NTM hiện đại",
+            None => "Chưa đạt chuẩn",
+        };
+        ws.write_string(row, after + 1, level).map_err(xlsx_error)?;
+    }
+    ws.set_freeze_panes(3, 2).map_err(xlsx_error)?;
+    let bytes = wb.save_to_buffer().map_err(xlsx_error)?;
+    Ok(Template {
+        filename: format!("xaso-ma-tran-{}-{}.xlsx", r.unit.code, r.year),
+        bytes,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

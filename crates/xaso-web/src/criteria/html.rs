@@ -17,8 +17,20 @@ use crate::error::PageError;
 use crate::i18n::tf;
 use crate::{render, AppState};
 
-/// Years offered in the year switcher.
+/// Years offered in the year switcher (only those in which the unit exists are shown).
 const YEARS: &[i32] = &[2022, 2023, 2024, 2025, 2026, 2027];
+
+/// The switcher's years during which `u` existed.
+fn years_of(u: &xaso_domain::units::Unit) -> Vec<i32> {
+    use chrono::Datelike;
+    YEARS
+        .iter()
+        .copied()
+        .filter(|y| {
+            u.valid_from.is_none_or(|f| f.year() <= *y) && u.valid_to.is_none_or(|t| t.year() >= *y)
+        })
+        .collect()
+}
 
 #[derive(Template)]
 #[template(path = "criteria/commune.html")]
@@ -40,7 +52,6 @@ struct CommunePage {
     typed: HashMap<String, String>,
     errors: HashMap<String, String>,
     saved: bool,
-    years: &'static [i32],
 }
 
 impl CommunePage {
@@ -183,6 +194,10 @@ impl CommunePage {
         self.a.review.state == xaso_domain::criteria::ReviewState::Approved
     }
 
+    fn year_links(&self) -> Vec<i32> {
+        years_of(&self.a.unit)
+    }
+
     fn on_track_text(&self) -> &'static str {
         match self.a.on_track() {
             Some(true) => self.p.t("criteria.on_track"),
@@ -253,7 +268,6 @@ async fn page(
         typed: HashMap::new(),
         errors: HashMap::new(),
         saved,
-        years: YEARS,
     })
 }
 
@@ -416,7 +430,7 @@ fn translate_problem(ctx: &Ctx, detail: &str) -> String {
 struct RollupPage {
     p: Page,
     r: Rollup,
-    years: &'static [i32],
+    conditions: Vec<xaso_core::criteria::DistrictCondition>,
 }
 
 impl RollupPage {
@@ -463,6 +477,58 @@ impl RollupPage {
             .t(&format!("review.state_{}", a.review.state.as_str()))
     }
 
+    fn year_links(&self) -> Vec<i32> {
+        years_of(&self.r.unit)
+    }
+
+    /// Criteria of the first (NTM) set, for the matrix header: (number, name).
+    fn matrix_criteria(&self) -> Vec<(String, String)> {
+        self.r
+            .communes
+            .first()
+            .and_then(|a| a.sets.first())
+            .map(|o| {
+                o.version
+                    .set
+                    .criteria
+                    .iter()
+                    .map(|c| (c.no.clone(), c.name_vi.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// A commune's statuses for the criteria of the first set: (symbol, css class, word).
+    fn matrix_row(&self, a: &Assessment) -> Vec<(&'static str, &'static str, &'static str)> {
+        a.sets
+            .first()
+            .map(|o| {
+                o.result
+                    .criteria
+                    .iter()
+                    .map(|c| match c.status {
+                        Status::Met => ("✓", "ok", self.p.t("status.met")),
+                        Status::NotMet => ("✗", "bad", self.p.t("status.not_met")),
+                        Status::NoThreshold => ("?", "warn", self.p.t("status.no_threshold")),
+                        Status::NoData => ("–", "none", self.p.t("status.no_data")),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn condition(&self, c: &xaso_core::criteria::DistrictCondition) -> &'static str {
+        self.p.t(&format!("district.{}", c.id.to_lowercase()))
+    }
+
+    fn condition_status(&self, c: &xaso_core::criteria::DistrictCondition) -> String {
+        match c.met {
+            Some(true) => format!("✓ {}", self.p.t("status.met")),
+            Some(false) => format!("✗ {}", self.p.t("status.not_met")),
+            None => format!("– {}", self.p.t("district.not_tracked")),
+        }
+    }
+
     fn track(&self, a: &Assessment) -> String {
         match a.on_track() {
             Some(true) => format!("✓ {}", self.p.t("criteria.on_track")),
@@ -478,10 +544,11 @@ pub async fn rollup(
     Path((code, year)): Path<(String, i32)>,
 ) -> Result<Response, PageError> {
     let r = xaso_core::criteria::rollup(&state.store, &code, year, None).await?;
+    let conditions = xaso_core::criteria::district_conditions(&r);
     Ok(render(&RollupPage {
         p: ctx.page(),
         r,
-        years: YEARS,
+        conditions,
     }))
 }
 
@@ -639,4 +706,14 @@ pub async fn scorecard(
     };
     let s = xaso_core::criteria::scorecard(&state.store, &code, day).await?;
     Ok(render(&ScorecardPage { p: ctx.page(), s }))
+}
+
+/// The area matrix (communes × criteria) as a spreadsheet.
+pub async fn matrix_xlsx(
+    State(state): State<AppState>,
+    Path((code, year)): Path<(String, i32)>,
+) -> Result<Response, PageError> {
+    let r = xaso_core::criteria::rollup(&state.store, &code, year, None).await?;
+    let t = xaso_core::criteria::xlsx::matrix(&r)?;
+    Ok(xlsx_response(t))
 }

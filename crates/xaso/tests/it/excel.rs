@@ -305,3 +305,43 @@ async fn an_area_sheet_has_a_column_per_commune_and_needs_rights_over_every_fill
         .json();
     assert_eq!(roll["at_least"]["ntm"], 17);
 }
+
+#[tokio::test]
+async fn the_area_matrix_is_on_screen_and_in_excel() {
+    let app = TestApp::demo().await;
+    let mut c = app.visitor();
+    let page = c.get("/units/802/rollup/2023").await;
+    assert!(page.body.contains("Bảng tiêu chí theo xã"));
+    assert!(
+        page.body
+            .contains("H1</strong> 100% số xã đạt chuẩn NTM: 16/17 — ✗ Chưa đạt"),
+        "{}",
+        page.body
+    );
+    assert!(page
+        .body
+        .contains("H2</strong> Ít nhất 10% số xã đạt NTM nâng cao: 5/17 (29%) — ✓ Đạt"));
+    assert!(
+        page.body.contains("chưa theo dõi trên nền tảng"),
+        "conditions the platform cannot judge say so"
+    );
+    let bytes = c.raw("/units/802/rollup/2023/matrix.xlsx").await;
+    let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("a real xlsx");
+    let range = wb.worksheet_range("Ma tran").unwrap();
+    let cell = |r: u32, col: u32| range.get_value((r, col)).cloned().unwrap_or(Data::Empty);
+    assert_eq!(cell(2, 2), Data::String("1. Quy hoạch".into()));
+    let row = (3..20)
+        .find(|r| cell(*r, 0) == Data::String("27985".into()))
+        .expect("Đức Hòa Hạ's row");
+    assert_eq!(cell(row, 1), Data::String("Xã Đức Hòa Hạ".into()));
+    assert_eq!(
+        cell(row, 2 + 9),
+        Data::String("Chưa đạt".into()),
+        "criterion 10 (income)"
+    );
+    assert_eq!(cell(row, 2), Data::String("Đạt".into()));
+    assert_eq!(cell(row, 21), Data::Float(16.0));
+    assert_eq!(cell(row, 22), Data::String("Chưa đạt chuẩn".into()));
+    // 2026: no district any more, so no district conditions.
+    assert_eq!(c.get("/units/802/rollup/2026").await.status, 404);
+}
