@@ -84,6 +84,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/staff/tokens/{id}/revoke", post(staff::html::revoke_token))
         .route("/staff/users", get(staff::html::users))
+        .route("/staff/criteria", get(criteria::html::sets))
+        .route("/staff/criteria/{key}", post(criteria::html::upload_set))
+        .route("/criteria-sets/{file}", get(criteria::html::set_xlsx))
         // JSON API
         .nest("/api/v1", api)
         // Operations and assets

@@ -546,6 +546,290 @@ pub fn matrix(r: &super::Rollup) -> Result<Template> {
     })
 }
 
+const SET_SHEET: &str = "Bo tieu chi";
+const SET_MARKER: &str = "xaso-set:v1";
+const SET_HEADER_ROW: u32 = 4;
+const SET_FIRST_ROW: u32 = 5;
+const SET_FIXED_COLS: u16 = 11; // A..K, thresholds from L
+const KINDS: &[(Kind, &str)] = &[
+    (Kind::Judged, "judged"),
+    (Kind::AtLeast, "at_least"),
+    (Kind::AtMost, "at_most"),
+    (Kind::PercentAtLeast, "percent_at_least"),
+    (Kind::PercentAtMost, "percent_at_most"),
+];
+
+/// A criteria set as a workbook a province office can edit: one row per indicator, one column per
+/// threshold key (region or group; `KEY@YEAR` columns may be added for one year's value).
+pub fn export_set(v: &SetVersion) -> Result<Template> {
+    let set = &v.set;
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(SET_SHEET).map_err(xlsx_error)?;
+    let title = Format::new().set_bold().set_font_size(14);
+    let head = Format::new()
+        .set_bold()
+        .set_background_color("#DDEBDD")
+        .set_text_wrap()
+        .set_align(FormatAlign::Top);
+    let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
+    let input = Format::new().set_background_color("#FFF8DC");
+    let muted = Format::new().set_font_color("#888888");
+    ws.write_string_with_format(
+        0,
+        0,
+        format!("{} — phiên bản {}", set.name_vi, v.version),
+        &title,
+    )
+    .map_err(xlsx_error)?;
+    ws.write_string(
+        1,
+        0,
+        "Sửa tên, loại, nguồn và ngưỡng (các cột từ L; thêm cột KHÓA@NĂM, ví dụ DBSCL@2024, cho ngưỡng riêng một năm). \
+         Ô ngưỡng để trống = chưa có ngưỡng. Loại: judged (Đạt/Không đạt), at_least, at_most, percent_at_least, percent_at_most. \
+         Tải lên sẽ tạo phiên bản mới; các phiên bản cũ vẫn được giữ.",
+    )
+    .map_err(xlsx_error)?;
+    ws.write_string_with_format(2, 0, format!("{SET_MARKER};key={}", set.key), &muted)
+        .map_err(xlsx_error)?;
+    let headers = [
+        "Tiêu chí (số)",
+        "Tên tiêu chí",
+        "Tên tiêu chí (EN)",
+        "Mã chỉ tiêu",
+        "Tên chỉ tiêu",
+        "Tên chỉ tiêu (EN)",
+        "Đơn vị",
+        "Loại",
+        "Cần minh chứng (có/không)",
+        "Đánh giá chung cả tiêu chí (có/không)",
+        "Nguồn",
+    ];
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(SET_HEADER_ROW, c as u16, *h, &head)
+            .map_err(xlsx_error)?;
+    }
+    // Threshold columns: the set's keys, then any year-specific or wildcard keys in use.
+    let mut keys: Vec<String> = set.keys.clone();
+    for c in &set.criteria {
+        for i in &c.indicators {
+            for k in i.thresholds.keys() {
+                if !keys.contains(k) {
+                    keys.push(k.clone());
+                }
+            }
+        }
+    }
+    for (n, k) in keys.iter().enumerate() {
+        ws.write_string_with_format(SET_HEADER_ROW, SET_FIXED_COLS + n as u16, k, &head)
+            .map_err(xlsx_error)?;
+        ws.set_column_width(SET_FIXED_COLS + n as u16, 10)
+            .map_err(xlsx_error)?;
+    }
+    for (col, w) in [
+        (0u16, 8.0),
+        (1, 28.0),
+        (2, 20.0),
+        (3, 9.0),
+        (4, 50.0),
+        (5, 30.0),
+        (6, 14.0),
+        (7, 16.0),
+        (8, 12.0),
+        (9, 12.0),
+        (10, 40.0),
+    ] {
+        ws.set_column_width(col, w).map_err(xlsx_error)?;
+    }
+    let yes_no = |b: bool| if b { "có" } else { "không" };
+    let mut row = SET_FIRST_ROW;
+    for c in &set.criteria {
+        for i in &c.indicators {
+            ws.write_string(row, 0, &c.no).map_err(xlsx_error)?;
+            ws.write_string_with_format(row, 1, &c.name_vi, &wrap)
+                .map_err(xlsx_error)?;
+            ws.write_string_with_format(row, 2, &c.name_en, &wrap)
+                .map_err(xlsx_error)?;
+            ws.write_string(row, 3, &i.code).map_err(xlsx_error)?;
+            ws.write_string_with_format(row, 4, &i.name_vi, &wrap)
+                .map_err(xlsx_error)?;
+            ws.write_string_with_format(row, 5, &i.name_en, &wrap)
+                .map_err(xlsx_error)?;
+            ws.write_string(row, 6, i.unit.as_deref().unwrap_or(""))
+                .map_err(xlsx_error)?;
+            let kind = KINDS
+                .iter()
+                .find(|(k, _)| *k == i.kind)
+                .map(|(_, n)| *n)
+                .unwrap_or("judged");
+            ws.write_string(row, 7, kind).map_err(xlsx_error)?;
+            ws.write_string(row, 8, yes_no(i.evidence_required))
+                .map_err(xlsx_error)?;
+            ws.write_string(row, 9, yes_no(i.stand_in))
+                .map_err(xlsx_error)?;
+            ws.write_string_with_format(row, 10, i.source.as_deref().unwrap_or(""), &wrap)
+                .map_err(xlsx_error)?;
+            for (n, k) in keys.iter().enumerate() {
+                let col = SET_FIXED_COLS + n as u16;
+                match i.thresholds.get(k) {
+                    Some(t) => ws
+                        .write_number_with_format(row, col, *t, &input)
+                        .map(|_| ()),
+                    None => ws.write_blank(row, col, &input).map(|_| ()),
+                }
+                .map_err(xlsx_error)?;
+            }
+            row += 1;
+        }
+    }
+    ws.set_freeze_panes(SET_FIRST_ROW, 4).map_err(xlsx_error)?;
+    let bytes = wb.save_to_buffer().map_err(xlsx_error)?;
+    Ok(Template {
+        filename: format!("{}-v{}.xlsx", set.key, v.version),
+        bytes,
+    })
+}
+
+/// Reads an edited set workbook into a new version of the set (administrators only). Every bad
+/// cell is reported; nothing is saved unless the whole set is valid.
+pub async fn import_set(
+    store: &Store,
+    actor: &Actor,
+    key: &str,
+    bytes: &[u8],
+    note: &str,
+) -> Result<i64> {
+    use xaso_domain::criteria::Criterion;
+    if !actor.is_admin() {
+        return Err(Error::Forbidden);
+    }
+    let current = super::set(store, key).await?;
+    let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
+        .map_err(|e| Error::invalid("file", format!("not an .xlsx workbook: {e}")))?;
+    let range = wb.worksheet_range(SET_SHEET).map_err(|_| {
+        Error::invalid(
+            "file",
+            format!("no sheet named `{SET_SHEET}`; start from the exported set"),
+        )
+    })?;
+    let at = |r: u32, c: u32| -> &Data { range.get_value((r, c)).unwrap_or(&Data::Empty) };
+    let loc = |r: u32, c: u32| format!("{SET_SHEET}!{}", cell_name(r, c));
+    if text_of(at(2, 0)).as_deref() != Some(format!("{SET_MARKER};key={key}").as_str()) {
+        return Err(Error::Invalid(vec![Problem::new(
+            loc(2, 0),
+            format!("cell A3 does not mark this as set {key}"),
+        )]));
+    }
+    let (height, width) = range.end().unwrap_or((0, 0));
+    let mut problems = Vec::new();
+    let mut keys: Vec<(u32, String)> = Vec::new();
+    for col in SET_FIXED_COLS as u32..=width {
+        if let Some(k) = text_of(at(SET_HEADER_ROW, col)) {
+            keys.push((col, k));
+        }
+    }
+    let flag = |r: u32, c: u32, problems: &mut Vec<Problem>| -> bool {
+        match text_of(at(r, c))
+            .map(|s| xaso_domain::text::fold(&s))
+            .as_deref()
+        {
+            None | Some("khong") | Some("no") | Some("0") => false,
+            Some("co") | Some("yes") | Some("1") | Some("x") => true,
+            Some(_) => {
+                problems.push(Problem::new(loc(r, c), "write có or không"));
+                false
+            }
+        }
+    };
+    let mut criteria: Vec<Criterion> = Vec::new();
+    for row in SET_FIRST_ROW..=height {
+        let no = text_of(at(row, 0));
+        let code = text_of(at(row, 3));
+        let (no, code) = match (no, code) {
+            (None, None) => continue,
+            (Some(n), Some(c)) => (n, c),
+            (None, _) => {
+                problems.push(Problem::new(loc(row, 0), "the criterion number is missing"));
+                continue;
+            }
+            (_, None) => {
+                problems.push(Problem::new(loc(row, 3), "the indicator code is missing"));
+                continue;
+            }
+        };
+        let name_vi = text_of(at(row, 4)).unwrap_or_default();
+        if name_vi.is_empty() {
+            problems.push(Problem::new(
+                loc(row, 4),
+                "the indicator needs a Vietnamese name",
+            ));
+        }
+        let kind_text = text_of(at(row, 7)).unwrap_or_default();
+        let kind = match KINDS.iter().find(|(_, n)| *n == kind_text) {
+            Some((k, _)) => *k,
+            None => {
+                problems.push(Problem::new(
+                    loc(row, 7),
+                    format!("unknown kind `{kind_text}`"),
+                ));
+                Kind::Judged
+            }
+        };
+        let mut thresholds = std::collections::BTreeMap::new();
+        for (col, k) in &keys {
+            match at(row, *col) {
+                Data::Empty => {}
+                Data::Float(f) => {
+                    thresholds.insert(k.clone(), *f);
+                }
+                Data::Int(i) => {
+                    thresholds.insert(k.clone(), *i as f64);
+                }
+                other => match text_of(other)
+                    .map(|t| t.replace(',', "."))
+                    .and_then(|t| t.parse::<f64>().ok())
+                {
+                    Some(f) => {
+                        thresholds.insert(k.clone(), f);
+                    }
+                    None => problems.push(Problem::new(
+                        loc(row, *col),
+                        "a threshold must be a number (or empty)",
+                    )),
+                },
+            }
+        }
+        let indicator = Indicator {
+            code,
+            name_vi,
+            name_en: text_of(at(row, 5)).unwrap_or_default(),
+            unit: text_of(at(row, 6)),
+            kind,
+            thresholds,
+            stand_in: flag(row, 9, &mut problems),
+            evidence_required: flag(row, 8, &mut problems),
+            source: text_of(at(row, 10)),
+        };
+        match criteria.last_mut() {
+            Some(c) if c.no == no => c.indicators.push(indicator),
+            _ => criteria.push(Criterion {
+                no,
+                name_vi: text_of(at(row, 1)).unwrap_or_default(),
+                name_en: text_of(at(row, 2)).unwrap_or_default(),
+                indicators: vec![indicator],
+            }),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems));
+    }
+    let mut set = current.set.clone();
+    set.criteria = criteria;
+    set.validate()
+        .map_err(|e| Error::invalid("set", e.to_string()))?;
+    super::save_set(store, actor, set, note).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -717,3 +717,150 @@ pub async fn matrix_xlsx(
     let t = xaso_core::criteria::xlsx::matrix(&r)?;
     Ok(xlsx_response(t))
 }
+
+#[derive(Template)]
+#[template(path = "criteria/sets.html")]
+struct SetsPage {
+    p: Page,
+    sets: Vec<xaso_core::criteria::SetVersion>,
+    is_admin: bool,
+    /// The set an upload was for, and what happened.
+    result_for: Option<String>,
+    saved_version: Option<i64>,
+    errors: Vec<(String, String)>,
+}
+
+impl SetsPage {
+    fn level(&self, v: &xaso_core::criteria::SetVersion) -> &'static str {
+        self.p.t(&format!("ntm_level.{}", v.set.level.as_str()))
+    }
+
+    fn when(&self, v: &xaso_core::criteria::SetVersion) -> String {
+        xaso_domain::time::from_storage(&v.created_at)
+            .map(xaso_domain::time::format_datetime_vn)
+            .unwrap_or_default()
+    }
+
+    fn is_result(&self, v: &xaso_core::criteria::SetVersion) -> bool {
+        self.result_for.as_deref() == Some(v.set.key.as_str())
+    }
+}
+
+async fn sets_page(state: &AppState, ctx: &Ctx) -> Result<SetsPage, PageError> {
+    let sets = xaso_core::criteria::sets(&state.store).await?;
+    Ok(SetsPage {
+        p: ctx.page(),
+        sets,
+        is_admin: ctx.actor.as_ref().is_some_and(|a| a.is_admin()),
+        result_for: None,
+        saved_version: None,
+        errors: Vec::new(),
+    })
+}
+
+/// The criteria sets in force, with Excel export and (for administrators) upload of a new version.
+pub async fn sets(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
+    Ok(render(&sets_page(&state, &ctx).await?))
+}
+
+/// A set as an editable workbook.
+pub async fn set_xlsx(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> Result<Response, PageError> {
+    let key = file
+        .strip_suffix(".xlsx")
+        .ok_or_else(|| PageError::not_found(false))?;
+    let v = xaso_core::criteria::set(&state.store, key).await?;
+    Ok(xlsx_response(xaso_core::criteria::xlsx::export_set(&v)?))
+}
+
+/// Uploads an edited set workbook as a new version (administrators).
+pub async fn upload_set(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(key): Path<String>,
+    mut form: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let (mut csrf, mut note, mut file) = (String::new(), String::new(), Vec::new());
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|_| PageError::bad_request("unreadable upload", false))?
+    {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("note") => note = field.text().await.unwrap_or_default(),
+            Some("file") => {
+                file = field
+                    .bytes()
+                    .await
+                    .map_err(|_| PageError::bad_request("unreadable upload", false))?
+                    .to_vec()
+            }
+            _ => {}
+        }
+    }
+    ctx.check_csrf(&csrf)?;
+    let actor = ctx
+        .actor
+        .clone()
+        .ok_or_else(|| PageError::page(Error::Unauthenticated))?;
+    let result =
+        xaso_core::criteria::xlsx::import_set(&state.store, &actor, &key, &file, &note).await;
+    let mut page = sets_page(&state, &ctx).await?;
+    page.result_for = Some(key);
+    let status = match result {
+        Ok(v) => {
+            page.saved_version = Some(v);
+            StatusCode::OK
+        }
+        Err(Error::Invalid(problems)) => {
+            page.errors = problems
+                .into_iter()
+                .map(|p| {
+                    let msg = set_problem(&ctx, &p.at, &p.detail);
+                    (p.at, msg)
+                })
+                .collect();
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+/// The Vietnamese message for a problem in an uploaded set workbook.
+fn set_problem(ctx: &Ctx, at: &str, detail: &str) -> String {
+    let key = if at == "note" {
+        "sets.note_needed"
+    } else if detail.contains("threshold must be a number") {
+        "sets.err_threshold"
+    } else if detail.contains("unknown kind") {
+        "sets.err_kind"
+    } else if detail.contains("criterion number") {
+        "sets.err_criterion"
+    } else if detail.contains("indicator code is missing") {
+        "sets.err_code"
+    } else if detail.contains("Vietnamese name") {
+        "sets.err_name"
+    } else if detail.contains("có or không") {
+        "sets.err_flag"
+    } else if detail.contains("does not mark")
+        || detail.contains("no sheet")
+        || detail.contains("not an .xlsx")
+    {
+        "sets.err_file"
+    } else if detail.contains("not one of the set's keys") {
+        "sets.err_key"
+    } else if detail.contains("outside 0–100") {
+        "sets.err_percent"
+    } else if detail.contains("appears twice") {
+        "sets.err_duplicate"
+    } else if detail.contains("judged indicator") {
+        "sets.err_judged"
+    } else {
+        return detail.to_string();
+    };
+    ctx.t(key).to_string()
+}

@@ -345,3 +345,168 @@ async fn the_area_matrix_is_on_screen_and_in_excel() {
     // 2026: no district any more, so no district conditions.
     assert_eq!(c.get("/units/802/rollup/2026").await.status, 404);
 }
+
+/// Rewrites a set workbook with `edits`: (indicator code, header of the column, text or number);
+/// a header not in the sheet becomes a new column.
+fn edited_set(bytes: &[u8], edits: &[(&str, &str, &str)]) -> Vec<u8> {
+    let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.to_vec())).unwrap();
+    let range = wb.worksheet_range("Bo tieu chi").unwrap();
+    let (h, w) = range.end().unwrap();
+    let mut grid: Vec<Vec<Data>> = (0..=h)
+        .map(|r| {
+            (0..=w)
+                .map(|c| range.get_value((r, c)).cloned().unwrap_or(Data::Empty))
+                .collect()
+        })
+        .collect();
+    for (code, header, value) in edits {
+        let col = match grid[4]
+            .iter()
+            .position(|d| *d == Data::String(header.to_string()))
+        {
+            Some(c) => c,
+            None => {
+                for row in grid.iter_mut() {
+                    row.push(Data::Empty);
+                }
+                let c = grid[4].len() - 1;
+                grid[4][c] = Data::String(header.to_string());
+                c
+            }
+        };
+        let row = grid
+            .iter()
+            .position(|r| r.get(3) == Some(&Data::String(code.to_string())))
+            .unwrap();
+        grid[row][col] = match value.parse::<f64>() {
+            Ok(n) => Data::Float(n),
+            Err(_) => Data::String(value.to_string()),
+        };
+    }
+    let mut out = rust_xlsxwriter::Workbook::new();
+    let ws = out.add_worksheet();
+    ws.set_name("Bo tieu chi").unwrap();
+    for (r, row) in grid.iter().enumerate() {
+        for (c, d) in row.iter().enumerate() {
+            match d {
+                Data::String(s) => ws.write_string(r as u32, c as u16, s).map(|_| ()).unwrap(),
+                Data::Float(f) => ws.write_number(r as u32, c as u16, *f).map(|_| ()).unwrap(),
+                _ => {}
+            }
+        }
+    }
+    out.save_to_buffer().unwrap()
+}
+
+fn multipart(fields: &[(&str, &str)], file: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "XASOBOUNDARY";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"s.xlsx\"\r\nContent-Type: {XLSX}\r\n\r\n").as_bytes());
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn post_multipart(
+    c: &mut Client,
+    path: &str,
+    fields: &[(&str, &str)],
+    file: &[u8],
+) -> xaso_testkit::TestResponse {
+    let csrf = c.csrf();
+    let mut all = vec![("csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    let (ct, body) = multipart(&all, file);
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header(header::CONTENT_TYPE, ct)
+        .body(Body::from(body))
+        .unwrap();
+    c.send(req).await
+}
+
+#[tokio::test]
+async fn a_province_enters_its_thresholds_by_excel() {
+    let app = TestApp::demo().await;
+    let mut admin = app.signed_in("quantri", DEMO_PASSWORD).await;
+    let page = admin.get("/staff/criteria").await;
+    assert!(page
+        .body
+        .contains("Bộ tiêu chí quốc gia về xã nông thôn mới giai đoạn 2026-2030"));
+    let exported = admin.raw("/criteria-sets/vn-xa-ntm-2026-2030.xlsx").await;
+
+    // Broken cells: nothing saved, each named in Vietnamese.
+    let bad = edited_set(
+        &exported,
+        &[("1", "group2", "nhiều"), ("2", "Loại", "sometimes")],
+    );
+    let r = post_multipart(
+        &mut admin,
+        "/staff/criteria/vn-xa-ntm-2026-2030",
+        &[("note", "thử")],
+        &bad,
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains("Ngưỡng phải là một số") && r.body.contains("Loại không hợp lệ"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        app.visitor()
+            .get("/api/v1/criteria-sets/vn-xa-ntm-2026-2030")
+            .await
+            .json()["version"],
+        1
+    );
+
+    // A real edit: criterion 3 becomes a percentage with a group 2 threshold and a 2027 value.
+    let good = edited_set(
+        &exported,
+        &[
+            ("3", "Loại", "percent_at_least"),
+            ("3", "group2", "80"),
+            ("3", "group2@2027", "85"),
+        ],
+    );
+    let r = post_multipart(
+        &mut admin,
+        "/staff/criteria/vn-xa-ntm-2026-2030",
+        &[("note", "QĐ tỉnh (thử nghiệm)")],
+        &good,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("Đã lưu phiên bản 2"));
+    let set = app
+        .visitor()
+        .get("/api/v1/criteria-sets/vn-xa-ntm-2026-2030")
+        .await
+        .json();
+    assert_eq!(set["version"], 2);
+    let ind = &set["set"]["criteria"][2]["indicators"][0];
+    assert_eq!(ind["kind"], "percent_at_least");
+    assert_eq!(
+        ind["thresholds"],
+        serde_json::json!({"group2": 80.0, "group2@2027": 85.0})
+    );
+
+    // Only administrators.
+    let mut officer = app.signed_in("canbo.duchoa", DEMO_PASSWORD).await;
+    let r = post_multipart(
+        &mut officer,
+        "/staff/criteria/vn-xa-ntm-2026-2030",
+        &[("note", "x")],
+        &good,
+    )
+    .await;
+    assert_eq!(r.status, 403);
+}
