@@ -485,6 +485,15 @@ impl Review {
     }
 }
 
+/// Refuses changes to a year that is submitted or approved (for other modules' writes).
+pub(crate) async fn ensure_editable_tx(
+    tx: &mut xaso_storage::Tx,
+    unit: &Unit,
+    year: i32,
+) -> Result<()> {
+    ensure_editable(tx, unit, year).await
+}
+
 /// Refuses changes to a year that is submitted or approved.
 async fn ensure_editable(tx: &mut xaso_storage::Tx, unit: &Unit, year: i32) -> Result<()> {
     let state = Review::from_row(db::review(tx.conn(), &unit.id, year as i64).await?).state;

@@ -9,6 +9,8 @@
 
 pub mod audit;
 pub mod criteria;
+pub mod evidence;
+pub mod files;
 pub mod settings;
 pub mod units;
 pub mod users;
@@ -20,6 +22,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection, Executor};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+pub use files::Files;
 pub use sqlx::AnyConnection as Conn;
 pub use sqlx::Error as SqlError;
 

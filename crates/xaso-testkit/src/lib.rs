@@ -65,6 +65,8 @@ impl TestDb {
 /// The platform wired as in production, minus the socket.
 pub struct TestApp {
     pub db: TestDb,
+    /// Where uploaded files go during the test.
+    pub files_dir: tempfile::TempDir,
     pub store: Store,
     pub router: Router,
 }
@@ -78,14 +80,7 @@ impl TestApp {
         xaso_core::criteria::ensure_national(&store)
             .await
             .expect("national sets");
-        let state = AppState::new(store.clone(), WebConfig::default())
-            .await
-            .expect("state");
-        TestApp {
-            router: xaso_web::router(state),
-            store,
-            db,
-        }
+        TestApp::wire(db, store, WebConfig::default()).await
     }
 
     /// An installation with the demo loaded (area: Đức Hòa as of 2024-06-30).
@@ -101,11 +96,20 @@ impl TestApp {
             area: Some(("802".into(), chrono_date("2024-06-30"))),
             ..Default::default()
         };
-        let state = AppState::new(store.clone(), config).await.expect("state");
+        TestApp::wire(db, store, config).await
+    }
+
+    async fn wire(db: TestDb, store: Store, config: WebConfig) -> TestApp {
+        let files_dir = tempfile::tempdir().expect("temp dir");
+        let files = xaso_storage::Files::local(files_dir.path()).expect("file store");
+        let state = AppState::new(store.clone(), files, config)
+            .await
+            .expect("state");
         TestApp {
             router: xaso_web::router(state),
             store,
             db,
+            files_dir,
         }
     }
 
@@ -302,6 +306,45 @@ impl Client {
         }
         self.send(b.body(Body::from(body.to_string())).unwrap())
             .await
+    }
+
+    /// Posts a multipart form as a browser would: the fields, the CSRF token, and one file.
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &[u8]),
+    ) -> TestResponse {
+        let boundary = "XASOTESTBOUNDARY";
+        let mut body = Vec::new();
+        let csrf = self.csrf();
+        for (k, v) in fields
+            .iter()
+            .chain(std::iter::once(&("csrf", csrf.as_str())))
+        {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n", file.0)
+                .as_bytes(),
+        );
+        body.extend_from_slice(file.1);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
     }
 
     pub async fn login(&mut self, username: &str, password: &str) -> TestResponse {

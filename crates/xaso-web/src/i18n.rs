@@ -170,6 +170,7 @@ mod tests {
             "commune_profile",
             "indicator_values",
             "year_review",
+            "evidence",
         ] {
             used.insert(format!("audit_type.{t}"));
         }

@@ -39,6 +39,8 @@ pub struct WebConfig {
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// Uploaded files (evidence, photos).
+    pub files: xaso_storage::Files,
     pub config: Arc<WebConfig>,
     pub throttle: Arc<Throttle>,
     pub metrics: Arc<metrics::Metrics>,
@@ -47,10 +49,15 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub async fn new(store: Store, config: WebConfig) -> Result<AppState, xaso_core::Error> {
+    pub async fn new(
+        store: Store,
+        files: xaso_storage::Files,
+        config: WebConfig,
+    ) -> Result<AppState, xaso_core::Error> {
         let demo = xaso_core::demo::is_loaded(&store).await?;
         Ok(AppState {
             store,
+            files,
             config: Arc::new(config),
             throttle: Arc::new(Throttle::default()),
             metrics: Arc::new(metrics::Metrics::default()),

@@ -58,6 +58,15 @@ pub fn router(state: AppState) -> Router {
             "/units/{code}/criteria/{year}/upload",
             post(criteria::html::upload),
         )
+        .route(
+            "/units/{code}/criteria/{year}/evidence",
+            post(criteria::html::upload_evidence),
+        )
+        .route("/evidence/{id}", get(criteria::html::download_evidence))
+        .route(
+            "/evidence/{id}/delete",
+            post(criteria::html::delete_evidence),
+        )
         .route("/units/{code}/rollup/{year}", get(criteria::html::rollup))
         .route(
             "/units/{code}/rollup/{year}/matrix.xlsx",
@@ -94,6 +103,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .route("/static/{file}", get(assets::serve))
+        .layer(axum::extract::DefaultBodyLimit::max(12 * 1024 * 1024))
         .layer(middleware::from_fn(error::error_pages))
         .layer(middleware::from_fn_with_state(state.clone(), csrf_cookie))
         .layer(middleware::from_fn_with_state(

@@ -12,7 +12,13 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
         trust_proxy: config.trust_proxy,
         area: config.area.clone(),
     };
-    let state = AppState::new(store.clone(), web)
+    let files = xaso_storage::Files::local(&config.data_dir.join("files")).with_context(|| {
+        format!(
+            "cannot use the file folder {}",
+            config.data_dir.join("files").display()
+        )
+    })?;
+    let state = AppState::new(store.clone(), files, web)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let app = xaso_web::router(state);

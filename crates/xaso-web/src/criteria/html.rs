@@ -44,6 +44,9 @@ struct CommunePage {
     /// May approve, return or reopen (area officer above the commune).
     can_review: bool,
     review_error: Option<String>,
+    /// Evidence files, for those allowed to see them (`None` for everyone else).
+    evidence: Option<Vec<xaso_core::evidence::Evidence>>,
+    evidence_error: Option<String>,
     /// Problems of a refused spreadsheet upload: (cell, message).
     upload_errors: Vec<(String, String)>,
     uploaded: Option<usize>,
@@ -198,6 +201,42 @@ impl CommunePage {
         years_of(&self.a.unit)
     }
 
+    /// Every indicator of the year as (value for the form, label), for the evidence form.
+    fn indicator_options(&self) -> Vec<(String, String)> {
+        self.a
+            .sets
+            .iter()
+            .flat_map(|o| {
+                let level = self.set_level(o);
+                o.version.set.criteria.iter().flat_map(move |c| {
+                    c.indicators.iter().map(move |i| {
+                        (
+                            format!("{}:{}", o.version.set.key, i.code),
+                            format!("{} — {} ({level})", i.code, short(&i.name_vi)),
+                        )
+                    })
+                })
+            })
+            .collect()
+    }
+
+    fn size(&self, e: &xaso_core::evidence::Evidence) -> String {
+        if e.size >= 1024 * 1024 {
+            format!(
+                "{} MB",
+                number((e.size as f64 / 1048576.0 * 10.0).round() / 10.0)
+            )
+        } else {
+            format!("{} KB", (e.size + 1023) / 1024)
+        }
+    }
+
+    fn when(&self, e: &xaso_core::evidence::Evidence) -> String {
+        xaso_domain::time::from_storage(&e.uploaded_at)
+            .map(xaso_domain::time::format_datetime_vn)
+            .unwrap_or_default()
+    }
+
     fn on_track_text(&self) -> &'static str {
         match self.a.on_track() {
             Some(true) => self.p.t("criteria.on_track"),
@@ -205,6 +244,15 @@ impl CommunePage {
             None => self.p.t("criteria.no_target"),
         }
     }
+}
+
+/// The first words of a long name.
+fn short(s: &str) -> String {
+    let mut out: String = s.chars().take(60).collect();
+    if s.chars().count() > 60 {
+        out.push('…');
+    }
+    out
 }
 
 fn unit(i: &Indicator) -> String {
@@ -248,6 +296,19 @@ async fn rights(
     Ok((officer && open, officer && open, area))
 }
 
+/// The evidence list, for those allowed to see it.
+async fn evidence_of(
+    state: &AppState,
+    ctx: &Ctx,
+    a: &Assessment,
+) -> Result<Option<Vec<xaso_core::evidence::Evidence>>, PageError> {
+    match xaso_core::evidence::list(&state.store, ctx.actor.as_ref(), &a.unit.code, a.year).await {
+        Ok(list) => Ok(Some(list)),
+        Err(Error::Unauthenticated | Error::Forbidden) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
 async fn page(
     state: &AppState,
     ctx: &Ctx,
@@ -255,7 +316,10 @@ async fn page(
     saved: bool,
 ) -> Result<CommunePage, PageError> {
     let (can_edit, can_submit, can_review) = rights(state, ctx, &a).await?;
+    let evidence = evidence_of(state, ctx, &a).await?;
     Ok(CommunePage {
+        evidence,
+        evidence_error: None,
         p: ctx.page(),
         gaps: gaps(&a),
         a,
@@ -863,4 +927,156 @@ fn set_problem(ctx: &Ctx, at: &str, detail: &str) -> String {
         return detail.to_string();
     };
     ctx.t(key).to_string()
+}
+
+/// Attaches an evidence file to an indicator (multipart: csrf, indicator "SET:CODE", file).
+pub async fn upload_evidence(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((code, year)): Path<(String, i32)>,
+    mut form: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let (mut csrf, mut indicator, mut filename, mut file) =
+        (String::new(), String::new(), String::new(), Vec::new());
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|_| PageError::bad_request("unreadable upload", false))?
+    {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("indicator") => indicator = field.text().await.unwrap_or_default(),
+            Some("file") => {
+                filename = field.file_name().unwrap_or_default().to_string();
+                file = field
+                    .bytes()
+                    .await
+                    .map_err(|_| PageError::bad_request("unreadable upload", false))?
+                    .to_vec();
+            }
+            _ => {}
+        }
+    }
+    ctx.check_csrf(&csrf)?;
+    if ctx.actor.is_none() {
+        return Err(PageError::page(Error::Unauthenticated));
+    }
+    let (set_key, ind) = indicator.split_once(':').unwrap_or(("", ""));
+    let result = xaso_core::evidence::upload(
+        &state.store,
+        &state.files,
+        ctx.actor.as_ref(),
+        &code,
+        year,
+        set_key,
+        ind,
+        &filename,
+        file,
+    )
+    .await;
+    match result {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/units/{code}/criteria/{year}#evidence-h")).into_response())
+        }
+        Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => {
+            let status = if matches!(e, Error::Conflict(_)) {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            let message = match &e {
+                Error::Conflict(_) => ctx.t("review.locked").to_string(),
+                Error::Invalid(p) => {
+                    evidence_problem(&ctx, p.first().map(|p| p.detail.as_str()).unwrap_or(""))
+                }
+                _ => String::new(),
+            };
+            let a = xaso_core::criteria::assess(&state.store, &code, year, None).await?;
+            let mut page = page(&state, &ctx, a, false).await?;
+            page.evidence_error = Some(message);
+            Ok((status, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn evidence_problem(ctx: &Ctx, detail: &str) -> String {
+    let key = if detail.contains("10 MB") {
+        "evidence.err_size"
+    } else if detail.contains("accepted files") {
+        "evidence.err_type"
+    } else if detail.contains("not really") {
+        "evidence.err_content"
+    } else if detail.contains("choose a file") {
+        "evidence.err_empty"
+    } else {
+        "evidence.err_indicator"
+    };
+    ctx.t(key).to_string()
+}
+
+/// Downloads an evidence file (officers of the commune and area officers only).
+pub async fn download_evidence(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let (name, mime, bytes) =
+        xaso_core::evidence::download(&state.store, &state.files, ctx.actor.as_ref(), &id).await?;
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, mime),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+                    crate::ctx::url_encode(&name)
+                ),
+            ),
+            (
+                axum::http::header::X_CONTENT_TYPE_OPTIONS,
+                "nosniff".to_string(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct DeleteEvidence {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// Removes an evidence file while the year is open.
+pub async fn delete_evidence(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(input): Form<DeleteEvidence>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&input.csrf)?;
+    if ctx.actor.is_none() {
+        return Err(PageError::page(Error::Unauthenticated));
+    }
+    xaso_core::evidence::remove(&state.store, &state.files, ctx.actor.as_ref(), &id).await?;
+    let back = if input.back.starts_with("/units/") {
+        input.back
+    } else {
+        "/staff".into()
+    };
+    Ok(Redirect::to(&back).into_response())
 }

@@ -198,20 +198,9 @@ async fn a_broken_upload_saves_nothing_and_names_every_bad_cell() {
     // The page lists the same cells in Vietnamese.
     let page = officer.get("/units/27985/criteria/2024").await;
     assert!(page.body.contains("Tải mẫu Excel"));
-    let boundary = "XASOBOUNDARY";
-    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.xlsx\"\r\nContent-Type: {XLSX}\r\n\r\n", officer.csrf()).into_bytes();
-    body.extend_from_slice(&bad);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let req = Request::builder()
-        .method(Method::POST)
-        .uri("/units/27985/criteria/2024/upload")
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(Body::from(body))
-        .unwrap();
-    let r = officer.send(req).await;
+    let r = officer
+        .post_multipart("/units/27985/criteria/2024/upload", &[], ("x.xlsx", &bad))
+        .await;
     assert_eq!(r.status, 422);
     assert!(r.body.contains("Chưa nhập gì từ tệp"));
     assert!(r.body.contains(&format!("So lieu!G{}", row_of("15.3"))));
@@ -398,40 +387,6 @@ fn edited_set(bytes: &[u8], edits: &[(&str, &str, &str)]) -> Vec<u8> {
     out.save_to_buffer().unwrap()
 }
 
-fn multipart(fields: &[(&str, &str)], file: &[u8]) -> (String, Vec<u8>) {
-    let boundary = "XASOBOUNDARY";
-    let mut body = Vec::new();
-    for (k, v) in fields {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"s.xlsx\"\r\nContent-Type: {XLSX}\r\n\r\n").as_bytes());
-    body.extend_from_slice(file);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
-async fn post_multipart(
-    c: &mut Client,
-    path: &str,
-    fields: &[(&str, &str)],
-    file: &[u8],
-) -> xaso_testkit::TestResponse {
-    let csrf = c.csrf();
-    let mut all = vec![("csrf", csrf.as_str())];
-    all.extend_from_slice(fields);
-    let (ct, body) = multipart(&all, file);
-    let req = Request::builder()
-        .method(Method::POST)
-        .uri(path)
-        .header(header::CONTENT_TYPE, ct)
-        .body(Body::from(body))
-        .unwrap();
-    c.send(req).await
-}
-
 #[tokio::test]
 async fn a_province_enters_its_thresholds_by_excel() {
     let app = TestApp::demo().await;
@@ -447,13 +402,13 @@ async fn a_province_enters_its_thresholds_by_excel() {
         &exported,
         &[("1", "group2", "nhiều"), ("2", "Loại", "sometimes")],
     );
-    let r = post_multipart(
-        &mut admin,
-        "/staff/criteria/vn-xa-ntm-2026-2030",
-        &[("note", "thử")],
-        &bad,
-    )
-    .await;
+    let r = admin
+        .post_multipart(
+            "/staff/criteria/vn-xa-ntm-2026-2030",
+            &[("note", "thử")],
+            ("s.xlsx", &bad),
+        )
+        .await;
     assert_eq!(r.status, 422);
     assert!(
         r.body.contains("Ngưỡng phải là một số") && r.body.contains("Loại không hợp lệ"),
@@ -477,13 +432,13 @@ async fn a_province_enters_its_thresholds_by_excel() {
             ("3", "group2@2027", "85"),
         ],
     );
-    let r = post_multipart(
-        &mut admin,
-        "/staff/criteria/vn-xa-ntm-2026-2030",
-        &[("note", "QĐ tỉnh (thử nghiệm)")],
-        &good,
-    )
-    .await;
+    let r = admin
+        .post_multipart(
+            "/staff/criteria/vn-xa-ntm-2026-2030",
+            &[("note", "QĐ tỉnh (thử nghiệm)")],
+            ("s.xlsx", &good),
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body.contains("Đã lưu phiên bản 2"));
     let set = app
@@ -501,12 +456,12 @@ async fn a_province_enters_its_thresholds_by_excel() {
 
     // Only administrators.
     let mut officer = app.signed_in("canbo.duchoa", DEMO_PASSWORD).await;
-    let r = post_multipart(
-        &mut officer,
-        "/staff/criteria/vn-xa-ntm-2026-2030",
-        &[("note", "x")],
-        &good,
-    )
-    .await;
+    let r = officer
+        .post_multipart(
+            "/staff/criteria/vn-xa-ntm-2026-2030",
+            &[("note", "x")],
+            ("s.xlsx", &good),
+        )
+        .await;
     assert_eq!(r.status, 403);
 }

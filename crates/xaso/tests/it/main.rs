@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod cli;
 mod criteria;
+mod evidence;
 mod excel;
 mod import;
 mod pages;

@@ -1,0 +1,74 @@
+//! Queries for evidence file metadata.
+
+use sqlx::{AnyConnection, FromRow};
+
+use crate::Result;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct EvidenceRow {
+    pub id: String,
+    pub unit_id: String,
+    pub year: i64,
+    pub set_key: String,
+    pub indicator_code: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub object_key: String,
+    pub uploaded_by: String,
+    pub uploaded_at: String,
+}
+
+const COLUMNS: &str =
+    "id, unit_id, year, set_key, indicator_code, filename, content_type, size, object_key, uploaded_by, uploaded_at";
+
+pub async fn insert(conn: &mut AnyConnection, e: &EvidenceRow) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO evidence_files ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    ))
+    .bind(&e.id)
+    .bind(&e.unit_id)
+    .bind(e.year)
+    .bind(&e.set_key)
+    .bind(&e.indicator_code)
+    .bind(&e.filename)
+    .bind(&e.content_type)
+    .bind(e.size)
+    .bind(&e.object_key)
+    .bind(&e.uploaded_by)
+    .bind(&e.uploaded_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn of_year(
+    conn: &mut AnyConnection,
+    unit_id: &str,
+    year: i64,
+) -> Result<Vec<EvidenceRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM evidence_files WHERE unit_id = $1 AND year = $2 ORDER BY set_key, indicator_code, uploaded_at"
+    ))
+    .bind(unit_id)
+    .bind(year)
+    .fetch_all(conn)
+    .await?)
+}
+
+pub async fn by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<EvidenceRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM evidence_files WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+pub async fn delete(conn: &mut AnyConnection, id: &str) -> Result<()> {
+    sqlx::query("DELETE FROM evidence_files WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
