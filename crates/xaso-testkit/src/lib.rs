@@ -182,7 +182,8 @@ impl Client {
         self.cookies.get("xaso_csrf").cloned().unwrap_or_default()
     }
 
-    pub async fn send(&mut self, mut req: Request<Body>) -> TestResponse {
+    /// Adds the cookies and the API token this client holds.
+    fn authenticate(&self, req: &mut Request<Body>) {
         if !self.cookies.is_empty() {
             let cookie = self
                 .cookies
@@ -199,6 +200,10 @@ impl Client {
                 format!("Bearer {t}").parse().unwrap(),
             );
         }
+    }
+
+    pub async fn send(&mut self, mut req: Request<Body>) -> TestResponse {
+        self.authenticate(&mut req);
         let resp = self
             .router
             .clone()
@@ -229,22 +234,7 @@ impl Client {
     /// A GET whose body is kept as bytes (files such as spreadsheets).
     pub async fn raw(&mut self, path: &str) -> Vec<u8> {
         let mut req = Request::get(path).body(Body::empty()).unwrap();
-        if !self.cookies.is_empty() {
-            let cookie = self
-                .cookies
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join("; ");
-            req.headers_mut()
-                .insert(header::COOKIE, cookie.parse().unwrap());
-        }
-        if let Some(t) = &self.bearer {
-            req.headers_mut().insert(
-                header::AUTHORIZATION,
-                format!("Bearer {t}").parse().unwrap(),
-            );
-        }
+        self.authenticate(&mut req);
         let resp = self
             .router
             .clone()

@@ -642,27 +642,39 @@ pub fn xlsx_response(t: xaso_core::criteria::xlsx::Template) -> Response {
         .into_response()
 }
 
-/// Reads an uploaded spreadsheet from a multipart form: (csrf, file bytes).
-async fn read_upload(mut form: axum::extract::Multipart) -> Result<(String, Vec<u8>), PageError> {
-    let (mut csrf, mut file) = (String::new(), Vec::new());
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|_| PageError::bad_request("unreadable upload", false))?
-    {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("file") => {
-                file = field
-                    .bytes()
-                    .await
-                    .map_err(|_| PageError::bad_request("unreadable upload", false))?
-                    .to_vec()
-            }
-            _ => {}
+/// A multipart form as sent by a browser: its text fields and one file.
+struct Upload {
+    fields: HashMap<String, String>,
+    filename: String,
+    file: Vec<u8>,
+}
+
+impl Upload {
+    fn field(&self, name: &str) -> &str {
+        self.fields.get(name).map(String::as_str).unwrap_or("")
+    }
+}
+
+/// Reads a multipart form; the file is the field named `file`.
+async fn read_upload(mut form: axum::extract::Multipart) -> Result<Upload, PageError> {
+    let unreadable = |_| PageError::bad_request("unreadable upload", false);
+    let mut upload = Upload {
+        fields: HashMap::new(),
+        filename: String::new(),
+        file: Vec::new(),
+    };
+    while let Some(field) = form.next_field().await.map_err(unreadable)? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "file" {
+            upload.filename = field.file_name().unwrap_or("").to_string();
+            upload.file = field.bytes().await.map_err(unreadable)?.to_vec();
+        } else {
+            upload
+                .fields
+                .insert(name, field.text().await.unwrap_or_default());
         }
     }
-    Ok((csrf, file))
+    Ok(upload)
 }
 
 /// Uploads a filled template from the commune's page: all or nothing.
@@ -672,8 +684,9 @@ pub async fn upload(
     Path((code, year)): Path<(String, i32)>,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let (csrf, file) = read_upload(form).await?;
-    ctx.check_csrf(&csrf)?;
+    let upload = read_upload(form).await?;
+    ctx.check_csrf(upload.field("csrf"))?;
+    let file = upload.file;
     if ctx.actor.is_none() {
         return Err(PageError::page(Error::Unauthenticated));
     }
@@ -844,28 +857,11 @@ pub async fn upload_set(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(key): Path<String>,
-    mut form: axum::extract::Multipart,
+    form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let (mut csrf, mut note, mut file) = (String::new(), String::new(), Vec::new());
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|_| PageError::bad_request("unreadable upload", false))?
-    {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("note") => note = field.text().await.unwrap_or_default(),
-            Some("file") => {
-                file = field
-                    .bytes()
-                    .await
-                    .map_err(|_| PageError::bad_request("unreadable upload", false))?
-                    .to_vec()
-            }
-            _ => {}
-        }
-    }
-    ctx.check_csrf(&csrf)?;
+    let upload = read_upload(form).await?;
+    let (note, file) = (upload.field("note").to_string(), upload.file.clone());
+    ctx.check_csrf(upload.field("csrf"))?;
     let actor = ctx
         .actor
         .clone()
@@ -934,30 +930,12 @@ pub async fn upload_evidence(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((code, year)): Path<(String, i32)>,
-    mut form: axum::extract::Multipart,
+    form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let (mut csrf, mut indicator, mut filename, mut file) =
-        (String::new(), String::new(), String::new(), Vec::new());
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|_| PageError::bad_request("unreadable upload", false))?
-    {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("indicator") => indicator = field.text().await.unwrap_or_default(),
-            Some("file") => {
-                filename = field.file_name().unwrap_or_default().to_string();
-                file = field
-                    .bytes()
-                    .await
-                    .map_err(|_| PageError::bad_request("unreadable upload", false))?
-                    .to_vec();
-            }
-            _ => {}
-        }
-    }
-    ctx.check_csrf(&csrf)?;
+    let upload = read_upload(form).await?;
+    let indicator = upload.field("indicator").to_string();
+    let (filename, file) = (upload.filename.clone(), upload.file.clone());
+    ctx.check_csrf(upload.field("csrf"))?;
     if ctx.actor.is_none() {
         return Err(PageError::page(Error::Unauthenticated));
     }
