@@ -14,7 +14,7 @@ use crate::units::api as units_api;
     info(title = "Xã Số API", description = "JSON API of Xã Số. Errors come as {\"errors\":[{\"detail\":…}]}. Dates are ISO 8601; unit codes are read as of a date because the 2025 reform reused them."),
     paths(units_api::list, units_api::show, units_api::search, units_api::create, auth_api::me, staff_api::audit,
         criteria_api::list_sets, criteria_api::show_set, criteria_api::assessment, criteria_api::rollup, criteria_api::save_values, criteria_api::review,
-        criteria_api::template, criteria_api::upload),
+        criteria_api::template, criteria_api::upload, criteria_api::save_profile),
     components(schemas(
         xaso_domain::units::Unit, xaso_domain::units::UnitLink, xaso_domain::units::Level, xaso_domain::units::Portion,
         xaso_domain::auth::Role, units_api::UnitList, units_api::UnitDetail, units_api::SearchResult,
@@ -23,7 +23,7 @@ use crate::units::api as units_api;
         criteria_api::SetList, criteria_api::SetSummary, criteria_api::SetDetail, criteria_api::AssessmentOut,
         criteria_api::SetOut, criteria_api::CriterionOut, criteria_api::IndicatorOut, criteria_api::RollupOut,
         criteria_api::RollupMember, criteria_api::ValuesIn, criteria_api::ValueIn, criteria_api::Saved,
-        criteria_api::ReviewIn, criteria_api::ReviewOut, criteria_api::UploadOut,
+        criteria_api::ReviewIn, criteria_api::ReviewOut, criteria_api::UploadOut, criteria_api::ProfileIn,
         xaso_domain::criteria::CriteriaSet, xaso_domain::criteria::Criterion, xaso_domain::criteria::Indicator,
         xaso_domain::criteria::Kind, xaso_domain::criteria::KeyedBy, xaso_domain::criteria::NtmLevel,
         xaso_domain::criteria::Status

@@ -31,6 +31,10 @@ pub fn router(state: AppState) -> Router {
             post(criteria::api::review),
         )
         .route(
+            "/units/{code}/profile/{year}",
+            put(criteria::api::save_profile),
+        )
+        .route(
             "/units/{code}/indicators/{year}/template.xlsx",
             get(criteria::api::template).post(criteria::api::upload),
         );
@@ -61,6 +65,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/units/{code}/criteria/{year}/evidence",
             post(criteria::html::upload_evidence),
+        )
+        .route(
+            "/units/{code}/criteria/{year}/profile",
+            post(criteria::html::save_profile),
         )
         .route("/evidence/{id}", get(criteria::html::download_evidence))
         .route(

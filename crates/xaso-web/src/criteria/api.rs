@@ -436,3 +436,49 @@ pub async fn upload(
         changed: u.changed,
     }))
 }
+
+#[derive(Deserialize, ToSchema)]
+pub struct ProfileIn {
+    /// Region (2021–2025, e.g. "DBSCL") or commune group (2026–2030, e.g. "group2").
+    pub threshold_key: String,
+    /// The level aimed for this year, if any.
+    pub target: Option<NtmLevel>,
+}
+
+/// Sets a commune's region or group and target level for a year (area officers above the
+/// commune, administrators). Refused (409) while the year is submitted or approved.
+#[utoipa::path(put, path = "/api/v1/units/{code}/profile/{year}", tag = "criteria", request_body = ProfileIn,
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "Commune code"), ("year" = i32, Path, description = "Programme year")),
+    responses((status = 200, body = AssessmentOut), (status = 401, description = "Not signed in"),
+        (status = 403, description = "Not an area officer above this commune"), (status = 409, description = "The year is locked"),
+        (status = 422, description = "Unknown region, group or level for the year")))]
+pub async fn save_profile(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path((code, year)): Path<(String, i32)>,
+    body: Result<Json<ProfileIn>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<AssessmentOut>, PageError> {
+    if ctx.actor.is_none() {
+        return Err(PageError::api(Error::Unauthenticated));
+    }
+    ctx.check_api_csrf(&headers)?;
+    let Json(body) = body.map_err(|e| {
+        PageError::bad_request(format!("invalid JSON body: {}", e.body_text()), true)
+    })?;
+    xaso_core::criteria::set_profile(
+        &state.store,
+        ctx.actor.as_ref(),
+        &code,
+        year,
+        &body.threshold_key,
+        body.target,
+    )
+    .await
+    .map_err(PageError::api)?;
+    let a = xaso_core::criteria::assess(&state.store, &code, year, None)
+        .await
+        .map_err(PageError::api)?;
+    Ok(Json(assessment_out(&a)))
+}

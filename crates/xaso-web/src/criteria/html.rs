@@ -201,6 +201,39 @@ impl CommunePage {
         years_of(&self.a.unit)
     }
 
+    /// The region or group keys a commune can have this year.
+    fn profile_keys(&self) -> Vec<String> {
+        self.a
+            .sets
+            .first()
+            .map(|o| o.version.set.keys.clone())
+            .unwrap_or_default()
+    }
+
+    /// The levels this year's sets lead to, as (value, name).
+    fn target_levels(&self) -> Vec<(&'static str, &'static str)> {
+        self.a
+            .sets
+            .iter()
+            .map(|o| (o.version.set.level.as_str(), self.set_level(o)))
+            .collect()
+    }
+
+    fn is_key(&self, k: &str) -> bool {
+        self.a
+            .profile
+            .as_ref()
+            .is_some_and(|p| p.threshold_key == k)
+    }
+
+    fn is_target(&self, v: &str) -> bool {
+        self.a
+            .profile
+            .as_ref()
+            .and_then(|p| p.target)
+            .is_some_and(|t| t.as_str() == v)
+    }
+
     /// Every indicator of the year as (value for the form, label), for the evidence form.
     fn indicator_options(&self) -> Vec<(String, String)> {
         self.a
@@ -1057,4 +1090,57 @@ pub async fn delete_evidence(
         "/staff".into()
     };
     Ok(Redirect::to(&back).into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct ProfileInput {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    threshold_key: String,
+    #[serde(default)]
+    target: String,
+}
+
+/// Sets a commune's region or group and target level for a year (area officers).
+pub async fn save_profile(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((code, year)): Path<(String, i32)>,
+    Form(input): Form<ProfileInput>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&input.csrf)?;
+    if ctx.actor.is_none() {
+        return Err(PageError::page(Error::Unauthenticated));
+    }
+    let target = NtmLevel::parse(&input.target);
+    match xaso_core::criteria::set_profile(
+        &state.store,
+        ctx.actor.as_ref(),
+        &code,
+        year,
+        &input.threshold_key,
+        target,
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/units/{code}/criteria/{year}")).into_response()),
+        Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => {
+            let status = if matches!(e, Error::Conflict(_)) {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            let key = if matches!(e, Error::Conflict(_)) {
+                "review.locked"
+            } else {
+                "profile.invalid"
+            };
+            let a = xaso_core::criteria::assess(&state.store, &code, year, None).await?;
+            let mut page = page(&state, &ctx, a, false).await?;
+            page.review_error = Some(ctx.t(key).to_string());
+            Ok((status, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }

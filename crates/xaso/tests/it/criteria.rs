@@ -557,3 +557,58 @@ async fn the_public_scorecard_shows_levels_and_history_but_nothing_private() {
         .await;
     assert!(!a.body.contains("0909123456") && !a.body.contains("canbo.duchoaha"));
 }
+
+#[tokio::test]
+async fn the_area_officer_sets_a_merged_communes_group_and_target_for_2026() {
+    let app = TestApp::demo().await;
+    let mut area = app.signed_in("canbo.duchoa", DEMO_PASSWORD).await;
+    let page = area.get("/units/27937/criteria/2026").await;
+    assert!(page.body.contains("Chưa khai báo vùng hoặc nhóm xã"));
+    assert!(page
+        .body
+        .contains("<option value=\"group2\">group2</option>"));
+    let r = area
+        .post_form(
+            "/units/27937/criteria/2026/profile",
+            &[("threshold_key", "group2"), ("target", "ntm")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let a = app
+        .visitor()
+        .get("/api/v1/units/27937/assessment?year=2026")
+        .await
+        .json();
+    assert_eq!(
+        (a["threshold_key"].as_str(), a["target"].as_str()),
+        (Some("group2"), Some("ntm"))
+    );
+    // A region key of the old period does not apply in 2026.
+    let r = area
+        .post_form(
+            "/units/27937/criteria/2026/profile",
+            &[("threshold_key", "DBSCL"), ("target", "")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("không áp dụng cho năm này"));
+    // The API does the same; commune officers cannot.
+    let r = area
+        .send_json(
+            Method::PUT,
+            "/api/v1/units/27937/profile/2026",
+            &json!({"threshold_key": "group1", "target": null}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["threshold_key"], "group1");
+    let mut officer = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
+    let r = officer
+        .send_json(
+            Method::PUT,
+            "/api/v1/units/27985/profile/2024",
+            &json!({"threshold_key": "DBSCL", "target": "kieu_mau"}),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+}
