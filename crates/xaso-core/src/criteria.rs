@@ -166,8 +166,41 @@ pub(crate) fn check_year(year: i32) -> Result<()> {
     }
 }
 
+/// The unit that had `code` during `year`, and a day of that year on which it existed: the
+/// year's last day (or today), or the unit's last day when it ended during the year (Đức Hòa Hạ
+/// in 2025 is read on 30/06/2025).
+pub async fn unit_in_year(store: &Store, code: &str, year: i32) -> Result<(Unit, NaiveDate)> {
+    let day = default_day(year);
+    match crate::units::by_code(store, code, day).await {
+        Ok(u) => Ok((u, day)),
+        Err(Error::NotFound) => {
+            let start = NaiveDate::from_ymd_opt(year, 1, 1).ok_or(Error::NotFound)?;
+            let unit = crate::units::periods(store, code)
+                .await?
+                .into_iter()
+                .filter(|u| {
+                    u.valid_to.is_some_and(|t| t >= start && t < day)
+                        && u.valid_from.is_none_or(|f| f <= day)
+                })
+                .next_back()
+                .ok_or(Error::NotFound)?;
+            let last = unit.valid_to.unwrap_or(day);
+            Ok((unit, last))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn commune_in_year(store: &Store, code: &str, year: i32) -> Result<Unit> {
+    let (unit, _) = unit_in_year(store, code, year).await?;
+    commune_check(unit)
+}
+
 async fn commune(store: &Store, code: &str, day: NaiveDate) -> Result<Unit> {
-    let unit = crate::units::by_code(store, code, day).await?;
+    commune_check(crate::units::by_code(store, code, day).await?)
+}
+
+fn commune_check(unit: Unit) -> Result<Unit> {
     if unit.level != Level::Commune {
         return Err(Error::invalid(
             "unit",
@@ -191,7 +224,7 @@ pub async fn set_profile(
     target: Option<NtmLevel>,
 ) -> Result<()> {
     check_year(year)?;
-    let unit = commune(store, code, default_day(year)).await?;
+    let unit = commune_in_year(store, code, year).await?;
     let actor = authz::require_role_over(store, actor, &[Role::AreaOfficer], &unit.id).await?;
     let applicable = sets_for_year(store, year).await?;
     if applicable.is_empty() {
@@ -408,7 +441,7 @@ pub async fn save_values(
     entries: &[Entry],
 ) -> Result<usize> {
     check_year(year)?;
-    let unit = commune(store, code, default_day(year)).await?;
+    let unit = commune_in_year(store, code, year).await?;
     let actor = authz::require_role_over(
         store,
         actor,
@@ -520,7 +553,7 @@ pub async fn review(
     comment: &str,
 ) -> Result<ReviewState> {
     check_year(year)?;
-    let unit = commune(store, code, default_day(year)).await?;
+    let unit = commune_in_year(store, code, year).await?;
     let roles: &[Role] = if action.commune_may() {
         &[Role::CommuneOfficer, Role::AreaOfficer]
     } else {
@@ -678,7 +711,10 @@ pub async fn assess(
     day: Option<NaiveDate>,
 ) -> Result<Assessment> {
     check_year(year)?;
-    let unit = commune(store, code, day.unwrap_or_else(|| default_day(year))).await?;
+    let unit = match day {
+        Some(day) => commune(store, code, day).await?,
+        None => commune_in_year(store, code, year).await?,
+    };
     let applicable = sets_for_year(store, year).await?;
     let mut conn = store.read().await?;
     let profile = db::profile(&mut conn, &unit.id, year as i64)
@@ -711,8 +747,10 @@ pub async fn rollup(
     day: Option<NaiveDate>,
 ) -> Result<Rollup> {
     check_year(year)?;
-    let day = day.unwrap_or_else(|| default_day(year));
-    let unit = crate::units::by_code(store, code, day).await?;
+    let (unit, day) = match day {
+        Some(day) => (crate::units::by_code(store, code, day).await?, day),
+        None => unit_in_year(store, code, year).await?,
+    };
     if unit.level == Level::Commune || unit.level == Level::Village {
         return Err(Error::invalid(
             "unit",

@@ -7,7 +7,7 @@ use xaso_domain::auth::Role;
 use xaso_storage::evidence::{self as db, EvidenceRow};
 use xaso_storage::{Files, Store};
 
-use crate::criteria::{check_year, default_day, sets_for_year};
+use crate::criteria::{check_year, sets_for_year};
 use crate::{authz, Actor, Error, Result};
 
 /// Largest file accepted: a phone photo or a scanned multi-page document.
@@ -122,7 +122,7 @@ pub async fn upload(
     bytes: Vec<u8>,
 ) -> Result<Evidence> {
     check_year(year)?;
-    let unit = crate::units::by_code(store, code, default_day(year)).await?;
+    let (unit, _) = crate::criteria::unit_in_year(store, code, year).await?;
     let actor = authz::require_role_over(store, actor, READERS, &unit.id).await?;
     let sets = sets_for_year(store, year).await?;
     if !sets
@@ -183,7 +183,7 @@ pub async fn list(
     year: i32,
 ) -> Result<Vec<Evidence>> {
     check_year(year)?;
-    let unit = crate::units::by_code(store, code, default_day(year)).await?;
+    let (unit, _) = crate::criteria::unit_in_year(store, code, year).await?;
     authz::require_role_over(store, actor, READERS, &unit.id).await?;
     let mut conn = store.read().await?;
     Ok(db::of_year(&mut conn, &unit.id, year as i64)

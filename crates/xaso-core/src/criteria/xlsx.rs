@@ -12,7 +12,7 @@ use xaso_domain::criteria::{Indicator, Kind, Value};
 use xaso_domain::units::{Level, Unit};
 use xaso_storage::{units, Store};
 
-use super::{check_year, default_day, sets_for_year, Checked, SetVersion};
+use super::{check_year, sets_for_year, Checked, SetVersion};
 use crate::error::Problem;
 use crate::{Actor, Error, Result};
 
@@ -39,8 +39,7 @@ pub struct Uploaded {
 
 /// The communes a code stands for in a year: the commune itself, or every xã under an area.
 async fn communes_of(store: &Store, code: &str, year: i32) -> Result<(Unit, Vec<Unit>)> {
-    let day = default_day(year);
-    let unit = crate::units::by_code(store, code, day).await?;
+    let (unit, day) = super::unit_in_year(store, code, year).await?;
     if unit.level == Level::Commune {
         return Ok((unit.clone(), vec![unit]));
     }

@@ -26,19 +26,54 @@ fn signed_in(ctx: &Ctx) -> Result<Actor, PageError> {
 struct IndexPage {
     p: Page,
     actor: Actor,
+    years: std::collections::HashMap<String, i32>,
 }
 
 impl IndexPage {
+    fn work_year(&self, a: &xaso_core::Assignment) -> i32 {
+        a.unit_code
+            .as_ref()
+            .and_then(|c| self.years.get(c))
+            .copied()
+            .unwrap_or(2024)
+    }
+
+    fn is_commune_role(&self, a: &xaso_core::Assignment) -> bool {
+        a.role == xaso_domain::auth::Role::CommuneOfficer
+    }
+
+    fn is_area_role(&self, a: &xaso_core::Assignment) -> bool {
+        a.role == xaso_domain::auth::Role::AreaOfficer
+    }
+
     fn role(&self, a: &xaso_core::Assignment) -> &'static str {
         self.p.t(&format!("role.{}", a.role.as_str()))
     }
 }
 
-pub async fn index(ctx: Ctx) -> Result<Response, PageError> {
+pub async fn index(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
     let actor = signed_in(&ctx)?;
+    // The year to work on per assigned unit: this year, or the unit's last year if it has ended.
+    let today = xaso_domain::time::today_vn();
+    let mut years = std::collections::HashMap::new();
+    for a in &actor.assignments {
+        if let Some(code) = &a.unit_code {
+            let year = match xaso_core::units::by_code(&state.store, code, today).await {
+                Ok(_) => chrono::Datelike::year(&today),
+                Err(_) => xaso_core::units::periods(&state.store, code)
+                    .await?
+                    .last()
+                    .and_then(|u| u.valid_to)
+                    .map(|d| chrono::Datelike::year(&d))
+                    .unwrap_or_else(|| chrono::Datelike::year(&today)),
+            };
+            years.insert(code.clone(), year);
+        }
+    }
     Ok(render(&IndexPage {
         p: ctx.page(),
         actor,
+        years,
     }))
 }
 

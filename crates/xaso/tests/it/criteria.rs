@@ -612,3 +612,29 @@ async fn the_area_officer_sets_a_merged_communes_group_and_target_for_2026() {
         .await;
     assert_eq!(r.status, 403);
 }
+
+#[tokio::test]
+async fn a_unit_that_ended_mid_year_is_read_on_its_last_day() {
+    let app = TestApp::demo().await;
+    let mut c = app.visitor();
+    // Đức Hòa Hạ and the district existed until 30/06/2025.
+    assert_eq!(c.get("/units/27985/criteria/2025").await.status, 200);
+    let r = c.get("/api/v1/units/802/rollup?year=2025").await.json();
+    assert_eq!(r["communes"], 17);
+    // A reused code in 2025 means the new commune.
+    assert_eq!(
+        c.get("/api/v1/units/27931/assessment?year=2025")
+            .await
+            .json()["name"],
+        "Xã Hậu Nghĩa"
+    );
+    // The officer's workspace links to the last year of their commune.
+    let mut officer = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
+    let page = officer.get("/staff").await;
+    assert!(
+        page.body.contains("/units/27985/criteria/2025"),
+        "{}",
+        page.body
+    );
+    assert_eq!(officer.get("/units/27985/criteria/2025").await.status, 200);
+}
