@@ -178,11 +178,10 @@ pub async fn unit_in_year(store: &Store, code: &str, year: i32) -> Result<(Unit,
             let unit = crate::units::periods(store, code)
                 .await?
                 .into_iter()
-                .filter(|u| {
+                .rfind(|u| {
                     u.valid_to.is_some_and(|t| t >= start && t < day)
                         && u.valid_from.is_none_or(|f| f <= day)
                 })
-                .next_back()
                 .ok_or(Error::NotFound)?;
             let last = unit.valid_to.unwrap_or(day);
             Ok((unit, last))
