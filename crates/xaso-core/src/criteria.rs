@@ -1,5 +1,6 @@
 //! NTM criteria tracking: versioned sets, commune profiles, yearly values, assessment, roll-up.
 
+pub mod pdf;
 pub mod xlsx;
 
 use std::collections::{BTreeMap, HashMap};

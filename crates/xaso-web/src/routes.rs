@@ -70,6 +70,10 @@ pub fn router(state: AppState) -> Router {
             "/units/{code}/criteria/{year}/profile",
             post(criteria::html::save_profile),
         )
+        .route(
+            "/units/{code}/criteria/{year}/report.pdf",
+            get(criteria::html::report_pdf),
+        )
         .route("/evidence/{id}", get(criteria::html::download_evidence))
         .route(
             "/evidence/{id}/delete",

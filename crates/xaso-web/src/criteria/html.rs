@@ -1144,3 +1144,30 @@ pub async fn save_profile(
         Err(e) => Err(e.into()),
     }
 }
+
+/// The commune's assessment report for a year, as an A4 PDF.
+pub async fn report_pdf(
+    State(state): State<AppState>,
+    Path((code, year)): Path<(String, i32)>,
+) -> Result<Response, PageError> {
+    let a = xaso_core::criteria::assess(&state.store, &code, year, None).await?;
+    let generated = xaso_domain::time::format_datetime_vn(chrono::Utc::now());
+    let bytes = xaso_core::criteria::pdf::report(&a, &generated)?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!(
+                    "inline; filename=\"xaso-bao-cao-{}-{year}.pdf\"",
+                    a.unit.code
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -638,3 +638,37 @@ async fn a_unit_that_ended_mid_year_is_read_on_its_last_day() {
     );
     assert_eq!(officer.get("/units/27985/criteria/2025").await.status, 200);
 }
+
+#[tokio::test]
+async fn the_pdf_report_reads_back_with_a_real_pdf_reader() {
+    let app = TestApp::demo().await;
+    let bytes = app
+        .visitor()
+        .raw("/units/27985/criteria/2024/report.pdf")
+        .await;
+    assert!(bytes.starts_with(b"%PDF"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.pdf");
+    std::fs::write(&file, &bytes).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", file.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) must be installed; scripts/test installs it");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for expected in [
+        "BÁO CÁO KẾT QUẢ THỰC HIỆN BỘ TIÊU CHÍ NÔNG THÔN MỚI",
+        "Xã Đức Hòa Hạ — năm 2024",
+        "Mức đạt: Chưa đạt chuẩn · Mục tiêu năm: Đạt chuẩn NTM",
+        "Tiêu chí 10. Thu nhập — CHƯA ĐẠT",
+        "Chỉ tiêu còn thiếu (3)",
+        "tối đa 19",
+    ] {
+        assert!(
+            text.contains(expected),
+            "the PDF lacks `{expected}`:\n{text}"
+        );
+    }
+    let pages = text.matches('\u{c}').count();
+    assert!((2..=6).contains(&pages), "{pages} pages");
+}

@@ -1,0 +1,305 @@
+//! A commune's assessment report as an A4 PDF: what the commune reached, criterion by criterion,
+//! and what is still missing. Vietnamese text uses the embedded Noto Sans (SIL Open Font License,
+//! from Debian's fonts-noto-core; see assets/fonts/COPYRIGHT-noto.txt).
+
+use std::io::{BufWriter, Cursor};
+
+use printpdf::{IndirectFontRef, Mm, PdfDocument, PdfDocumentReference, PdfLayerReference};
+use xaso_domain::criteria::{Kind, NtmLevel, ReviewState, Status, Value};
+
+use super::Assessment;
+use crate::{Error, Result};
+
+const REGULAR: &[u8] = include_bytes!("../../assets/fonts/NotoSans-Regular.ttf");
+const BOLD: &[u8] = include_bytes!("../../assets/fonts/NotoSans-Bold.ttf");
+
+const WIDTH: f32 = 210.0;
+const HEIGHT: f32 = 297.0;
+const LEFT: f32 = 18.0;
+const TOP: f32 = 280.0;
+const BOTTOM: f32 = 18.0;
+
+fn level_name(l: Option<NtmLevel>) -> &'static str {
+    match l {
+        Some(NtmLevel::Ntm) => "Đạt chuẩn NTM",
+        Some(NtmLevel::NangCao) => "NTM nâng cao",
+        Some(NtmLevel::KieuMau) => "NTM kiểu mẫu",
+        Some(NtmLevel::HienDai) => "NTM hiện đại",
+        None => "Chưa đạt chuẩn",
+    }
+}
+
+fn status_name(s: Status) -> &'static str {
+    match s {
+        // Words, not colour or symbols (the font has no check marks): CHƯA ĐẠT stands out in capitals.
+        Status::Met => "Đạt",
+        Status::NotMet => "CHƯA ĐẠT",
+        Status::NoThreshold => "Chưa có ngưỡng",
+        Status::NoData => "Chưa có số liệu",
+    }
+}
+
+fn review_name(s: ReviewState) -> &'static str {
+    match s {
+        ReviewState::Draft => "Đang nhập",
+        ReviewState::Submitted => "Đã gửi duyệt",
+        ReviewState::Approved => "Đã phê duyệt (khóa số liệu)",
+        ReviewState::Returned => "Bị trả lại",
+    }
+}
+
+fn number(n: f64) -> String {
+    let s = if n.fract() == 0.0 {
+        format!("{n:.0}")
+    } else {
+        format!("{}", (n * 100.0).round() / 100.0)
+    };
+    s.replace('.', ",")
+}
+
+fn value_text(v: Option<Value>) -> String {
+    match v {
+        Some(Value::Judged(true)) => "Đạt".into(),
+        Some(Value::Judged(false)) => "Không đạt".into(),
+        Some(Value::Number(n)) => number(n),
+        None => "—".into(),
+    }
+}
+
+/// Writes lines top-down, starting new pages as needed.
+struct Writer {
+    doc: PdfDocumentReference,
+    layer: PdfLayerReference,
+    regular: IndirectFontRef,
+    bold: IndirectFontRef,
+    y: f32,
+    page: u32,
+    footer: String,
+}
+
+impl Writer {
+    fn new_page(&mut self) {
+        let (page, layer) = self.doc.add_page(Mm(WIDTH), Mm(HEIGHT), "Noi dung");
+        self.layer = self.doc.get_page(page).get_layer(layer);
+        self.page += 1;
+        self.y = TOP;
+        self.write_footer();
+    }
+
+    fn write_footer(&self) {
+        let text = format!("{} · trang {}", self.footer, self.page);
+        self.layer
+            .use_text(text, 8.0, Mm(LEFT), Mm(10.0), &self.regular);
+    }
+
+    /// One paragraph, wrapped to the page width (widths estimated from the font size).
+    fn text(&mut self, text: &str, size: f32, bold: bool, indent: f32) {
+        let char_mm = size * 0.3528 * 0.52;
+        let per_line = (((WIDTH - 2.0 * LEFT - indent) / char_mm) as usize).max(20);
+        let line_height = size * 0.3528 * 1.45;
+        for line in wrap(text, per_line) {
+            if self.y - line_height < BOTTOM {
+                self.new_page();
+            }
+            self.y -= line_height;
+            let font = if bold { &self.bold } else { &self.regular };
+            self.layer
+                .use_text(line, size, Mm(LEFT + indent), Mm(self.y), font);
+        }
+    }
+
+    fn gap(&mut self, mm: f32) {
+        self.y -= mm;
+    }
+}
+
+fn wrap(text: &str, per_line: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut current = String::new();
+    for word in text.split_whitespace() {
+        if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > per_line {
+            lines.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    if !current.is_empty() || lines.is_empty() {
+        lines.push(current);
+    }
+    lines
+}
+
+/// The report of one commune's year.
+pub fn report(a: &Assessment, generated: &str) -> Result<Vec<u8>> {
+    let pdf_err = |e: printpdf::Error| Error::Internal(format!("pdf: {e}"));
+    // The document title is metadata that printpdf writes unencoded, so it stays ASCII.
+    let title = format!(
+        "Xa So - bao cao tieu chi NTM {} - {}",
+        a.year,
+        xaso_domain::text::fold(&a.unit.full_name)
+    );
+    let (doc, page, layer) = PdfDocument::new(&title, Mm(WIDTH), Mm(HEIGHT), "Noi dung");
+    let regular = doc
+        .add_external_font(Cursor::new(REGULAR))
+        .map_err(pdf_err)?;
+    let bold = doc.add_external_font(Cursor::new(BOLD)).map_err(pdf_err)?;
+    let layer = doc.get_page(page).get_layer(layer);
+    let mut w = Writer {
+        doc,
+        layer,
+        regular,
+        bold,
+        y: TOP,
+        page: 1,
+        footer: format!(
+            "Xã Số · {} · năm {} · lập lúc {generated}",
+            a.unit.full_name, a.year
+        ),
+    };
+    w.write_footer();
+
+    w.text(
+        "BÁO CÁO KẾT QUẢ THỰC HIỆN BỘ TIÊU CHÍ NÔNG THÔN MỚI",
+        14.0,
+        true,
+        0.0,
+    );
+    w.text(
+        &format!("{} — năm {}", a.unit.full_name, a.year),
+        13.0,
+        true,
+        0.0,
+    );
+    w.gap(3.0);
+    let key = a
+        .profile
+        .as_ref()
+        .map(|p| p.threshold_key.as_str())
+        .unwrap_or("chưa khai báo");
+    let target = level_name(a.profile.as_ref().and_then(|p| p.target));
+    let target = if a.profile.as_ref().and_then(|p| p.target).is_none() {
+        "chưa đặt"
+    } else {
+        target
+    };
+    w.text(
+        &format!("Mã đơn vị: {} · Vùng / nhóm xã: {key}", a.unit.code),
+        10.0,
+        false,
+        0.0,
+    );
+    w.text(
+        &format!("Mức đạt: {} · Mục tiêu năm: {target}", level_name(a.level)),
+        11.0,
+        true,
+        0.0,
+    );
+    w.text(
+        &format!("Trạng thái số liệu: {}", review_name(a.review.state)),
+        10.0,
+        false,
+        0.0,
+    );
+    for o in &a.sets {
+        w.text(
+            &format!(
+                "{} (phiên bản {}): đạt {}/{} tiêu chí — {}",
+                o.version.set.name_vi,
+                o.version.version,
+                o.result.criteria_met,
+                o.result.criteria_total,
+                status_name(o.result.status)
+            ),
+            10.0,
+            false,
+            0.0,
+        );
+    }
+    for o in &a.sets {
+        w.gap(4.0);
+        w.text(&o.version.set.name_vi, 12.0, true, 0.0);
+        w.text(
+            &format!("Căn cứ: {}", o.version.set.decision),
+            9.0,
+            false,
+            0.0,
+        );
+        let key = a
+            .profile
+            .as_ref()
+            .map(|p| p.threshold_key.as_str())
+            .unwrap_or("");
+        for (c, cr) in o.version.set.criteria.iter().zip(&o.result.criteria) {
+            w.gap(1.5);
+            w.text(
+                &format!(
+                    "Tiêu chí {}. {} — {}",
+                    c.no,
+                    c.name_vi,
+                    status_name(cr.status)
+                ),
+                10.0,
+                true,
+                0.0,
+            );
+            for (i, ir) in c.indicators.iter().zip(&cr.indicators) {
+                let threshold = match (i.kind, i.threshold(key, a.year)) {
+                    (Kind::Judged, _) => "Đạt".to_string(),
+                    (_, None) => "chưa có ngưỡng".to_string(),
+                    (Kind::AtLeast | Kind::PercentAtLeast, Some(t)) => {
+                        format!("tối thiểu {}", number(t))
+                    }
+                    (_, Some(t)) => format!("tối đa {}", number(t)),
+                };
+                w.text(
+                    &format!(
+                        "{} {} · giá trị: {} · ngưỡng: {threshold} · {}",
+                        i.code,
+                        i.name_vi,
+                        value_text(ir.value),
+                        status_name(ir.status)
+                    ),
+                    9.0,
+                    false,
+                    5.0,
+                );
+            }
+        }
+    }
+    let gaps = super::gaps(a);
+    w.gap(4.0);
+    w.text(
+        &format!("Chỉ tiêu còn thiếu ({})", gaps.len()),
+        12.0,
+        true,
+        0.0,
+    );
+    if gaps.is_empty() {
+        w.text("Không còn chỉ tiêu nào thiếu.", 10.0, false, 0.0);
+    }
+    for g in &gaps {
+        let distance = g
+            .distance
+            .map(|d| format!(" · còn thiếu {}", number(d.abs())))
+            .unwrap_or_default();
+        w.text(
+            &format!(
+                "{} {} · giá trị: {}{distance} · {}",
+                g.code,
+                g.name_vi,
+                value_text(g.value),
+                status_name(g.status)
+            ),
+            9.0,
+            false,
+            5.0,
+        );
+    }
+    let mut bytes = Vec::new();
+    w.doc
+        .save(&mut BufWriter::new(&mut bytes))
+        .map_err(pdf_err)?;
+    Ok(bytes)
+}
