@@ -7,6 +7,7 @@ pub mod auth;
 pub mod authz;
 pub mod criteria;
 pub mod demo;
+pub mod dossier;
 pub mod error;
 pub mod evidence;
 pub mod units;

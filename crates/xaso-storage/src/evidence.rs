@@ -72,3 +72,76 @@ pub async fn delete(conn: &mut AnyConnection, id: &str) -> Result<()> {
         .await?;
     Ok(())
 }
+
+// --- recognition dossier files (same shape, their own table) ---
+
+#[derive(Debug, Clone, FromRow)]
+pub struct DossierFileRow {
+    pub id: String,
+    pub unit_id: String,
+    pub year: i64,
+    pub level: String,
+    pub item: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub object_key: String,
+    pub uploaded_by: String,
+    pub uploaded_at: String,
+}
+
+const DOSSIER_COLUMNS: &str =
+    "id, unit_id, year, level, item, filename, content_type, size, object_key, uploaded_by, uploaded_at";
+
+pub async fn insert_dossier_file(conn: &mut AnyConnection, d: &DossierFileRow) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO dossier_files ({DOSSIER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    ))
+    .bind(&d.id)
+    .bind(&d.unit_id)
+    .bind(d.year)
+    .bind(&d.level)
+    .bind(&d.item)
+    .bind(&d.filename)
+    .bind(&d.content_type)
+    .bind(d.size)
+    .bind(&d.object_key)
+    .bind(&d.uploaded_by)
+    .bind(&d.uploaded_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn dossier_files(
+    conn: &mut AnyConnection,
+    unit_id: &str,
+    year: i64,
+    level: &str,
+) -> Result<Vec<DossierFileRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {DOSSIER_COLUMNS} FROM dossier_files WHERE unit_id = $1 AND year = $2 AND level = $3 ORDER BY item, uploaded_at"
+    ))
+    .bind(unit_id)
+    .bind(year)
+    .bind(level)
+    .fetch_all(conn)
+    .await?)
+}
+
+pub async fn dossier_file(conn: &mut AnyConnection, id: &str) -> Result<Option<DossierFileRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {DOSSIER_COLUMNS} FROM dossier_files WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+pub async fn delete_dossier_file(conn: &mut AnyConnection, id: &str) -> Result<()> {
+    sqlx::query("DELETE FROM dossier_files WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

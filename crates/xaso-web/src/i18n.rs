@@ -171,6 +171,7 @@ mod tests {
             "indicator_values",
             "year_review",
             "evidence",
+            "dossier_file",
         ] {
             used.insert(format!("audit_type.{t}"));
         }

@@ -74,6 +74,18 @@ pub fn router(state: AppState) -> Router {
             "/units/{code}/criteria/{year}/report.pdf",
             get(criteria::html::report_pdf),
         )
+        .route(
+            "/units/{code}/dossier/{year}",
+            get(criteria::html::dossier).post(criteria::html::upload_dossier),
+        )
+        .route(
+            "/units/{code}/dossier/{year}/{level}",
+            get(criteria::html::dossier_zip),
+        )
+        .route(
+            "/dossier-files/{id}/delete",
+            post(criteria::html::delete_dossier),
+        )
         .route("/evidence/{id}", get(criteria::html::download_evidence))
         .route(
             "/evidence/{id}/delete",

@@ -133,6 +133,15 @@ fn wrap(text: &str, per_line: usize) -> Vec<String> {
 
 /// The report of one commune's year.
 pub fn report(a: &Assessment, generated: &str) -> Result<Vec<u8>> {
+    report_with_index(a, generated, &[])
+}
+
+/// The report with an index of evidence files: (indicator code, file name).
+pub fn report_with_index(
+    a: &Assessment,
+    generated: &str,
+    evidence: &[(String, String)],
+) -> Result<Vec<u8>> {
     let pdf_err = |e: printpdf::Error| Error::Internal(format!("pdf: {e}"));
     // The document title is metadata that printpdf writes unencoded, so it stays ASCII.
     let title = format!(
@@ -296,6 +305,18 @@ pub fn report(a: &Assessment, generated: &str) -> Result<Vec<u8>> {
             false,
             5.0,
         );
+    }
+    if !evidence.is_empty() {
+        w.gap(4.0);
+        w.text(
+            &format!("Danh mục minh chứng ({} tệp)", evidence.len()),
+            12.0,
+            true,
+            0.0,
+        );
+        for (code, name) in evidence {
+            w.text(&format!("Chỉ tiêu {code}: {name}"), 9.0, false, 5.0);
+        }
     }
     let mut bytes = Vec::new();
     w.doc

@@ -1171,3 +1171,182 @@ pub async fn report_pdf(
     )
         .into_response())
 }
+
+#[derive(Template)]
+#[template(path = "criteria/dossier.html")]
+struct DossierPage {
+    p: Page,
+    d: xaso_core::dossier::Dossier,
+    levels: Vec<NtmLevel>,
+    error: Option<String>,
+}
+
+impl DossierPage {
+    fn level(&self, l: &NtmLevel) -> &'static str {
+        self.p.t(&format!("ntm_level.{}", l.as_str()))
+    }
+
+    fn is_level(&self, l: &NtmLevel) -> bool {
+        *l == self.d.level
+    }
+
+    fn item_name(&self, i: &xaso_core::dossier::Item) -> &'static str {
+        if self.p.is_en() {
+            i.name_en
+        } else {
+            i.name_vi
+        }
+    }
+
+    fn when(&self, f: &xaso_core::dossier::DossierFile) -> String {
+        xaso_domain::time::from_storage(&f.uploaded_at)
+            .map(xaso_domain::time::format_datetime_vn)
+            .unwrap_or_default()
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct LevelQuery {
+    level: Option<String>,
+}
+
+async fn dossier_page(
+    state: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    year: i32,
+    level: Option<NtmLevel>,
+) -> Result<DossierPage, PageError> {
+    let level = match level {
+        Some(l) => l,
+        None => xaso_core::criteria::assess(&state.store, code, year, None)
+            .await?
+            .profile
+            .and_then(|p| p.target)
+            .unwrap_or(NtmLevel::Ntm),
+    };
+    let d =
+        xaso_core::dossier::dossier(&state.store, ctx.actor.as_ref(), code, year, level).await?;
+    let levels = xaso_core::criteria::sets_for_year(&state.store, year)
+        .await?
+        .iter()
+        .map(|v| v.set.level)
+        .collect();
+    Ok(DossierPage {
+        p: ctx.page(),
+        d,
+        levels,
+        error: None,
+    })
+}
+
+/// The recognition dossier of a commune's year for a level.
+pub async fn dossier(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((code, year)): Path<(String, i32)>,
+    axum::extract::Query(q): axum::extract::Query<LevelQuery>,
+) -> Result<Response, PageError> {
+    let level = q.level.as_deref().and_then(NtmLevel::parse);
+    Ok(render(
+        &dossier_page(&state, &ctx, &code, year, level).await?,
+    ))
+}
+
+/// Uploads a document against a checklist item (multipart: csrf, level, item, file).
+pub async fn upload_dossier(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((code, year)): Path<(String, i32)>,
+    form: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let upload = read_upload(form).await?;
+    ctx.check_csrf(upload.field("csrf"))?;
+    if ctx.actor.is_none() {
+        return Err(PageError::page(Error::Unauthenticated));
+    }
+    let level = NtmLevel::parse(upload.field("level")).unwrap_or(NtmLevel::Ntm);
+    let result = xaso_core::dossier::upload(
+        &state.store,
+        &state.files,
+        ctx.actor.as_ref(),
+        &code,
+        year,
+        level,
+        upload.field("item"),
+        &upload.filename,
+        upload.file.clone(),
+    )
+    .await;
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/units/{code}/dossier/{year}?level={}",
+            level.as_str()
+        ))
+        .into_response()),
+        Err(Error::Invalid(p)) => {
+            let mut page = dossier_page(&state, &ctx, &code, year, Some(level)).await?;
+            page.error = Some(evidence_problem(
+                &ctx,
+                p.first().map(|p| p.detail.as_str()).unwrap_or(""),
+            ));
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Removes an uploaded dossier document.
+pub async fn delete_dossier(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(input): Form<DeleteEvidence>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&input.csrf)?;
+    if ctx.actor.is_none() {
+        return Err(PageError::page(Error::Unauthenticated));
+    }
+    xaso_core::dossier::remove(&state.store, &state.files, ctx.actor.as_ref(), &id).await?;
+    let back = if input.back.starts_with("/units/") {
+        input.back
+    } else {
+        "/staff".into()
+    };
+    Ok(Redirect::to(&back).into_response())
+}
+
+/// The whole dossier as one ZIP.
+pub async fn dossier_zip(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((code, year, level)): Path<(String, i32, String)>,
+) -> Result<Response, PageError> {
+    let level = level
+        .strip_suffix(".zip")
+        .and_then(NtmLevel::parse)
+        .ok_or_else(|| PageError::not_found(false))?;
+    let (name, bytes) = xaso_core::dossier::zip(
+        &state.store,
+        &state.files,
+        ctx.actor.as_ref(),
+        &code,
+        year,
+        level,
+    )
+    .await?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/zip".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -130,3 +130,112 @@ async fn an_officer_attaches_evidence_that_only_officers_can_read() {
         .collect();
     assert_eq!(actions, ["delete", "create"]);
 }
+
+#[tokio::test]
+async fn the_recognition_dossier_is_one_zip_with_report_documents_and_evidence() {
+    let app = TestApp::demo().await;
+    let mut officer = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
+    officer
+        .post_multipart(
+            "/units/27985/criteria/2024/evidence",
+            &[("indicator", "vn-xa-ntm-2021-2025:17")],
+            ("ảnh hiện trường.pdf", PDF),
+        )
+        .await;
+    let page = officer.get("/units/27985/dossier/2024").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("Tài liệu đã có: 1/6"),
+        "only the generated report so far"
+    );
+    let r = officer
+        .post_multipart(
+            "/units/27985/dossier/2024",
+            &[("level", "ntm"), ("item", "to-trinh")],
+            ("Tờ trình số 12.pdf", PDF),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(officer
+        .get("/units/27985/dossier/2024?level=ntm")
+        .await
+        .body
+        .contains("Tài liệu đã có: 2/6"));
+    // The generated report cannot be replaced by an upload.
+    let r = officer
+        .post_multipart(
+            "/units/27985/dossier/2024",
+            &[("level", "ntm"), ("item", "bao-cao")],
+            ("x.pdf", PDF),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+
+    let bytes = officer.raw("/units/27985/dossier/2024/ntm.zip").await;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a real ZIP");
+    let names: Vec<String> = (0..zip.len())
+        .map(|i| zip.by_index(i).unwrap().name().unwrap().to_string())
+        .collect();
+    assert!(
+        names.contains(&"00-bao-cao-ket-qua.pdf".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        names
+            .iter()
+            .any(|n| n.starts_with("01-to-trinh/") && n.ends_with(".pdf")),
+        "{names:?}"
+    );
+    assert!(
+        names
+            .iter()
+            .any(|n| n.starts_with("minh-chung/vn-xa-ntm-2021-2025-17-")),
+        "{names:?}"
+    );
+    let mut contents = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("muc-luc.txt").unwrap(), &mut contents).unwrap();
+    assert!(
+        contents.contains("y-kien-mttq") && contents.contains("CHƯA CÓ"),
+        "{contents}"
+    );
+    let mut doc = Vec::new();
+    std::io::Read::read_to_end(
+        &mut zip.by_name("01-to-trinh/Tờ trình số 12.pdf").unwrap(),
+        &mut doc,
+    )
+    .unwrap();
+    assert_eq!(doc, PDF, "documents go in unchanged");
+    // The report inside lists the evidence.
+    let mut report = Vec::new();
+    std::io::Read::read_to_end(
+        &mut zip.by_name("00-bao-cao-ket-qua.pdf").unwrap(),
+        &mut report,
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("r.pdf");
+    std::fs::write(&file, &report).unwrap();
+    let text = String::from_utf8(
+        std::process::Command::new("pdftotext")
+            .args([file.to_str().unwrap(), "-"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(
+        text.contains("Danh mục minh chứng (1 tệp)") && text.contains("ảnh hiện trường.pdf"),
+        "{text}"
+    );
+
+    // Private to officers.
+    assert_eq!(
+        app.visitor()
+            .get("/units/27985/dossier/2024/ntm.zip")
+            .await
+            .status,
+        303
+    );
+    let mut producer = app.signed_in("coso.suongsam", DEMO_PASSWORD).await;
+    assert_eq!(producer.get("/units/27985/dossier/2024").await.status, 403);
+}
