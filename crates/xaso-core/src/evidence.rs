@@ -249,6 +249,27 @@ pub async fn remove(store: &Store, files: &Files, actor: Option<&Actor>, id: &st
     Ok(())
 }
 
+/// Indicators that have a value and whose set asks for evidence, but have no file yet:
+/// (set key, indicator code). Shown to the commune before it submits and to the area officer
+/// before approving.
+pub fn missing(a: &crate::criteria::Assessment, files: &[Evidence]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for o in &a.sets {
+        for c in &o.version.set.criteria {
+            for i in &c.indicators {
+                let has_value = o.values.contains_key(&i.code);
+                let has_file = files
+                    .iter()
+                    .any(|f| f.set_key == o.version.set.key && f.indicator_code == i.code);
+                if i.evidence_required && has_value && !has_file {
+                    out.push((o.version.set.key.clone(), i.code.clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

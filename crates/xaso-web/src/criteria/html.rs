@@ -253,6 +253,17 @@ impl CommunePage {
             .collect()
     }
 
+    /// Indicator codes with a value but without the evidence their set asks for.
+    fn missing_evidence(&self) -> Vec<String> {
+        match &self.evidence {
+            Some(files) => xaso_core::evidence::missing(&self.a, files)
+                .into_iter()
+                .map(|(_, code)| code)
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
     fn size(&self, e: &xaso_core::evidence::Evidence) -> String {
         if e.size >= 1024 * 1024 {
             format!(

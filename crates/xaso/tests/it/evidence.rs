@@ -6,10 +6,26 @@ use xaso_testkit::{TestApp, DEMO_PASSWORD};
 
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
 
+fn missing_count(body: &str) -> usize {
+    let marker = "(bộ tiêu chí yêu cầu minh chứng) (";
+    let start = body.find(marker).map(|i| i + marker.len()).unwrap_or(0);
+    body[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect::<String>()
+        .parse()
+        .unwrap_or(0)
+}
+
 #[tokio::test]
 async fn an_officer_attaches_evidence_that_only_officers_can_read() {
     let app = TestApp::demo().await;
     let mut officer = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
+    let before = missing_count(&officer.get("/units/27985/criteria/2024").await.body);
+    assert!(
+        before > 0,
+        "values without the evidence their set asks for are listed"
+    );
     let r = officer
         .post_multipart(
             "/units/27985/criteria/2024/evidence",
@@ -20,6 +36,7 @@ async fn an_officer_attaches_evidence_that_only_officers_can_read() {
     assert_eq!(r.status, 303, "{}", r.body);
     let page = officer.get("/units/27985/criteria/2024").await;
     assert!(page.body.contains("Minh chứng (1)"));
+    assert_eq!(missing_count(&page.body), before - 1);
     assert!(page.body.contains("Biên bản môi trường.pdf"));
     let start = page.body.find("/evidence/").unwrap() + "/evidence/".len();
     let id: String = page.body[start..]
