@@ -86,6 +86,10 @@ pub fn router(state: AppState) -> Router {
             "/dossier-files/{id}/delete",
             post(criteria::html::delete_dossier),
         )
+        .route(
+            "/units/{code}/criteria/{year}/report.xlsx",
+            get(criteria::html::report_xlsx),
+        )
         .route("/evidence/{id}", get(criteria::html::download_evidence))
         .route(
             "/evidence/{id}/delete",

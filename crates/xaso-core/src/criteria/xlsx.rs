@@ -829,6 +829,129 @@ pub async fn import_set(
     super::save_set(store, actor, set, note).await
 }
 
+/// A commune's assessment for a year as a spreadsheet: the summary, then one row per indicator
+/// with its value, threshold and status in words.
+pub fn commune_report(a: &super::Assessment) -> Result<Template> {
+    use xaso_domain::criteria::Status;
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Danh gia").map_err(xlsx_error)?;
+    let title = Format::new().set_bold().set_font_size(14);
+    let head = Format::new()
+        .set_bold()
+        .set_background_color("#DDEBDD")
+        .set_text_wrap()
+        .set_align(FormatAlign::Top);
+    let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
+    let level = |l: Option<xaso_domain::criteria::NtmLevel>| match l {
+        Some(xaso_domain::criteria::NtmLevel::Ntm) => "Đạt chuẩn NTM",
+        Some(xaso_domain::criteria::NtmLevel::NangCao) => "NTM nâng cao",
+        Some(xaso_domain::criteria::NtmLevel::KieuMau) => "NTM kiểu mẫu",
+        Some(xaso_domain::criteria::NtmLevel::HienDai) => "NTM hiện đại",
+        None => "Chưa đạt chuẩn",
+    };
+    ws.write_string_with_format(
+        0,
+        0,
+        format!(
+            "Kết quả tiêu chí nông thôn mới năm {} — {}",
+            a.year, a.unit.full_name
+        ),
+        &title,
+    )
+    .map_err(xlsx_error)?;
+    let key = a
+        .profile
+        .as_ref()
+        .map(|p| p.threshold_key.clone())
+        .unwrap_or_default();
+    ws.write_string(
+        1,
+        0,
+        format!(
+            "Mã đơn vị: {} · Vùng/nhóm: {key} · Mức đạt: {} · Mục tiêu: {}",
+            a.unit.code,
+            level(a.level),
+            a.profile
+                .as_ref()
+                .and_then(|p| p.target)
+                .map(|t| level(Some(t)))
+                .unwrap_or("chưa đặt")
+        ),
+    )
+    .map_err(xlsx_error)?;
+    let headers = [
+        "Bộ tiêu chí",
+        "Phiên bản",
+        "Tiêu chí",
+        "Mã chỉ tiêu",
+        "Chỉ tiêu",
+        "Giá trị",
+        "Ngưỡng",
+        "Trạng thái",
+    ];
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(3, c as u16, *h, &head)
+            .map_err(xlsx_error)?;
+    }
+    for (col, w) in [
+        (0u16, 24.0),
+        (1, 9.0),
+        (2, 26.0),
+        (3, 10.0),
+        (4, 50.0),
+        (5, 12.0),
+        (6, 16.0),
+        (7, 16.0),
+    ] {
+        ws.set_column_width(col, w).map_err(xlsx_error)?;
+    }
+    let mut row = 4;
+    for o in &a.sets {
+        for (c, cr) in o.version.set.criteria.iter().zip(&o.result.criteria) {
+            for (i, ir) in c.indicators.iter().zip(&cr.indicators) {
+                ws.write_string(row, 0, &o.version.set.key)
+                    .map_err(xlsx_error)?;
+                ws.write_number(row, 1, o.version.version as f64)
+                    .map_err(xlsx_error)?;
+                ws.write_string_with_format(row, 2, format!("{}. {}", c.no, c.name_vi), &wrap)
+                    .map_err(xlsx_error)?;
+                ws.write_string(row, 3, &i.code).map_err(xlsx_error)?;
+                ws.write_string_with_format(row, 4, &i.name_vi, &wrap)
+                    .map_err(xlsx_error)?;
+                match ir.value {
+                    Some(Value::Number(n)) => ws.write_number(row, 5, n).map(|_| ()),
+                    Some(Value::Judged(true)) => ws.write_string(row, 5, "Đạt").map(|_| ()),
+                    Some(Value::Judged(false)) => ws.write_string(row, 5, "Không đạt").map(|_| ()),
+                    None => Ok(()),
+                }
+                .map_err(xlsx_error)?;
+                let threshold = match (i.kind, ir.threshold) {
+                    (Kind::Judged, _) => "Đạt".to_string(),
+                    (_, None) => "chưa có ngưỡng".to_string(),
+                    (Kind::AtLeast | Kind::PercentAtLeast, Some(t)) => format!(">= {t}"),
+                    (_, Some(t)) => format!("<= {t}"),
+                };
+                ws.write_string(row, 6, threshold).map_err(xlsx_error)?;
+                let status = match ir.status {
+                    Status::Met => "Đạt",
+                    Status::NotMet => "Chưa đạt",
+                    Status::NoThreshold => "Chưa có ngưỡng",
+                    Status::NoData => "Chưa có số liệu",
+                };
+                ws.write_string(row, 7, status).map_err(xlsx_error)?;
+                row += 1;
+            }
+        }
+    }
+    ws.set_freeze_panes(4, 0).map_err(xlsx_error)?;
+    let bytes = wb.save_to_buffer().map_err(xlsx_error)?;
+    Ok(Template {
+        filename: format!("xaso-danh-gia-{}-{}.xlsx", a.unit.code, a.year),
+        bytes,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1361,3 +1361,14 @@ pub async fn dossier_zip(
     )
         .into_response())
 }
+
+/// The commune's assessment for a year as a spreadsheet.
+pub async fn report_xlsx(
+    State(state): State<AppState>,
+    Path((code, year)): Path<(String, i32)>,
+) -> Result<Response, PageError> {
+    let a = xaso_core::criteria::assess(&state.store, &code, year, None).await?;
+    Ok(xlsx_response(xaso_core::criteria::xlsx::commune_report(
+        &a,
+    )?))
+}

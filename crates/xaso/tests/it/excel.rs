@@ -465,3 +465,29 @@ async fn a_province_enters_its_thresholds_by_excel() {
         .await;
     assert_eq!(r.status, 403);
 }
+
+#[tokio::test]
+async fn a_communes_results_download_as_a_spreadsheet() {
+    let app = TestApp::demo().await;
+    let bytes = app
+        .visitor()
+        .raw("/units/27985/criteria/2024/report.xlsx")
+        .await;
+    let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("a real xlsx");
+    let range = wb.worksheet_range("Danh gia").unwrap();
+    let cell = |r: u32, c: u32| range.get_value((r, c)).cloned().unwrap_or(Data::Empty);
+    assert!(
+        matches!(cell(1, 0), Data::String(s) if s.contains("Mức đạt: Chưa đạt chuẩn") && s.contains("Mục tiêu: Đạt chuẩn NTM"))
+    );
+    let (h, _) = range.end().unwrap();
+    let row = (4..=h)
+        .find(|r| cell(*r, 3) == Data::String("15.3".into()))
+        .expect("indicator 15.3");
+    assert_eq!(cell(row, 5), Data::Float(12.5));
+    assert_eq!(cell(row, 6), Data::String("<= 19".into()));
+    assert_eq!(cell(row, 7), Data::String("Đạt".into()));
+    let income = (4..=h)
+        .find(|r| cell(*r, 3) == Data::String("10".into()))
+        .unwrap();
+    assert_eq!(cell(income, 7), Data::String("Chưa đạt".into()));
+}
