@@ -452,6 +452,26 @@ pub async fn save(
     }
 }
 
+/// The commune page again, with a message above the review section and a status (422 or 409).
+async fn refused(
+    state: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    year: i32,
+    e: &Error,
+    invalid_key: &str,
+    conflict_key: &str,
+) -> Result<Response, PageError> {
+    let (status, key) = match e {
+        Error::Conflict(_) => (StatusCode::CONFLICT, conflict_key),
+        _ => (StatusCode::UNPROCESSABLE_ENTITY, invalid_key),
+    };
+    let a = xaso_core::criteria::assess(&state.store, code, year, None).await?;
+    let mut page = page(state, ctx, a, false).await?;
+    page.review_error = Some(ctx.t(key).to_string());
+    Ok((status, render(&page)).into_response())
+}
+
 #[derive(serde::Deserialize)]
 pub struct ReviewInput {
     #[serde(default)]
@@ -486,20 +506,16 @@ pub async fn review(
     {
         Ok(_) => Ok(Redirect::to(&format!("/units/{code}/criteria/{year}")).into_response()),
         Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => {
-            let status = if matches!(e, Error::Invalid(_)) {
-                StatusCode::UNPROCESSABLE_ENTITY
-            } else {
-                StatusCode::CONFLICT
-            };
-            let key = if matches!(e, Error::Invalid(_)) {
-                "review.comment_needed"
-            } else {
-                "review.not_now"
-            };
-            let a = xaso_core::criteria::assess(&state.store, &code, year, None).await?;
-            let mut page = page(&state, &ctx, a, false).await?;
-            page.review_error = Some(ctx.t(key).to_string());
-            Ok((status, render(&page)).into_response())
+            refused(
+                &state,
+                &ctx,
+                &code,
+                year,
+                &e,
+                "review.comment_needed",
+                "review.not_now",
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -1137,20 +1153,16 @@ pub async fn save_profile(
     {
         Ok(()) => Ok(Redirect::to(&format!("/units/{code}/criteria/{year}")).into_response()),
         Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => {
-            let status = if matches!(e, Error::Conflict(_)) {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            let key = if matches!(e, Error::Conflict(_)) {
-                "review.locked"
-            } else {
-                "profile.invalid"
-            };
-            let a = xaso_core::criteria::assess(&state.store, &code, year, None).await?;
-            let mut page = page(&state, &ctx, a, false).await?;
-            page.review_error = Some(ctx.t(key).to_string());
-            Ok((status, render(&page)).into_response())
+            refused(
+                &state,
+                &ctx,
+                &code,
+                year,
+                &e,
+                "profile.invalid",
+                "review.locked",
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
