@@ -137,6 +137,25 @@ impl Ctx {
         }
     }
 
+    /// A page form that changes something: the CSRF token must match and someone must be
+    /// signed in (the error pages send visitors to the sign-in page).
+    pub fn check_form_write(&self, sent_csrf: &str) -> Result<(), PageError> {
+        self.check_csrf(sent_csrf)?;
+        if self.actor.is_none() {
+            return Err(PageError::page(xaso_core::Error::Unauthenticated));
+        }
+        Ok(())
+    }
+
+    /// An API call that changes something: someone must be signed in (401), and a session
+    /// cookie must come with the X-CSRF-Token header.
+    pub fn check_api_write(&self, headers: &HeaderMap) -> Result<(), PageError> {
+        if self.actor.is_none() {
+            return Err(PageError::api(xaso_core::Error::Unauthenticated));
+        }
+        self.check_api_csrf(headers)
+    }
+
     /// API writes: a token-authenticated call needs no CSRF token; a cookie-authenticated one
     /// must send the cookie's token in the `X-CSRF-Token` header.
     pub fn check_api_csrf(&self, headers: &HeaderMap) -> Result<(), PageError> {
@@ -209,6 +228,15 @@ impl Page {
     /// The path to come back to after switching language.
     pub fn back(&self) -> String {
         url_encode(&self.path)
+    }
+}
+
+/// Where to go back to after a form: a unit page of this site, else the workspace.
+pub fn safe_back(back: String) -> String {
+    if back.starts_with("/units/") {
+        back
+    } else {
+        "/staff".into()
     }
 }
 

@@ -242,3 +242,11 @@ pub async fn error_pages(req: Request, next: Next) -> Response {
     }
     out
 }
+
+/// The JSON body of an API request, or a 400 with the reason in the JSON envelope.
+pub fn json_body<T>(
+    body: Result<Json<T>, axum::extract::rejection::JsonRejection>,
+) -> Result<T, PageError> {
+    body.map(|Json(b)| b)
+        .map_err(|e| PageError::bad_request(format!("invalid JSON body: {}", e.body_text()), true))
+}

@@ -8,7 +8,6 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use xaso_core::criteria::{Assessment, Entry};
-use xaso_core::Error;
 use xaso_domain::criteria::{CriteriaSet, NtmLevel, Status, Value};
 
 use crate::ctx::Ctx;
@@ -300,13 +299,8 @@ pub async fn save_values(
     Path((code, year)): Path<(String, i32)>,
     body: Result<Json<ValuesIn>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Saved>, PageError> {
-    if ctx.actor.is_none() {
-        return Err(PageError::api(Error::Unauthenticated));
-    }
-    ctx.check_api_csrf(&headers)?;
-    let Json(body) = body.map_err(|e| {
-        PageError::bad_request(format!("invalid JSON body: {}", e.body_text()), true)
-    })?;
+    ctx.check_api_write(&headers)?;
+    let body = crate::error::json_body(body)?;
     let entries: Vec<Entry> = body
         .values
         .into_iter()
@@ -366,13 +360,8 @@ pub async fn review(
     Path((code, year)): Path<(String, i32)>,
     body: Result<Json<ReviewIn>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<ReviewOut>, PageError> {
-    if ctx.actor.is_none() {
-        return Err(PageError::api(Error::Unauthenticated));
-    }
-    ctx.check_api_csrf(&headers)?;
-    let Json(body) = body.map_err(|e| {
-        PageError::bad_request(format!("invalid JSON body: {}", e.body_text()), true)
-    })?;
+    ctx.check_api_write(&headers)?;
+    let body = crate::error::json_body(body)?;
     let state = xaso_core::criteria::review(
         &state.store,
         ctx.actor.as_ref(),
@@ -424,10 +413,7 @@ pub async fn upload(
     Path((code, year)): Path<(String, i32)>,
     body: axum::body::Bytes,
 ) -> Result<Json<UploadOut>, PageError> {
-    if ctx.actor.is_none() {
-        return Err(PageError::api(Error::Unauthenticated));
-    }
-    ctx.check_api_csrf(&headers)?;
+    ctx.check_api_write(&headers)?;
     let u = xaso_core::criteria::xlsx::upload(&state.store, ctx.actor.as_ref(), &code, year, &body)
         .await
         .map_err(PageError::api)?;
@@ -460,13 +446,8 @@ pub async fn save_profile(
     Path((code, year)): Path<(String, i32)>,
     body: Result<Json<ProfileIn>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<AssessmentOut>, PageError> {
-    if ctx.actor.is_none() {
-        return Err(PageError::api(Error::Unauthenticated));
-    }
-    ctx.check_api_csrf(&headers)?;
-    let Json(body) = body.map_err(|e| {
-        PageError::bad_request(format!("invalid JSON body: {}", e.body_text()), true)
-    })?;
+    ctx.check_api_write(&headers)?;
+    let body = crate::error::json_body(body)?;
     xaso_core::criteria::set_profile(
         &state.store,
         ctx.actor.as_ref(),

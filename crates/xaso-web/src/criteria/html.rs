@@ -402,10 +402,7 @@ pub async fn save(
         .find(|(k, _)| k == "csrf")
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
-    ctx.check_csrf(csrf)?;
-    if ctx.actor.is_none() {
-        return Err(PageError::page(Error::Unauthenticated));
-    }
+    ctx.check_form_write(csrf)?;
     let notes: HashMap<&str, &str> = form
         .iter()
         .filter_map(|(k, v)| k.strip_prefix("n:").map(|rest| (rest, v.as_str())))
@@ -488,10 +485,7 @@ pub async fn review(
     Path((code, year)): Path<(String, i32)>,
     Form(input): Form<ReviewInput>,
 ) -> Result<Response, PageError> {
-    ctx.check_csrf(&input.csrf)?;
-    if ctx.actor.is_none() {
-        return Err(PageError::page(Error::Unauthenticated));
-    }
+    ctx.check_form_write(&input.csrf)?;
     let action = ReviewAction::parse(&input.action)
         .ok_or_else(|| PageError::bad_request("unknown action", false))?;
     match xaso_core::criteria::review(
@@ -745,11 +739,8 @@ pub async fn upload(
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
     let upload = read_upload(form).await?;
-    ctx.check_csrf(upload.field("csrf"))?;
+    ctx.check_form_write(upload.field("csrf"))?;
     let file = upload.file;
-    if ctx.actor.is_none() {
-        return Err(PageError::page(Error::Unauthenticated));
-    }
     let result =
         xaso_core::criteria::xlsx::upload(&state.store, ctx.actor.as_ref(), &code, year, &file)
             .await;
@@ -995,10 +986,7 @@ pub async fn upload_evidence(
     let upload = read_upload(form).await?;
     let indicator = upload.field("indicator").to_string();
     let (filename, file) = (upload.filename.clone(), upload.file.clone());
-    ctx.check_csrf(upload.field("csrf"))?;
-    if ctx.actor.is_none() {
-        return Err(PageError::page(Error::Unauthenticated));
-    }
+    ctx.check_form_write(upload.field("csrf"))?;
     let (set_key, ind) = indicator.split_once(':').unwrap_or(("", ""));
     let result = xaso_core::evidence::upload(
         &state.store,
@@ -1106,17 +1094,9 @@ pub async fn delete_evidence(
     Path(id): Path<String>,
     Form(input): Form<DeleteEvidence>,
 ) -> Result<Response, PageError> {
-    ctx.check_csrf(&input.csrf)?;
-    if ctx.actor.is_none() {
-        return Err(PageError::page(Error::Unauthenticated));
-    }
+    ctx.check_form_write(&input.csrf)?;
     xaso_core::evidence::remove(&state.store, &state.files, ctx.actor.as_ref(), &id).await?;
-    let back = if input.back.starts_with("/units/") {
-        input.back
-    } else {
-        "/staff".into()
-    };
-    Ok(Redirect::to(&back).into_response())
+    Ok(Redirect::to(&crate::ctx::safe_back(input.back)).into_response())
 }
 
 #[derive(serde::Deserialize)]
@@ -1136,10 +1116,7 @@ pub async fn save_profile(
     Path((code, year)): Path<(String, i32)>,
     Form(input): Form<ProfileInput>,
 ) -> Result<Response, PageError> {
-    ctx.check_csrf(&input.csrf)?;
-    if ctx.actor.is_none() {
-        return Err(PageError::page(Error::Unauthenticated));
-    }
+    ctx.check_form_write(&input.csrf)?;
     let target = NtmLevel::parse(&input.target);
     match xaso_core::criteria::set_profile(
         &state.store,
@@ -1284,10 +1261,7 @@ pub async fn upload_dossier(
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
     let upload = read_upload(form).await?;
-    ctx.check_csrf(upload.field("csrf"))?;
-    if ctx.actor.is_none() {
-        return Err(PageError::page(Error::Unauthenticated));
-    }
+    ctx.check_form_write(upload.field("csrf"))?;
     let level = NtmLevel::parse(upload.field("level")).unwrap_or(NtmLevel::Ntm);
     let result = xaso_core::dossier::upload(
         &state.store,
@@ -1326,17 +1300,9 @@ pub async fn delete_dossier(
     Path(id): Path<String>,
     Form(input): Form<DeleteEvidence>,
 ) -> Result<Response, PageError> {
-    ctx.check_csrf(&input.csrf)?;
-    if ctx.actor.is_none() {
-        return Err(PageError::page(Error::Unauthenticated));
-    }
+    ctx.check_form_write(&input.csrf)?;
     xaso_core::dossier::remove(&state.store, &state.files, ctx.actor.as_ref(), &id).await?;
-    let back = if input.back.starts_with("/units/") {
-        input.back
-    } else {
-        "/staff".into()
-    };
-    Ok(Redirect::to(&back).into_response())
+    Ok(Redirect::to(&crate::ctx::safe_back(input.back)).into_response())
 }
 
 /// The whole dossier as one ZIP.

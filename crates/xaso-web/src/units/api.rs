@@ -214,13 +214,8 @@ pub async fn create(
     headers: HeaderMap,
     body: Result<Json<NewVillageRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, PageError> {
-    if ctx.actor.is_none() {
-        return Err(PageError::api(Error::Unauthenticated));
-    }
-    ctx.check_api_csrf(&headers)?;
-    let Json(req) = body.map_err(|e| {
-        PageError::bad_request(format!("invalid JSON body: {}", e.body_text()), true)
-    })?;
+    ctx.check_api_write(&headers)?;
+    let req = crate::error::json_body(body)?;
     let village = NewVillage::parse(&req.name, &req.unit_type, req.valid_from)
         .map_err(|e| PageError::api(Error::invalid(field_of(&e), e.to_string())))?;
     let day = req.as_of.unwrap_or_else(xaso_domain::time::today_vn);

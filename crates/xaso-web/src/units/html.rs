@@ -206,10 +206,7 @@ pub async fn add_village(
     Path(code): Path<String>,
     Form(input): Form<VillageInput>,
 ) -> Result<Response, PageError> {
-    ctx.check_csrf(&input.csrf)?;
-    if ctx.actor.is_none() {
-        return Err(PageError::page(Error::Unauthenticated));
-    }
+    ctx.check_form_write(&input.csrf)?;
     let (day, _) = as_of(Some(&input.as_of), false)?;
     let valid_from = match input.valid_from.trim() {
         "" => Ok(None),
