@@ -26,6 +26,16 @@ pub fn fold(input: &str) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A number the Vietnamese way: "," for decimals, at most two of them ("12,5", "19").
+pub fn number_vi(n: f64) -> String {
+    let s = if n.fract() == 0.0 {
+        format!("{n:.0}")
+    } else {
+        format!("{}", (n * 100.0).round() / 100.0)
+    };
+    s.replace('.', ",")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -35,6 +45,13 @@ mod tests {
         assert_eq!(fold("Xã Đức Hòa Hạ"), "xa duc hoa ha");
         assert_eq!(fold("  ĐỨC   hoà "), "duc hoa");
         assert_eq!(fold("Thủy"), fold("Thuỷ"));
+    }
+
+    #[test]
+    fn numbers_use_a_decimal_comma() {
+        assert_eq!(number_vi(19.0), "19");
+        assert_eq!(number_vi(12.5), "12,5");
+        assert_eq!(number_vi(1.0 / 3.0), "0,33");
     }
 
     #[test]

@@ -19,7 +19,8 @@ const LEFT: f32 = 18.0;
 const TOP: f32 = 280.0;
 const BOTTOM: f32 = 18.0;
 
-fn level_name(l: Option<NtmLevel>) -> &'static str {
+/// A level's Vietnamese name, for documents (spreadsheets and PDFs are Vietnamese only).
+pub(crate) fn level_name(l: Option<NtmLevel>) -> &'static str {
     match l {
         Some(NtmLevel::Ntm) => "Đạt chuẩn NTM",
         Some(NtmLevel::NangCao) => "NTM nâng cao",
@@ -29,13 +30,21 @@ fn level_name(l: Option<NtmLevel>) -> &'static str {
     }
 }
 
-fn status_name(s: Status) -> &'static str {
+/// A status in words, for documents: colour is never the only signal.
+pub(crate) fn status_words(s: Status) -> &'static str {
     match s {
-        // Words, not colour or symbols (the font has no check marks): CHƯA ĐẠT stands out in capitals.
         Status::Met => "Đạt",
-        Status::NotMet => "CHƯA ĐẠT",
+        Status::NotMet => "Chưa đạt",
         Status::NoThreshold => "Chưa có ngưỡng",
         Status::NoData => "Chưa có số liệu",
+    }
+}
+
+/// In the PDF, "CHƯA ĐẠT" stands out in capitals (the font has no check marks).
+fn status_name(s: Status) -> &'static str {
+    match s {
+        Status::NotMet => "CHƯA ĐẠT",
+        other => status_words(other),
     }
 }
 
@@ -48,20 +57,11 @@ fn review_name(s: ReviewState) -> &'static str {
     }
 }
 
-fn number(n: f64) -> String {
-    let s = if n.fract() == 0.0 {
-        format!("{n:.0}")
-    } else {
-        format!("{}", (n * 100.0).round() / 100.0)
-    };
-    s.replace('.', ",")
-}
-
 fn value_text(v: Option<Value>) -> String {
     match v {
         Some(Value::Judged(true)) => "Đạt".into(),
         Some(Value::Judged(false)) => "Không đạt".into(),
-        Some(Value::Number(n)) => number(n),
+        Some(Value::Number(n)) => xaso_domain::text::number_vi(n),
         None => "—".into(),
     }
 }
@@ -258,9 +258,9 @@ pub fn report_with_index(
                     (Kind::Judged, _) => "Đạt".to_string(),
                     (_, None) => "chưa có ngưỡng".to_string(),
                     (Kind::AtLeast | Kind::PercentAtLeast, Some(t)) => {
-                        format!("tối thiểu {}", number(t))
+                        format!("tối thiểu {}", xaso_domain::text::number_vi(t))
                     }
-                    (_, Some(t)) => format!("tối đa {}", number(t)),
+                    (_, Some(t)) => format!("tối đa {}", xaso_domain::text::number_vi(t)),
                 };
                 w.text(
                     &format!(
@@ -291,7 +291,7 @@ pub fn report_with_index(
     for g in &gaps {
         let distance = g
             .distance
-            .map(|d| format!(" · còn thiếu {}", number(d.abs())))
+            .map(|d| format!(" · còn thiếu {}", xaso_domain::text::number_vi(d.abs())))
             .unwrap_or_default();
         w.text(
             &format!(

@@ -134,11 +134,7 @@ pub async fn template(store: &Store, code: &str, year: i32) -> Result<Template> 
     let ws = wb.add_worksheet();
     ws.set_name(SHEET).map_err(xlsx_error)?;
     let title = Format::new().set_bold().set_font_size(14);
-    let head = Format::new()
-        .set_bold()
-        .set_background_color("#DDEBDD")
-        .set_text_wrap()
-        .set_align(FormatAlign::Top);
+    let head = header_format();
     let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
     let input = Format::new().set_background_color("#FFF8DC").set_unlocked();
     let muted = Format::new().set_font_color("#888888");
@@ -256,6 +252,15 @@ pub async fn template(store: &Store, code: &str, year: i32) -> Result<Template> 
         filename: format!("xaso-tieu-chi-{}-{year}.xlsx", area.code),
         bytes,
     })
+}
+
+/// The look of column titles in every workbook.
+fn header_format() -> Format {
+    Format::new()
+        .set_bold()
+        .set_background_color("#DDEBDD")
+        .set_text_wrap()
+        .set_align(FormatAlign::Top)
 }
 
 /// "G12" for row index 11, column index 6.
@@ -461,11 +466,7 @@ pub fn matrix(r: &super::Rollup) -> Result<Template> {
     let ws = wb.add_worksheet();
     ws.set_name("Ma tran").map_err(xlsx_error)?;
     let title = Format::new().set_bold().set_font_size(14);
-    let head = Format::new()
-        .set_bold()
-        .set_background_color("#DDEBDD")
-        .set_text_wrap()
-        .set_align(FormatAlign::Top);
+    let head = header_format();
     let ok = Format::new().set_background_color("#E6F4EA");
     let bad = Format::new().set_background_color("#FDE8E8");
     let warn = Format::new().set_background_color("#FFF4D6");
@@ -528,13 +529,7 @@ pub fn matrix(r: &super::Rollup) -> Result<Template> {
             ws.write_number(row, after, o.result.criteria_met as f64)
                 .map_err(xlsx_error)?;
         }
-        let level = match a.level {
-            Some(xaso_domain::criteria::NtmLevel::Ntm) => "Đạt chuẩn NTM",
-            Some(xaso_domain::criteria::NtmLevel::NangCao) => "NTM nâng cao",
-            Some(xaso_domain::criteria::NtmLevel::KieuMau) => "NTM kiểu mẫu",
-            Some(xaso_domain::criteria::NtmLevel::HienDai) => "NTM hiện đại",
-            None => "Chưa đạt chuẩn",
-        };
+        let level = super::pdf::level_name(a.level);
         ws.write_string(row, after + 1, level).map_err(xlsx_error)?;
     }
     ws.set_freeze_panes(3, 2).map_err(xlsx_error)?;
@@ -566,11 +561,7 @@ pub fn export_set(v: &SetVersion) -> Result<Template> {
     let ws = wb.add_worksheet();
     ws.set_name(SET_SHEET).map_err(xlsx_error)?;
     let title = Format::new().set_bold().set_font_size(14);
-    let head = Format::new()
-        .set_bold()
-        .set_background_color("#DDEBDD")
-        .set_text_wrap()
-        .set_align(FormatAlign::Top);
+    let head = header_format();
     let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
     let input = Format::new().set_background_color("#FFF8DC");
     let muted = Format::new().set_font_color("#888888");
@@ -832,24 +823,13 @@ pub async fn import_set(
 /// A commune's assessment for a year as a spreadsheet: the summary, then one row per indicator
 /// with its value, threshold and status in words.
 pub fn commune_report(a: &super::Assessment) -> Result<Template> {
-    use xaso_domain::criteria::Status;
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("Danh gia").map_err(xlsx_error)?;
     let title = Format::new().set_bold().set_font_size(14);
-    let head = Format::new()
-        .set_bold()
-        .set_background_color("#DDEBDD")
-        .set_text_wrap()
-        .set_align(FormatAlign::Top);
+    let head = header_format();
     let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
-    let level = |l: Option<xaso_domain::criteria::NtmLevel>| match l {
-        Some(xaso_domain::criteria::NtmLevel::Ntm) => "Đạt chuẩn NTM",
-        Some(xaso_domain::criteria::NtmLevel::NangCao) => "NTM nâng cao",
-        Some(xaso_domain::criteria::NtmLevel::KieuMau) => "NTM kiểu mẫu",
-        Some(xaso_domain::criteria::NtmLevel::HienDai) => "NTM hiện đại",
-        None => "Chưa đạt chuẩn",
-    };
+    let level = |l: Option<xaso_domain::criteria::NtmLevel>| super::pdf::level_name(l);
     ws.write_string_with_format(
         0,
         0,
@@ -933,12 +913,7 @@ pub fn commune_report(a: &super::Assessment) -> Result<Template> {
                     (_, Some(t)) => format!("<= {t}"),
                 };
                 ws.write_string(row, 6, threshold).map_err(xlsx_error)?;
-                let status = match ir.status {
-                    Status::Met => "Đạt",
-                    Status::NotMet => "Chưa đạt",
-                    Status::NoThreshold => "Chưa có ngưỡng",
-                    Status::NoData => "Chưa có số liệu",
-                };
+                let status = super::pdf::status_words(ir.status);
                 ws.write_string(row, 7, status).map_err(xlsx_error)?;
                 row += 1;
             }

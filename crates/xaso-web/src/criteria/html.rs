@@ -113,7 +113,7 @@ impl CommunePage {
         match o.values.get(&i.code).map(|s| s.value) {
             Some(Value::Judged(true)) => "dat".into(),
             Some(Value::Judged(false)) => "khong_dat".into(),
-            Some(Value::Number(n)) => number(n),
+            Some(Value::Number(n)) => xaso_domain::text::number_vi(n),
             None => String::new(),
         }
     }
@@ -136,7 +136,7 @@ impl CommunePage {
         match v {
             Some(Value::Judged(true)) => self.p.t("status.met").to_string(),
             Some(Value::Judged(false)) => self.p.t("criteria.judged_no").to_string(),
-            Some(Value::Number(n)) => number(*n),
+            Some(Value::Number(n)) => xaso_domain::text::number_vi(*n),
             None => "—".into(),
         }
     }
@@ -152,9 +152,9 @@ impl CommunePage {
             (Kind::Judged, _) => self.p.t("status.met").to_string(),
             (_, None) => format!("? {}", self.p.t("status.no_threshold")),
             (Kind::AtLeast | Kind::PercentAtLeast, Some(t)) => {
-                format!("≥ {}{}", number(t), unit(i))
+                format!("≥ {}{}", xaso_domain::text::number_vi(t), unit(i))
             }
-            (_, Some(t)) => format!("≤ {}{}", number(t), unit(i)),
+            (_, Some(t)) => format!("≤ {}{}", xaso_domain::text::number_vi(t), unit(i)),
         }
     }
 
@@ -178,7 +178,7 @@ impl CommunePage {
             (Status::NotMet, Some(d)) => tf(
                 self.p.lang,
                 "criteria.gap_distance",
-                &[("d", &number(d.abs()))],
+                &[("d", &xaso_domain::text::number_vi(d.abs()))],
             ),
             (s, _) => self.status(&s),
         }
@@ -268,7 +268,7 @@ impl CommunePage {
         if e.size >= 1024 * 1024 {
             format!(
                 "{} MB",
-                number((e.size as f64 / 1048576.0 * 10.0).round() / 10.0)
+                xaso_domain::text::number_vi((e.size as f64 / 1048576.0 * 10.0).round() / 10.0)
             )
         } else {
             format!("{} KB", (e.size + 1023) / 1024)
@@ -305,16 +305,6 @@ fn unit(i: &Indicator) -> String {
         Some(u) => format!(" {u}"),
         None => String::new(),
     }
-}
-
-/// Numbers the Vietnamese way: "," for decimals.
-pub fn number(n: f64) -> String {
-    let s = if n.fract() == 0.0 {
-        format!("{n:.0}")
-    } else {
-        format!("{}", (n * 100.0).round() / 100.0)
-    };
-    s.replace('.', ",")
 }
 
 /// What the signed-in person may do on this page: (enter values, submit, review).
