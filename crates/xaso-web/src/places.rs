@@ -1,0 +1,3 @@
+//! Places, digital addresses and Plus Codes.
+
+pub mod api;
