@@ -2,6 +2,7 @@
 // Run by scripts/test with XASO_BASE_URL set; screenshots go to $XASO_SHOTS (if set).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
 const base = process.env.XASO_BASE_URL ?? 'http://127.0.0.1:8080';
@@ -112,6 +113,17 @@ test('a commune enters a year, submits it, and the area officer approves it', as
   assert.ok(await page.getByText('Đã lưu số liệu').isVisible());
   assert.ok(await page.getByText('Mức đạt: Đạt chuẩn NTM').isVisible());
   await shot(page, 'criteria-entry');
+
+  // The signed inspection record for criterion 17, attached as evidence from the phone.
+  await page.locator('#ev-indicator').selectOption('vn-xa-ntm-2021-2025:17');
+  await page.locator('#ev-file').setInputFiles({
+    name: 'bien-ban-kiem-tra-moi-truong.pdf',
+    mimeType: 'application/pdf',
+    buffer: readFileSync(new URL('../../data/demo/minh-chung-minh-hoa.pdf', import.meta.url)),
+  });
+  await page.getByRole('button', { name: 'Tải lên' }).click();
+  await page.waitForLoadState();
+  assert.ok(await page.getByRole('link', { name: 'bien-ban-kiem-tra-moi-truong.pdf' }).isVisible());
 
   await page.getByRole('button', { name: 'Gửi duyệt' }).click();
   await page.waitForLoadState();

@@ -2,6 +2,7 @@
 
 pub mod pdf;
 pub mod xlsx;
+pub mod yaml;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -567,6 +568,22 @@ pub async fn review(
             "say why (the commune reads this)",
         ));
     }
+    if action == ReviewAction::Submit {
+        let missing = missing_evidence(store, &unit, year).await?;
+        if !missing.is_empty() {
+            return Err(Error::Invalid(
+                missing
+                    .into_iter()
+                    .map(|(set, code)| {
+                        crate::error::Problem::new(
+                            "evidence",
+                            format!("{set}:{code} has a value but no evidence file"),
+                        )
+                    })
+                    .collect(),
+            ));
+        }
+    }
     let mut tx = store.begin().await?;
     let before = Review::from_row(db::review(tx.conn(), &unit.id, year as i64).await?);
     let after = before
@@ -672,8 +689,13 @@ fn evaluate(
             );
         }
     }
+    let target = profile.as_ref().and_then(|p| p.target);
     let mut outcomes = Vec::with_capacity(applicable.len());
-    for v in applicable {
+    // A pilot framework counts only for the communes taking part: those aiming at its level.
+    for v in applicable
+        .iter()
+        .filter(|v| !v.set.pilot || target == Some(v.set.level))
+    {
         let values = by_set.remove(&v.set.key).unwrap_or_default();
         let plain: BTreeMap<String, Value> =
             values.iter().map(|(k, s)| (k.clone(), s.value)).collect();
@@ -701,6 +723,21 @@ fn evaluate(
         sets: outcomes,
         level,
     }
+}
+
+/// Values that need evidence (the set says so) but have no file: a year with any cannot be
+/// submitted.
+async fn missing_evidence(store: &Store, unit: &Unit, year: i32) -> Result<Vec<(String, String)>> {
+    let a = assess(store, &unit.code, year, None).await?;
+    let files: Vec<crate::evidence::Evidence> = {
+        let mut conn = store.read().await?;
+        xaso_storage::evidence::of_year(&mut conn, &unit.id, year as i64)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect()
+    };
+    Ok(crate::evidence::missing(&a, &files))
 }
 
 /// Assesses one commune for a year against every set that applies.

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use xaso_domain::auth::Role;
 use xaso_domain::units::NewVillage;
-use xaso_storage::{settings, Store};
+use xaso_storage::{settings, Files, Store};
 
 use crate::criteria::Entry;
 use crate::units::{import_csv, ImportOptions};
@@ -16,6 +16,8 @@ use xaso_domain::criteria::{Kind, NtmLevel};
 const LONG_AN_2024: &[u8] = include_bytes!("../../../data/admin-units/long-an-2024.csv");
 const UNITS_2025: &[u8] = include_bytes!("../../../data/admin-units/vn-units-2025.csv");
 const DUC_HOA_MAPPING: &[u8] = include_bytes!("../../../data/admin-units/duc-hoa-mapping-2025.csv");
+/// A one-page PDF saying it stands in for the records a commune would scan (data/demo/README.md).
+const ILLUSTRATIVE_EVIDENCE: &[u8] = include_bytes!("../../../data/demo/minh-chung-minh-hoa.pdf");
 
 /// The password of every demo account. Demo only: printed at start and in the README.
 pub const DEMO_PASSWORD: &str = "xaso-demo-2026";
@@ -97,7 +99,7 @@ pub async fn is_loaded(store: &Store) -> Result<bool> {
 }
 
 /// Loads the demo once; later calls do nothing. Returns whether it loaded now.
-pub async fn load(store: &Store) -> Result<bool> {
+pub async fn load(store: &Store, files: &Files) -> Result<bool> {
     if is_loaded(store).await? {
         return Ok(false);
     }
@@ -174,7 +176,7 @@ pub async fn load(store: &Store) -> Result<bool> {
             .await?;
         }
     }
-    load_criteria(store, &system).await?;
+    load_criteria(store, files, &system).await?;
     let mut tx = store.begin().await?;
     settings::set(tx.conn(), DEMO_FLAG, "1").await?;
     tx.commit().await?;
@@ -199,7 +201,7 @@ const TARGETS_2024: &[(&str, NtmLevel)] = &[
 ];
 const ILLUSTRATIVE: &str = "Số liệu minh họa (dữ liệu mẫu)";
 
-async fn load_criteria(store: &Store, system: &Actor) -> Result<()> {
+async fn load_criteria(store: &Store, files: &Files, system: &Actor) -> Result<()> {
     // A province would enter its own thresholds. The demo does not invent any: indicators whose
     // threshold for the Mekong Delta is unknown become judged (Đạt / Không đạt) in a demo version.
     for key in ["vn-xa-ntm-2021-2025", "vn-xa-ntm-nang-cao-2021-2025"] {
@@ -261,6 +263,23 @@ async fn load_criteria(store: &Store, system: &Actor) -> Result<()> {
                 }
             }
             crate::criteria::save_values(store, Some(system), code, year, &entries).await?;
+            // One illustrative file backs every value, so the commune can submit the year.
+            let backed: Vec<(String, String)> = entries
+                .iter()
+                .filter(|e| !e.raw.is_empty())
+                .map(|e| (e.set_key.clone(), e.code.clone()))
+                .collect();
+            crate::evidence::attach(
+                store,
+                files,
+                Some(system),
+                code,
+                year,
+                &backed,
+                "minh-chung-minh-hoa.pdf",
+                ILLUSTRATIVE_EVIDENCE.to_vec(),
+            )
+            .await?;
         }
     }
     Ok(())

@@ -4,7 +4,8 @@
 //!
 //! The checklist follows the steps of Decision 18/2022/QĐ-TTg as far as public sources show them
 //! (shared/reference/ntm-criteria-2021-2025.yaml, `recognition_procedure`); the exact list of
-//! documents was not found, so it is data here that a province can adjust in later versions.
+//! documents was not found, so it ships as a default that an administrator replaces with the
+//! province's own list (`set_checklist`, page /staff/dossier-checklist).
 
 use std::io::Write;
 
@@ -16,57 +17,193 @@ use xaso_storage::evidence::{self as db, DossierFileRow};
 use xaso_storage::{Files, Store};
 
 use crate::criteria::{check_year, unit_in_year};
+use crate::error::Problem;
 use crate::evidence::check_file;
 use crate::{authz, Actor, Error, Result};
 
 /// One document the dossier needs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Item {
-    pub key: &'static str,
-    pub name_vi: &'static str,
-    pub name_en: &'static str,
+    pub key: String,
+    pub name_vi: String,
+    pub name_en: String,
     /// The platform makes it (the assessment report) instead of someone uploading it.
+    #[serde(default)]
     pub generated: bool,
 }
 
-pub const CHECKLIST: &[Item] = &[
-    Item {
-        key: "to-trinh",
-        name_vi: "Tờ trình đề nghị thẩm tra, xét công nhận của UBND xã",
-        name_en: "The commune's request for verification and recognition",
-        generated: false,
-    },
-    Item {
-        key: "bao-cao",
-        name_vi: "Báo cáo kết quả thực hiện các tiêu chí (do nền tảng lập từ số liệu đã nhập)",
-        name_en: "Report on the criteria (generated from the entered data)",
-        generated: true,
-    },
-    Item {
-        key: "y-kien-mttq",
-        name_vi: "Báo cáo tổng hợp ý kiến tham gia của MTTQ và các tổ chức chính trị - xã hội",
-        name_en: "Summary of comments by the Fatherland Front and socio-political organisations",
-        generated: false,
-    },
-    Item {
-        key: "hai-long",
-        name_vi: "Kết quả lấy ý kiến sự hài lòng của người dân",
-        name_en: "Results of the residents' satisfaction survey",
-        generated: false,
-    },
-    Item {
-        key: "cong-khai",
-        name_vi: "Biên bản, hình ảnh công khai báo cáo để lấy ý kiến nhân dân",
-        name_en: "Records of publishing the report for residents' comments",
-        generated: false,
-    },
-    Item {
-        key: "bien-ban-hop",
-        name_vi: "Biên bản họp đề nghị xét, công nhận",
-        name_en: "Minutes of the meeting proposing recognition",
-        generated: false,
-    },
+/// The key of the generated report, always the first item.
+pub const REPORT_KEY: &str = "bao-cao";
+/// Settings key holding a province's own checklist (JSON); absent means the default.
+const CHECKLIST_SETTING: &str = "dossier.checklist";
+
+/// The checklist shipped with the platform (see the module note on where it comes from).
+pub const DEFAULT_CHECKLIST: &[(&str, &str, &str, bool)] = &[
+    (
+        "to-trinh",
+        "Tờ trình đề nghị thẩm tra, xét công nhận của UBND xã",
+        "The commune's request for verification and recognition",
+        false,
+    ),
+    (
+        "bao-cao",
+        "Báo cáo kết quả thực hiện các tiêu chí (do nền tảng lập từ số liệu đã nhập)",
+        "Report on the criteria (generated from the entered data)",
+        true,
+    ),
+    (
+        "y-kien-mttq",
+        "Báo cáo tổng hợp ý kiến tham gia của MTTQ và các tổ chức chính trị - xã hội",
+        "Summary of comments by the Fatherland Front and socio-political organisations",
+        false,
+    ),
+    (
+        "hai-long",
+        "Kết quả lấy ý kiến sự hài lòng của người dân",
+        "Results of the residents' satisfaction survey",
+        false,
+    ),
+    (
+        "cong-khai",
+        "Biên bản, hình ảnh công khai báo cáo để lấy ý kiến nhân dân",
+        "Records of publishing the report for residents' comments",
+        false,
+    ),
+    (
+        "bien-ban-hop",
+        "Biên bản họp đề nghị xét, công nhận",
+        "Minutes of the meeting proposing recognition",
+        false,
+    ),
 ];
+
+fn default_checklist() -> Vec<Item> {
+    DEFAULT_CHECKLIST
+        .iter()
+        .map(|(key, vi, en, generated)| Item {
+            key: key.to_string(),
+            name_vi: vi.to_string(),
+            name_en: en.to_string(),
+            generated: *generated,
+        })
+        .collect()
+}
+
+/// The checklist in force: the province's own, or the default.
+pub async fn checklist(store: &Store) -> Result<Vec<Item>> {
+    let mut conn = store.read().await?;
+    match xaso_storage::settings::get(&mut conn, CHECKLIST_SETTING).await? {
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|e| Error::Internal(format!("stored dossier checklist is unreadable: {e}"))),
+        None => Ok(default_checklist()),
+    }
+}
+
+/// The checklist as editable text: one document per line, `key | Vietnamese name | English
+/// name`. The generated report is not listed; it is always first.
+pub fn checklist_text(items: &[Item]) -> String {
+    items
+        .iter()
+        .filter(|i| !i.generated)
+        .map(|i| format!("{} | {} | {}\n", i.key, i.name_vi, i.name_en))
+        .collect()
+}
+
+/// Replaces the checklist (administrators). Every line is checked and every problem named by
+/// line; an item that already holds uploaded files cannot be dropped. Audited.
+pub async fn set_checklist(store: &Store, actor: &Actor, text: &str) -> Result<Vec<Item>> {
+    if !actor.is_admin() {
+        return Err(Error::Forbidden);
+    }
+    let mut items = vec![default_checklist()
+        .into_iter()
+        .find(|i| i.generated)
+        .expect("the default checklist has the report")];
+    let mut problems = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let at = format!("line {}", n + 1);
+        let line = xaso_domain::text::clean(line);
+        if line.is_empty() {
+            continue;
+        }
+        let parts: Vec<&str> = line.split('|').map(str::trim).collect();
+        let (key, vi, en) = match parts.as_slice() {
+            [k, vi] => (*k, *vi, ""),
+            [k, vi, en] => (*k, *vi, *en),
+            _ => {
+                problems.push(Problem::new(
+                    at,
+                    "write key | Vietnamese name | English name",
+                ));
+                continue;
+            }
+        };
+        if key.is_empty()
+            || key.len() > 40
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            problems.push(Problem::new(
+                at,
+                "the key uses a-z, 0-9 and - only (at most 40)",
+            ));
+            continue;
+        }
+        if key == REPORT_KEY || items.iter().any(|i| i.key == key) {
+            problems.push(Problem::new(at, format!("key `{key}` appears twice")));
+            continue;
+        }
+        if vi.is_empty() {
+            problems.push(Problem::new(at, "the document needs a Vietnamese name"));
+            continue;
+        }
+        items.push(Item {
+            key: key.to_string(),
+            name_vi: vi.to_string(),
+            name_en: if en.is_empty() { vi } else { en }.to_string(),
+            generated: false,
+        });
+    }
+    if items.len() > 41 {
+        problems.push(Problem::new("text", "at most 40 documents"));
+    }
+    let before = checklist(store).await?;
+    let mut tx = store.begin().await?;
+    for old in before.iter().filter(|o| !o.generated) {
+        if !items.iter().any(|i| i.key == old.key)
+            && db::dossier_item_files(tx.conn(), &old.key).await? > 0
+        {
+            problems.push(Problem::new(
+                "text",
+                format!(
+                    "`{}` already holds uploaded files and cannot be dropped",
+                    old.key
+                ),
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems));
+    }
+    let json = serde_json::to_string(&items).map_err(|e| Error::Internal(e.to_string()))?;
+    xaso_storage::settings::set(tx.conn(), CHECKLIST_SETTING, &json).await?;
+    crate::audit::record(
+        &mut tx,
+        actor,
+        crate::audit::Change {
+            action: "update",
+            record_type: "dossier_checklist",
+            record_id: CHECKLIST_SETTING,
+            unit_id: None,
+            before: Some(json!(before.iter().map(|i| &i.key).collect::<Vec<_>>())),
+            after: Some(json!(items.iter().map(|i| &i.key).collect::<Vec<_>>())),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(items)
+}
 
 #[derive(Debug, Clone)]
 pub struct DossierFile {
@@ -125,8 +262,9 @@ pub async fn dossier(
     let mut conn = store.read().await?;
     let rows = db::dossier_files(&mut conn, &unit.id, year as i64, level.as_str()).await?;
     let evidence_files = db::of_year(&mut conn, &unit.id, year as i64).await?.len();
-    let items = CHECKLIST
-        .iter()
+    let items = checklist(store)
+        .await?
+        .into_iter()
         .map(|i| {
             let files = rows
                 .iter()
@@ -139,7 +277,7 @@ pub async fn dossier(
                     uploaded_at: r.uploaded_at.clone(),
                 })
                 .collect();
-            (*i, files)
+            (i, files)
         })
         .collect();
     Ok(Dossier {
@@ -164,7 +302,8 @@ pub async fn upload(
     bytes: Vec<u8>,
 ) -> Result<()> {
     let (unit, actor) = commune(store, actor, code, year).await?;
-    let Some(entry) = CHECKLIST.iter().find(|i| i.key == item && !i.generated) else {
+    let list = checklist(store).await?;
+    let Some(entry) = list.iter().find(|i| i.key == item && !i.generated) else {
         return Err(Error::invalid(
             "item",
             format!("`{item}` is not a document to upload"),
@@ -304,7 +443,7 @@ pub async fn zip(
         .map_err(zip_err)?;
     out.write_all(&report).map_err(io_err)?;
     contents.push_str("00-bao-cao-ket-qua.pdf — Báo cáo kết quả thực hiện các tiêu chí (kèm danh mục minh chứng)\n");
-    for (n, item) in CHECKLIST.iter().enumerate() {
+    for (n, item) in d.items.iter().map(|(i, _)| i).enumerate() {
         if item.generated {
             continue;
         }
@@ -328,13 +467,33 @@ pub async fn zip(
             contents.push_str(&format!("{path} — {}\n", item.name_vi));
         }
     }
+    // A file shared by several indicators goes in once; the table of contents names them all.
+    let mut stored: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
+    let mut taken: std::collections::HashSet<String> = std::collections::HashSet::new();
     for e in &evidence {
-        let path = format!(
+        if let Some(path) = stored.get(e.object_key.as_str()) {
+            contents.push_str(&format!(
+                "{path} — minh chứng chỉ tiêu {} (cùng tệp)\n",
+                e.indicator_code
+            ));
+            continue;
+        }
+        let base = format!(
             "minh-chung/{}-{}-{}",
             zip_name(&e.set_key),
             zip_name(&e.indicator_code),
             zip_name(&e.filename)
         );
+        // Two uploads with the same name for one indicator get "(2)", "(3)" … in the ZIP.
+        let mut path = base.clone();
+        let mut n = 1;
+        while !taken.insert(path.clone()) {
+            n += 1;
+            path = match base.rsplit_once('.') {
+                Some((stem, ext)) => format!("{stem} ({n}).{ext}"),
+                None => format!("{base} ({n})"),
+            };
+        }
         let bytes = files
             .get(&e.object_key)
             .await
@@ -345,6 +504,7 @@ pub async fn zip(
             "{path} — minh chứng chỉ tiêu {}\n",
             e.indicator_code
         ));
+        stored.insert(e.object_key.as_str(), path);
     }
     out.start_file("muc-luc.txt", opts).map_err(zip_err)?;
     out.write_all(contents.as_bytes()).map_err(io_err)?;

@@ -121,35 +121,52 @@ pub async fn upload(
     filename: &str,
     bytes: Vec<u8>,
 ) -> Result<Evidence> {
+    let targets = [(set_key.to_string(), indicator_code.to_string())];
+    let mut rows = attach(store, files, actor, code, year, &targets, filename, bytes).await?;
+    rows.pop()
+        .ok_or_else(|| Error::Internal("attach returned no row".into()))
+}
+
+/// Attaches one file to several indicators of a commune's year at once (one signed record often
+/// proves several indicators). The bytes are stored once; every indicator gets its own row, and
+/// the file goes only when the last row pointing at it is removed. All or nothing.
+#[allow(clippy::too_many_arguments)]
+pub async fn attach(
+    store: &Store,
+    files: &Files,
+    actor: Option<&Actor>,
+    code: &str,
+    year: i32,
+    targets: &[(String, String)],
+    filename: &str,
+    bytes: Vec<u8>,
+) -> Result<Vec<Evidence>> {
     check_year(year)?;
     let (unit, _) = crate::criteria::unit_in_year(store, code, year).await?;
     let actor = authz::require_role_over(store, actor, READERS, &unit.id).await?;
+    if targets.is_empty() {
+        return Err(Error::invalid("indicator", "choose at least one indicator"));
+    }
     let sets = sets_for_year(store, year).await?;
-    if !sets
-        .iter()
-        .any(|v| v.set.key == set_key && v.set.indicator(indicator_code).is_some())
-    {
-        return Err(Error::invalid(
-            "indicator",
-            format!("{set_key}:{indicator_code} does not apply to {year}"),
-        ));
+    let mut problems = Vec::new();
+    for (set_key, indicator_code) in targets {
+        if !sets
+            .iter()
+            .any(|v| v.set.key == *set_key && v.set.indicator(indicator_code).is_some())
+        {
+            problems.push(crate::error::Problem::new(
+                "indicator",
+                format!("{set_key}:{indicator_code} does not apply to {year}"),
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems));
     }
     let (name, mime) = check_file(filename, &bytes)?;
-    let id = xaso_storage::new_id();
-    let object_key = format!("evidence/{}/{year}/{id}", unit.id);
-    let row = EvidenceRow {
-        id: id.clone(),
-        unit_id: unit.id.clone(),
-        year: year as i64,
-        set_key: set_key.to_string(),
-        indicator_code: indicator_code.to_string(),
-        filename: name,
-        content_type: mime.to_string(),
-        size: bytes.len() as i64,
-        object_key: object_key.clone(),
-        uploaded_by: actor.username.clone(),
-        uploaded_at: xaso_storage::now(),
-    };
+    let size = bytes.len() as i64;
+    let object_key = format!("evidence/{}/{year}/{}", unit.id, xaso_storage::new_id());
+    let uploaded_at = xaso_storage::now();
     let mut tx = store.begin().await?;
     crate::criteria::ensure_editable_tx(&mut tx, &unit, year).await?;
     // Bytes first: a crash after this leaves an orphan file, never a row without its file.
@@ -157,22 +174,39 @@ pub async fn upload(
         .put(&object_key, bytes)
         .await
         .map_err(|e| Error::Internal(e.to_string()))?;
-    db::insert(tx.conn(), &row).await?;
-    crate::audit::record(
-        &mut tx,
-        &actor,
-        crate::audit::Change {
-            action: "create",
-            record_type: "evidence",
-            record_id: &id,
-            unit_id: Some(&unit.id),
-            before: None,
-            after: Some(json!({"year": year, "indicator": format!("{set_key}:{indicator_code}"), "file": row.filename, "size": row.size})),
-        },
-    )
-    .await?;
+    let mut out = Vec::with_capacity(targets.len());
+    for (set_key, indicator_code) in targets {
+        let row = EvidenceRow {
+            id: xaso_storage::new_id(),
+            unit_id: unit.id.clone(),
+            year: year as i64,
+            set_key: set_key.clone(),
+            indicator_code: indicator_code.clone(),
+            filename: name.clone(),
+            content_type: mime.to_string(),
+            size,
+            object_key: object_key.clone(),
+            uploaded_by: actor.username.clone(),
+            uploaded_at: uploaded_at.clone(),
+        };
+        db::insert(tx.conn(), &row).await?;
+        crate::audit::record(
+            &mut tx,
+            &actor,
+            crate::audit::Change {
+                action: "create",
+                record_type: "evidence",
+                record_id: &row.id,
+                unit_id: Some(&unit.id),
+                before: None,
+                after: Some(json!({"year": year, "indicator": format!("{set_key}:{indicator_code}"), "file": row.filename, "size": row.size})),
+            },
+        )
+        .await?;
+        out.push(Evidence::from(row));
+    }
     tx.commit().await?;
-    Ok(row.into())
+    Ok(out)
 }
 
 /// The files of a commune's year, for the people allowed to see them.
@@ -228,6 +262,7 @@ pub async fn remove(store: &Store, files: &Files, actor: Option<&Actor>, id: &st
     let mut tx = store.begin().await?;
     crate::criteria::ensure_editable_tx(&mut tx, &unit, row.year as i32).await?;
     db::delete(tx.conn(), id).await?;
+    let still_used = db::object_refs(tx.conn(), &row.object_key).await? > 0;
     crate::audit::record(
         &mut tx,
         &actor,
@@ -242,7 +277,11 @@ pub async fn remove(store: &Store, files: &Files, actor: Option<&Actor>, id: &st
     )
     .await?;
     tx.commit().await?;
-    // The row is gone; the bytes go after (an orphan file is harmless, a dangling row is not).
+    // The row is gone; the bytes go after (an orphan file is harmless, a dangling row is not),
+    // unless another indicator still shows the same file.
+    if still_used {
+        return Ok(());
+    }
     if let Err(e) = files.delete(&row.object_key).await {
         tracing::warn!(error = %e, key = %row.object_key, "evidence file left behind");
     }

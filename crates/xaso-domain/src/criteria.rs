@@ -130,6 +130,10 @@ pub struct CriteriaSet {
     /// The set a commune must meet first (the level below).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requires: Option<String>,
+    /// A pilot framework (2026–2030 "modern NTM commune"): assessed only for communes whose
+    /// profile targets its level, not for every commune.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pilot: bool,
     pub criteria: Vec<Criterion>,
     /// How complete the transcription is, and where it comes from.
     #[serde(default)]
@@ -614,6 +618,7 @@ pub fn national_sets() -> Vec<CriteriaSet> {
         include_str!("../../../data/criteria/vn-xa-ntm-nang-cao-2021-2025.json"),
         include_str!("../../../data/criteria/vn-xa-ntm-kieu-mau-2021-2025.json"),
         include_str!("../../../data/criteria/vn-xa-ntm-2026-2030.json"),
+        include_str!("../../../data/criteria/vn-xa-ntm-hien-dai-2026-2030.json"),
     ]
     .iter()
     .map(|s| serde_json::from_str(s).expect("shipped criteria sets are valid JSON"))
@@ -666,6 +671,7 @@ mod tests {
             keyed_by: KeyedBy::Region,
             keys: vec!["DBSCL".into(), "DBSH".into()],
             requires: requires.map(str::to_string),
+            pilot: false,
             criteria: criteria
                 .into_iter()
                 .enumerate()
@@ -687,7 +693,11 @@ mod tests {
     #[test]
     fn shipped_sets_are_valid_and_invent_nothing() {
         let sets = national_sets();
-        assert_eq!(sets.len(), 4);
+        assert_eq!(sets.len(), 5);
+        assert!(sets
+            .iter()
+            .filter(|s| s.pilot)
+            .all(|s| s.level == NtmLevel::HienDai));
         for s in &sets {
             s.validate().unwrap_or_else(|e| panic!("{}: {e}", s.key));
         }

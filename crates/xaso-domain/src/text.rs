@@ -9,6 +9,11 @@ pub fn clean(input: &str) -> String {
     nfc.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Normalises a whole document to NFC, keeping its layout (line breaks, indentation).
+pub fn nfc(input: &str) -> String {
+    input.nfc().collect()
+}
+
 /// The search key of a text: lower case, diacritics removed, `đ` → `d`, whitespace collapsed.
 /// "Xã Đức Hòa Hạ" and "xa duc hoa ha" have the same key, and so do the old tone placement
 /// ("Hoà") and the new one ("Hòa").

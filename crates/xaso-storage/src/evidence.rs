@@ -73,6 +73,15 @@ pub async fn delete(conn: &mut AnyConnection, id: &str) -> Result<()> {
     Ok(())
 }
 
+/// How many rows point at a stored object: one scan may stand behind several indicators.
+pub async fn object_refs(conn: &mut AnyConnection, object_key: &str) -> Result<i64> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM evidence_files WHERE object_key = $1")
+        .bind(object_key)
+        .fetch_one(conn)
+        .await?;
+    Ok(n)
+}
+
 // --- recognition dossier files (same shape, their own table) ---
 
 #[derive(Debug, Clone, FromRow)]
@@ -144,4 +153,13 @@ pub async fn delete_dossier_file(conn: &mut AnyConnection, id: &str) -> Result<(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// How many files any dossier holds under a checklist item.
+pub async fn dossier_item_files(conn: &mut AnyConnection, item: &str) -> Result<i64> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM dossier_files WHERE item = $1")
+        .bind(item)
+        .fetch_one(conn)
+        .await?;
+    Ok(n)
 }

@@ -91,16 +91,29 @@ impl TestApp {
         xaso_core::criteria::ensure_national(&store)
             .await
             .expect("national sets");
-        xaso_core::demo::load(&store).await.expect("demo loads");
+        let files_dir = tempfile::tempdir().expect("temp dir");
+        let files = xaso_storage::Files::local(files_dir.path()).expect("file store");
+        xaso_core::demo::load(&store, &files)
+            .await
+            .expect("demo loads");
         let config = WebConfig {
             area: Some(("802".into(), chrono_date("2024-06-30"))),
             ..Default::default()
         };
-        TestApp::wire(db, store, config).await
+        TestApp::wire_with(db, store, config, files_dir).await
     }
 
     async fn wire(db: TestDb, store: Store, config: WebConfig) -> TestApp {
         let files_dir = tempfile::tempdir().expect("temp dir");
+        TestApp::wire_with(db, store, config, files_dir).await
+    }
+
+    async fn wire_with(
+        db: TestDb,
+        store: Store,
+        config: WebConfig,
+        files_dir: tempfile::TempDir,
+    ) -> TestApp {
         let files = xaso_storage::Files::local(files_dir.path()).expect("file store");
         let state = AppState::new(store.clone(), files, config)
             .await

@@ -12,6 +12,7 @@ pub mod i18n;
 mod metrics;
 pub mod openapi;
 mod ops;
+mod places;
 mod routes;
 mod staff;
 mod units;

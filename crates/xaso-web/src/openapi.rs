@@ -6,6 +6,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::auth::api as auth_api;
 use crate::criteria::api as criteria_api;
+use crate::places::api as places_api;
 use crate::staff::api as staff_api;
 use crate::units::api as units_api;
 
@@ -14,7 +15,8 @@ use crate::units::api as units_api;
     info(title = "Xã Số API", description = "JSON API of Xã Số. Errors come as {\"errors\":[{\"detail\":…}]}. Dates are ISO 8601; unit codes are read as of a date because the 2025 reform reused them."),
     paths(units_api::list, units_api::show, units_api::search, units_api::create, auth_api::me, staff_api::audit,
         criteria_api::list_sets, criteria_api::show_set, criteria_api::assessment, criteria_api::rollup, criteria_api::save_values, criteria_api::review,
-        criteria_api::template, criteria_api::upload, criteria_api::save_profile),
+        criteria_api::template, criteria_api::upload, criteria_api::save_profile,
+        places_api::encode, places_api::decode, places_api::shorten, places_api::recover, places_api::validate),
     components(schemas(
         xaso_domain::units::Unit, xaso_domain::units::UnitLink, xaso_domain::units::Level, xaso_domain::units::Portion,
         xaso_domain::auth::Role, units_api::UnitList, units_api::UnitDetail, units_api::SearchResult,
@@ -26,13 +28,15 @@ use crate::units::api as units_api;
         criteria_api::ReviewIn, criteria_api::ReviewOut, criteria_api::UploadOut, criteria_api::ProfileIn,
         xaso_domain::criteria::CriteriaSet, xaso_domain::criteria::Criterion, xaso_domain::criteria::Indicator,
         xaso_domain::criteria::Kind, xaso_domain::criteria::KeyedBy, xaso_domain::criteria::NtmLevel,
-        xaso_domain::criteria::Status
+        xaso_domain::criteria::Status,
+        places_api::CodeOut, places_api::AreaOut, places_api::ValidityOut
     )),
     modifiers(&BearerAuth),
     tags((name = "units", description = "Administrative units with history"),
          (name = "accounts", description = "The caller's account"),
          (name = "audit", description = "Who changed what"),
-         (name = "criteria", description = "NTM criteria sets, assessments and roll-ups"))
+         (name = "criteria", description = "NTM criteria sets, assessments and roll-ups"),
+         (name = "pluscode", description = "Plus Codes (Open Location Code): encode, decode, shorten, recover, validate"))
 )]
 pub struct ApiDoc;
 

@@ -8,7 +8,9 @@ use axum::Router;
 use axum_extra::extract::CookieJar;
 
 use crate::ctx::{cookie, new_csrf, MintedCsrf, CSRF_COOKIE};
-use crate::{assets, auth, criteria, error, home, metrics, openapi, ops, staff, units, AppState};
+use crate::{
+    assets, auth, criteria, error, home, metrics, openapi, ops, places, staff, units, AppState,
+};
 
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
@@ -18,6 +20,11 @@ pub fn router(state: AppState) -> Router {
         .route("/units/search", get(units::api::search))
         .route("/units/{code}", get(units::api::show))
         .route("/audit", get(staff::api::audit))
+        .route("/pluscode/encode", get(places::api::encode))
+        .route("/pluscode/decode", get(places::api::decode))
+        .route("/pluscode/shorten", get(places::api::shorten))
+        .route("/pluscode/recover", get(places::api::recover))
+        .route("/pluscode/validate", get(places::api::validate))
         .route("/criteria-sets", get(criteria::api::list_sets))
         .route("/criteria-sets/{key}", get(criteria::api::show_set))
         .route("/units/{code}/assessment", get(criteria::api::assessment))
@@ -121,7 +128,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/staff/tokens/{id}/revoke", post(staff::html::revoke_token))
         .route("/staff/users", get(staff::html::users))
-        .route("/staff/criteria", get(criteria::html::sets))
+        .route(
+            "/staff/dossier-checklist",
+            get(criteria::html::checklist).post(criteria::html::save_checklist),
+        )
+        .route(
+            "/staff/criteria",
+            get(criteria::html::sets).post(criteria::html::import_set),
+        )
         .route("/staff/criteria/{key}", post(criteria::html::upload_set))
         .route("/criteria-sets/{file}", get(criteria::html::set_xlsx))
         // JSON API

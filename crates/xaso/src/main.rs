@@ -1,6 +1,7 @@
 //! `xaso`: the one binary of Xã Số — web server, migrations, demo, imports, accounts, backups.
 
 mod config;
+mod pluscode;
 mod server;
 
 use std::io::BufRead;
@@ -88,6 +89,9 @@ enum Command {
     /// Configuration helpers.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Plus Codes (Open Location Code), offline: encode, decode, shorten, recover, validate.
+    #[command(subcommand)]
+    Pluscode(pluscode::PluscodeCommand),
 }
 
 #[derive(Subcommand)]
@@ -190,6 +194,9 @@ async fn run(cli: Cli) -> Result<()> {
         print!("{}", config::EXAMPLE);
         return Ok(());
     }
+    if let Command::Pluscode(cmd) = cli.command {
+        return pluscode::run(cmd);
+    }
     let file = Settings::load(cli.common.config.as_deref())?;
     let serve_args = match &cli.command {
         Command::Serve(a) | Command::Demo(a) => Some(a.clone()),
@@ -211,7 +218,8 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Demo(_) => {
             let store = open(&config).await?;
-            let loaded = xaso_core::demo::load(&store)
+            let files = server::open_files(&config)?;
+            let loaded = xaso_core::demo::load(&store, &files)
                 .await
                 .context("loading the demo data failed")?;
             server::serve(config, store, Some(loaded)).await
@@ -293,7 +301,7 @@ async fn run(cli: Cli) -> Result<()> {
             println!("backup written to {}", file.display());
             Ok(())
         }
-        Command::Config(_) => unreachable!("handled above"),
+        Command::Config(_) | Command::Pluscode(_) => unreachable!("handled above"),
     }
 }
 

@@ -6,18 +6,20 @@ use xaso_web::{AppState, WebConfig};
 
 use crate::config::Config;
 
+/// The file store under the data folder.
+pub fn open_files(config: &Config) -> Result<xaso_storage::Files> {
+    let dir = config.data_dir.join("files");
+    xaso_storage::Files::local(&dir)
+        .with_context(|| format!("cannot use the file folder {}", dir.display()))
+}
+
 pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) -> Result<()> {
     let web = WebConfig {
         secure_cookies: config.secure_cookies(),
         trust_proxy: config.trust_proxy,
         area: config.area.clone(),
     };
-    let files = xaso_storage::Files::local(&config.data_dir.join("files")).with_context(|| {
-        format!(
-            "cannot use the file folder {}",
-            config.data_dir.join("files").display()
-        )
-    })?;
+    let files = open_files(&config)?;
     let state = AppState::new(store.clone(), files, web)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use xaso_core::criteria::{gaps, Assessment, Entry, Gap, Rollup, SetOutcome};
@@ -489,6 +489,22 @@ pub async fn review(
     .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/units/{code}/criteria/{year}")).into_response()),
+        Err(Error::Invalid(problems)) if problems.iter().any(|p| p.at == "evidence") => {
+            // Name the indicators that still lack a file: "8.4, 17".
+            let codes: Vec<&str> = problems
+                .iter()
+                .filter_map(|p| p.detail.split_once(' ').map(|(k, _)| k))
+                .filter_map(|k| k.split_once(':').map(|(_, c)| c))
+                .collect();
+            let a = xaso_core::criteria::assess(&state.store, &code, year, None).await?;
+            let mut page = page(&state, &ctx, a, false).await?;
+            page.review_error = Some(format!(
+                "{} {}",
+                ctx.t("review.evidence_needed"),
+                codes.join(", ")
+            ));
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
         Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => {
             refused(
                 &state,
@@ -794,6 +810,86 @@ impl ScorecardPage {
             .unwrap_or(0)
     }
 
+    /// The trend as an inline SVG line chart: the share of criteria met per year (totals differ
+    /// between periods, 19 then 10), with the level reached written under each year. Drawn on
+    /// the server, so it costs no script and prints as it shows.
+    fn chart(&self) -> String {
+        let years: Vec<&xaso_core::criteria::YearLine> =
+            self.s.years.iter().filter(|y| y.has_data).collect();
+        let (w, h, left, top, bottom) = (340.0_f64, 190.0_f64, 34.0, 12.0, 150.0);
+        let step = if years.len() > 1 {
+            (w - left - 40.0) / (years.len() - 1) as f64
+        } else {
+            0.0
+        };
+        let x = |i: usize| {
+            if years.len() > 1 {
+                left + 10.0 + step * i as f64
+            } else {
+                (left + w) / 2.0
+            }
+        };
+        let y = |pct: usize| bottom - (bottom - top) * pct as f64 / 100.0;
+        let esc = |t: &str| {
+            t.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('"', "&quot;")
+        };
+        let mut out = format!(
+            r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-labelledby="chart-t"><title id="chart-t">{}</title>"#,
+            esc(self.p.t("scorecard.chart_label"))
+        );
+        for pct in [0, 50, 100] {
+            out.push_str(&format!(
+                r#"<line class="grid" x1="{left}" x2="{w}" y1="{0}" y2="{0}"/><text class="axis" x="{1}" y="{2}" text-anchor="end">{pct}%</text>"#,
+                y(pct),
+                left - 4.0,
+                y(pct) + 4.0
+            ));
+        }
+        let points: Vec<String> = years
+            .iter()
+            .enumerate()
+            .map(|(i, l)| format!("{:.1},{:.1}", x(i), y(self.percent(l))))
+            .collect();
+        if points.len() > 1 {
+            out.push_str(&format!(
+                r#"<polyline class="line" points="{}"/>"#,
+                points.join(" ")
+            ));
+        }
+        for (i, l) in years.iter().enumerate() {
+            let reached = if l.level.is_some() { " reached" } else { "" };
+            out.push_str(&format!(
+                r#"<circle class="dot{reached}" cx="{:.1}" cy="{:.1}" r="5"><title>{} {}: {}</title></circle><text class="axis" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text><text class="lvl" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+                x(i),
+                y(self.percent(l)),
+                l.year,
+                esc(&self.met(l)),
+                esc(self.level(&l.level)),
+                x(i),
+                bottom + 16.0,
+                l.year,
+                x(i),
+                bottom + 32.0,
+                esc(&self.short_level(&l.level)),
+            ));
+        }
+        out.push_str("</svg>");
+        out
+    }
+
+    fn short_level(&self, l: &Option<NtmLevel>) -> String {
+        match l {
+            Some(l) => self
+                .p
+                .t(&format!("ntm_level_short.{}", l.as_str()))
+                .to_string(),
+            None => "—".into(),
+        }
+    }
+
     /// The day to read a predecessor's code on (its last day), since codes were reused.
     fn last_day(&self, u: &xaso_domain::units::Unit) -> String {
         u.valid_to
@@ -849,6 +945,10 @@ struct SetsPage {
 }
 
 impl SetsPage {
+    fn is_new_result(&self) -> bool {
+        self.result_for.as_deref() == Some("_new")
+    }
+
     fn level(&self, v: &xaso_core::criteria::SetVersion) -> &'static str {
         self.p.t(&format!("ntm_level.{}", v.set.level.as_str()))
     }
@@ -886,11 +986,85 @@ pub async fn set_xlsx(
     State(state): State<AppState>,
     Path(file): Path<String>,
 ) -> Result<Response, PageError> {
+    if let Some(key) = file.strip_suffix(".yaml") {
+        let v = xaso_core::criteria::set(&state.store, key).await?;
+        let text = xaso_core::criteria::yaml::export(&v)?;
+        return Ok((
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "application/yaml; charset=utf-8".to_string(),
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{key}-v{}.yaml\"", v.version),
+                ),
+            ],
+            text,
+        )
+            .into_response());
+    }
     let key = file
         .strip_suffix(".xlsx")
         .ok_or_else(|| PageError::not_found(false))?;
     let v = xaso_core::criteria::set(&state.store, key).await?;
     Ok(xlsx_response(xaso_core::criteria::xlsx::export_set(&v)?))
+}
+
+/// Imports a whole set from YAML: a new set, or a new version of one with the same key.
+pub async fn import_set(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    form: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let upload = read_upload(form).await?;
+    ctx.check_csrf(upload.field("csrf"))?;
+    let actor = ctx
+        .actor
+        .clone()
+        .ok_or_else(|| PageError::page(Error::Unauthenticated))?;
+    let result = xaso_core::criteria::yaml::import(
+        &state.store,
+        &actor,
+        None,
+        &upload.file,
+        upload.field("note"),
+    )
+    .await
+    .map(|(key, v)| (Some(key), v));
+    set_result(&state, &ctx, "_new".into(), result).await
+}
+
+/// The sets page after an upload: the saved version, or every problem in Vietnamese.
+async fn set_result(
+    state: &AppState,
+    ctx: &Ctx,
+    result_for: String,
+    result: Result<(Option<String>, i64), Error>,
+) -> Result<Response, PageError> {
+    let mut page = sets_page(state, ctx).await?;
+    page.result_for = Some(result_for);
+    let status = match result {
+        Ok((key, v)) => {
+            if let Some(k) = key {
+                page.result_for = Some(k);
+            }
+            page.saved_version = Some(v);
+            StatusCode::OK
+        }
+        Err(Error::Invalid(problems)) => {
+            page.errors = problems
+                .into_iter()
+                .map(|p| {
+                    let msg = set_problem(ctx, &p.at, &p.detail);
+                    (p.at, msg)
+                })
+                .collect();
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok((status, render(&page)).into_response())
 }
 
 /// Uploads an edited set workbook as a new version (administrators).
@@ -907,28 +1081,15 @@ pub async fn upload_set(
         .actor
         .clone()
         .ok_or_else(|| PageError::page(Error::Unauthenticated))?;
-    let result =
-        xaso_core::criteria::xlsx::import_set(&state.store, &actor, &key, &file, &note).await;
-    let mut page = sets_page(&state, &ctx).await?;
-    page.result_for = Some(key);
-    let status = match result {
-        Ok(v) => {
-            page.saved_version = Some(v);
-            StatusCode::OK
-        }
-        Err(Error::Invalid(problems)) => {
-            page.errors = problems
-                .into_iter()
-                .map(|p| {
-                    let msg = set_problem(&ctx, &p.at, &p.detail);
-                    (p.at, msg)
-                })
-                .collect();
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
-        Err(e) => return Err(e.into()),
+    // The form takes the exported workbook or a YAML file of the same set.
+    let result = if file.starts_with(b"PK") {
+        xaso_core::criteria::xlsx::import_set(&state.store, &actor, &key, &file, &note).await
+    } else {
+        xaso_core::criteria::yaml::import(&state.store, &actor, Some(&key), &file, &note)
+            .await
+            .map(|(_, v)| v)
     };
-    Ok((status, render(&page)).into_response())
+    set_result(&state, &ctx, key, result.map(|v| (None, v))).await
 }
 
 /// The Vietnamese message for a problem in an uploaded set workbook.
@@ -960,8 +1121,27 @@ fn set_problem(ctx: &Ctx, at: &str, detail: &str) -> String {
         "sets.err_duplicate"
     } else if detail.contains("judged indicator") {
         "sets.err_judged"
+    } else if detail.contains("not a readable criteria set") {
+        "sets.err_yaml"
+    } else if detail.contains("not UTF-8") {
+        "sets.err_utf8"
+    } else if detail.contains("larger than") {
+        "sets.err_size"
+    } else if detail.contains("the file describes set") {
+        "sets.err_other_set"
+    } else if detail.contains("required set") {
+        "sets.err_requires"
+    } else if detail.contains("from_year") {
+        "sets.err_years"
+    } else if detail.contains("no regions or groups") {
+        "sets.err_keys"
+    } else if detail.contains("has no criteria") || detail.contains("has no indicators") {
+        "sets.err_empty"
+    } else if detail.contains("not a finite number") {
+        "sets.err_threshold"
     } else {
-        return detail.to_string();
+        // Unforeseen: a Vietnamese lead, with the technical detail for whoever helps.
+        return format!("{} ({detail})", ctx.t("sets.err_other"));
     };
     ctx.t(key).to_string()
 }
@@ -1180,11 +1360,11 @@ impl DossierPage {
         *l == self.d.level
     }
 
-    fn item_name(&self, i: &xaso_core::dossier::Item) -> &'static str {
+    fn item_name<'a>(&self, i: &'a xaso_core::dossier::Item) -> &'a str {
         if self.p.is_en() {
-            i.name_en
+            &i.name_en
         } else {
-            i.name_vi
+            &i.name_vi
         }
     }
 
@@ -1339,4 +1519,103 @@ pub async fn report_xlsx(
     Ok(xlsx_response(xaso_core::criteria::xlsx::commune_report(
         &a,
     )?))
+}
+
+#[derive(Template)]
+#[template(path = "criteria/checklist.html")]
+struct ChecklistPage {
+    p: Page,
+    items: Vec<xaso_core::dossier::Item>,
+    text: String,
+    is_admin: bool,
+    saved: bool,
+    errors: Vec<(String, String)>,
+}
+
+impl ChecklistPage {
+    fn item_name<'a>(&self, i: &'a xaso_core::dossier::Item) -> &'a str {
+        if self.p.is_en() {
+            &i.name_en
+        } else {
+            &i.name_vi
+        }
+    }
+}
+
+async fn checklist_page(state: &AppState, ctx: &Ctx) -> Result<ChecklistPage, PageError> {
+    let items = xaso_core::dossier::checklist(&state.store).await?;
+    Ok(ChecklistPage {
+        p: ctx.page(),
+        text: xaso_core::dossier::checklist_text(&items),
+        items,
+        is_admin: ctx.actor.as_ref().is_some_and(|a| a.is_admin()),
+        saved: false,
+        errors: Vec::new(),
+    })
+}
+
+/// The recognition dossier checklist in force; administrators replace it with the province's.
+pub async fn checklist(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
+    if ctx.actor.is_none() {
+        return Err(PageError::page(Error::Unauthenticated));
+    }
+    Ok(render(&checklist_page(&state, &ctx).await?))
+}
+
+#[derive(serde::Deserialize)]
+pub struct ChecklistInput {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    text: String,
+}
+
+pub async fn save_checklist(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(input): Form<ChecklistInput>,
+) -> Result<Response, PageError> {
+    ctx.check_form_write(&input.csrf)?;
+    let actor = ctx
+        .actor
+        .clone()
+        .ok_or_else(|| PageError::page(Error::Unauthenticated))?;
+    match xaso_core::dossier::set_checklist(&state.store, &actor, &input.text).await {
+        Ok(_) => {
+            let mut page = checklist_page(&state, &ctx).await?;
+            page.saved = true;
+            Ok(render(&page))
+        }
+        Err(Error::Invalid(problems)) => {
+            let mut page = checklist_page(&state, &ctx).await?;
+            page.text = input.text;
+            page.errors = problems
+                .into_iter()
+                .map(|p| {
+                    let key = if p.detail.contains("appears twice") {
+                        "checklist.err_duplicate"
+                    } else if p.detail.contains("a-z, 0-9") {
+                        "checklist.err_key"
+                    } else if p.detail.contains("Vietnamese name") {
+                        "checklist.err_name"
+                    } else if p.detail.contains("holds uploaded files") {
+                        "checklist.err_in_use"
+                    } else if p.detail.contains("at most 40") {
+                        "checklist.err_many"
+                    } else {
+                        "checklist.err_shape"
+                    };
+                    let at =
+                        p.at.strip_prefix("line ")
+                            .map(|n| format!("{} {n}", ctx.t("checklist.line")))
+                            .unwrap_or_default();
+                    // Name the document that cannot be dropped: "`cong-khai` already holds…".
+                    let what = p.detail.split('`').nth(1).map(|k| format!(" ({k})"));
+                    (at, format!("{}{}", ctx.t(key), what.unwrap_or_default()))
+                })
+                .collect();
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -21,28 +21,34 @@ fn missing_count(body: &str) -> usize {
 async fn an_officer_attaches_evidence_that_only_officers_can_read() {
     let app = TestApp::demo().await;
     let mut officer = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
-    let before = missing_count(&officer.get("/units/27985/criteria/2024").await.body);
-    assert!(
-        before > 0,
-        "values without the evidence their set asks for are listed"
-    );
+    // 2025 has no demo data: two values, no files yet.
+    let r = officer
+        .send_json(
+            Method::PUT,
+            "/api/v1/units/27985/indicators/2025",
+            &json!({"values": [
+                {"set_key": "vn-xa-ntm-2021-2025", "code": "10", "value": true},
+                {"set_key": "vn-xa-ntm-2021-2025", "code": "17", "value": true}
+            ]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let page = "/units/27985/criteria/2025";
+    assert_eq!(missing_count(&officer.get(page).await.body), 2);
     let r = officer
         .post_multipart(
-            "/units/27985/criteria/2024/evidence",
+            "/units/27985/criteria/2025/evidence",
             &[("indicator", "vn-xa-ntm-2021-2025:17")],
             ("Biên bản môi trường.pdf", PDF),
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
-    let page = officer.get("/units/27985/criteria/2024").await;
-    assert!(page.body.contains("Minh chứng (1)"));
-    assert_eq!(missing_count(&page.body), before - 1);
-    assert!(page.body.contains("Biên bản môi trường.pdf"));
-    let start = page.body.find("/evidence/").unwrap() + "/evidence/".len();
-    let id: String = page.body[start..]
-        .chars()
-        .take_while(|c| *c != '"')
-        .collect();
+    let body = officer.get(page).await.body;
+    assert!(body.contains("Minh chứng (1)"));
+    assert_eq!(missing_count(&body), 1);
+    assert!(body.contains("Biên bản môi trường.pdf"));
+    let start = body.find("/evidence/").unwrap() + "/evidence/".len();
+    let id: String = body[start..].chars().take_while(|c| *c != '"').collect();
 
     // The bytes come back as they went in, as an attachment.
     let bytes = officer.raw(&format!("/evidence/{id}")).await;
@@ -64,7 +70,7 @@ async fn an_officer_attaches_evidence_that_only_officers_can_read() {
     assert_eq!(producer.get(&format!("/evidence/{id}")).await.status, 403);
     assert!(!app
         .visitor()
-        .get("/units/27985/criteria/2024")
+        .get(page)
         .await
         .body
         .contains("Biên bản môi trường.pdf"));
@@ -72,7 +78,7 @@ async fn an_officer_attaches_evidence_that_only_officers_can_read() {
     // Bad files are refused with a reason and leave nothing behind.
     let r = officer
         .post_multipart(
-            "/units/27985/criteria/2024/evidence",
+            "/units/27985/criteria/2025/evidence",
             &[("indicator", "vn-xa-ntm-2021-2025:17")],
             ("anh.jpg", PDF),
         )
@@ -81,29 +87,58 @@ async fn an_officer_attaches_evidence_that_only_officers_can_read() {
     assert!(r.body.contains("Nội dung tệp không khớp"));
     let r = officer
         .post_multipart(
-            "/units/27985/criteria/2024/evidence",
+            "/units/27985/criteria/2025/evidence",
             &[("indicator", "vn-xa-ntm-2021-2025:17")],
             ("setup.exe", b"MZ\x90\x00"),
         )
         .await;
     assert_eq!(r.status, 422);
-    assert!(officer
-        .get("/units/27985/criteria/2024")
-        .await
-        .body
-        .contains("Minh chứng (1)"));
+    assert!(officer.get(page).await.body.contains("Minh chứng (1)"));
 
-    // Submitted: evidence is locked with the values.
-    officer
+    // A value without the evidence its set asks for blocks submitting, by name.
+    let r = officer
+        .post_form("/units/27985/criteria/2025/review", &[("action", "submit")])
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains("chưa có tệp minh chứng — 10"),
+        "the page names indicator 10"
+    );
+    let r = officer
         .send_json(
             Method::POST,
-            "/api/v1/units/27985/indicators/2024/review",
+            "/api/v1/units/27985/indicators/2025/review",
             &json!({"action": "submit"}),
         )
         .await;
+    assert_eq!(r.status, 422);
+    assert!(r
+        .body
+        .contains("vn-xa-ntm-2021-2025:10 has a value but no evidence file"));
+    assert!(officer.get(page).await.body.contains("Đang nhập"));
+
+    // One signed record backs the last indicator too; then the year goes up.
     let r = officer
         .post_multipart(
-            "/units/27985/criteria/2024/evidence",
+            "/units/27985/criteria/2025/evidence",
+            &[("indicator", "vn-xa-ntm-2021-2025:10")],
+            ("Biên bản 10.pdf", PDF),
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let r = officer
+        .send_json(
+            Method::POST,
+            "/api/v1/units/27985/indicators/2025/review",
+            &json!({"action": "submit"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    // Submitted: evidence is locked with the values.
+    let r = officer
+        .post_multipart(
+            "/units/27985/criteria/2025/evidence",
             &[("indicator", "vn-xa-ntm-2021-2025:10")],
             ("them.pdf", PDF),
         )
@@ -111,41 +146,68 @@ async fn an_officer_attaches_evidence_that_only_officers_can_read() {
     assert_eq!(r.status, 409);
     assert_eq!(
         officer
-            .post_form(
-                &format!("/evidence/{id}/delete"),
-                &[("back", "/units/27985/criteria/2024")]
-            )
+            .post_form(&format!("/evidence/{id}/delete"), &[("back", page)])
             .await
             .status,
         409
     );
-    // Returned: it can be removed again, and both changes are audited.
+    // Returned: it can be removed again, and every change is audited.
     area.send_json(
         Method::POST,
-        "/api/v1/units/27985/indicators/2024/review",
+        "/api/v1/units/27985/indicators/2025/review",
         &json!({"action": "return", "comment": "Thiếu ảnh"}),
     )
     .await;
     let r = officer
-        .post_form(
-            &format!("/evidence/{id}/delete"),
-            &[("back", "/units/27985/criteria/2024")],
-        )
+        .post_form(&format!("/evidence/{id}/delete"), &[("back", page)])
         .await;
     assert_eq!(r.status, 303);
-    assert!(officer
-        .get("/units/27985/criteria/2024")
+    assert!(officer.get(page).await.body.contains("Minh chứng (1)"));
+    let log = area
+        .get("/api/v1/audit?record_type=evidence&user=canbo.duchoaha")
         .await
-        .body
-        .contains("Minh chứng (0)"));
-    let log = area.get("/api/v1/audit?record_type=evidence").await.json();
+        .json();
     let actions: Vec<&str> = log["entries"]
         .as_array()
         .unwrap()
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
-    assert_eq!(actions, ["delete", "create"]);
+    assert_eq!(actions, ["delete", "create", "create"]);
+}
+
+#[tokio::test]
+async fn the_demo_backs_every_value_with_one_shared_file_that_outlives_single_removals() {
+    let app = TestApp::demo().await;
+    let mut officer = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
+    let body = officer.get("/units/27985/criteria/2024").await.body;
+    assert_eq!(missing_count(&body), 0, "the demo can submit");
+    assert!(body.contains("minh-chung-minh-hoa.pdf"));
+    let ids: Vec<String> = body
+        .match_indices("href=\"/evidence/")
+        .map(|(i, m)| {
+            body[i + m.len()..]
+                .chars()
+                .take_while(|c| *c != '"')
+                .collect()
+        })
+        .collect();
+    assert!(ids.len() > 10, "{}", ids.len());
+    let pdf = officer.raw(&format!("/evidence/{}", ids[0])).await;
+    assert!(pdf.starts_with(b"%PDF"));
+    // Removing the file from one indicator leaves it readable on the others.
+    let r = officer
+        .post_form(
+            &format!("/evidence/{}/delete", ids[0]),
+            &[("back", "/units/27985/criteria/2024")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(officer.raw(&format!("/evidence/{}", ids[1])).await, pdf);
+    assert_eq!(
+        missing_count(&officer.get("/units/27985/criteria/2024").await.body),
+        1
+    );
 }
 
 #[tokio::test]
@@ -241,9 +303,17 @@ async fn the_recognition_dossier_is_one_zip_with_report_documents_and_evidence()
     )
     .unwrap();
     assert!(
-        text.contains("Danh mục minh chứng (1 tệp)") && text.contains("ảnh hiện trường.pdf"),
+        text.contains("Danh mục minh chứng (") && text.contains("ảnh hiện trường.pdf"),
         "{text}"
     );
+    // The demo's one shared file is packed once, and the table of contents names every
+    // indicator it backs.
+    let shared: Vec<&String> = names
+        .iter()
+        .filter(|n| n.ends_with("minh-chung-minh-hoa.pdf"))
+        .collect();
+    assert_eq!(shared.len(), 1, "{names:?}");
+    assert!(contents.matches("(cùng tệp)").count() > 10, "{contents}");
 
     // Private to officers.
     assert_eq!(

@@ -10,4 +10,6 @@ mod evidence;
 mod excel;
 mod import;
 mod pages;
+mod places;
+mod sets;
 mod units;
