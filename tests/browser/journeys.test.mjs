@@ -121,7 +121,7 @@ test('a commune enters a year, submits it, and the area officer approves it', as
     mimeType: 'application/pdf',
     buffer: readFileSync(new URL('../../data/demo/minh-chung-minh-hoa.pdf', import.meta.url)),
   });
-  await page.getByRole('button', { name: 'Tải lên' }).click();
+  await page.getByRole('region', { name: /^Minh chứng/ }).getByRole('button', { name: 'Tải lên' }).click();
   await page.waitForLoadState();
   assert.ok(await page.getByRole('link', { name: 'bien-ban-kiem-tra-moi-truong.pdf' }).isVisible());
 
