@@ -16,6 +16,8 @@ use xaso_domain::criteria::{Kind, NtmLevel};
 const LONG_AN_2024: &[u8] = include_bytes!("../../../data/admin-units/long-an-2024.csv");
 const UNITS_2025: &[u8] = include_bytes!("../../../data/admin-units/vn-units-2025.csv");
 const DUC_HOA_MAPPING: &[u8] = include_bytes!("../../../data/admin-units/duc-hoa-mapping-2025.csv");
+const DUC_HOA_BOUNDARIES: &[u8] =
+    include_bytes!("../../../data/admin-units/duc-hoa-area-communes-2025.geojson");
 /// A one-page PDF saying it stands in for the records a commune would scan (data/demo/README.md).
 const ILLUSTRATIVE_EVIDENCE: &[u8] = include_bytes!("../../../data/demo/minh-chung-minh-hoa.pdf");
 
@@ -64,6 +66,13 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         role: Role::VillageTeam,
         unit_code: Some("27985-01"),
         as_of: "2024-06-30",
+    },
+    DemoAccount {
+        username: "canbo.xaduchoa",
+        display_name: "Cán bộ Xã Đức Hòa (mới, từ 01/7/2025) (mẫu)",
+        role: Role::CommuneOfficer,
+        unit_code: Some("27937"),
+        as_of: "2025-07-01",
     },
     DemoAccount {
         username: "coso.suongsam",
@@ -177,6 +186,7 @@ pub async fn load(store: &Store, files: &Files) -> Result<bool> {
         }
     }
     load_criteria(store, files, &system).await?;
+    load_places(store, &system).await?;
     let mut tx = store.begin().await?;
     settings::set(tx.conn(), DEMO_FLAG, "1").await?;
     tx.commit().await?;
@@ -281,6 +291,96 @@ async fn load_criteria(store: &Store, files: &Files, system: &Actor) -> Result<(
             )
             .await?;
         }
+    }
+    Ok(())
+}
+
+/// Villages of the new Xã Đức Hòa (27937): the hamlets of old Đức Hòa Hạ kept their names when
+/// the commune merged (illustrative: which hamlets and their numbering after the merger are not
+/// in the sources).
+const VILLAGES_2025: &[(&str, &str, &str)] =
+    &[("27937", "Ấp", "Bình Tả 1"), ("27937", "Ấp", "Bình Tả 2")];
+
+/// The relics of the Đức Hòa area (shared/reference/duc-hoa-facts.md, section 1): name, the
+/// commune since 2025, and a position where one is known (else the commune's centre, marked
+/// approximate). Texts are our own summaries.
+type Relic = (&'static str, &'static str, Option<(f64, f64)>, &'static str);
+const RELICS: &[Relic] = &[
+    (
+        "Khu di tích lịch sử Ngã tư Đức Hòa",
+        "27937",
+        Some((10.82550, 106.45675)),
+        "Giao lộ ĐT 824 và ĐT 825",
+    ),
+    (
+        "Cụm di tích khảo cổ Bình Tả (Gò Xoài, Gò Đồn, Gò Năm Tước)",
+        "27937",
+        None,
+        "Ấp Bình Tả, Đức Hòa Hạ cũ",
+    ),
+    (
+        "Di tích khảo cổ An Sơn",
+        "27943",
+        None,
+        "Ấp Sơn Lợi, An Ninh Tây cũ",
+    ),
+    (
+        "Vườn, nhà ông Bộ Thỏ — nơi thành lập Chi bộ Đảng đầu tiên của tỉnh Chợ Lớn",
+        "27964",
+        None,
+        "Ấp Bình Hữu 2, Đức Hòa Thượng cũ (nay Đức Lập hoặc Mỹ Hạnh)",
+    ),
+    (
+        "Khu lưu niệm truyền thống Trung đoàn 271",
+        "27943",
+        None,
+        "Ấp An Hiệp – ấp An Ninh",
+    ),
+    ("Đồn Đức Lập", "27931", None, "Ấp Chánh, Đức Lập Thượng cũ"),
+    ("Đình Mỹ Hạnh", "27964", None, "Ấp Tràm Lạc, Mỹ Hạnh Bắc cũ"),
+    (
+        "Chùa Linh Nguyên",
+        "27937",
+        None,
+        "Ấp Bình Tả 1, Đức Hòa Hạ cũ",
+    ),
+];
+
+async fn load_places(store: &Store, system: &Actor) -> Result<()> {
+    let reform = day("2025-07-01");
+    crate::places::import_boundaries(
+        store,
+        system,
+        DUC_HOA_BOUNDARIES,
+        reform,
+        "duc-hoa-area-communes-2025.geojson (sapnhap.bando.com.vn via thanglequoc/vietnamese-provinces-database)",
+    )
+    .await?;
+    for (commune, kind, name) in VILLAGES_2025 {
+        let v = NewVillage::parse(name, kind, Some(reform)).expect("valid demo village");
+        crate::units::add_village(store, Some(system), commune, reform, v).await?;
+    }
+    for (name, commune, at, address) in RELICS {
+        let unit = crate::units::by_code(store, commune, reform).await?;
+        let (lat, lng, approximate) = match at {
+            Some((lat, lng)) => (*lat, *lng, false),
+            None => {
+                let (lat, lng) = crate::places::centre_of(store, &unit.id)
+                    .await?
+                    .expect("demo boundaries loaded");
+                (lat, lng, true)
+            }
+        };
+        let input = xaso_domain::places::PlaceInput {
+            kind: "relic".into(),
+            name: name.to_string(),
+            address: address.to_string(),
+            latitude: Some(lat),
+            longitude: Some(lng),
+            approximate,
+            ..Default::default()
+        };
+        crate::places::create(store, Some(system), commune, &input).await?;
     }
     Ok(())
 }

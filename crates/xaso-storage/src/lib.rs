@@ -11,6 +11,7 @@ pub mod audit;
 pub mod criteria;
 pub mod evidence;
 pub mod files;
+pub mod places;
 pub mod settings;
 pub mod units;
 pub mod users;

@@ -23,6 +23,27 @@ const ASSETS: &[Asset] = &[
         mime: "text/javascript; charset=utf-8",
         body: include_bytes!("../assets/htmx.min.js"),
     },
+    // Leaflet 1.9.4 from the npm registry (leaflet, BSD-2-Clause; assets/leaflet/LICENSE).
+    Asset {
+        name: "leaflet.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/leaflet/leaflet.js"),
+    },
+    Asset {
+        name: "leaflet.css",
+        mime: "text/css; charset=utf-8",
+        body: include_bytes!("../assets/leaflet/leaflet.css"),
+    },
+    Asset {
+        name: "places.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/places.js"),
+    },
+    Asset {
+        name: "lazy-map.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/lazy-map.js"),
+    },
     Asset {
         name: "favicon.svg",
         mime: "image/svg+xml",

@@ -34,6 +34,8 @@ pub struct WebConfig {
     /// The area this installation serves: a unit code and the date the code is read on
     /// (for Đức Hòa: district 802 as of 2024-06-30). The home page shows it.
     pub area: Option<(String, chrono::NaiveDate)>,
+    /// Map tile URL template ({z}/{x}/{y}); empty: maps show points without tiles.
+    pub tile_url: String,
 }
 
 /// What every handler can reach.

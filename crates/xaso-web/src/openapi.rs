@@ -16,6 +16,7 @@ use crate::units::api as units_api;
     paths(units_api::list, units_api::show, units_api::search, units_api::create, auth_api::me, staff_api::audit,
         criteria_api::list_sets, criteria_api::show_set, criteria_api::assessment, criteria_api::rollup, criteria_api::save_values, criteria_api::review,
         criteria_api::template, criteria_api::upload, criteria_api::save_profile,
+        places_api::list, places_api::show, places_api::create, places_api::update,
         places_api::encode, places_api::decode, places_api::shorten, places_api::recover, places_api::validate),
     components(schemas(
         xaso_domain::units::Unit, xaso_domain::units::UnitLink, xaso_domain::units::Level, xaso_domain::units::Portion,
@@ -29,13 +30,16 @@ use crate::units::api as units_api;
         xaso_domain::criteria::CriteriaSet, xaso_domain::criteria::Criterion, xaso_domain::criteria::Indicator,
         xaso_domain::criteria::Kind, xaso_domain::criteria::KeyedBy, xaso_domain::criteria::NtmLevel,
         xaso_domain::criteria::Status,
-        places_api::CodeOut, places_api::AreaOut, places_api::ValidityOut
+        places_api::CodeOut, places_api::AreaOut, places_api::ValidityOut,
+        places_api::PlaceOut, places_api::PlaceList, places_api::UnitRef, places_api::ContactOut, places_api::NewPlaceIn,
+        xaso_domain::places::PlaceInput, xaso_domain::places::PlaceKind, xaso_domain::places::PlaceStatus
     )),
     modifiers(&BearerAuth),
     tags((name = "units", description = "Administrative units with history"),
          (name = "accounts", description = "The caller's account"),
          (name = "audit", description = "Who changed what"),
          (name = "criteria", description = "NTM criteria sets, assessments and roll-ups"),
+         (name = "places", description = "Places with digital addresses"),
          (name = "pluscode", description = "Plus Codes (Open Location Code): encode, decode, shorten, recover, validate"))
 )]
 pub struct ApiDoc;

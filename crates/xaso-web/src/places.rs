@@ -1,3 +1,4 @@
 //! Places, digital addresses and Plus Codes.
 
 pub mod api;
+pub mod html;

@@ -20,6 +20,11 @@ pub fn router(state: AppState) -> Router {
         .route("/units/search", get(units::api::search))
         .route("/units/{code}", get(units::api::show))
         .route("/audit", get(staff::api::audit))
+        .route("/places", get(places::api::list).post(places::api::create))
+        .route(
+            "/places/{id}",
+            get(places::api::show).put(places::api::update),
+        )
         .route("/pluscode/encode", get(places::api::encode))
         .route("/pluscode/decode", get(places::api::decode))
         .route("/pluscode/shorten", get(places::api::shorten))
@@ -108,6 +113,17 @@ pub fn router(state: AppState) -> Router {
             get(criteria::html::matrix_xlsx),
         )
         .route("/units/{code}/scorecard", get(criteria::html::scorecard))
+        .route(
+            "/units/{code}/places",
+            get(places::html::list).post(places::html::create),
+        )
+        .route("/units/{code}/places/new", get(places::html::new_form))
+        .route(
+            "/places/{id}",
+            get(places::html::show).post(places::html::update),
+        )
+        .route("/places/{id}/status", post(places::html::set_status))
+        .route("/a/{code}", get(places::html::address))
         .route("/lang", get(home::set_lang))
         // Accounts
         .route(

@@ -21,6 +21,7 @@ pub struct Settings {
     pub trust_proxy: Option<bool>,
     pub area_code: Option<String>,
     pub area_as_of: Option<String>,
+    pub tile_url: Option<String>,
 }
 
 impl Settings {
@@ -46,7 +47,13 @@ pub struct Config {
     pub public_url: Option<String>,
     pub trust_proxy: bool,
     pub area: Option<(String, NaiveDate)>,
+    /// Map tiles: a URL template with {z}, {x}, {y}; empty for no tiles (points only).
+    pub tile_url: String,
 }
+
+/// OpenStreetMap's tile server: fine for a pilot; an installation with many users runs or
+/// buys its own (see docs/OPERATIONS.md).
+pub const DEFAULT_TILE_URL: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./xaso-data";
@@ -101,6 +108,10 @@ impl Config {
             public_url: o.public_url.or(f.public_url),
             trust_proxy: o.trust_proxy.or(f.trust_proxy).unwrap_or(false),
             area,
+            tile_url: o
+                .tile_url
+                .or(f.tile_url)
+                .unwrap_or_else(|| DEFAULT_TILE_URL.into()),
         })
     }
 
@@ -153,6 +164,8 @@ trust_proxy = false
 
 # The area this installation serves, shown on the home page: a unit code and the date the code
 # is read on (codes were reused in the 2025 reform). Env: XASO_AREA_CODE, XASO_AREA_AS_OF.
+# Map tiles for the places maps: a URL template with {z}/{x}/{y}; "" shows points without tiles.
+# tile_url = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 # area_code = "802"
 # area_as_of = "2024-06-30"
 "#;

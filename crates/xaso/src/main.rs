@@ -65,6 +65,9 @@ struct ServeArgs {
     /// Date the area code is read on (yyyy-mm-dd).
     #[arg(long, env = "XASO_AREA_AS_OF")]
     area_as_of: Option<String>,
+    /// Map tile URL template ({z}/{x}/{y}); empty for points without tiles.
+    #[arg(long, env = "XASO_TILE_URL")]
+    tile_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -186,6 +189,7 @@ fn overrides(common: &Common, serve: Option<&ServeArgs>) -> Settings {
         trust_proxy: serve.and_then(|s| s.trust_proxy),
         area_code: serve.and_then(|s| s.area_code.clone()),
         area_as_of: serve.and_then(|s| s.area_as_of.clone()),
+        tile_url: serve.and_then(|s| s.tile_url.clone()),
     }
 }
 

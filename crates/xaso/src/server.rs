@@ -18,6 +18,7 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
         secure_cookies: config.secure_cookies(),
         trust_proxy: config.trust_proxy,
         area: config.area.clone(),
+        tile_url: config.tile_url.clone(),
     };
     let files = open_files(&config)?;
     let state = AppState::new(store.clone(), files, web)

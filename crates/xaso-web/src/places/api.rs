@@ -139,3 +139,234 @@ pub async fn validate(Query(q): Query<CodeQuery>) -> Result<Json<ValidityOut>, P
         full: pluscode::is_full(code),
     }))
 }
+
+// --- places ---
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use xaso_core::places::{Place, Query as PlaceQuery};
+use xaso_domain::places::{PlaceInput, PlaceKind, PlaceStatus};
+
+use crate::ctx::Ctx;
+use crate::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct UnitRef {
+    pub code: String,
+    pub name: String,
+}
+
+/// A place as the API shows it. `name` is absent for a household that did not agree to show
+/// it; `contact` only for staff of the place's units.
+#[derive(Serialize, ToSchema)]
+pub struct PlaceOut {
+    pub id: String,
+    pub kind: PlaceKind,
+    pub name: Option<String>,
+    pub address: String,
+    pub commune: UnitRef,
+    pub village: Option<UnitRef>,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub plus_code: String,
+    /// Short code relative to the commune, e.g. "GCP7+6G", to read with `locality`.
+    pub short_code: Option<String>,
+    pub locality: String,
+    pub vpostcode: Option<String>,
+    pub approximate: bool,
+    pub status: PlaceStatus,
+    /// Distance from `near`, in metres (nearest queries only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distance_m: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<ContactOut>,
+    pub public_name: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ContactOut {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+}
+
+pub fn place_out(p: &Place, distance_m: Option<f64>, private: bool) -> PlaceOut {
+    PlaceOut {
+        id: p.id.clone(),
+        kind: p.kind,
+        name: if private {
+            Some(p.name.clone())
+        } else {
+            p.public_title().map(str::to_string)
+        },
+        address: p.address.clone(),
+        commune: UnitRef {
+            code: p.commune.code.clone(),
+            name: p.commune.full_name.clone(),
+        },
+        village: p.village.as_ref().map(|v| UnitRef {
+            code: v.code.clone(),
+            name: v.full_name.clone(),
+        }),
+        latitude: p.latitude,
+        longitude: p.longitude,
+        plus_code: p.plus_code.clone(),
+        short_code: p.short_code.clone(),
+        locality: p.commune.name.clone(),
+        vpostcode: p.vpostcode.clone(),
+        approximate: p.approximate,
+        status: p.status,
+        distance_m: distance_m.map(|d| (d * 10.0).round() / 10.0),
+        contact: private.then(|| ContactOut {
+            name: p.contact_name.clone(),
+            phone: p.contact_phone.clone(),
+        }),
+        public_name: p.public_name,
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct PlacesQuery {
+    /// "LAT,LNG": the nearest active places to this point.
+    near: Option<String>,
+    /// How many (nearest: 1–100, default 10; lists: default 200).
+    limit: Option<i64>,
+    /// household, agency, organisation, business, relic, school, health, market, wifi, other.
+    kind: Option<String>,
+    /// A commune, village or area code (today's units): its places.
+    unit: Option<String>,
+    /// Text in the name or address, with or without diacritics, or a Plus Code.
+    q: Option<String>,
+    offset: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PlaceList {
+    pub places: Vec<PlaceOut>,
+}
+
+fn kind_param(kind: &Option<String>) -> Result<Option<PlaceKind>, PageError> {
+    match kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+        None => Ok(None),
+        Some(k) => PlaceKind::parse(k)
+            .map(Some)
+            .ok_or_else(|| bad(format!("`kind` `{k}` is not a place kind"))),
+    }
+}
+
+/// Places: the nearest to a point (`near`), or those of a unit (`unit`), filtered by kind and
+/// text. Public fields only.
+#[utoipa::path(get, path = "/api/v1/places", tag = "places", params(PlacesQuery),
+    responses((status = 200, body = PlaceList), (status = 400, description = "Neither near nor unit, or a bad value")))]
+pub async fn list(
+    State(state): State<AppState>,
+    Query(q): Query<PlacesQuery>,
+) -> Result<Json<PlaceList>, PageError> {
+    let kind = kind_param(&q.kind)?;
+    if let Some(near) = q.near.as_deref() {
+        let (lat, lng) = near
+            .split_once(',')
+            .and_then(|(a, b)| Some((a.trim().parse::<f64>().ok()?, b.trim().parse::<f64>().ok()?)))
+            .filter(|(a, b)| a.is_finite() && b.is_finite() && (-90.0..=90.0).contains(a))
+            .ok_or_else(|| bad("`near` must be LAT,LNG in degrees"))?;
+        let k = q.limit.unwrap_or(10);
+        if !(1..=100).contains(&k) {
+            return Err(bad("`limit` must be 1 to 100"));
+        }
+        let found = xaso_core::places::nearest(&state.store, lat, lng, k as usize, kind)
+            .await
+            .map_err(PageError::api)?;
+        return Ok(Json(PlaceList {
+            places: found
+                .iter()
+                .map(|(p, d)| place_out(p, Some(*d), false))
+                .collect(),
+        }));
+    }
+    let Some(unit) = q.unit.as_deref() else {
+        return Err(bad("give `near=LAT,LNG` or `unit=CODE`"));
+    };
+    let query = PlaceQuery {
+        kind,
+        text: q.q.clone(),
+        village_code: None,
+        include_retired: false,
+        limit: q.limit.unwrap_or(200).clamp(1, 1000),
+        offset: q.offset.unwrap_or(0),
+    };
+    let (_, places) = xaso_core::places::list(&state.store, unit, &query)
+        .await
+        .map_err(PageError::api)?;
+    Ok(Json(PlaceList {
+        places: places.iter().map(|p| place_out(p, None, false)).collect(),
+    }))
+}
+
+/// One place; contacts for staff of its units.
+#[utoipa::path(get, path = "/api/v1/places/{id}", tag = "places",
+    params(("id" = String, Path, description = "Place id")),
+    responses((status = 200, body = PlaceOut), (status = 404, description = "No such place")))]
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<PlaceOut>, PageError> {
+    let p = xaso_core::places::get(&state.store, ctx.actor.as_ref(), &id)
+        .await
+        .map_err(PageError::api)?;
+    let private = xaso_core::places::may_write(&state.store, ctx.actor.as_ref(), &p)
+        .await
+        .map_err(PageError::api)?;
+    Ok(Json(place_out(&p, None, private)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewPlaceIn {
+    /// The commune or village (today's code) the place belongs to.
+    pub unit_code: String,
+    #[serde(flatten)]
+    pub place: PlaceInput,
+}
+
+/// Registers a place (commune officers, village teams and area officers of the unit).
+#[utoipa::path(post, path = "/api/v1/places", tag = "places", request_body = NewPlaceIn,
+    security(("bearer" = [])),
+    responses((status = 200, body = PlaceOut), (status = 401, description = "Not signed in"),
+        (status = 403, description = "Unit outside the account's units"), (status = 422, description = "Bad fields; nothing saved")))]
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    body: Result<Json<NewPlaceIn>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<PlaceOut>, PageError> {
+    ctx.check_api_write(&headers)?;
+    let body = crate::error::json_body(body)?;
+    let p = xaso_core::places::create(
+        &state.store,
+        ctx.actor.as_ref(),
+        &body.unit_code,
+        &body.place,
+    )
+    .await
+    .map_err(PageError::api)?;
+    Ok(Json(place_out(&p, None, true)))
+}
+
+/// Replaces a place's fields (same rights as registering).
+#[utoipa::path(put, path = "/api/v1/places/{id}", tag = "places", request_body = PlaceInput,
+    security(("bearer" = [])), params(("id" = String, Path, description = "Place id")),
+    responses((status = 200, body = PlaceOut), (status = 403, description = "Outside the account's units"),
+        (status = 404, description = "No such place"), (status = 422, description = "Bad fields; nothing saved")))]
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Result<Json<PlaceInput>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<PlaceOut>, PageError> {
+    ctx.check_api_write(&headers)?;
+    let body = crate::error::json_body(body)?;
+    let p = xaso_core::places::update(&state.store, ctx.actor.as_ref(), &id, &body)
+        .await
+        .map_err(PageError::api)?;
+    Ok(Json(place_out(&p, None, true)))
+}

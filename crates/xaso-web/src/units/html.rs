@@ -110,6 +110,14 @@ impl ShowPage {
         (first..=last).collect()
     }
 
+    /// Whether the unit exists today (places belong to today's units).
+    fn is_current(&self) -> bool {
+        self.v
+            .unit
+            .validity()
+            .contains(xaso_domain::time::today_vn())
+    }
+
     fn is_commune(&self) -> bool {
         self.v.unit.level == xaso_domain::units::Level::Commune
     }

@@ -204,12 +204,12 @@ async fn the_area_officer_covers_the_communes_that_replaced_the_district() {
     let app = TestApp::demo().await;
     let mut area = app.signed_in("canbo.duchoa", DEMO_PASSWORD).await;
     let r = area
-        .send_json(Method::POST, "/api/v1/units", &json!({"parent_code": "27937", "as_of": "2026-01-01", "name": "Bình Tả 1", "unit_type": "Ấp"}))
+        .send_json(Method::POST, "/api/v1/units", &json!({"parent_code": "27937", "as_of": "2026-01-01", "name": "Bình Tả 3", "unit_type": "Ấp"}))
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let j = r.json();
-    assert_eq!(j["full_name"], "Ấp Bình Tả 1");
-    assert_eq!(j["code"], "27937-01");
+    assert_eq!(j["full_name"], "Ấp Bình Tả 3");
+    assert_eq!(j["code"], "27937-03", "after the demo's Bình Tả 1 and 2");
     assert_eq!(j["valid_from"], "2025-07-01");
     // But not a commune elsewhere in Tây Ninh.
     let r = area

@@ -1,0 +1,261 @@
+//! Queries for places and unit boundaries.
+
+use sqlx::{AnyConnection, FromRow};
+
+use crate::Result;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct PlaceRow {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub name_key: String,
+    pub address: String,
+    pub address_key: String,
+    pub commune_id: String,
+    pub village_id: Option<String>,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub cell: i64,
+    pub plus_code: String,
+    pub vpostcode: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub public_name: i64,
+    pub approximate: i64,
+    pub status: String,
+    pub created_by: String,
+    pub created_at: String,
+    pub updated_by: String,
+    pub updated_at: String,
+}
+
+const COLUMNS: &str = "id, kind, name, name_key, address, address_key, commune_id, village_id, latitude, longitude, cell, plus_code, vpostcode, contact_name, contact_phone, public_name, approximate, status, created_by, created_at, updated_by, updated_at";
+
+pub async fn insert(conn: &mut AnyConnection, p: &PlaceRow) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO places ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
+    ))
+    .bind(&p.id)
+    .bind(&p.kind)
+    .bind(&p.name)
+    .bind(&p.name_key)
+    .bind(&p.address)
+    .bind(&p.address_key)
+    .bind(&p.commune_id)
+    .bind(&p.village_id)
+    .bind(p.latitude)
+    .bind(p.longitude)
+    .bind(p.cell)
+    .bind(&p.plus_code)
+    .bind(&p.vpostcode)
+    .bind(&p.contact_name)
+    .bind(&p.contact_phone)
+    .bind(p.public_name)
+    .bind(p.approximate)
+    .bind(&p.status)
+    .bind(&p.created_by)
+    .bind(&p.created_at)
+    .bind(&p.updated_by)
+    .bind(&p.updated_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn update(conn: &mut AnyConnection, p: &PlaceRow) -> Result<()> {
+    sqlx::query(
+        "UPDATE places SET kind = $2, name = $3, name_key = $4, address = $5, address_key = $6, commune_id = $7, village_id = $8, latitude = $9, longitude = $10, cell = $11, plus_code = $12, vpostcode = $13, contact_name = $14, contact_phone = $15, public_name = $16, approximate = $17, status = $18, updated_by = $19, updated_at = $20 WHERE id = $1",
+    )
+    .bind(&p.id)
+    .bind(&p.kind)
+    .bind(&p.name)
+    .bind(&p.name_key)
+    .bind(&p.address)
+    .bind(&p.address_key)
+    .bind(&p.commune_id)
+    .bind(&p.village_id)
+    .bind(p.latitude)
+    .bind(p.longitude)
+    .bind(p.cell)
+    .bind(&p.plus_code)
+    .bind(&p.vpostcode)
+    .bind(&p.contact_name)
+    .bind(&p.contact_phone)
+    .bind(p.public_name)
+    .bind(p.approximate)
+    .bind(&p.status)
+    .bind(&p.updated_by)
+    .bind(&p.updated_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<PlaceRow>> {
+    Ok(
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM places WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+/// Places whose full code is `code` (upper case), newest first.
+pub async fn by_plus_code(conn: &mut AnyConnection, code: &str) -> Result<Vec<PlaceRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM places WHERE plus_code = $1 ORDER BY created_at DESC"
+    ))
+    .bind(code)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// A filter for lists: communes (ids), kind, folded text, active only.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub commune_ids: Vec<String>,
+    pub village_id: Option<String>,
+    pub kind: Option<String>,
+    /// Folded search text, matched inside the name or the address.
+    pub text_key: Option<String>,
+    pub active_only: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Places matching a filter, by name. Every list is scoped to communes, so the index on
+/// (commune_id, kind) bounds the rows read.
+pub async fn list(conn: &mut AnyConnection, f: &Filter) -> Result<Vec<PlaceRow>> {
+    if f.commune_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = format!("SELECT {COLUMNS} FROM places WHERE commune_id IN (");
+    let mut n = 0;
+    for i in 0..f.commune_ids.len() {
+        n += 1;
+        sql.push_str(&format!("{}${n}", if i > 0 { ", " } else { "" }));
+    }
+    sql.push(')');
+    if f.village_id.is_some() {
+        n += 1;
+        sql.push_str(&format!(" AND village_id = ${n}"));
+    }
+    if f.kind.is_some() {
+        n += 1;
+        sql.push_str(&format!(" AND kind = ${n}"));
+    }
+    if f.text_key.is_some() {
+        n += 1;
+        sql.push_str(&format!(
+            " AND (name_key LIKE ${n} OR address_key LIKE ${n} OR plus_code LIKE ${n})"
+        ));
+    }
+    if f.active_only {
+        sql.push_str(" AND status = 'active'");
+    }
+    sql.push_str(&format!(
+        " ORDER BY name_key, id LIMIT {} OFFSET {}",
+        f.limit.clamp(1, 5000),
+        f.offset.max(0)
+    ));
+    let mut q = sqlx::query_as(&sql);
+    for id in &f.commune_ids {
+        q = q.bind(id);
+    }
+    if let Some(v) = &f.village_id {
+        q = q.bind(v);
+    }
+    if let Some(k) = &f.kind {
+        q = q.bind(k);
+    }
+    if let Some(t) = &f.text_key {
+        // The key is folded (lower case, no diacritics); codes are upper case.
+        q = q.bind(format!("%{}%", t.replace(['%', '_'], "")));
+    }
+    Ok(q.fetch_all(conn).await?)
+}
+
+/// Active places in the square of grid cells `r` cells around (row, col), optionally of one
+/// kind: one index range per row of cells (`cells_per_row` is the grid's width).
+pub async fn in_square(
+    conn: &mut AnyConnection,
+    (row, col): (i64, i64),
+    r: i64,
+    cells_per_row: i64,
+    kind: Option<&str>,
+) -> Result<Vec<PlaceRow>> {
+    let mut sql = format!("SELECT {COLUMNS} FROM places WHERE (");
+    let mut binds = Vec::new();
+    for (i, rr) in (row - r..=row + r).enumerate() {
+        let base = rr * cells_per_row;
+        sql.push_str(&format!(
+            "{}cell BETWEEN ${} AND ${}",
+            if i > 0 { " OR " } else { "" },
+            binds.len() + 1,
+            binds.len() + 2
+        ));
+        binds.push(base + col - r);
+        binds.push(base + col + r);
+    }
+    sql.push_str(") AND status = 'active'");
+    if kind.is_some() {
+        sql.push_str(&format!(" AND kind = ${}", binds.len() + 1));
+    }
+    let mut q = sqlx::query_as(&sql);
+    for b in binds {
+        q = q.bind(b);
+    }
+    if let Some(k) = kind {
+        q = q.bind(k);
+    }
+    Ok(q.fetch_all(conn).await?)
+}
+
+/// How many places are stored.
+pub async fn count(conn: &mut AnyConnection) -> Result<i64> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM places")
+        .fetch_one(conn)
+        .await?;
+    Ok(n)
+}
+
+// --- boundaries ---
+
+#[derive(Debug, Clone, FromRow)]
+pub struct BoundaryRow {
+    pub unit_id: String,
+    pub geometry: String,
+    pub centre_lat: f64,
+    pub centre_lng: f64,
+    pub source: String,
+    pub updated_at: String,
+}
+
+pub async fn upsert_boundary(conn: &mut AnyConnection, b: &BoundaryRow) -> Result<()> {
+    sqlx::query("DELETE FROM unit_boundaries WHERE unit_id = $1")
+        .bind(&b.unit_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO unit_boundaries (unit_id, geometry, centre_lat, centre_lng, source, updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&b.unit_id)
+    .bind(&b.geometry)
+    .bind(b.centre_lat)
+    .bind(b.centre_lng)
+    .bind(&b.source)
+    .bind(&b.updated_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn boundary(conn: &mut AnyConnection, unit_id: &str) -> Result<Option<BoundaryRow>> {
+    Ok(sqlx::query_as(
+        "SELECT unit_id, geometry, centre_lat, centre_lng, source, updated_at FROM unit_boundaries WHERE unit_id = $1",
+    )
+    .bind(unit_id)
+    .fetch_optional(conn)
+    .await?)
+}
