@@ -11,6 +11,7 @@ pub mod dossier;
 pub mod error;
 pub mod evidence;
 pub mod places;
+pub mod qr;
 pub mod units;
 pub mod users;
 

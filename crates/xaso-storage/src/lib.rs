@@ -12,6 +12,7 @@ pub mod criteria;
 pub mod evidence;
 pub mod files;
 pub mod places;
+pub mod qr;
 pub mod settings;
 pub mod units;
 pub mod users;

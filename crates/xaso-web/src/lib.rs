@@ -13,6 +13,7 @@ mod metrics;
 pub mod openapi;
 mod ops;
 mod places;
+mod qr;
 mod routes;
 mod staff;
 mod units;
@@ -36,6 +37,9 @@ pub struct WebConfig {
     pub area: Option<(String, chrono::NaiveDate)>,
     /// Map tile URL template ({z}/{x}/{y}); empty: maps show points without tiles.
     pub tile_url: String,
+    /// The public address printed in QR codes (e.g. https://xaso.example.vn); without it, the
+    /// address the request came to.
+    pub public_url: Option<String>,
 }
 
 /// What every handler can reach.
@@ -49,6 +53,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Whether this installation holds demo data (labelled on every page).
     pub demo: bool,
+    /// The QR resolver: cached lookups, buffered scan counts.
+    pub qr: Arc<xaso_core::qr::Resolver>,
 }
 
 impl AppState {
@@ -65,6 +71,7 @@ impl AppState {
             throttle: Arc::new(Throttle::default()),
             metrics: Arc::new(metrics::Metrics::default()),
             demo,
+            qr: Arc::new(xaso_core::qr::Resolver::new()),
         })
     }
 }

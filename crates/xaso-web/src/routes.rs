@@ -9,7 +9,7 @@ use axum_extra::extract::CookieJar;
 
 use crate::ctx::{cookie, new_csrf, MintedCsrf, CSRF_COOKIE};
 use crate::{
-    assets, auth, criteria, error, home, metrics, openapi, ops, places, staff, units, AppState,
+    assets, auth, criteria, error, home, metrics, openapi, ops, places, qr, staff, units, AppState,
 };
 
 pub fn router(state: AppState) -> Router {
@@ -124,6 +124,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/places/{id}/status", post(places::html::set_status))
         .route("/a/{code}", get(places::html::address))
+        .route("/p/{id}", get(places::html::landing))
+        .route("/places/{id}/qr", post(qr::create_for_place))
+        .route("/q/{token}", get(qr::resolve))
+        .route("/q/{token}/retire", post(qr::retire))
         .route("/lang", get(home::set_lang))
         // Accounts
         .route(

@@ -19,12 +19,27 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
         trust_proxy: config.trust_proxy,
         area: config.area.clone(),
         tile_url: config.tile_url.clone(),
+        public_url: config.public_url.clone(),
     };
     let files = open_files(&config)?;
     let state = AppState::new(store.clone(), files, web)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let qr = state.qr.clone();
     let app = xaso_web::router(state);
+    // Scan counts are written in batches every few seconds, and once more on the way out.
+    let flusher = {
+        let (qr, store) = (qr.clone(), store.clone());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+            loop {
+                tick.tick().await;
+                if let Err(e) = qr.flush(&store).await {
+                    tracing::warn!(error = %e, "scan counts not written yet; will retry");
+                }
+            }
+        })
+    };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| {
@@ -49,6 +64,11 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
     .with_graceful_shutdown(shutdown())
     .await
     .context("server failed")?;
+    flusher.abort();
+    match qr.flush(&store).await {
+        Ok(n) => tracing::info!(rows = n, "scan counts written"),
+        Err(e) => tracing::error!(error = %e, "scan counts could not be written at shutdown"),
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())

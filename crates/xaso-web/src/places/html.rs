@@ -401,6 +401,8 @@ struct ShowPage {
     saved: bool,
     map: String,
     form: Option<FormPage>,
+    codes: Vec<xaso_core::qr::QrCode>,
+    base: String,
 }
 
 impl ShowPage {
@@ -421,6 +423,10 @@ impl ShowPage {
 
     fn retired(&self) -> bool {
         self.place.status == PlaceStatus::Retired
+    }
+
+    fn has_active_code(&self) -> bool {
+        self.codes.iter().any(|c| !c.retired)
     }
 }
 
@@ -452,6 +458,17 @@ async fn show_page(state: &AppState, ctx: &Ctx, id: &str) -> Result<ShowPage, Pa
     } else {
         None
     };
+    let codes = if can_write {
+        xaso_core::qr::codes_of(
+            &state.store,
+            &state.qr,
+            xaso_core::qr::TargetType::Place,
+            id,
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
     Ok(ShowPage {
         p,
         place,
@@ -459,6 +476,8 @@ async fn show_page(state: &AppState, ctx: &Ctx, id: &str) -> Result<ShowPage, Pa
         saved: false,
         map,
         form,
+        codes,
+        base: String::new(),
     })
 }
 
@@ -466,11 +485,13 @@ async fn show_page(state: &AppState, ctx: &Ctx, id: &str) -> Result<ShowPage, Pa
 pub async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
+    headers: axum::http::HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<SavedQuery>,
 ) -> Result<Response, PageError> {
     let mut page = show_page(&state, &ctx, &id).await?;
     page.saved = q.saved.is_some();
+    page.base = crate::qr::base_url(&state, &headers);
     Ok(render(&page))
 }
 
@@ -593,6 +614,35 @@ pub async fn address(
         area,
         places,
         commune,
+        map,
+    }))
+}
+
+/// The landing page of a place's QR code: the place's public address page.
+pub async fn landing(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let place = xaso_core::places::get(&state.store, None, &id).await?;
+    let area = pluscode::decode(&place.plus_code)
+        .map_err(|e| PageError::page(Error::Internal(e.to_string())))?;
+    let p = ctx.page();
+    let map = map_json(serde_json::json!({
+        "tiles": state.config.tile_url, "attribution": attribution(&state.config.tile_url),
+        "points": [{"lat": place.latitude, "lng": place.longitude, "kind": place.kind.as_str(),
+            "label": label(&p, &place, false), "sub": kind_name(&p, place.kind)}],
+    }));
+    Ok(render(&AddressPage {
+        p,
+        code: place.plus_code.clone(),
+        short: place
+            .short_code
+            .clone()
+            .map(|s| (s, place.commune.name.clone())),
+        area,
+        commune: Some(place.commune.clone()),
+        places: vec![place],
         map,
     }))
 }

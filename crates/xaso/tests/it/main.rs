@@ -11,5 +11,6 @@ mod excel;
 mod import;
 mod pages;
 mod places;
+mod qr;
 mod sets;
 mod units;

@@ -1,0 +1,164 @@
+//! The resolver `/q/{token}` and the QR images `/q/{token}.svg|.png`, and staff actions on a
+//! target's codes.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use xaso_core::qr::{Resolved, TargetType};
+use xaso_core::Error;
+
+use crate::ctx::{Ctx, Page};
+use crate::error::PageError;
+use crate::{render, AppState};
+
+/// The address QR codes carry: the configured public URL, else the host the request came to.
+pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(u) = &state.config.public_url {
+        return u.trim_end_matches('/').to_string();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+pub fn qr_url(base: &str, token: &str) -> String {
+    format!("{base}/q/{token}")
+}
+
+#[derive(Template)]
+#[template(path = "qr/gone.html")]
+struct GonePage {
+    p: Page,
+    known: bool,
+    reason: String,
+}
+
+/// Resolves a printed code: to its landing page, or a clear page when the code was withdrawn
+/// or never existed. A hit costs no database statement.
+pub async fn resolve(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+) -> Result<Response, PageError> {
+    if let Some((token, ext)) = file.rsplit_once('.') {
+        return image(&state, &headers, token, ext).await;
+    }
+    match state.qr.resolve(&state.store, &file).await? {
+        Resolved::Landing(path) => {
+            state.qr.count(&file);
+            Ok(([(header::CACHE_CONTROL, "no-store")], Redirect::to(&path)).into_response())
+        }
+        Resolved::Retired(reason) => {
+            state.qr.count(&file);
+            let page = GonePage {
+                p: ctx.page(),
+                known: true,
+                reason,
+            };
+            Ok((StatusCode::GONE, render(&page)).into_response())
+        }
+        Resolved::Unknown => {
+            let page = GonePage {
+                p: ctx.page(),
+                known: false,
+                reason: String::new(),
+            };
+            Ok((StatusCode::NOT_FOUND, render(&page)).into_response())
+        }
+    }
+}
+
+async fn image(
+    state: &AppState,
+    headers: &HeaderMap,
+    token: &str,
+    ext: &str,
+) -> Result<Response, PageError> {
+    if state.qr.resolve(&state.store, token).await? == Resolved::Unknown {
+        return Err(PageError::not_found(false));
+    }
+    let url = qr_url(&base_url(state, headers), token);
+    match ext {
+        "svg" => Ok((
+            [(header::CONTENT_TYPE, "image/svg+xml")],
+            xaso_core::qr::svg(&url)?,
+        )
+            .into_response()),
+        "png" => Ok((
+            [
+                (header::CONTENT_TYPE, "image/png"),
+                (header::CONTENT_DISPOSITION, "inline; filename=\"qr.png\""),
+            ],
+            xaso_core::qr::png(&url, 10)?,
+        )
+            .into_response()),
+        _ => Err(PageError::not_found(false)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Makes (or returns) the QR code of a place.
+pub async fn create_for_place(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    ctx.check_form_write(&f.csrf)?;
+    let place = xaso_core::places::get(&state.store, ctx.actor.as_ref(), &id).await?;
+    if !xaso_core::places::may_write(&state.store, ctx.actor.as_ref(), &place).await? {
+        return Err(PageError::page(Error::Forbidden));
+    }
+    let actor = ctx.actor.clone().expect("checked");
+    let unit = place.village.as_ref().unwrap_or(&place.commune).id.clone();
+    xaso_core::qr::code_for(&state.store, &actor, TargetType::Place, &id, Some(&unit)).await?;
+    Ok(Redirect::to(&format!("/places/{id}#qr")).into_response())
+}
+
+/// Withdraws a code (staff of its target's unit), with a reason the code's page shows.
+pub async fn retire(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    ctx.check_form_write(&f.csrf)?;
+    let row = {
+        let mut conn = state.store.read().await.map_err(Error::from)?;
+        xaso_storage::qr::by_token(&mut conn, &token)
+            .await
+            .map_err(Error::from)?
+            .ok_or(Error::NotFound)?
+    };
+    let back = match TargetType::parse(&row.target_type) {
+        Some(TargetType::Place) => {
+            let place =
+                xaso_core::places::get(&state.store, ctx.actor.as_ref(), &row.target_id).await?;
+            if !xaso_core::places::may_write(&state.store, ctx.actor.as_ref(), &place).await? {
+                return Err(PageError::page(Error::Forbidden));
+            }
+            format!("/places/{}#qr", row.target_id)
+        }
+        None => return Err(PageError::page(Error::NotFound)),
+    };
+    let actor = ctx.actor.clone().expect("checked");
+    xaso_core::qr::retire(&state.store, &state.qr, &actor, &token, &f.reason).await?;
+    Ok(Redirect::to(&back).into_response())
+}
