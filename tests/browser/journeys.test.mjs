@@ -148,3 +148,51 @@ test('a commune enters a year, submits it, and the area officer approves it', as
   await shot(area, 'rollup');
   await area.context().close();
 });
+
+test('an officer registers a place by tapping the map, finds it without diacritics and opens its public page', async () => {
+  const page = await phone();
+  await page.goto(`${base}/login?next=/units/27937/places/new`);
+  await page.getByLabel('Tên đăng nhập').fill('canbo.xaduchoa');
+  await page.getByLabel('Mật khẩu').fill(password);
+  await page.getByRole('button', { name: 'Đăng nhập' }).click();
+  await page.waitForURL(`${base}/units/27937/places/new`);
+
+  await page.getByLabel('Loại địa điểm').selectOption('market');
+  await page.getByLabel('Tên địa điểm (hộ: tên chủ hộ)').fill('Chợ Đức Hòa Hạ');
+  // Tap the map where the commune's centre is (the demo's relics without a surveyed position sit there).
+  const centre = await (await fetch(`${base}/api/v1/places?unit=27937&q=chua%20linh`)).json();
+  const { latitude, longitude } = centre.places[0];
+  await page.waitForFunction(() => window.xasoMap);
+  const point = await page.evaluate(([la, ln]) => {
+    const p = window.xasoMap.latLngToContainerPoint([la, ln]);
+    return { x: p.x, y: p.y };
+  }, [latitude, longitude]);
+  await page.locator('#map').click({ position: { x: point.x + 6, y: point.y + 6 } });
+  const lat = Number(await page.getByLabel('Vĩ độ').inputValue());
+  const lng = Number(await page.getByLabel('Kinh độ').inputValue());
+  assert.ok(Math.abs(lat - latitude) < 0.01 && Math.abs(lng - longitude) < 0.01, `tapped ${lat},${lng}`);
+  await shot(page, 'place-form');
+  await page.getByRole('button', { name: 'Đăng ký' }).click();
+  await page.waitForURL(/\/places\/.+\?saved=1/);
+  assert.ok(await page.getByText('Đã lưu địa điểm.').isVisible());
+  const code = (await page.locator('strong.code').first().innerText()).trim();
+  assert.match(code, /^7P28[23456789CFGHJMPQRVWX]{4}\+[23456789CFGHJMPQRVWX]{2}$/);
+
+  // Search without diacritics, as on a phone keyboard.
+  await page.goto(`${base}/units/27937/places`);
+  await page.getByLabel('Tìm theo tên, địa chỉ hoặc mã').fill('cho duc hoa ha');
+  await page.getByRole('button', { name: 'Lọc' }).click();
+  await page.waitForLoadState();
+  await page.getByRole('link', { name: 'Chợ Đức Hòa Hạ' }).click();
+  await page.waitForURL(/\/places\//);
+
+  // Its public page, as a visitor.
+  const visitor = await phone();
+  await visitor.goto(`${base}/a/${encodeURIComponent(code)}`);
+  assert.equal(await visitor.locator('h1').innerText(), code);
+  assert.ok(await visitor.getByRole('heading', { name: 'Chợ Đức Hòa Hạ' }).isVisible());
+  assert.ok(await visitor.getByRole('link', { name: 'OpenStreetMap' }).isVisible());
+  await shot(visitor, 'address-page');
+  await visitor.context().close();
+  await page.context().close();
+});

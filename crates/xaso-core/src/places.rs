@@ -3,6 +3,8 @@
 //! their units; everyone reads the public side (no contacts; a household's name only with its
 //! consent).
 
+pub mod plates;
+
 use chrono::NaiveDate;
 use serde_json::json;
 use xaso_domain::auth::Role;

@@ -6,7 +6,9 @@
   var dataEl = document.getElementById('map-data');
   if (!el || !dataEl || !window.L) return;
   var data = JSON.parse(dataEl.textContent);
-  var map = L.map(el, { scrollWheelZoom: false });
+  var map = L.map(el, { scrollWheelZoom: false, zoomSnap: 0.25 });
+  // Reachable for scripts that drive the page (the browser tests tap at a known point).
+  window.xasoMap = map;
   if (data.tiles) {
     L.tileLayer(data.tiles, { maxZoom: 19, attribution: data.attribution || '' }).addTo(map);
   } else {

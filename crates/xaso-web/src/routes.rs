@@ -118,6 +118,7 @@ pub fn router(state: AppState) -> Router {
             get(places::html::list).post(places::html::create),
         )
         .route("/units/{code}/places/new", get(places::html::new_form))
+        .route("/units/{code}/places/plates.pdf", get(places::html::plates))
         .route(
             "/places/{id}",
             get(places::html::show).post(places::html::update),

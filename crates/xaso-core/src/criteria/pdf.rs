@@ -10,8 +10,8 @@ use xaso_domain::criteria::{Kind, NtmLevel, ReviewState, Status, Value};
 use super::Assessment;
 use crate::{Error, Result};
 
-const REGULAR: &[u8] = include_bytes!("../../assets/fonts/NotoSans-Regular.ttf");
-const BOLD: &[u8] = include_bytes!("../../assets/fonts/NotoSans-Bold.ttf");
+pub(crate) const REGULAR: &[u8] = include_bytes!("../../assets/fonts/NotoSans-Regular.ttf");
+pub(crate) const BOLD: &[u8] = include_bytes!("../../assets/fonts/NotoSans-Bold.ttf");
 
 const WIDTH: f32 = 210.0;
 const HEIGHT: f32 = 297.0;

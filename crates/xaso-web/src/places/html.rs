@@ -646,3 +646,62 @@ pub async fn landing(
         map,
     }))
 }
+
+#[derive(Deserialize)]
+pub struct PlatesQuery {
+    kind: Option<String>,
+    /// Place ids separated by commas: print only these.
+    ids: Option<String>,
+    q: Option<String>,
+}
+
+/// An A4 sheet of house plates for a commune or village (staff of the unit).
+pub async fn plates(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+    Path(code): Path<String>,
+    Query(q): Query<PlatesQuery>,
+) -> Result<Response, PageError> {
+    if ctx.actor.is_none() {
+        return Ok(Redirect::to(&format!("/login?next=/units/{code}/places")).into_response());
+    }
+    let query = PlaceQuery {
+        kind: q.kind.as_deref().and_then(PlaceKind::parse),
+        text: q.q.clone(),
+        ..Default::default()
+    };
+    let ids: Vec<String> = q
+        .ids
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    let base = crate::qr::base_url(&state, &headers);
+    let pdf = xaso_core::places::plates::sheet(
+        &state.store,
+        ctx.actor.as_ref(),
+        &code,
+        &query,
+        &ids,
+        &base,
+    )
+    .await?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"bien-dia-chi-{code}.pdf\""),
+            ),
+        ],
+        pdf,
+    )
+        .into_response())
+}

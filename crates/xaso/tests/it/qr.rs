@@ -167,3 +167,116 @@ async fn buffered_scan_counts_reach_the_database_in_one_batch() {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].1, 6);
 }
+
+/// Renders each page of a PDF at 150 dpi and decodes every QR code on it.
+fn decode_pdf(pdf: &[u8]) -> Vec<Vec<String>> {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sheet.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let status = std::process::Command::new("pdftoppm")
+        .args(["-r", "150", "-png", file.to_str().unwrap()])
+        .arg(dir.path().join("page"))
+        .status()
+        .expect("pdftoppm (apt-get install poppler-utils)");
+    assert!(status.success());
+    let mut pages: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .collect();
+    pages.sort();
+    pages
+        .iter()
+        .map(|p| {
+            let out = std::process::Command::new("zbarimg")
+                .args(["--raw", "-q", p.to_str().unwrap()])
+                .output()
+                .unwrap();
+            String::from_utf8(out.stdout)
+                .unwrap()
+                .lines()
+                .map(str::to_string)
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_village_sheet_of_house_plates_decodes_to_codes_that_open_each_house() {
+    let app = TestApp::demo().await;
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    let mut ids = Vec::new();
+    for n in 0..9 {
+        let r = officer
+            .send_json(
+                axum::http::Method::POST,
+                "/api/v1/places",
+                &serde_json::json!({"unit_code": "27937-01", "kind": "household",
+                    "name": format!("Hộ số {n}"), "latitude": 10.8240 + n as f64 * 0.0003,
+                    "longitude": 106.4550, "vpostcode": format!("LA{n}27937")}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        ids.push(r.json()["id"].as_str().unwrap().to_string());
+    }
+    let r = officer.get("/units/27937-01/places/plates.pdf").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.headers["content-type"], "application/pdf");
+    let pdf = officer.raw("/units/27937-01/places/plates.pdf").await;
+    // Pages carry what the plate says, in Vietnamese.
+    let text = {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("s.pdf");
+        std::fs::write(&f, &pdf).unwrap();
+        String::from_utf8(
+            std::process::Command::new("pdftotext")
+                .args([f.to_str().unwrap(), "-"])
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .unwrap()
+    };
+    assert!(
+        text.contains("ĐỊA CHỈ SỐ") && text.contains("Ấp Bình Tả 1") && text.contains("Xã Đức Hòa")
+    );
+    assert!(text.contains("Vpostcode: LA327937"));
+    let pages = decode_pdf(&pdf);
+    assert_eq!(
+        pages.iter().map(Vec::len).collect::<Vec<_>>(),
+        [8, 1],
+        "eight plates a page"
+    );
+    let mut opened = Vec::new();
+    for url in pages.concat() {
+        let path = url
+            .strip_prefix("http://localhost")
+            .expect("the permanent URL");
+        assert!(path.starts_with("/q/"), "{url}");
+        let r = app.visitor().get(path).await;
+        let landing = r.headers["location"].to_str().unwrap().to_string();
+        opened.push(landing.trim_start_matches("/p/").to_string());
+    }
+    opened.sort();
+    ids.sort();
+    assert_eq!(opened, ids, "each plate opens its own house");
+    // Printing again reuses the codes: plates already on walls keep working.
+    let again = decode_pdf(&officer.raw("/units/27937-01/places/plates.pdf").await).concat();
+    let mut first = pages.concat();
+    first.sort();
+    let mut second = again;
+    second.sort();
+    assert_eq!(first, second);
+    // Visitors and other communes' officers cannot print.
+    assert!(app
+        .visitor()
+        .get("/units/27937-01/places/plates.pdf")
+        .await
+        .status
+        .is_redirection());
+    let mut other = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
+    assert_eq!(
+        other.get("/units/27937-01/places/plates.pdf").await.status,
+        403
+    );
+}
