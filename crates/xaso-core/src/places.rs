@@ -3,6 +3,7 @@
 //! their units; everyone reads the public side (no contacts; a household's name only with its
 //! consent).
 
+pub mod import;
 pub mod plates;
 
 use chrono::NaiveDate;
@@ -80,7 +81,10 @@ pub async fn units_for(store: &Store, code: &str) -> Result<(Unit, Option<Unit>)
     }
 }
 
-async fn boundary_of(store: &Store, unit_id: &str) -> Result<Option<(Boundary, (f64, f64))>> {
+pub(crate) async fn boundary_of(
+    store: &Store,
+    unit_id: &str,
+) -> Result<Option<(Boundary, (f64, f64))>> {
     let mut conn = store.read().await?;
     let Some(row) = db::boundary(&mut conn, unit_id).await? else {
         return Ok(None);

@@ -63,6 +63,63 @@ pub async fn insert(conn: &mut AnyConnection, p: &PlaceRow) -> Result<()> {
     Ok(())
 }
 
+/// Inserts many places in one multi-row statement (the caller keeps batches to a few hundred).
+pub async fn insert_many(conn: &mut AnyConnection, rows: &[PlaceRow]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut sql = format!("INSERT INTO places ({COLUMNS}) VALUES ");
+    for i in 0..rows.len() {
+        let b = i * 22;
+        sql.push_str(if i > 0 { ", (" } else { "(" });
+        for j in 1..=22 {
+            sql.push_str(&format!("{}${}", if j > 1 { ", " } else { "" }, b + j));
+        }
+        sql.push(')');
+    }
+    let mut q = sqlx::query(&sql);
+    for p in rows {
+        q = q
+            .bind(&p.id)
+            .bind(&p.kind)
+            .bind(&p.name)
+            .bind(&p.name_key)
+            .bind(&p.address)
+            .bind(&p.address_key)
+            .bind(&p.commune_id)
+            .bind(&p.village_id)
+            .bind(p.latitude)
+            .bind(p.longitude)
+            .bind(p.cell)
+            .bind(&p.plus_code)
+            .bind(&p.vpostcode)
+            .bind(&p.contact_name)
+            .bind(&p.contact_phone)
+            .bind(p.public_name)
+            .bind(p.approximate)
+            .bind(&p.status)
+            .bind(&p.created_by)
+            .bind(&p.created_at)
+            .bind(&p.updated_by)
+            .bind(&p.updated_at);
+    }
+    q.execute(conn).await?;
+    Ok(())
+}
+
+/// Name key, position and cell of every place of a commune (for duplicate checks on import).
+pub async fn keys_in_commune(
+    conn: &mut AnyConnection,
+    commune_id: &str,
+) -> Result<Vec<(String, f64, f64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT name_key, latitude, longitude, cell FROM places WHERE commune_id = $1",
+    )
+    .bind(commune_id)
+    .fetch_all(conn)
+    .await?)
+}
+
 pub async fn update(conn: &mut AnyConnection, p: &PlaceRow) -> Result<()> {
     sqlx::query(
         "UPDATE places SET kind = $2, name = $3, name_key = $4, address = $5, address_key = $6, commune_id = $7, village_id = $8, latitude = $9, longitude = $10, cell = $11, plus_code = $12, vpostcode = $13, contact_name = $14, contact_phone = $15, public_name = $16, approximate = $17, status = $18, updated_by = $19, updated_at = $20 WHERE id = $1",
@@ -156,7 +213,7 @@ pub async fn list(conn: &mut AnyConnection, f: &Filter) -> Result<Vec<PlaceRow>>
     }
     sql.push_str(&format!(
         " ORDER BY name_key, id LIMIT {} OFFSET {}",
-        f.limit.clamp(1, 5000),
+        f.limit.clamp(1, 1_000_000),
         f.offset.max(0)
     ));
     let mut q = sqlx::query_as(&sql);

@@ -311,6 +311,18 @@ impl Client {
             .await
     }
 
+    /// POSTs raw bytes (a file as the request body), with the CSRF header for cookie sessions.
+    pub async fn send_bytes(&mut self, path: &str, body: &[u8]) -> TestResponse {
+        let mut b = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/octet-stream");
+        if self.bearer.is_none() && self.cookies.contains_key("xaso_csrf") {
+            b = b.header("x-csrf-token", self.csrf());
+        }
+        self.send(b.body(Body::from(body.to_vec())).unwrap()).await
+    }
+
     /// Posts a multipart form as a browser would: the fields, the CSRF token, and one file.
     pub async fn post_multipart(
         &mut self,

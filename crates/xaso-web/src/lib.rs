@@ -55,6 +55,8 @@ pub struct AppState {
     pub demo: bool,
     /// The QR resolver: cached lookups, buffered scan counts.
     pub qr: Arc<xaso_core::qr::Resolver>,
+    /// Background jobs (large imports) and their progress.
+    pub jobs: Arc<xaso_core::jobs::Jobs>,
 }
 
 impl AppState {
@@ -72,6 +74,7 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::default()),
             demo,
             qr: Arc::new(xaso_core::qr::Resolver::new()),
+            jobs: Arc::new(xaso_core::jobs::Jobs::new()),
         })
     }
 }

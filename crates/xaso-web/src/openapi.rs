@@ -17,6 +17,7 @@ use crate::units::api as units_api;
         criteria_api::list_sets, criteria_api::show_set, criteria_api::assessment, criteria_api::rollup, criteria_api::save_values, criteria_api::review,
         criteria_api::template, criteria_api::upload, criteria_api::save_profile,
         places_api::list, places_api::show, places_api::create, places_api::update,
+        crate::places::transfer::api_import, crate::places::transfer::api_job,
         places_api::encode, places_api::decode, places_api::shorten, places_api::recover, places_api::validate),
     components(schemas(
         xaso_domain::units::Unit, xaso_domain::units::UnitLink, xaso_domain::units::Level, xaso_domain::units::Portion,
@@ -31,6 +32,7 @@ use crate::units::api as units_api;
         xaso_domain::criteria::Kind, xaso_domain::criteria::KeyedBy, xaso_domain::criteria::NtmLevel,
         xaso_domain::criteria::Status,
         places_api::CodeOut, places_api::AreaOut, places_api::ValidityOut,
+        crate::places::transfer::JobStarted, crate::places::transfer::JobOut, crate::places::transfer::ProblemOut,
         places_api::PlaceOut, places_api::PlaceList, places_api::UnitRef, places_api::ContactOut, places_api::NewPlaceIn,
         xaso_domain::places::PlaceInput, xaso_domain::places::PlaceKind, xaso_domain::places::PlaceStatus
     )),

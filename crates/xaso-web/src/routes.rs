@@ -22,6 +22,12 @@ pub fn router(state: AppState) -> Router {
         .route("/audit", get(staff::api::audit))
         .route("/places", get(places::api::list).post(places::api::create))
         .route(
+            "/places/import",
+            post(places::transfer::api_import)
+                .layer(axum::extract::DefaultBodyLimit::max(200 * 1024 * 1024)),
+        )
+        .route("/jobs/{id}", get(places::transfer::api_job))
+        .route(
             "/places/{id}",
             get(places::api::show).put(places::api::update),
         )
@@ -119,6 +125,21 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/units/{code}/places/new", get(places::html::new_form))
         .route("/units/{code}/places/plates.pdf", get(places::html::plates))
+        .route(
+            "/units/{code}/places/import",
+            get(places::transfer::form)
+                .post(places::transfer::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(200 * 1024 * 1024)),
+        )
+        .route(
+            "/units/{code}/places.geojson",
+            get(places::transfer::export_geojson),
+        )
+        .route(
+            "/units/{code}/places.csv",
+            get(places::transfer::export_csv),
+        )
+        .route("/jobs/{id}", get(places::transfer::job))
         .route(
             "/places/{id}",
             get(places::html::show).post(places::html::update),

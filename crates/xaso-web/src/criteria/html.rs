@@ -703,20 +703,20 @@ pub fn xlsx_response(t: xaso_core::criteria::xlsx::Template) -> Response {
 }
 
 /// A multipart form as sent by a browser: its text fields and one file.
-struct Upload {
+pub(crate) struct Upload {
     fields: HashMap<String, String>,
-    filename: String,
-    file: Vec<u8>,
+    pub(crate) filename: String,
+    pub(crate) file: Vec<u8>,
 }
 
 impl Upload {
-    fn field(&self, name: &str) -> &str {
+    pub(crate) fn field(&self, name: &str) -> &str {
         self.fields.get(name).map(String::as_str).unwrap_or("")
     }
 }
 
 /// Reads a multipart form; the file is the field named `file`.
-async fn read_upload(mut form: axum::extract::Multipart) -> Result<Upload, PageError> {
+pub(crate) async fn read_upload(mut form: axum::extract::Multipart) -> Result<Upload, PageError> {
     let unreadable = |_| PageError::bad_request("unreadable upload", false);
     let mut upload = Upload {
         fields: HashMap::new(),

@@ -240,7 +240,7 @@ impl FormPage {
 }
 
 /// The Vietnamese message for a problem with a place field.
-fn place_problem(ctx: &Ctx, detail: &str) -> String {
+pub(crate) fn place_problem(ctx: &Ctx, detail: &str) -> String {
     let key = if detail.contains("kind of place") {
         "places.err_kind"
     } else if detail.contains("needs a name") {

@@ -13,4 +13,5 @@ mod pages;
 mod places;
 mod qr;
 mod sets;
+mod transfer;
 mod units;

@@ -1,0 +1,397 @@
+//! Bulk import (as a background job the user watches) and export of places.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use xaso_core::jobs::{Outcome, Snapshot};
+use xaso_core::places::import::{self, COLUMNS};
+use xaso_core::places::Query as PlaceQuery;
+use xaso_core::Error;
+use xaso_domain::places::PlaceKind;
+
+use crate::ctx::{Ctx, Page};
+use crate::error::PageError;
+use crate::{render, AppState};
+
+#[derive(Template)]
+#[template(path = "places/import.html")]
+struct ImportPage {
+    p: Page,
+    code: String,
+    name: String,
+    columns: String,
+}
+
+/// The import form of a commune.
+pub async fn form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return Ok(
+            Redirect::to(&format!("/login?next=/units/{code}/places/import")).into_response(),
+        );
+    };
+    let (commune, _) = xaso_core::places::units_for(&state.store, &code).await?;
+    if !xaso_core::authz::has_role_over(
+        &state.store,
+        actor,
+        xaso_core::places::WRITERS,
+        &commune.id,
+    )
+    .await?
+    {
+        return Err(PageError::page(Error::Forbidden));
+    }
+    Ok(render(&ImportPage {
+        p: ctx.page(),
+        code: commune.code.clone(),
+        name: commune.full_name,
+        columns: COLUMNS.join(","),
+    }))
+}
+
+/// Checks the rights, then starts the import in the background and returns the job's id.
+async fn start(
+    state: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    filename: String,
+    bytes: Vec<u8>,
+) -> Result<String, Error> {
+    let actor = ctx.actor.clone().ok_or(Error::Unauthenticated)?;
+    let (commune, _) = xaso_core::places::units_for(&state.store, code).await?;
+    if !xaso_core::authz::has_role_over(
+        &state.store,
+        &actor,
+        xaso_core::places::WRITERS,
+        &commune.id,
+    )
+    .await?
+    {
+        return Err(Error::Forbidden);
+    }
+    let job = state.jobs.start(
+        "place_import",
+        &actor.username,
+        &format!("/units/{code}/places"),
+    );
+    let id = job.snapshot().id;
+    let (store, code) = (state.store.clone(), code.to_string());
+    tokio::spawn(async move {
+        let r = import::import(&store, Some(&actor), &code, &filename, &bytes, &*job).await;
+        job.finish(match r {
+            Ok(report) => {
+                Outcome::Done(serde_json::json!({"rows": report.rows, "inserted": report.inserted}))
+            }
+            Err(Error::Invalid(problems)) => Outcome::Refused(problems),
+            Err(e) => {
+                tracing::error!(error = %e, "place import failed");
+                Outcome::Failed(e.to_string())
+            }
+        });
+    });
+    Ok(id)
+}
+
+/// Receives the file from the form and sends the user to watch the job.
+pub async fn upload(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    form: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let upload = crate::criteria::html::read_upload(form).await?;
+    ctx.check_form_write(upload.field("csrf"))?;
+    let id = start(&state, &ctx, &code, upload.filename.clone(), upload.file).await?;
+    Ok(Redirect::to(&format!("/jobs/{id}")).into_response())
+}
+
+/// The progress part of a job's page (what htmx refreshes).
+#[derive(Template)]
+#[template(path = "places/job_body.html")]
+struct JobBody {
+    p: Page,
+    j: Snapshot,
+    problems: Vec<(String, String)>,
+    inserted: i64,
+}
+
+#[derive(Template)]
+#[template(path = "places/job.html")]
+struct JobPage {
+    p: Page,
+    body: String,
+}
+
+impl JobBody {
+    fn running(&self) -> bool {
+        self.j.outcome == Outcome::Running
+    }
+
+    fn percent(&self) -> usize {
+        (self.j.done * 100).checked_div(self.j.total).unwrap_or(0)
+    }
+
+    fn phase(&self) -> &'static str {
+        self.p.t(&format!("jobs.phase_{}", self.j.phase))
+    }
+
+    fn failed(&self) -> bool {
+        matches!(self.j.outcome, Outcome::Failed(_))
+    }
+}
+
+/// The Vietnamese reason of an import problem ("field: detail" in English underneath).
+fn problem_vi(ctx: &Ctx, detail: &str) -> String {
+    let (field, rest) = detail.split_once(": ").unwrap_or(("", detail));
+    let key = match field {
+        "unit_code" => Some("import.err_unit"),
+        "duplicate" => Some("import.err_duplicate"),
+        _ if detail.contains("the header lacks") => Some("import.err_header"),
+        _ if detail.contains("use a .csv") => Some("import.err_format"),
+        _ if detail.contains("has no rows") => Some("import.err_empty"),
+        _ if detail.contains("larger than 200") => Some("import.err_big"),
+        _ if detail.contains("GeoJSON")
+            || detail.contains("unreadable")
+            || detail.contains(".xlsx") =>
+        {
+            Some("import.err_file")
+        }
+        _ if detail.starts_with('…') => {
+            let n: String = detail.chars().filter(char::is_ascii_digit).collect();
+            return format!("… {n} {}", ctx.t("import.more"));
+        }
+        _ => None,
+    };
+    match key {
+        Some(k) => ctx.t(k).to_string(),
+        None => super::html::place_problem(ctx, rest),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct JobQuery {
+    fragment: Option<String>,
+}
+
+/// A job's progress; while it runs the page refreshes its progress part every second.
+pub async fn job(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<JobQuery>,
+) -> Result<Response, PageError> {
+    let actor = ctx
+        .actor
+        .as_ref()
+        .ok_or_else(|| PageError::page(Error::Unauthenticated))?;
+    let j = state
+        .jobs
+        .get(&id, actor)
+        .ok_or_else(|| PageError::page(Error::NotFound))?;
+    let problems = match &j.outcome {
+        Outcome::Refused(list) => list
+            .iter()
+            .map(|p| (p.at.clone(), problem_vi(&ctx, &p.detail)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let inserted = match &j.outcome {
+        Outcome::Done(v) => v["inserted"].as_i64().unwrap_or(0),
+        _ => 0,
+    };
+    let body = JobBody {
+        p: ctx.page(),
+        j,
+        problems,
+        inserted,
+    };
+    if q.fragment.is_some() {
+        return Ok(render(&body));
+    }
+    Ok(render(&JobPage {
+        p: ctx.page(),
+        body: body.render().unwrap_or_default(),
+    }))
+}
+
+// --- API ---
+
+#[derive(Deserialize, IntoParams)]
+pub struct ImportQuery {
+    /// The commune to import into.
+    unit: String,
+    /// The file's name, for its format: .csv, .xlsx or .geojson.
+    filename: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct JobStarted {
+    pub job: String,
+    pub url: String,
+}
+
+/// Imports places from a CSV, xlsx or GeoJSON body into a commune, as a background job:
+/// all or nothing; poll the job for progress and the result.
+#[utoipa::path(post, path = "/api/v1/places/import", tag = "places", params(ImportQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    security(("bearer" = [])),
+    responses((status = 202, body = JobStarted), (status = 401, description = "Not signed in"),
+        (status = 403, description = "Commune outside the account's units")))]
+pub async fn api_import(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Query(q): Query<ImportQuery>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    ctx.check_api_write(&headers)?;
+    let id = start(&state, &ctx, &q.unit, q.filename, body.to_vec())
+        .await
+        .map_err(PageError::api)?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(JobStarted {
+            url: format!("/api/v1/jobs/{id}"),
+            job: id,
+        }),
+    )
+        .into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProblemOut {
+    pub at: String,
+    pub detail: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct JobOut {
+    pub id: String,
+    pub kind: String,
+    /// running, done, refused or failed.
+    pub state: String,
+    pub phase: String,
+    pub done: usize,
+    pub total: usize,
+    /// For a finished import: {"rows": …, "inserted": …}.
+    #[schema(value_type = Object)]
+    pub result: Option<serde_json::Value>,
+    pub problems: Vec<ProblemOut>,
+}
+
+/// A background job's progress and result (its owner or an administrator).
+#[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "places",
+    params(("id" = String, Path, description = "Job id")), security(("bearer" = [])),
+    responses((status = 200, body = JobOut), (status = 404, description = "No such job for you")))]
+pub async fn api_job(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<JobOut>, PageError> {
+    let actor = ctx
+        .actor
+        .as_ref()
+        .ok_or_else(|| PageError::api(Error::Unauthenticated))?;
+    let j = state
+        .jobs
+        .get(&id, actor)
+        .ok_or_else(|| PageError::api(Error::NotFound))?;
+    let (st, result, problems) = match j.outcome {
+        Outcome::Running => ("running", None, Vec::new()),
+        Outcome::Done(v) => ("done", Some(v), Vec::new()),
+        Outcome::Refused(list) => (
+            "refused",
+            None,
+            list.into_iter()
+                .map(|p| ProblemOut {
+                    at: p.at,
+                    detail: p.detail,
+                })
+                .collect(),
+        ),
+        Outcome::Failed(_) => ("failed", None, Vec::new()),
+    };
+    Ok(Json(JobOut {
+        id: j.id,
+        kind: j.kind.into(),
+        state: st.into(),
+        phase: j.phase.into(),
+        done: j.done,
+        total: j.total,
+        result,
+        problems,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct ExportQuery {
+    kind: Option<String>,
+    q: Option<String>,
+}
+
+/// A unit's places as GeoJSON (public fields), filtered like the list.
+pub async fn export_geojson(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, PageError> {
+    export(&state, &code, "geojson", &q).await
+}
+
+/// A unit's places as CSV (public fields, the import's columns first), filtered like the list.
+pub async fn export_csv(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, PageError> {
+    export(&state, &code, "csv", &q).await
+}
+
+async fn export(
+    state: &AppState,
+    code: &str,
+    ext: &str,
+    q: &ExportQuery,
+) -> Result<Response, PageError> {
+    let query = PlaceQuery {
+        kind: q.kind.as_deref().and_then(PlaceKind::parse),
+        text: q.q.clone(),
+        limit: 1_000_000,
+        ..Default::default()
+    };
+    let (_, places) = xaso_core::places::list(&state.store, code, &query).await?;
+    let name = format!("dia-diem-{code}");
+    match ext {
+        "geojson" => Ok((
+            [
+                (header::CONTENT_TYPE, "application/geo+json".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}.geojson\""),
+                ),
+            ],
+            import::to_geojson(&places).to_string(),
+        )
+            .into_response()),
+        "csv" => Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}.csv\""),
+                ),
+            ],
+            import::to_csv(&places)?,
+        )
+            .into_response()),
+        _ => Err(PageError::not_found(false)),
+    }
+}
