@@ -105,27 +105,44 @@ pub fn short_code(full: &str, centre: Option<(f64, f64)>) -> Option<String> {
     (shortest.len() <= four.len()).then(|| four.to_string())
 }
 
+/// What a list of places reads once and reuses: units by id, commune centres by unit id.
+#[derive(Default)]
+struct Lookup {
+    units: std::collections::HashMap<String, Option<Unit>>,
+    centres: std::collections::HashMap<String, Option<(f64, f64)>>,
+}
+
+impl Lookup {
+    async fn unit(&mut self, conn: &mut xaso_storage::Conn, id: &str) -> Result<Option<Unit>> {
+        if let Some(u) = self.units.get(id) {
+            return Ok(u.clone());
+        }
+        let u = xaso_storage::units::by_id(conn, id).await?;
+        self.units.insert(id.to_string(), u.clone());
+        Ok(u)
+    }
+}
+
 async fn to_place(
     store: &Store,
     row: PlaceRow,
     private: bool,
-    centre_cache: &mut std::collections::HashMap<String, Option<(f64, f64)>>,
+    lookup: &mut Lookup,
 ) -> Result<Place> {
     let mut conn = store.read().await?;
-    let commune = xaso_storage::units::by_id(&mut conn, &row.commune_id)
+    let commune = lookup
+        .unit(&mut conn, &row.commune_id)
         .await?
         .ok_or(Error::NotFound)?;
     let village = match &row.village_id {
-        Some(v) => xaso_storage::units::by_id(&mut conn, v).await?,
+        Some(v) => lookup.unit(&mut conn, v).await?,
         None => None,
     };
-    let centre = match centre_cache.get(&row.commune_id) {
+    let centre = match lookup.centres.get(&row.commune_id) {
         Some(c) => *c,
         None => {
-            let c = db::boundary(&mut conn, &row.commune_id)
-                .await?
-                .map(|b| (b.centre_lat, b.centre_lng));
-            centre_cache.insert(row.commune_id.clone(), c);
+            let c = db::centre(&mut conn, &row.commune_id).await?;
+            lookup.centres.insert(row.commune_id.clone(), c);
             c
         }
     };
@@ -355,7 +372,7 @@ pub async fn get(store: &Store, actor: Option<&Actor>, id: &str) -> Result<Place
         let mut conn = store.read().await?;
         db::by_id(&mut conn, id).await?.ok_or(Error::NotFound)?
     };
-    let mut cache = Default::default();
+    let mut cache = Lookup::default();
     let public = to_place(store, row.clone(), false, &mut cache).await?;
     let private = may_write(store, actor, &public).await?;
     if private {
@@ -417,7 +434,7 @@ pub async fn list(store: &Store, unit_code: &str, q: &Query) -> Result<(Unit, Ve
         let mut conn = store.read().await?;
         db::list(&mut conn, &filter).await?
     };
-    let mut cache = Default::default();
+    let mut cache = Lookup::default();
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         out.push(to_place(store, r, false, &mut cache).await?);
@@ -453,12 +470,9 @@ pub async fn nearest(
             )
             .await?;
             let reach = dom::ring_reach_m(lat, r);
-            let mut with_d: Vec<(PlaceRow, f64)> = rows
+            let mut with_d: Vec<(String, f64)> = rows
                 .into_iter()
-                .map(|p| {
-                    let d = dom::distance_m(lat, lng, p.latitude, p.longitude);
-                    (p, d)
-                })
+                .map(|(id, la, lo)| (id, dom::distance_m(lat, lng, la, lo)))
                 .collect();
             with_d.sort_by(|a, b| a.1.total_cmp(&b.1));
             let sure = with_d.iter().take_while(|(_, d)| *d <= reach).count();
@@ -469,10 +483,22 @@ pub async fn nearest(
             r *= 2;
         }
     };
-    let mut cache = Default::default();
+    // Only the k found are read whole, in one statement.
+    let ids: Vec<String> = rows.iter().map(|(id, _)| id.clone()).collect();
+    let mut full: std::collections::HashMap<String, PlaceRow> = {
+        let mut conn = store.read().await?;
+        db::by_ids(&mut conn, &ids)
+            .await?
+            .into_iter()
+            .map(|r| (r.id.clone(), r))
+            .collect()
+    };
+    let mut cache = Lookup::default();
     let mut out = Vec::with_capacity(rows.len());
-    for (row, d) in rows {
-        out.push((to_place(store, row, false, &mut cache).await?, d));
+    for (id, d) in rows {
+        if let Some(row) = full.remove(&id) {
+            out.push((to_place(store, row, false, &mut cache).await?, d));
+        }
     }
     Ok(out)
 }
@@ -490,7 +516,7 @@ pub async fn at_code(store: &Store, code: &str) -> Result<Vec<Place>> {
         let mut conn = store.read().await?;
         db::by_plus_code(&mut conn, &code).await?
     };
-    let mut cache = Default::default();
+    let mut cache = Lookup::default();
     let mut out = Vec::new();
     for r in rows {
         out.push(to_place(store, r, false, &mut cache).await?);
@@ -502,9 +528,7 @@ pub async fn at_code(store: &Store, code: &str) -> Result<Vec<Place>> {
 /// A commune's reference point (the centre of its boundary), for short codes.
 pub async fn centre_of(store: &Store, unit_id: &str) -> Result<Option<(f64, f64)>> {
     let mut conn = store.read().await?;
-    Ok(db::boundary(&mut conn, unit_id)
-        .await?
-        .map(|b| (b.centre_lat, b.centre_lng)))
+    Ok(db::centre(&mut conn, unit_id).await?)
 }
 
 /// Recovers a full code from "GCP7+6G Đức Hòa": a short code and the name of a commune whose

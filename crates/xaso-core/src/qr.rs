@@ -95,7 +95,8 @@ pub struct QrCode {
 #[derive(Default)]
 pub struct Resolver {
     cache: RwLock<HashMap<String, (Resolved, Instant)>>,
-    pending: Mutex<HashMap<(String, String), i64>>,
+    /// Scans not yet written: day → code → count (nested so a repeat scan allocates nothing).
+    pending: Mutex<HashMap<chrono::NaiveDate, HashMap<String, i64>>>,
 }
 
 impl Resolver {
@@ -140,13 +141,15 @@ impl Resolver {
 
     /// Counts a scan of a known code for today (Vietnam time), in memory until the next flush.
     pub fn count(&self, token: &str) {
-        let day = xaso_domain::time::today_vn().to_string();
-        *self
-            .pending
-            .lock()
-            .expect("scan lock")
-            .entry((token.to_string(), day))
-            .or_insert(0) += 1;
+        let day = xaso_domain::time::today_vn();
+        let mut pending = self.pending.lock().expect("scan lock");
+        let codes = pending.entry(day).or_default();
+        match codes.get_mut(token) {
+            Some(n) => *n += 1,
+            None => {
+                codes.insert(token.to_string(), 1);
+            }
+        }
     }
 
     /// Forgets a cached token (after a change to it).
@@ -159,17 +162,18 @@ impl Resolver {
             .lock()
             .expect("scan lock")
             .iter()
-            .filter(|((t, _), _)| t == token)
-            .map(|((_, d), n)| (d.clone(), *n))
+            .filter_map(|(day, codes)| codes.get(token).map(|n| (day.to_string(), *n)))
             .collect()
     }
 
     /// Writes buffered scan counts in one transaction. On failure the counts go back into the
     /// buffer, so none is lost. Returns how many (code, day) rows were written.
     pub async fn flush(&self, store: &Store) -> Result<usize> {
-        let batch: Vec<((String, String), i64)> = {
+        let batch: Vec<((String, chrono::NaiveDate), i64)> = {
             let mut p = self.pending.lock().expect("scan lock");
-            p.drain().collect()
+            p.drain()
+                .flat_map(|(day, codes)| codes.into_iter().map(move |(t, n)| ((t, day), n)))
+                .collect()
         };
         if batch.is_empty() {
             return Ok(0);
@@ -177,7 +181,7 @@ impl Resolver {
         let result = async {
             let mut tx = store.begin().await?;
             for ((token, day), n) in &batch {
-                db::add_scans(tx.conn(), token, day, *n).await?;
+                db::add_scans(tx.conn(), token, &day.to_string(), *n).await?;
             }
             tx.commit().await?;
             Ok::<usize, Error>(batch.len())
@@ -185,8 +189,8 @@ impl Resolver {
         .await;
         if result.is_err() {
             let mut p = self.pending.lock().expect("scan lock");
-            for (k, n) in batch {
-                *p.entry(k).or_insert(0) += n;
+            for ((token, day), n) in batch {
+                *p.entry(day).or_default().entry(token).or_insert(0) += n;
             }
         }
         result

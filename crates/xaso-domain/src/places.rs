@@ -94,10 +94,11 @@ pub fn in_vietnam(lat: f64, lng: f64) -> bool {
     (s..=n).contains(&lat) && (w..=e).contains(&lng)
 }
 
-/// Size of a grid cell for nearest-place queries, in degrees (about 220 m north–south).
-pub const CELL_DEGREES: f64 = 0.002;
+/// Size of a grid cell for nearest-place queries, in degrees (about 110 m north–south): small
+/// enough that a dense village has a few dozen places per cell.
+pub const CELL_DEGREES: f64 = 0.001;
 /// Cells in one row of the grid (360° / CELL_DEGREES, rounded up).
-pub const CELLS_PER_ROW: i64 = 200_000;
+pub const CELLS_PER_ROW: i64 = 400_000;
 
 /// The grid cell of a point: a single integer, so "places in these cells" is an index lookup
 /// on both engines.

@@ -87,10 +87,17 @@ impl CodeArea {
     }
 }
 
-fn digit_value(c: u8) -> Option<i64> {
-    let c = c.to_ascii_uppercase();
-    ALPHABET.iter().position(|&a| a == c).map(|p| p as i64)
-}
+/// Value of each byte as a digit (either case), or -1: one table lookup instead of a search.
+const DIGIT: [i8; 256] = {
+    let mut t = [-1i8; 256];
+    let mut i = 0;
+    while i < ALPHABET.len() {
+        t[ALPHABET[i] as usize] = i as i8;
+        t[ALPHABET[i].to_ascii_lowercase() as usize] = i as i8;
+        i += 1;
+    }
+    t
+};
 
 fn clip_latitude(lat: f64) -> f64 {
     lat.clamp(-(LAT_MAX as f64), LAT_MAX as f64)
@@ -131,22 +138,47 @@ fn check_length(length: usize) -> Result<usize, PlusCodeError> {
 
 /// Encodes a point; `length` 2–15 digits (below 10 only even); longer requests give 15.
 pub fn encode(lat: f64, lng: f64, length: usize) -> Result<String, PlusCodeError> {
+    Ok(encode_buf(lat, lng, length)?.as_str().to_string())
+}
+
+/// Encodes a point already turned into integers by [`location_to_integers`].
+pub fn encode_integers(lat_val: i64, lng_val: i64, length: usize) -> Result<String, PlusCodeError> {
+    Ok(encode_integers_buf(lat_val, lng_val, length)?
+        .as_str()
+        .to_string())
+}
+
+/// A code in a fixed buffer: encoding without a heap allocation, for bulk work.
+#[derive(Clone, Copy)]
+pub struct CodeBuf {
+    bytes: [u8; MAX_DIGIT_COUNT + 1],
+    len: usize,
+}
+
+impl CodeBuf {
+    pub fn as_str(&self) -> &str {
+        // Only ASCII from ALPHABET, '0' and '+' is ever written.
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
+}
+
+/// Encodes a point into a [`CodeBuf`].
+pub fn encode_buf(lat: f64, lng: f64, length: usize) -> Result<CodeBuf, PlusCodeError> {
     if !lat.is_finite() || !lng.is_finite() {
         return Err(PlusCodeError::NotANumber);
     }
     let (lat_val, lng_val) = location_to_integers(lat, lng);
-    encode_integers(lat_val, lng_val, length)
+    encode_integers_buf(lat_val, lng_val, length)
 }
 
-/// Encodes a point already turned into integers by [`location_to_integers`].
-pub fn encode_integers(
+fn encode_integers_buf(
     mut lat_val: i64,
     mut lng_val: i64,
     length: usize,
-) -> Result<String, PlusCodeError> {
+) -> Result<CodeBuf, PlusCodeError> {
     let length = check_length(length)?;
-    // Digits are produced from the last to the first into a fixed buffer.
-    let mut digits = [b'0'; MAX_DIGIT_COUNT];
+    // Digits are produced from the last to the first.
+    let mut digits = [PADDING; MAX_DIGIT_COUNT];
     if length > PAIR_CODE_LENGTH {
         for i in (PAIR_CODE_LENGTH..MAX_DIGIT_COUNT).rev() {
             let row = lat_val % GRID_ROWS;
@@ -165,77 +197,94 @@ pub fn encode_integers(
         lat_val /= BASE;
         lng_val /= BASE;
     }
-    let mut out = String::with_capacity(MAX_DIGIT_COUNT + 1);
-    for (i, &d) in digits
-        .iter()
-        .enumerate()
-        .take(length.max(SEPARATOR_POSITION))
-    {
-        if i == SEPARATOR_POSITION {
-            out.push(SEPARATOR as char);
-        }
-        out.push(if i < length {
-            d as char
-        } else {
-            PADDING as char
-        });
+    // Short requests are padded with 0 up to the separator.
+    for d in digits.iter_mut().take(SEPARATOR_POSITION).skip(length) {
+        *d = PADDING;
     }
-    if length <= SEPARATOR_POSITION {
-        out.push(SEPARATOR as char);
-    }
+    let mut out = CodeBuf {
+        bytes: [0; MAX_DIGIT_COUNT + 1],
+        len: 0,
+    };
+    out.bytes[..SEPARATOR_POSITION].copy_from_slice(&digits[..SEPARATOR_POSITION]);
+    out.bytes[SEPARATOR_POSITION] = SEPARATOR;
+    let tail = length.saturating_sub(SEPARATOR_POSITION);
+    out.bytes[SEPARATOR_POSITION + 1..SEPARATOR_POSITION + 1 + tail]
+        .copy_from_slice(&digits[SEPARATOR_POSITION..SEPARATOR_POSITION + tail]);
+    out.len = SEPARATOR_POSITION + 1 + tail;
     Ok(out)
+}
+
+/// Where a valid code's separator is, or None when the code is not valid. One pass over the
+/// bytes checks every rule of the specification.
+fn separator_of(code: &str) -> Option<usize> {
+    let b = code.as_bytes();
+    let mut sep = None;
+    let mut pad: Option<(usize, usize)> = None; // first padding byte, run length
+    for (i, &c) in b.iter().enumerate() {
+        if c == SEPARATOR {
+            if sep.is_some() {
+                return None;
+            }
+            sep = Some(i);
+        } else if c == PADDING {
+            match &mut pad {
+                None => pad = Some((i, 1)),
+                // Padding comes in one run.
+                Some((start, run)) if *start + *run == i => *run += 1,
+                Some(_) => return None,
+            }
+        } else if DIGIT[c as usize] < 0 || pad.is_some() {
+            // Not a digit, or a digit after the padding.
+            return None;
+        }
+    }
+    let sep = sep?;
+    if b.len() == 1 || sep > SEPARATOR_POSITION || sep % 2 == 1 {
+        return None;
+    }
+    if let Some((start, run)) = pad {
+        // Padding only in full codes, never first, an even run, then nothing but '+'.
+        if sep < SEPARATOR_POSITION
+            || start == 0
+            || run % 2 == 1
+            || run > SEPARATOR_POSITION - 2
+            || start + run != sep
+            || b.len() != sep + 1
+        {
+            return None;
+        }
+    }
+    if b.len() - sep - 1 == 1 {
+        return None;
+    }
+    Some(sep)
 }
 
 /// Whether `code` is a valid full or short code (either case).
 pub fn is_valid(code: &str) -> bool {
-    let b = code.as_bytes();
-    let Some(sep) = b.iter().position(|&c| c == SEPARATOR) else {
-        return false;
-    };
-    if b.iter().rposition(|&c| c == SEPARATOR) != Some(sep) {
-        return false;
-    }
-    if b.len() == 1 || sep > SEPARATOR_POSITION || sep % 2 == 1 {
-        return false;
-    }
-    if let Some(first_pad) = b.iter().position(|&c| c == PADDING) {
-        // Padding only in full codes, never first, one even run, then nothing but '+'.
-        if sep < SEPARATOR_POSITION || first_pad == 0 {
-            return false;
-        }
-        let run = b[first_pad..].iter().take_while(|&&c| c == PADDING).count();
-        let rest = &b[first_pad + run..];
-        if run % 2 == 1 || run > SEPARATOR_POSITION - 2 || rest != [SEPARATOR] {
-            return false;
-        }
-    }
-    if b.len() - sep - 1 == 1 {
-        return false;
-    }
-    b.iter()
-        .all(|&c| c == SEPARATOR || c == PADDING || digit_value(c).is_some())
+    separator_of(code).is_some()
 }
 
 /// Whether `code` is a valid short code (its first digits left off, separator before 8).
 pub fn is_short(code: &str) -> bool {
-    is_valid(code)
-        && code
-            .find(SEPARATOR as char)
-            .is_some_and(|s| s < SEPARATOR_POSITION)
+    separator_of(code).is_some_and(|s| s < SEPARATOR_POSITION)
 }
 
 /// Whether `code` is a valid full code that names a real place (first digits in range).
 pub fn is_full(code: &str) -> bool {
-    if !is_valid(code) || is_short(code) {
-        return false;
+    match separator_of(code) {
+        Some(sep) if sep >= SEPARATOR_POSITION => full_range(code.as_bytes()),
+        _ => false,
     }
-    let b = code.as_bytes();
-    let first_lat = digit_value(b[0]).unwrap_or(0) * BASE;
+}
+
+fn full_range(b: &[u8]) -> bool {
+    let first_lat = DIGIT[b[0] as usize] as i64 * BASE;
     if first_lat >= LAT_MAX * 2 {
         return false;
     }
     if b.len() > 1 {
-        let first_lng = digit_value(b[1]).unwrap_or(0) * BASE;
+        let first_lng = DIGIT[b[1] as usize] as i64 * BASE;
         if first_lng >= LNG_MAX * 2 {
             return false;
         }
@@ -245,23 +294,27 @@ pub fn is_full(code: &str) -> bool {
 
 /// The area of a full code. Digits after the 15th are ignored, as the specification says.
 pub fn decode(code: &str) -> Result<CodeArea, PlusCodeError> {
-    if !is_full(code) {
-        return Err(if is_valid(code) {
-            PlusCodeError::NotFull(code.to_string())
-        } else {
-            PlusCodeError::Invalid(code.to_string())
-        });
+    let b = code.as_bytes();
+    match separator_of(code) {
+        None => return Err(PlusCodeError::Invalid(code.to_string())),
+        Some(sep) if sep < SEPARATOR_POSITION || !full_range(b) => {
+            return Err(PlusCodeError::NotFull(code.to_string()))
+        }
+        Some(_) => {}
     }
+    // A valid full code has its 8 digits (or padding) first, then '+', then the rest.
     let mut digits = [0i64; MAX_DIGIT_COUNT];
     let mut n = 0;
-    for &c in code.as_bytes() {
-        if n == MAX_DIGIT_COUNT {
+    for &c in b[..SEPARATOR_POSITION]
+        .iter()
+        .chain(&b[SEPARATOR_POSITION + 1..])
+    {
+        let v = DIGIT[c as usize];
+        if v < 0 || n == MAX_DIGIT_COUNT {
             break;
         }
-        if let Some(v) = digit_value(c) {
-            digits[n] = v;
-            n += 1;
-        }
+        digits[n] = v as i64;
+        n += 1;
     }
     let mut normal_lat = -LAT_MAX * PAIR_PRECISION;
     let mut normal_lng = -LNG_MAX * PAIR_PRECISION;
@@ -276,39 +329,36 @@ pub fn decode(code: &str) -> Result<CodeArea, PlusCodeError> {
         }
         i += 2;
     }
-    let mut lat_precision = pv as f64 / PAIR_PRECISION as f64;
-    let mut lng_precision = lat_precision;
-    let (mut grid_lat, mut grid_lng) = (0i64, 0i64);
+    // Everything in the finest units, as exact integers; each edge is then one correctly
+    // rounded division, so 20.37 comes out as 20.37 and not 20.369999999999997.
+    let lat_scale = FINAL_LAT_PRECISION / PAIR_PRECISION;
+    let lng_scale = FINAL_LNG_PRECISION / PAIR_PRECISION;
+    let mut lat_units = normal_lat * lat_scale;
+    let mut lng_units = normal_lng * lng_scale;
+    let mut lat_step = pv * lat_scale;
+    let mut lng_step = pv * lng_scale;
     if n > PAIR_CODE_LENGTH {
         let mut row_pv = GRID_LAT_FIRST_PLACE_VALUE;
         let mut col_pv = GRID_LNG_FIRST_PLACE_VALUE;
         for (i, d) in digits.iter().enumerate().take(n).skip(PAIR_CODE_LENGTH) {
-            grid_lat += (d / GRID_COLUMNS) * row_pv;
-            grid_lng += (d % GRID_COLUMNS) * col_pv;
+            lat_units += (d / GRID_COLUMNS) * row_pv;
+            lng_units += (d % GRID_COLUMNS) * col_pv;
             if i < n - 1 {
                 row_pv /= GRID_ROWS;
                 col_pv /= GRID_COLUMNS;
             }
         }
-        lat_precision = row_pv as f64 / FINAL_LAT_PRECISION as f64;
-        lng_precision = col_pv as f64 / FINAL_LNG_PRECISION as f64;
+        lat_step = row_pv;
+        lng_step = col_pv;
     }
-    let lat =
-        normal_lat as f64 / PAIR_PRECISION as f64 + grid_lat as f64 / FINAL_LAT_PRECISION as f64;
-    let lng =
-        normal_lng as f64 / PAIR_PRECISION as f64 + grid_lng as f64 / FINAL_LNG_PRECISION as f64;
+    let (lat_d, lng_d) = (FINAL_LAT_PRECISION as f64, FINAL_LNG_PRECISION as f64);
     Ok(CodeArea {
-        latitude_lo: round14(lat),
-        longitude_lo: round14(lng),
-        latitude_hi: round14(lat + lat_precision),
-        longitude_hi: round14(lng + lng_precision),
+        latitude_lo: lat_units as f64 / lat_d,
+        longitude_lo: lng_units as f64 / lng_d,
+        latitude_hi: (lat_units + lat_step) as f64 / lat_d,
+        longitude_hi: (lng_units + lng_step) as f64 / lng_d,
         code_length: n,
     })
-}
-
-/// Rounds away the last bits of floating-point noise (the reference implementations do too).
-fn round14(x: f64) -> f64 {
-    (x * 1e14).round() / 1e14
 }
 
 /// Removes as many leading digits as the reference point allows: the point must lie well

@@ -68,12 +68,22 @@ pub async fn insert_many(conn: &mut AnyConnection, rows: &[PlaceRow]) -> Result<
     if rows.is_empty() {
         return Ok(());
     }
+    // SQLite keeps `$N` names in a list it searches linearly, so thousands of them make one
+    // statement quadratic; plain `?` placeholders are positional and cost nothing to look up.
+    let sqlite = conn.backend_name() == "SQLite";
     let mut sql = format!("INSERT INTO places ({COLUMNS}) VALUES ");
     for i in 0..rows.len() {
         let b = i * 22;
         sql.push_str(if i > 0 { ", (" } else { "(" });
         for j in 1..=22 {
-            sql.push_str(&format!("{}${}", if j > 1 { ", " } else { "" }, b + j));
+            if j > 1 {
+                sql.push_str(", ");
+            }
+            if sqlite {
+                sql.push('?');
+            } else {
+                sql.push_str(&format!("${}", b + j));
+            }
         }
         sql.push(')');
     }
@@ -156,6 +166,23 @@ pub async fn by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<PlaceRow
             .fetch_optional(conn)
             .await?,
     )
+}
+
+/// Several places by id, in one statement (order not kept).
+pub async fn by_ids(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<PlaceRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let params: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM places WHERE id IN ({})",
+        params.join(", ")
+    );
+    let mut q = sqlx::query_as(&sql);
+    for id in ids {
+        q = q.bind(id);
+    }
+    Ok(q.fetch_all(conn).await?)
 }
 
 /// Places whose full code is `code` (upper case), newest first.
@@ -241,32 +268,53 @@ pub async fn in_square(
     r: i64,
     cells_per_row: i64,
     kind: Option<&str>,
-) -> Result<Vec<PlaceRow>> {
-    let mut sql = format!("SELECT {COLUMNS} FROM places WHERE (");
-    let mut binds = Vec::new();
-    for (i, rr) in (row - r..=row + r).enumerate() {
+) -> Result<Vec<(String, f64, f64)>> {
+    // One SELECT per row of cells, joined with UNION ALL: each is a plain index range scan on
+    // both engines (an OR of ranges is not always planned as one). Each part packs its places
+    // into one text value ("id lat lng;…"), because decoding a row through sqlx's Any driver
+    // costs microseconds and a dense square holds hundreds of places. The kind, if any, is the
+    // last parameter, shared by every part.
+    let pack = if conn.backend_name() == "PostgreSQL" {
+        "string_agg(id || ' ' || latitude::text || ' ' || longitude::text, ';')"
+    } else {
+        "group_concat(id || ' ' || latitude || ' ' || longitude, ';')"
+    };
+    let rows = (2 * r + 1) as usize;
+    let kind_param = 2 * rows + 1;
+    let parts: Vec<String> = (0..rows)
+        .map(|i| {
+            let mut part = format!(
+                "SELECT {pack} FROM places WHERE cell BETWEEN ${} AND ${} AND status = 'active'",
+                2 * i + 1,
+                2 * i + 2
+            );
+            if kind.is_some() {
+                part.push_str(&format!(" AND kind = ${kind_param}"));
+            }
+            part
+        })
+        .collect();
+    let sql = parts.join(" UNION ALL ");
+    let mut q = sqlx::query_as::<_, (Option<String>,)>(&sql);
+    for rr in row - r..=row + r {
         let base = rr * cells_per_row;
-        sql.push_str(&format!(
-            "{}cell BETWEEN ${} AND ${}",
-            if i > 0 { " OR " } else { "" },
-            binds.len() + 1,
-            binds.len() + 2
-        ));
-        binds.push(base + col - r);
-        binds.push(base + col + r);
-    }
-    sql.push_str(") AND status = 'active'");
-    if kind.is_some() {
-        sql.push_str(&format!(" AND kind = ${}", binds.len() + 1));
-    }
-    let mut q = sqlx::query_as(&sql);
-    for b in binds {
-        q = q.bind(b);
+        q = q.bind(base + col - r).bind(base + col + r);
     }
     if let Some(k) = kind {
         q = q.bind(k);
     }
-    Ok(q.fetch_all(conn).await?)
+    let mut out = Vec::new();
+    for (packed,) in q.fetch_all(conn).await? {
+        for item in packed.as_deref().unwrap_or("").split(';') {
+            let mut f = item.split(' ');
+            if let (Some(id), Some(la), Some(lo)) = (f.next(), f.next(), f.next()) {
+                if let (Ok(la), Ok(lo)) = (la.parse(), lo.parse()) {
+                    out.push((id.to_string(), la, lo));
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// How many places are stored.
@@ -315,4 +363,14 @@ pub async fn boundary(conn: &mut AnyConnection, unit_id: &str) -> Result<Option<
     .bind(unit_id)
     .fetch_optional(conn)
     .await?)
+}
+
+/// A unit's reference point only (the boundary itself is large).
+pub async fn centre(conn: &mut AnyConnection, unit_id: &str) -> Result<Option<(f64, f64)>> {
+    Ok(
+        sqlx::query_as("SELECT centre_lat, centre_lng FROM unit_boundaries WHERE unit_id = $1")
+            .bind(unit_id)
+            .fetch_optional(conn)
+            .await?,
+    )
 }

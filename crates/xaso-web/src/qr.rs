@@ -46,18 +46,24 @@ struct GonePage {
 /// or never existed. A hit costs no database statement.
 pub async fn resolve(
     State(state): State<AppState>,
-    ctx: Ctx,
-    headers: HeaderMap,
     Path(file): Path<String>,
+    mut parts: axum::http::request::Parts,
 ) -> Result<Response, PageError> {
     if let Some((token, ext)) = file.rsplit_once('.') {
-        return image(&state, &headers, token, ext).await;
+        return image(&state, &parts.headers, token, ext).await;
     }
-    match state.qr.resolve(&state.store, &file).await? {
-        Resolved::Landing(path) => {
-            state.qr.count(&file);
-            Ok(([(header::CACHE_CONTROL, "no-store")], Redirect::to(&path)).into_response())
-        }
+    // The hot path reads nothing but the cache: no session, no cookie, no statement.
+    let resolved = state.qr.resolve(&state.store, &file).await?;
+    if let Resolved::Landing(path) = &resolved {
+        state.qr.count(&file);
+        return Ok(([(header::CACHE_CONTROL, "no-store")], Redirect::to(path)).into_response());
+    }
+    use axum::extract::FromRequestParts;
+    let ctx = match Ctx::from_request_parts(&mut parts, &state).await {
+        Ok(c) => c,
+        Err(r) => return Ok(r),
+    };
+    match resolved {
         Resolved::Retired(reason) => {
             state.qr.count(&file);
             let page = GonePage {
@@ -67,7 +73,7 @@ pub async fn resolve(
             };
             Ok((StatusCode::GONE, render(&page)).into_response())
         }
-        Resolved::Unknown => {
+        _ => {
             let page = GonePage {
                 p: ctx.page(),
                 known: false,

@@ -205,7 +205,9 @@ async fn csrf_cookie(
     next: Next,
 ) -> Response {
     let jar = CookieJar::from_headers(req.headers());
-    if jar.get(CSRF_COOKIE).is_some() || req.uri().path().starts_with("/static/") {
+    // Assets and QR scans need no token (a scan is redirected to a page that mints one).
+    let path = req.uri().path();
+    if jar.get(CSRF_COOKIE).is_some() || path.starts_with("/static/") || path.starts_with("/q/") {
         return next.run(req).await;
     }
     let token = new_csrf();

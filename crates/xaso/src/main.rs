@@ -118,6 +118,14 @@ enum ImportCommand {
         #[arg(long)]
         province: Option<String>,
     },
+    /// Import unit boundaries from a GeoJSON FeatureCollection whose features carry the unit's
+    /// GSO code in a `code` property (all or nothing). Places are then checked against them.
+    Boundaries {
+        file: PathBuf,
+        /// The day the codes are read on (yyyy-mm-dd).
+        #[arg(long, default_value = "2025-07-01")]
+        as_of: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -232,6 +240,34 @@ async fn run(cli: Cli) -> Result<()> {
             open(&config).await?;
             println!("database is up to date");
             Ok(())
+        }
+        Command::Import(ImportCommand::Boundaries { file, as_of }) => {
+            let store = open(&config).await?;
+            let day = date_arg("--as-of", Some(&as_of))?.expect("given");
+            let data =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let source = file.display().to_string();
+            match xaso_core::places::import_boundaries(
+                &store,
+                &Actor::system("cli"),
+                &data,
+                day,
+                &source,
+            )
+            .await
+            {
+                Ok(n) => {
+                    println!("{source}: {n} boundaries stored");
+                    Ok(())
+                }
+                Err(xaso_core::Error::Invalid(problems)) => {
+                    for p in &problems {
+                        eprintln!("  {}: {}", p.at, p.detail);
+                    }
+                    bail!("nothing imported from {source}")
+                }
+                Err(e) => Err(anyhow::anyhow!("{e}")),
+            }
         }
         Command::Import(ImportCommand::Units {
             files,

@@ -218,6 +218,9 @@ fn flag(s: &str) -> bool {
     )
 }
 
+/// A place already accounted for, for duplicate checks: position and where it came from.
+type Seen = (f64, f64, String);
+
 /// What an import did, or would have done.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct ImportReport {
@@ -280,15 +283,15 @@ pub async fn import(
     };
     let boundary = boundary_of(store, &commune.id).await?.map(|(b, _)| b);
 
-    // Existing places of the commune by cell, for duplicate detection.
-    let mut seen: HashMap<i64, Vec<(String, f64, f64, String)>> = HashMap::new();
+    // Existing places of the commune by (cell, name), for duplicate detection: a row looks up
+    // its own name in the nine cells around it, whatever the density.
+    let mut seen: HashMap<(i64, String), Vec<Seen>> = HashMap::new();
     {
         let mut conn = store.read().await?;
         for (key, lat, lng, cell) in
             xaso_storage::places::keys_in_commune(&mut conn, &commune.id).await?
         {
-            seen.entry(cell).or_default().push((
-                key,
+            seen.entry((cell, key)).or_default().push((
                 lat,
                 lng,
                 "an already registered place".into(),
@@ -368,10 +371,9 @@ pub async fn import(
         'cells: for dr in -1..=1 {
             for dc in -1..=1 {
                 let c = (row_c + dr) * dom::CELLS_PER_ROW + col_c + dc;
-                for (k, la, lo, what) in seen.get(&c).map(Vec::as_slice).unwrap_or(&[]) {
-                    if *k == name_key
-                        && dom::distance_m(p.latitude, p.longitude, *la, *lo) < DUPLICATE_M
-                    {
+                let near = seen.get(&(c, name_key.clone()));
+                for (la, lo, what) in near.map(Vec::as_slice).unwrap_or(&[]) {
+                    if dom::distance_m(p.latitude, p.longitude, *la, *lo) < DUPLICATE_M {
                         dup = Some(what.clone());
                         break 'cells;
                     }
@@ -386,8 +388,7 @@ pub async fn import(
             );
             continue;
         }
-        seen.entry(cell).or_default().push((
-            name_key.clone(),
+        seen.entry((cell, name_key.clone())).or_default().push((
             p.latitude,
             p.longitude,
             r.at.clone(),
