@@ -580,6 +580,11 @@ pub async fn address(
     ctx: Ctx,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
+    // A short code with its commune ("RFG4+6P Đức Hòa", as printed on plates) opens the full one.
+    if code.trim().contains(' ') {
+        let full = xaso_core::places::recover_with_locality(&state.store, &code).await?;
+        return Ok(Redirect::to(&format!("/a/{}", full.replace('+', "%2B"))).into_response());
+    }
     let code = code.trim().to_ascii_uppercase();
     let area = pluscode::decode(&code)
         .map_err(|e| PageError::page(Error::invalid("code", e.to_string())))?;

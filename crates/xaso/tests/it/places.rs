@@ -413,3 +413,40 @@ async fn places_are_found_without_diacritics_by_kind_and_by_distance() {
     let binh_ta = c.get("/api/v1/places?unit=27937&q=binh%20ta").await.json();
     assert_eq!(binh_ta["places"][0]["approximate"], true);
 }
+
+#[tokio::test]
+async fn a_short_code_with_its_commune_opens_the_full_address() {
+    let app = TestApp::demo().await;
+    let mut c = app.visitor();
+    let relic = c.get("/api/v1/places?unit=27937&q=nga%20tu").await.json();
+    let (full, short) = (
+        relic["places"][0]["plus_code"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+        relic["places"][0]["short_code"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+    );
+    assert_eq!(short, full[4..]);
+    // Typed with or without diacritics, as a phone keyboard allows.
+    for locality in ["Đức Hòa", "duc hoa"] {
+        let r = c
+            .get(&format!(
+                "/a/{}%20{}",
+                short.replace('+', "%2B"),
+                locality.replace(' ', "%20")
+            ))
+            .await;
+        assert!(r.status.is_redirection(), "{locality}: {}", r.status);
+        assert_eq!(
+            r.headers["location"],
+            format!("/a/{}", full.replace('+', "%2B")).as_str()
+        );
+    }
+    let r = c
+        .get(&format!("/a/{}%20Nowhere", short.replace('+', "%2B")))
+        .await;
+    assert_eq!(r.status, 422);
+}
