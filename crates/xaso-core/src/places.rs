@@ -183,6 +183,40 @@ fn snapshot(r: &PlaceRow) -> serde_json::Value {
         "has_contact": r.contact_name.is_some() || r.contact_phone.is_some()})
 }
 
+/// A new row from a checked place: its search keys, grid cell and who made it.
+pub(crate) fn new_row(
+    p: xaso_domain::places::NewPlace,
+    commune_id: &str,
+    village_id: Option<String>,
+    username: &str,
+    now: &str,
+) -> PlaceRow {
+    PlaceRow {
+        id: xaso_storage::new_id(),
+        kind: p.kind.as_str().into(),
+        name_key: text::fold(&p.name),
+        name: p.name,
+        address_key: text::fold(&p.address),
+        address: p.address,
+        commune_id: commune_id.to_string(),
+        village_id,
+        cell: dom::cell_of(p.latitude, p.longitude),
+        latitude: p.latitude,
+        longitude: p.longitude,
+        plus_code: p.plus_code,
+        vpostcode: p.vpostcode,
+        contact_name: p.contact_name,
+        contact_phone: p.contact_phone,
+        public_name: i64::from(p.public_name),
+        approximate: i64::from(p.approximate),
+        status: PlaceStatus::Active.as_str().into(),
+        created_by: username.to_string(),
+        created_at: now.to_string(),
+        updated_by: username.to_string(),
+        updated_at: now.to_string(),
+    }
+}
+
 /// Registers a place in a commune or village (by its code today). With a known commune
 /// boundary, the position must lie inside it.
 pub async fn create(
@@ -196,31 +230,13 @@ pub async fn create(
     let actor = authz::require_role_over(store, actor, WRITERS, &target.id).await?;
     let p = input.check().map_err(problems)?;
     check_inside(store, &commune, p.latitude, p.longitude).await?;
-    let now = xaso_storage::now();
-    let row = PlaceRow {
-        id: xaso_storage::new_id(),
-        kind: p.kind.as_str().into(),
-        name_key: text::fold(&p.name),
-        name: p.name,
-        address_key: text::fold(&p.address),
-        address: p.address,
-        commune_id: commune.id.clone(),
-        village_id: village.as_ref().map(|v| v.id.clone()),
-        latitude: p.latitude,
-        longitude: p.longitude,
-        cell: dom::cell_of(p.latitude, p.longitude),
-        plus_code: p.plus_code,
-        vpostcode: p.vpostcode,
-        contact_name: p.contact_name,
-        contact_phone: p.contact_phone,
-        public_name: i64::from(p.public_name),
-        approximate: i64::from(p.approximate),
-        status: PlaceStatus::Active.as_str().into(),
-        created_by: actor.username.clone(),
-        created_at: now.clone(),
-        updated_by: actor.username.clone(),
-        updated_at: now,
-    };
+    let row = new_row(
+        p,
+        &commune.id,
+        village.as_ref().map(|v| v.id.clone()),
+        &actor.username,
+        &xaso_storage::now(),
+    );
     let mut tx = store.begin().await?;
     db::insert(tx.conn(), &row).await?;
     crate::audit::record(
@@ -253,13 +269,12 @@ async fn check_inside(store: &Store, commune: &Unit, lat: f64, lng: f64) -> Resu
     Ok(())
 }
 
-/// Edits a place: every field from the form, the unit unchanged.
-pub async fn update(
+/// The stored row of a place, the unit it is written under, and the actor allowed to write it.
+async fn writable(
     store: &Store,
     actor: Option<&Actor>,
     id: &str,
-    input: &PlaceInput,
-) -> Result<Place> {
+) -> Result<(PlaceRow, String, Actor)> {
     let before = {
         let mut conn = store.read().await?;
         db::by_id(&mut conn, id).await?.ok_or(Error::NotFound)?
@@ -269,6 +284,45 @@ pub async fn update(
         .clone()
         .unwrap_or(before.commune_id.clone());
     let actor = authz::require_role_over(store, actor, WRITERS, &target).await?;
+    Ok((before, target, actor))
+}
+
+/// Stores a changed row with its audit entry, and returns the place as the actor sees it.
+async fn rewrite(
+    store: &Store,
+    actor: &Actor,
+    target: &str,
+    row: &PlaceRow,
+    before: serde_json::Value,
+    after: serde_json::Value,
+) -> Result<Place> {
+    let mut tx = store.begin().await?;
+    db::update(tx.conn(), row).await?;
+    crate::audit::record(
+        &mut tx,
+        actor,
+        crate::audit::Change {
+            action: "update",
+            record_type: "place",
+            record_id: &row.id,
+            unit_id: Some(target),
+            before: Some(before),
+            after: Some(after),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    get(store, Some(actor), &row.id).await
+}
+
+/// Edits a place: every field from the form, the unit unchanged.
+pub async fn update(
+    store: &Store,
+    actor: Option<&Actor>,
+    id: &str,
+    input: &PlaceInput,
+) -> Result<Place> {
+    let (before, target, actor) = writable(store, actor, id).await?;
     let p = input.check().map_err(problems)?;
     let commune = {
         let mut conn = store.read().await?;
@@ -297,23 +351,15 @@ pub async fn update(
         updated_at: xaso_storage::now(),
         ..before.clone()
     };
-    let mut tx = store.begin().await?;
-    db::update(tx.conn(), &row).await?;
-    crate::audit::record(
-        &mut tx,
+    rewrite(
+        store,
         &actor,
-        crate::audit::Change {
-            action: "update",
-            record_type: "place",
-            record_id: id,
-            unit_id: Some(&target),
-            before: Some(snapshot(&before)),
-            after: Some(snapshot(&row)),
-        },
+        &target,
+        &row,
+        snapshot(&before),
+        snapshot(&row),
     )
-    .await?;
-    tx.commit().await?;
-    get(store, Some(&actor), id).await
+    .await
 }
 
 /// Retires a place (or brings it back). Its codes keep working and say so.
@@ -323,38 +369,22 @@ pub async fn set_status(
     id: &str,
     status: PlaceStatus,
 ) -> Result<Place> {
-    let before = {
-        let mut conn = store.read().await?;
-        db::by_id(&mut conn, id).await?.ok_or(Error::NotFound)?
-    };
-    let target = before
-        .village_id
-        .clone()
-        .unwrap_or(before.commune_id.clone());
-    let actor = authz::require_role_over(store, actor, WRITERS, &target).await?;
+    let (before, target, actor) = writable(store, actor, id).await?;
     let row = PlaceRow {
         status: status.as_str().into(),
         updated_by: actor.username.clone(),
         updated_at: xaso_storage::now(),
         ..before.clone()
     };
-    let mut tx = store.begin().await?;
-    db::update(tx.conn(), &row).await?;
-    crate::audit::record(
-        &mut tx,
+    rewrite(
+        store,
         &actor,
-        crate::audit::Change {
-            action: "update",
-            record_type: "place",
-            record_id: id,
-            unit_id: Some(&target),
-            before: Some(json!({"status": before.status})),
-            after: Some(json!({"status": row.status})),
-        },
+        &target,
+        &row,
+        json!({"status": before.status}),
+        json!({"status": row.status}),
     )
-    .await?;
-    tx.commit().await?;
-    get(store, Some(&actor), id).await
+    .await
 }
 
 /// Whether the actor may see a place's contacts and edit it.

@@ -33,34 +33,7 @@ pub struct PlaceRow {
 const COLUMNS: &str = "id, kind, name, name_key, address, address_key, commune_id, village_id, latitude, longitude, cell, plus_code, vpostcode, contact_name, contact_phone, public_name, approximate, status, created_by, created_at, updated_by, updated_at";
 
 pub async fn insert(conn: &mut AnyConnection, p: &PlaceRow) -> Result<()> {
-    sqlx::query(&format!(
-        "INSERT INTO places ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
-    ))
-    .bind(&p.id)
-    .bind(&p.kind)
-    .bind(&p.name)
-    .bind(&p.name_key)
-    .bind(&p.address)
-    .bind(&p.address_key)
-    .bind(&p.commune_id)
-    .bind(&p.village_id)
-    .bind(p.latitude)
-    .bind(p.longitude)
-    .bind(p.cell)
-    .bind(&p.plus_code)
-    .bind(&p.vpostcode)
-    .bind(&p.contact_name)
-    .bind(&p.contact_phone)
-    .bind(p.public_name)
-    .bind(p.approximate)
-    .bind(&p.status)
-    .bind(&p.created_by)
-    .bind(&p.created_at)
-    .bind(&p.updated_by)
-    .bind(&p.updated_at)
-    .execute(conn)
-    .await?;
-    Ok(())
+    insert_many(conn, std::slice::from_ref(p)).await
 }
 
 /// Inserts many places in one multi-row statement (the caller keeps batches to a few hundred).

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::io::Cursor;
 
 use serde_json::json;
-use xaso_domain::places::{self as dom, PlaceInput, PlaceStatus};
+use xaso_domain::places::{self as dom, PlaceInput};
 use xaso_domain::text;
 use xaso_domain::units::{Level, Unit};
 use xaso_storage::places::PlaceRow;
@@ -393,30 +393,13 @@ pub async fn import(
             p.longitude,
             r.at.clone(),
         ));
-        rows.push(PlaceRow {
-            id: xaso_storage::new_id(),
-            kind: p.kind.as_str().into(),
-            name_key,
-            name: p.name,
-            address_key: text::fold(&p.address),
-            address: p.address,
-            commune_id: commune.id.clone(),
+        rows.push(super::new_row(
+            p,
+            &commune.id,
             village_id,
-            latitude: p.latitude,
-            longitude: p.longitude,
-            cell,
-            plus_code: p.plus_code,
-            vpostcode: p.vpostcode,
-            contact_name: p.contact_name,
-            contact_phone: p.contact_phone,
-            public_name: i64::from(p.public_name),
-            approximate: i64::from(p.approximate),
-            status: PlaceStatus::Active.as_str().into(),
-            created_by: actor.username.clone(),
-            created_at: now.clone(),
-            updated_by: actor.username.clone(),
-            updated_at: now.clone(),
-        });
+            &actor.username,
+            &now,
+        ));
     }
     if !problems.is_empty() {
         if more > 0 {
