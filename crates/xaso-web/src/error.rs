@@ -181,21 +181,11 @@ struct ErrorPage {
 /// Draws error pages for page errors (and for unmatched paths), in the visitor's language.
 /// An unauthenticated visitor is sent to the sign-in page and brought back afterwards.
 pub async fn error_pages(req: Request, next: Next) -> Response {
-    let jar = CookieJar::from_headers(req.headers());
-    let lang = jar
-        .get(LANG_COOKIE)
-        .and_then(|c| Lang::parse(c.value()))
-        .unwrap_or(Lang::Vi);
-    let csrf = jar
-        .get(crate::ctx::CSRF_COOKIE)
-        .map(|c| c.value().to_string())
-        .unwrap_or_default();
-    let path = req
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_default();
-    let is_api = path.starts_with("/api/");
+    // Keep only cheap handles before the request goes on; cookies and the path are read again
+    // only when an error page is actually drawn (most responses pass through untouched).
+    let cookies = req.headers().get(header::COOKIE).cloned();
+    let uri = req.uri().clone();
+    let is_api = uri.path().starts_with("/api/");
     let resp = next.run(req).await;
     let info = match resp.extensions().get::<ErrorInfo>() {
         Some(info) => info.clone(),
@@ -217,6 +207,23 @@ pub async fn error_pages(req: Request, next: Next) -> Response {
         }
         None => return resp,
     };
+    let path = uri
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
+    let mut cookie_headers = axum::http::HeaderMap::new();
+    if let Some(c) = cookies {
+        cookie_headers.insert(header::COOKIE, c);
+    }
+    let jar = CookieJar::from_headers(&cookie_headers);
+    let lang = jar
+        .get(LANG_COOKIE)
+        .and_then(|c| Lang::parse(c.value()))
+        .unwrap_or(Lang::Vi);
+    let csrf = jar
+        .get(crate::ctx::CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
     if info.status == StatusCode::UNAUTHORIZED {
         return Redirect::to(&format!("/login?next={}", url_encode(&path))).into_response();
     }

@@ -1,7 +1,7 @@
 //! A few Prometheus counters, kept by a middleware and written out by `/metrics` in the text
 //! exposition format.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
@@ -12,10 +12,13 @@ use axum::response::Response;
 
 use crate::AppState;
 
+/// (method, status) → count, for one route.
+type ByRoute = HashMap<(axum::http::Method, u16), u64>;
+
 pub struct Metrics {
     started: Instant,
-    /// (route pattern, method, status) → count
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+    /// route pattern → (method, status) → count; nested so a repeat request allocates nothing.
+    requests: Mutex<HashMap<String, ByRoute>>,
     duration_micros: AtomicU64,
     count: AtomicU64,
 }
@@ -24,7 +27,7 @@ impl Default for Metrics {
     fn default() -> Self {
         Metrics {
             started: Instant::now(),
-            requests: Mutex::new(BTreeMap::new()),
+            requests: Mutex::new(HashMap::new()),
             duration_micros: AtomicU64::new(0),
             count: AtomicU64::new(0),
         }
@@ -32,23 +35,27 @@ impl Default for Metrics {
 }
 
 pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".into());
-    let method = req.method().to_string();
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let method = req.method().clone();
     let start = Instant::now();
     let resp = next.run(req).await;
     let m = &state.metrics;
     m.duration_micros
         .fetch_add(start.elapsed().as_micros() as u64, Ordering::Relaxed);
     m.count.fetch_add(1, Ordering::Relaxed);
-    *m.requests
-        .lock()
-        .expect("metrics lock")
-        .entry((route, method, resp.status().as_u16()))
-        .or_default() += 1;
+    let route = route.as_ref().map(|r| r.as_str()).unwrap_or("unmatched");
+    let key = (method, resp.status().as_u16());
+    let mut requests = m.requests.lock().expect("metrics lock");
+    match requests.get_mut(route) {
+        Some(by) => *by.entry(key).or_default() += 1,
+        None => {
+            requests
+                .entry(route.to_string())
+                .or_default()
+                .insert(key, 1);
+        }
+    }
+    drop(requests);
     resp
 }
 
@@ -59,11 +66,17 @@ impl Metrics {
             "# HELP xaso_http_requests_total HTTP requests by route, method and status.\n",
         );
         out.push_str("# TYPE xaso_http_requests_total counter\n");
-        for ((route, method, status), n) in self.requests.lock().expect("metrics lock").iter() {
-            out.push_str(&format!(
-                "xaso_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {n}\n"
-            ));
+        // Sorted, so the output is stable between scrapes.
+        let mut lines: Vec<String> = Vec::new();
+        for (route, by) in self.requests.lock().expect("metrics lock").iter() {
+            for ((method, status), n) in by {
+                lines.push(format!(
+                    "xaso_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {n}\n"
+                ));
+            }
         }
+        lines.sort();
+        out.extend(lines);
         out.push_str(
             "# HELP xaso_http_request_duration_seconds Time spent answering HTTP requests.\n",
         );
