@@ -387,6 +387,36 @@ pub async fn set_status(
     .await
 }
 
+/// The active QR code of a place, made on first use by the place's staff.
+pub async fn qr_code(
+    store: &Store,
+    actor: Option<&Actor>,
+    id: &str,
+) -> Result<xaso_storage::qr::QrRow> {
+    let signed_in = actor.ok_or(Error::Unauthenticated)?;
+    let place = get(store, actor, id).await?;
+    if !may_write(store, actor, &place).await? {
+        return Err(Error::Forbidden);
+    }
+    let unit = place.village.as_ref().unwrap_or(&place.commune);
+    crate::qr::code_for(
+        store,
+        signed_in,
+        crate::qr::TargetType::Place,
+        id,
+        Some(&unit.id),
+    )
+    .await
+}
+
+/// A unit's boundary as a GeoJSON geometry, for maps.
+pub async fn boundary_geojson(store: &Store, unit_id: &str) -> Result<Option<serde_json::Value>> {
+    let mut conn = store.read().await?;
+    Ok(db::boundary(&mut conn, unit_id)
+        .await?
+        .and_then(|b| serde_json::from_str(&b.geometry).ok()))
+}
+
 /// Whether the actor may see a place's contacts and edit it.
 pub async fn may_write(store: &Store, actor: Option<&Actor>, p: &Place) -> Result<bool> {
     let Some(actor) = actor else {

@@ -209,9 +209,9 @@ impl Resolver {
     }
 }
 
-/// The active code of a target, made on first use (by someone allowed to write the target;
-/// the caller checks that). Audited.
-pub async fn code_for(
+/// The active code of a target, made on first use. Audited. Callers check that the actor may
+/// write the target (`places::qr_code`, `places::plates::sheet`).
+pub(crate) async fn code_for(
     store: &Store,
     actor: &Actor,
     target: TargetType,
@@ -288,12 +288,29 @@ pub async fn codes_of(
     Ok(out)
 }
 
-/// Withdraws a code (the caller checks the actor may write its target). Its URL then shows a
-/// page saying so. Audited.
+/// Whether the actor may manage the codes of a code's target (the target's staff).
+async fn may_manage(store: &Store, actor: Option<&Actor>, row: &QrRow) -> Result<Actor> {
+    let actor = actor.ok_or(Error::Unauthenticated)?;
+    let allowed = match TargetType::parse(&row.target_type) {
+        Some(TargetType::Place) => {
+            let place = crate::places::get(store, Some(actor), &row.target_id).await?;
+            crate::places::may_write(store, Some(actor), &place).await?
+        }
+        None => false,
+    };
+    if allowed {
+        Ok(actor.clone())
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
+/// Withdraws a code (staff of its target's unit). Its URL then shows a page saying so, with
+/// the reason. Audited. Returns the code, so the caller can go back to its target.
 pub async fn retire(
     store: &Store,
     resolver: &Resolver,
-    actor: &Actor,
+    actor: Option<&Actor>,
     token: &str,
     reason: &str,
 ) -> Result<QrRow> {
@@ -303,12 +320,13 @@ pub async fn retire(
             .await?
             .ok_or(Error::NotFound)?
     };
+    let actor = may_manage(store, actor, &row).await?;
     let reason = xaso_domain::text::clean(reason);
     let mut tx = store.begin().await?;
     db::retire(tx.conn(), token, &xaso_storage::now(), &reason).await?;
     crate::audit::record(
         &mut tx,
-        actor,
+        &actor,
         crate::audit::Change {
             action: "update",
             record_type: "qr_code",

@@ -32,6 +32,30 @@ pub struct PlaceRow {
 
 const COLUMNS: &str = "id, kind, name, name_key, address, address_key, commune_id, village_id, latitude, longitude, cell, plus_code, vpostcode, contact_name, contact_phone, public_name, approximate, status, created_by, created_at, updated_by, updated_at";
 
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds the fields an insert and an update share, in column order from `id` to `status`.
+fn bind_fields<'q>(q: AnyQuery<'q>, p: &'q PlaceRow) -> AnyQuery<'q> {
+    q.bind(&p.id)
+        .bind(&p.kind)
+        .bind(&p.name)
+        .bind(&p.name_key)
+        .bind(&p.address)
+        .bind(&p.address_key)
+        .bind(&p.commune_id)
+        .bind(&p.village_id)
+        .bind(p.latitude)
+        .bind(p.longitude)
+        .bind(p.cell)
+        .bind(&p.plus_code)
+        .bind(&p.vpostcode)
+        .bind(&p.contact_name)
+        .bind(&p.contact_phone)
+        .bind(p.public_name)
+        .bind(p.approximate)
+        .bind(&p.status)
+}
+
 pub async fn insert(conn: &mut AnyConnection, p: &PlaceRow) -> Result<()> {
     insert_many(conn, std::slice::from_ref(p)).await
 }
@@ -62,25 +86,7 @@ pub async fn insert_many(conn: &mut AnyConnection, rows: &[PlaceRow]) -> Result<
     }
     let mut q = sqlx::query(&sql);
     for p in rows {
-        q = q
-            .bind(&p.id)
-            .bind(&p.kind)
-            .bind(&p.name)
-            .bind(&p.name_key)
-            .bind(&p.address)
-            .bind(&p.address_key)
-            .bind(&p.commune_id)
-            .bind(&p.village_id)
-            .bind(p.latitude)
-            .bind(p.longitude)
-            .bind(p.cell)
-            .bind(&p.plus_code)
-            .bind(&p.vpostcode)
-            .bind(&p.contact_name)
-            .bind(&p.contact_phone)
-            .bind(p.public_name)
-            .bind(p.approximate)
-            .bind(&p.status)
+        q = bind_fields(q, p)
             .bind(&p.created_by)
             .bind(&p.created_at)
             .bind(&p.updated_by)
@@ -104,31 +110,14 @@ pub async fn keys_in_commune(
 }
 
 pub async fn update(conn: &mut AnyConnection, p: &PlaceRow) -> Result<()> {
-    sqlx::query(
+    let q = sqlx::query(
         "UPDATE places SET kind = $2, name = $3, name_key = $4, address = $5, address_key = $6, commune_id = $7, village_id = $8, latitude = $9, longitude = $10, cell = $11, plus_code = $12, vpostcode = $13, contact_name = $14, contact_phone = $15, public_name = $16, approximate = $17, status = $18, updated_by = $19, updated_at = $20 WHERE id = $1",
-    )
-    .bind(&p.id)
-    .bind(&p.kind)
-    .bind(&p.name)
-    .bind(&p.name_key)
-    .bind(&p.address)
-    .bind(&p.address_key)
-    .bind(&p.commune_id)
-    .bind(&p.village_id)
-    .bind(p.latitude)
-    .bind(p.longitude)
-    .bind(p.cell)
-    .bind(&p.plus_code)
-    .bind(&p.vpostcode)
-    .bind(&p.contact_name)
-    .bind(&p.contact_phone)
-    .bind(p.public_name)
-    .bind(p.approximate)
-    .bind(&p.status)
-    .bind(&p.updated_by)
-    .bind(&p.updated_at)
-    .execute(conn)
-    .await?;
+    );
+    bind_fields(q, p)
+        .bind(&p.updated_by)
+        .bind(&p.updated_at)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -8,7 +8,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 use xaso_core::qr::{Resolved, TargetType};
-use xaso_core::Error;
 
 use crate::ctx::{Ctx, Page};
 use crate::error::PageError;
@@ -128,13 +127,7 @@ pub async fn create_for_place(
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     ctx.check_form_write(&f.csrf)?;
-    let place = xaso_core::places::get(&state.store, ctx.actor.as_ref(), &id).await?;
-    if !xaso_core::places::may_write(&state.store, ctx.actor.as_ref(), &place).await? {
-        return Err(PageError::page(Error::Forbidden));
-    }
-    let actor = ctx.actor.clone().expect("checked");
-    let unit = place.village.as_ref().unwrap_or(&place.commune).id.clone();
-    xaso_core::qr::code_for(&state.store, &actor, TargetType::Place, &id, Some(&unit)).await?;
+    xaso_core::places::qr_code(&state.store, ctx.actor.as_ref(), &id).await?;
     Ok(Redirect::to(&format!("/places/{id}#qr")).into_response())
 }
 
@@ -146,25 +139,17 @@ pub async fn retire(
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     ctx.check_form_write(&f.csrf)?;
-    let row = {
-        let mut conn = state.store.read().await.map_err(Error::from)?;
-        xaso_storage::qr::by_token(&mut conn, &token)
-            .await
-            .map_err(Error::from)?
-            .ok_or(Error::NotFound)?
-    };
+    let row = xaso_core::qr::retire(
+        &state.store,
+        &state.qr,
+        ctx.actor.as_ref(),
+        &token,
+        &f.reason,
+    )
+    .await?;
     let back = match TargetType::parse(&row.target_type) {
-        Some(TargetType::Place) => {
-            let place =
-                xaso_core::places::get(&state.store, ctx.actor.as_ref(), &row.target_id).await?;
-            if !xaso_core::places::may_write(&state.store, ctx.actor.as_ref(), &place).await? {
-                return Err(PageError::page(Error::Forbidden));
-            }
-            format!("/places/{}#qr", row.target_id)
-        }
-        None => return Err(PageError::page(Error::NotFound)),
+        Some(TargetType::Place) => format!("/places/{}#qr", row.target_id),
+        None => "/".to_string(),
     };
-    let actor = ctx.actor.clone().expect("checked");
-    xaso_core::qr::retire(&state.store, &state.qr, &actor, &token, &f.reason).await?;
     Ok(Redirect::to(&back).into_response())
 }

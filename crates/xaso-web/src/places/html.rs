@@ -134,16 +134,9 @@ pub async fn list(
 }
 
 async fn boundary_json(state: &AppState, unit: &Unit) -> Result<serde_json::Value, PageError> {
-    let mut conn = state.store.read().await.map_err(Error::from)?;
-    Ok(
-        match xaso_storage::places::boundary(&mut conn, &unit.id)
-            .await
-            .map_err(Error::from)?
-        {
-            Some(b) => serde_json::from_str(&b.geometry).unwrap_or(serde_json::Value::Null),
-            None => serde_json::Value::Null,
-        },
-    )
+    Ok(xaso_core::places::boundary_geojson(&state.store, &unit.id)
+        .await?
+        .unwrap_or(serde_json::Value::Null))
 }
 
 /// The form's fields as typed, for showing them again.
