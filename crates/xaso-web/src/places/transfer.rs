@@ -148,6 +148,20 @@ impl JobBody {
     }
 }
 
+/// Where a problem is, in the reader's language: "line 5" → "Dòng 5", "feature 2" → "Điểm 2",
+/// "Sheet1!row 3" → "Sheet1, dòng 3".
+fn at_vi(ctx: &Ctx, at: &str) -> String {
+    if let Some(n) = at.strip_prefix("line ") {
+        format!("{} {n}", ctx.t("jobs.at_line"))
+    } else if let Some(n) = at.strip_prefix("feature ") {
+        format!("{} {n}", ctx.t("jobs.at_feature"))
+    } else if let Some((sheet, n)) = at.split_once("!row ") {
+        format!("{sheet}, {} {n}", ctx.t("jobs.at_row"))
+    } else {
+        String::new()
+    }
+}
+
 /// The Vietnamese reason of an import problem ("field: detail" in English underneath).
 fn problem_vi(ctx: &Ctx, detail: &str) -> String {
     let (field, rest) = detail.split_once(": ").unwrap_or(("", detail));
@@ -199,7 +213,7 @@ pub async fn job(
     let problems = match &j.outcome {
         Outcome::Refused(list) => list
             .iter()
-            .map(|p| (p.at.clone(), problem_vi(&ctx, &p.detail)))
+            .map(|p| (at_vi(&ctx, &p.at), problem_vi(&ctx, &p.detail)))
             .collect(),
         _ => Vec::new(),
     };

@@ -52,10 +52,10 @@ async fn a_file_with_bad_rows_saves_nothing_and_names_each_row() {
     let page = finished(&mut officer, &job).await;
     assert!(page.contains("Không nhập gì"), "{page}");
     for (line, reason) in [
-        ("line 5", "Chọn loại địa điểm."),
-        ("line 6", "Trùng lặp"),
-        ("line 7", "Vị trí nằm ngoài ranh giới của xã"),
-        ("line 8", "unit_code không phải"),
+        ("Dòng 5", "Chọn loại địa điểm."),
+        ("Dòng 6", "Trùng lặp"),
+        ("Dòng 7", "Vị trí nằm ngoài ranh giới của xã"),
+        ("Dòng 8", "unit_code không phải"),
     ] {
         assert!(
             page.contains(&format!("<strong>{line}</strong>: {reason}")),
