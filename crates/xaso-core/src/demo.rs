@@ -4,6 +4,7 @@
 
 use chrono::NaiveDate;
 use xaso_domain::auth::Role;
+use xaso_domain::heritage::{Rank, RelicInput, RelicText, TourInput, TourText};
 use xaso_domain::units::NewVillage;
 use xaso_storage::{settings, Files, Store};
 
@@ -301,48 +302,157 @@ async fn load_criteria(store: &Store, files: &Files, system: &Actor) -> Result<(
 const VILLAGES_2025: &[(&str, &str, &str)] =
     &[("27937", "Ấp", "Bình Tả 1"), ("27937", "Ấp", "Bình Tả 2")];
 
-/// The relics of the Đức Hòa area (shared/reference/duc-hoa-facts.md, section 1): name, the
-/// commune since 2025, and a position where one is known (else the commune's centre, marked
-/// approximate). Texts are our own summaries.
-type Relic = (&'static str, &'static str, Option<(f64, f64)>, &'static str);
-const RELICS: &[Relic] = &[
+/// The relics of the Đức Hòa area (shared/reference/duc-hoa-facts.md, section 1): names, the
+/// commune since 2025, a position where one is known (else the commune's centre, marked
+/// approximate), rank and decision as the sources give them, and short texts in our own words.
+/// Visiting hours are not in the sources, so none are given.
+struct DemoRelic {
+    name_vi: &'static str,
+    name_en: &'static str,
+    commune: &'static str,
+    at: Option<(f64, f64)>,
+    address: &'static str,
+    rank: Rank,
+    decision: &'static str,
+    summary_vi: &'static str,
+    summary_en: &'static str,
+    history_vi: &'static str,
+    history_en: &'static str,
+}
+
+const RELICS: &[DemoRelic] = &[
+    DemoRelic {
+        name_vi: "Khu di tích lịch sử Ngã tư Đức Hòa",
+        name_en: "Đức Hòa Crossroads historical site",
+        commune: "27937",
+        at: Some((10.82550, 106.45675)),
+        address: "Giao lộ ĐT 824 và ĐT 825",
+        rank: Rank::National,
+        decision: "QĐ 1570/QĐ-VH ngày 05/9/1989 của Bộ Văn hóa – Thông tin",
+        summary_vi: "Nơi hơn 5.000 nông dân biểu tình ngày 4/6/1930 dưới sự lãnh đạo của Châu Văn Liêm và Võ Văn Tần; Châu Văn Liêm hy sinh tại đây.",
+        summary_en: "Where more than 5,000 farmers marched on 4 June 1930, led by Châu Văn Liêm and Võ Văn Tần; Châu Văn Liêm was shot dead here.",
+        history_vi: "Ngày 4/6/1930, hơn 5.000 nông dân trong vùng kéo về ngã tư Đức Hòa đòi giảm sưu thuế. Cuộc biểu tình do Châu Văn Liêm và Võ Văn Tần lãnh đạo; Châu Văn Liêm bị bắn chết khi đang nói chuyện với đoàn người.\n\nSau cuộc Khởi nghĩa Nam Kỳ, tháng 7/1941 chính quyền thực dân xử bắn tại đây 29 chiến sĩ khởi nghĩa.\n\nNgày nay khu di tích có tượng đài Võ Văn Tần cao 10 m và bức phù điêu Châu Văn Liêm.",
+        history_en: "On 4 June 1930 more than 5,000 farmers from the district gathered at the Đức Hòa crossroads to demand lower taxes. The march was led by Châu Văn Liêm and Võ Văn Tần; Châu Văn Liêm was shot while addressing the crowd.\n\nAfter the Cochinchina uprising, the colonial authorities executed 29 of its fighters here in July 1941.\n\nThe site now has a 10-metre statue of Võ Văn Tần and a relief of Châu Văn Liêm.",
+    },
+    DemoRelic {
+        name_vi: "Cụm di tích khảo cổ Bình Tả (Gò Xoài, Gò Đồn, Gò Năm Tước)",
+        name_en: "Bình Tả archaeological sites (Gò Xoài, Gò Đồn, Gò Năm Tước)",
+        commune: "27937",
+        at: None,
+        address: "Ấp Bình Tả, Đức Hòa Hạ cũ",
+        rank: Rank::National,
+        decision: "Xếp hạng năm 1989 (số quyết định chưa tìm thấy)",
+        summary_vi: "Nền móng đền tháp của một trung tâm tôn giáo thuộc văn hóa Óc Eo; bộ 26 lá vàng tìm thấy ở Gò Xoài là bảo vật quốc gia.",
+        summary_en: "Temple foundations of an Óc Eo-culture religious centre; a set of 26 gold leaves found at Gò Xoài is a national treasure.",
+        history_vi: "Ba gò đất gần nhau là phế tích kiến trúc đền thờ Ấn Độ giáo và Phật giáo của văn hóa Óc Eo, được khai quật năm 1987–1988.\n\nTại Gò Xoài, các nhà khảo cổ tìm thấy bộ 26 hiện vật vàng lá, trong đó một lá khắc bài kinh Phật bằng chữ Phạn. Năm 2020 khu vực bảo vệ được điều chỉnh còn khoảng 40.376 m².",
+        history_en: "The three nearby mounds are the ruins of Hindu and Buddhist temples of the Óc Eo culture, excavated in 1987–1988.\n\nAt Gò Xoài archaeologists found 26 objects of gold leaf, one inscribed with a Buddhist text in Sanskrit. In 2020 the protected zone was set at about 40,376 m².",
+    },
+    DemoRelic {
+        name_vi: "Di tích khảo cổ An Sơn",
+        name_en: "An Sơn archaeological site",
+        commune: "27943",
+        at: None,
+        address: "Ấp Sơn Lợi, An Ninh Tây cũ",
+        rank: Rank::National,
+        decision: "QĐ 324/QĐ-BVHTTDL ngày 26/01/2011",
+        summary_vi: "Một làng cư trú và mộ táng thời tiền sử lớn bên sông Vàm Cỏ Đông, có niên đại vài nghìn năm.",
+        summary_en: "A large prehistoric village and burial ground by the Vàm Cỏ Đông river, several thousand years old.",
+        history_vi: "Gò đất hình lòng chảo cao hơn mặt ruộng 6–7 m, cách bờ trái sông Vàm Cỏ Đông chừng 300 m. Người Pháp phát hiện địa điểm năm 1938; các đợt khai quật năm 1978, 1997, 2004, 2007 và 2009 cho thấy dấu vết cư trú kéo dài khoảng từ 4.500 đến 2.500 năm trước.\n\nTrên đỉnh gò có chùa Phước Trường, người dân quen gọi là chùa Đất.",
+        history_en: "A bowl-shaped mound 6–7 m above the fields, about 300 m from the left bank of the Vàm Cỏ Đông. French archaeologists found the site in 1938; digs in 1978, 1997, 2004, 2007 and 2009 showed people lived here from roughly 4,500 to 2,500 years ago.\n\nPhước Trường pagoda, known locally as the Earth Pagoda, stands on top of the mound.",
+    },
+    DemoRelic {
+        name_vi: "Vườn, nhà ông Bộ Thỏ — nơi thành lập Chi bộ Đảng đầu tiên của tỉnh Chợ Lớn",
+        name_en: "Mr Bộ Thỏ's house and garden, where Chợ Lớn province's first Party cell was founded",
+        commune: "27964",
+        at: None,
+        address: "Ấp Bình Hữu 2, Đức Hòa Thượng cũ (nay Đức Lập hoặc Mỹ Hạnh)",
+        rank: Rank::Provincial,
+        decision: "QĐ 518 ngày 01/02/2000 của UBND tỉnh Long An (một số nguồn ghi là di tích quốc gia)",
+        summary_vi: "Ngày 6/3/1930, Võ Văn Tần chủ trì cuộc họp bí mật tại đây, thành lập chi bộ Đảng Cộng sản đầu tiên của tỉnh Chợ Lớn.",
+        summary_en: "On 6 March 1930 Võ Văn Tần chaired a secret meeting here that founded the first Communist Party cell of Chợ Lớn province.",
+        history_vi: "Khu vườn có ao nước và cây khế che một hầm bí mật. Tại cuộc họp ngày 6/3/1930, chi bộ An Nam Cộng sản Đảng ở địa phương được chuyển thành chi bộ Đảng Cộng sản đầu tiên của tỉnh Chợ Lớn, gồm 7 đảng viên.\n\nBia tưởng niệm dựng năm 1994; di tích được trùng tu từ năm 2012 và sửa chữa thêm năm 2022.",
+        history_en: "The garden has a pond and a carambola tree that hid a secret shelter. At the meeting of 6 March 1930 the local An Nam Communist Party cell became the first Communist Party cell of Chợ Lớn province, with seven members.\n\nA memorial stele was put up in 1994; the site was restored from 2012 and repaired again in 2022.",
+    },
+    DemoRelic {
+        name_vi: "Khu lưu niệm truyền thống Trung đoàn 271",
+        name_en: "Regiment 271 memorial area",
+        commune: "27943",
+        at: None,
+        address: "Ấp An Hiệp – ấp An Ninh",
+        rank: Rank::Provincial,
+        decision: "QĐ 7581 ngày 17/8/2022 của UBND tỉnh Long An",
+        summary_vi: "Sở chỉ huy cũ của Trung đoàn 271, ghi nhớ các trận đánh năm 1972–1975 của Tiểu đoàn 7, nơi gần 500 cán bộ, chiến sĩ hy sinh.",
+        summary_en: "The former command post of Regiment 271, remembering the battles of its 7th Battalion in 1972–1975, in which nearly 500 soldiers died.",
+        history_vi: "Khu lưu niệm nằm trên đất hai ấp của An Ninh Đông và An Ninh Tây cũ, nơi từng đặt sở chỉ huy Trung đoàn 271. Di tích được trùng tu và xếp hạng cấp tỉnh năm 2022.",
+        history_en: "The memorial area spans two hamlets of the former An Ninh Đông and An Ninh Tây communes, where Regiment 271 had its command post. It was restored and ranked as a provincial relic in 2022.",
+    },
+    DemoRelic {
+        name_vi: "Đồn Đức Lập",
+        name_en: "Đức Lập outpost",
+        commune: "27931",
+        at: None,
+        address: "Ấp Chánh, Đức Lập Thượng cũ",
+        rank: Rank::Listed,
+        decision: "",
+        summary_vi: "Hai đồn nối nhau, một vuông một tam giác, nơi quân dân Long An ba lần tấn công trong kháng chiến chống Mỹ.",
+        summary_en: "Two linked forts, one square and one triangular, attacked three times by Long An forces during the war against the US.",
+        history_vi: "Đồn do người Pháp xây (bót Đức Lập), sau là nơi đóng quân của các tiểu đoàn Biệt động quân 33 và 51. Ba trận Đức Lập 1, 2, 3 là một phần truyền thống chiến đấu của Long An.",
+        history_en: "The French built the post (bót Đức Lập); later it housed Ranger Battalions 33 and 51 of the southern army. The three battles of Đức Lập are part of Long An's wartime history.",
+    },
+    DemoRelic {
+        name_vi: "Đình Mỹ Hạnh",
+        name_en: "Mỹ Hạnh communal house",
+        commune: "27964",
+        at: None,
+        address: "Ấp Tràm Lạc, Mỹ Hạnh Bắc cũ",
+        rank: Rank::Listed,
+        decision: "",
+        summary_vi: "Ngôi đình của làng Mỹ Hạnh xưa, dựng lại năm 1992 theo lối tứ trụ.",
+        summary_en: "The communal house of the old Mỹ Hạnh village, rebuilt in 1992 in the four-pillar style.",
+        history_vi: "Đình rộng 255 m² trên khu đất 3.400 m².",
+        history_en: "The hall covers 255 m² on a 3,400 m² lot.",
+    },
+    DemoRelic {
+        name_vi: "Chùa Linh Nguyên",
+        name_en: "Linh Nguyên pagoda",
+        commune: "27937",
+        at: None,
+        address: "Ấp Bình Tả 1, Đức Hòa Hạ cũ",
+        rank: Rank::Listed,
+        decision: "",
+        summary_vi: "Ngôi chùa được đặt tên khoảng năm 1802 theo thiền sư Minh Nguyên, đệ tử của vị khai sơn Hải Tịnh.",
+        summary_en: "A pagoda named around 1802 after the monk Minh Nguyên, a disciple of its founder Hải Tịnh.",
+        history_vi: "",
+        history_en: "",
+    },
+];
+
+/// Demo tours: (unit code or None for the province of the first stop, vi name, en name, vi
+/// description, en description, stops by index into RELICS).
+type DemoTour = (
+    Option<&'static str>,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [usize],
+);
+const TOURS: &[DemoTour] = &[
     (
-        "Khu di tích lịch sử Ngã tư Đức Hòa",
-        "27937",
-        Some((10.82550, 106.45675)),
-        "Giao lộ ĐT 824 và ĐT 825",
+        Some("27937"),
+        "Di sản xã Đức Hòa",
+        "Heritage of Đức Hòa commune",
+        "Ba di tích trong xã, đi được trong một buổi.",
+        "Three sites in the commune, a half-day visit.",
+        &[0, 1, 7],
     ),
     (
-        "Cụm di tích khảo cổ Bình Tả (Gò Xoài, Gò Đồn, Gò Năm Tước)",
-        "27937",
         None,
-        "Ấp Bình Tả, Đức Hòa Hạ cũ",
-    ),
-    (
-        "Di tích khảo cổ An Sơn",
-        "27943",
-        None,
-        "Ấp Sơn Lợi, An Ninh Tây cũ",
-    ),
-    (
-        "Vườn, nhà ông Bộ Thỏ — nơi thành lập Chi bộ Đảng đầu tiên của tỉnh Chợ Lớn",
-        "27964",
-        None,
-        "Ấp Bình Hữu 2, Đức Hòa Thượng cũ (nay Đức Lập hoặc Mỹ Hạnh)",
-    ),
-    (
-        "Khu lưu niệm truyền thống Trung đoàn 271",
-        "27943",
-        None,
-        "Ấp An Hiệp – ấp An Ninh",
-    ),
-    ("Đồn Đức Lập", "27931", None, "Ấp Chánh, Đức Lập Thượng cũ"),
-    ("Đình Mỹ Hạnh", "27964", None, "Ấp Tràm Lạc, Mỹ Hạnh Bắc cũ"),
-    (
-        "Chùa Linh Nguyên",
-        "27937",
-        None,
-        "Ấp Bình Tả 1, Đức Hòa Hạ cũ",
+        "Địa chỉ đỏ Đức Hòa",
+        "Revolutionary heritage of Đức Hòa",
+        "Những nơi ghi dấu phong trào cách mạng của vùng Đức Hòa từ năm 1930 đến năm 1975.",
+        "Places that mark the revolutionary movement of the Đức Hòa area from 1930 to 1975.",
+        &[3, 0, 4, 5],
     ),
 ];
 
@@ -360,10 +470,11 @@ async fn load_places(store: &Store, system: &Actor) -> Result<()> {
         let v = NewVillage::parse(name, kind, Some(reform)).expect("valid demo village");
         crate::units::add_village(store, Some(system), commune, reform, v).await?;
     }
-    for (name, commune, at, address) in RELICS {
-        let unit = crate::units::by_code(store, commune, reform).await?;
-        let (lat, lng, approximate) = match at {
-            Some((lat, lng)) => (*lat, *lng, false),
+    let mut ids = Vec::with_capacity(RELICS.len());
+    for r in RELICS {
+        let unit = crate::units::by_code(store, r.commune, reform).await?;
+        let (lat, lng, approximate) = match r.at {
+            Some((lat, lng)) => (lat, lng, false),
             None => {
                 let (lat, lng) = crate::places::centre_of(store, &unit.id)
                     .await?
@@ -373,14 +484,65 @@ async fn load_places(store: &Store, system: &Actor) -> Result<()> {
         };
         let input = xaso_domain::places::PlaceInput {
             kind: "relic".into(),
-            name: name.to_string(),
-            address: address.to_string(),
+            name: r.name_vi.to_string(),
+            address: r.address.to_string(),
             latitude: Some(lat),
             longitude: Some(lng),
             approximate,
             ..Default::default()
         };
-        crate::places::create(store, Some(system), commune, &input).await?;
+        let place = crate::places::create(store, Some(system), r.commune, &input).await?;
+        let mut texts = xaso_domain::heritage::Texts::new();
+        for (lang, name, summary, history) in [
+            ("vi", r.name_vi, r.summary_vi, r.history_vi),
+            ("en", r.name_en, r.summary_en, r.history_en),
+        ] {
+            texts.insert(
+                lang.to_string(),
+                RelicText {
+                    name: name.into(),
+                    summary: summary.into(),
+                    history: history.into(),
+                    hours: String::new(),
+                },
+            );
+        }
+        let details = RelicInput {
+            rank: r.rank.as_str().into(),
+            decision: r.decision.into(),
+            texts,
+        };
+        crate::heritage::set_relic(store, Some(system), &place.id, &details).await?;
+        ids.push(place);
+    }
+    for (unit, name_vi, name_en, desc_vi, desc_en, stops) in TOURS {
+        let unit_code = match unit {
+            Some(c) => c.to_string(),
+            None => {
+                let commune = &ids[stops[0]].commune;
+                let mut conn = store.read().await?;
+                let parent = commune.parent_id.clone().unwrap_or_default();
+                xaso_storage::units::by_id(&mut conn, &parent)
+                    .await?
+                    .map(|u| u.code)
+                    .unwrap_or_else(|| commune.code.clone())
+            }
+        };
+        let mut texts = xaso_domain::heritage::Texts::new();
+        for (lang, name, description) in [("vi", name_vi, desc_vi), ("en", name_en, desc_en)] {
+            texts.insert(
+                lang.to_string(),
+                TourText {
+                    name: name.to_string(),
+                    description: description.to_string(),
+                },
+            );
+        }
+        let input = TourInput {
+            texts,
+            stops: stops.iter().map(|i| ids[*i].id.clone()).collect(),
+        };
+        crate::heritage::save_tour(store, Some(system), &unit_code, None, &input).await?;
     }
     Ok(())
 }

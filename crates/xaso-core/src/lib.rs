@@ -10,6 +10,7 @@ pub mod demo;
 pub mod dossier;
 pub mod error;
 pub mod evidence;
+pub mod heritage;
 pub mod jobs;
 pub mod places;
 pub mod qr;

@@ -168,7 +168,7 @@ async fn to_place(
     })
 }
 
-fn problems(list: Vec<dom::FieldProblem>) -> Error {
+pub(crate) fn problems(list: Vec<dom::FieldProblem>) -> Error {
     Error::Invalid(
         list.into_iter()
             .map(|p| Problem::new(p.field, p.detail))
@@ -270,7 +270,7 @@ async fn check_inside(store: &Store, commune: &Unit, lat: f64, lng: f64) -> Resu
 }
 
 /// The stored row of a place, the unit it is written under, and the actor allowed to write it.
-async fn writable(
+pub(crate) async fn writable(
     store: &Store,
     actor: Option<&Actor>,
     id: &str,

@@ -40,6 +40,12 @@ impl Files {
         Ok(got.bytes().await?.to_vec())
     }
 
+    /// Bytes `start..end` of a file (audio players ask for pieces).
+    pub async fn get_range(&self, key: &str, start: u64, end: u64) -> Result<Vec<u8>, FilesError> {
+        let got = self.inner.get_range(&Path::from(key), start..end).await?;
+        Ok(got.to_vec())
+    }
+
     pub async fn delete(&self, key: &str) -> Result<(), FilesError> {
         self.inner.delete(&Path::from(key)).await?;
         Ok(())

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod criteria;
 pub mod evidence;
 pub mod files;
+pub mod heritage;
 pub mod places;
 pub mod qr;
 pub mod settings;

@@ -37,6 +37,11 @@
     m.bindPopup(box);
     m.addTo(group);
   });
+  // A tour: its stops joined in visiting order.
+  if (data.route && data.points && data.points.length > 1) {
+    L.polyline(data.points.map(function (p) { return [p.lat, p.lng]; }),
+      { color: '#b15928', weight: 3, dashArray: '6 6', interactive: false }).addTo(group);
+  }
   if (group.getLayers().length) {
     map.fitBounds(group.getBounds(), { maxZoom: 17, padding: [16, 16] });
   } else if (data.centre) {

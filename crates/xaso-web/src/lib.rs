@@ -7,6 +7,7 @@ mod auth;
 mod criteria;
 mod ctx;
 mod error;
+mod heritage;
 mod home;
 pub mod i18n;
 mod metrics;

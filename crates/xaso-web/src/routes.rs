@@ -9,7 +9,8 @@ use axum_extra::extract::CookieJar;
 
 use crate::ctx::{cookie, new_csrf, MintedCsrf, CSRF_COOKIE};
 use crate::{
-    assets, auth, criteria, error, home, metrics, openapi, ops, places, qr, staff, units, AppState,
+    assets, auth, criteria, error, heritage, home, metrics, openapi, ops, places, qr, staff, units,
+    AppState,
 };
 
 pub fn router(state: AppState) -> Router {
@@ -148,6 +149,35 @@ pub fn router(state: AppState) -> Router {
         .route("/a/{code}", get(places::html::address))
         .route("/p/{id}", get(places::html::landing))
         .route("/places/{id}/qr", post(qr::create_for_place))
+        .route("/places/{id}/heritage", get(heritage::edit))
+        .route("/places/{id}/relic", post(heritage::save_relic))
+        .route(
+            "/places/{id}/photos",
+            post(heritage::add_photo).layer(axum::extract::DefaultBodyLimit::max(
+                xaso_core::heritage::MAX_PHOTO_BYTES + 64 * 1024,
+            )),
+        )
+        .route(
+            "/places/{id}/audio",
+            post(heritage::add_audio).layer(axum::extract::DefaultBodyLimit::max(
+                xaso_core::heritage::MAX_AUDIO_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/places/{id}/poster.pdf", get(heritage::poster))
+        .route("/photos/{file}", get(heritage::photo))
+        .route("/photos/{id}/delete", post(heritage::delete_photo))
+        .route("/audio/{file}", get(heritage::audio))
+        .route("/audio/{id}/delete", post(heritage::delete_audio))
+        .route("/units/{code}/heritage", get(heritage::unit))
+        .route("/units/{code}/heritage/stats", get(heritage::stats))
+        .route("/units/{code}/tours", post(heritage::create_tour))
+        .route("/units/{code}/tours/new", get(heritage::new_tour))
+        .route(
+            "/tours/{id}",
+            get(heritage::tour).post(heritage::update_tour),
+        )
+        .route("/tours/{id}/edit", get(heritage::edit_tour))
+        .route("/tours/{id}/delete", post(heritage::delete_tour))
         .route("/q/{token}", get(qr::resolve))
         .route("/q/{token}/retire", post(qr::retire))
         .route("/lang", get(home::set_lang))

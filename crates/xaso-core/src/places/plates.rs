@@ -36,7 +36,13 @@ fn rect(x: f32, y: f32, w: f32, h: f32) -> Vec<(Point, bool)> {
 
 /// Draws a QR symbol with its lower-left corner at (x, y): one filled rectangle per run of dark
 /// modules in a row, so a symbol is a few hundred shapes, not a thousand.
-fn draw_qr(layer: &PdfLayerReference, url: &str, x: f32, y: f32, size: f32) -> Result<()> {
+pub(crate) fn draw_qr(
+    layer: &PdfLayerReference,
+    url: &str,
+    x: f32,
+    y: f32,
+    size: f32,
+) -> Result<()> {
     let (n, dark) = qr::modules(url)?;
     let m = size / n as f32;
     let mut rings = Vec::new();

@@ -542,6 +542,7 @@ struct AddressPage {
     places: Vec<Place>,
     commune: Option<Unit>,
     map: String,
+    photos: Vec<xaso_core::heritage::Photo>,
 }
 
 impl AddressPage {
@@ -613,6 +614,7 @@ pub async fn address(
         places,
         commune,
         map,
+        photos: Vec::new(),
     }))
 }
 
@@ -621,8 +623,14 @@ pub async fn landing(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
+    Query(q): Query<crate::heritage::LangQuery>,
 ) -> Result<Response, PageError> {
-    let place = xaso_core::places::get(&state.store, None, &id).await?;
+    // The public view: no contacts, and a household's photos only with its consent.
+    let h = xaso_core::heritage::heritage(&state.store, None, &id).await?;
+    if h.place.kind == PlaceKind::Relic {
+        return crate::heritage::relic_page(&state, ctx, h, q.lang.as_deref()).await;
+    }
+    let place = h.place;
     let area = pluscode::decode(&place.plus_code)
         .map_err(|e| PageError::page(Error::Internal(e.to_string())))?;
     let p = ctx.page();
@@ -642,6 +650,7 @@ pub async fn landing(
         commune: Some(place.commune.clone()),
         places: vec![place],
         map,
+        photos: h.photos,
     }))
 }
 

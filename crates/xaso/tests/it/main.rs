@@ -8,6 +8,7 @@ mod cli;
 mod criteria;
 mod evidence;
 mod excel;
+mod heritage;
 mod import;
 mod pages;
 mod places;
