@@ -196,3 +196,68 @@ test('an officer registers a place by tapping the map, finds it without diacriti
   await visitor.context().close();
   await page.context().close();
 });
+
+// A short 8 kHz mono WAV: half a second of a tone a browser can decode.
+function wav(seconds = 0.5) {
+  const rate = 8000;
+  const n = Math.round(rate * seconds);
+  const buf = Buffer.alloc(44 + n);
+  buf.write('RIFF', 0); buf.writeUInt32LE(36 + n, 4); buf.write('WAVEfmt ', 8);
+  buf.writeUInt32LE(16, 16); buf.writeUInt16LE(1, 20); buf.writeUInt16LE(1, 22);
+  buf.writeUInt32LE(rate, 24); buf.writeUInt32LE(rate, 28); buf.writeUInt16LE(1, 32); buf.writeUInt16LE(8, 34);
+  buf.write('data', 36); buf.writeUInt32LE(n, 40);
+  for (let i = 0; i < n; i++) buf[44 + i] = 128 + Math.round(60 * Math.sin((2 * Math.PI * 440 * i) / rate));
+  return buf;
+}
+
+test('an officer adds a photo and an audio guide to a relic; a visitor reads it in English and plays the guide', async () => {
+  const page = await phone();
+  page.on('dialog', (d) => d.accept());
+  const found = await (await fetch(`${base}/api/v1/places?unit=27937&q=linh%20nguyen`)).json();
+  const id = found.places[0].id;
+  await page.goto(`${base}/login?next=/places/${id}/heritage`);
+  await page.getByLabel('Tên đăng nhập').fill('canbo.xaduchoa');
+  await page.getByLabel('Mật khẩu').fill(password);
+  await page.getByRole('button', { name: 'Đăng nhập' }).click();
+  await page.waitForURL(`${base}/places/${id}/heritage`);
+
+  // A photo from the phone (any picture will do: a screenshot of the page itself).
+  const picture = await page.screenshot();
+  await page.locator('#photo-file').setInputFiles({ name: 'IMG_2041.png', mimeType: 'image/png', buffer: picture });
+  await page.getByLabel('Chú thích').fill('Cổng tam quan');
+  await page.locator('#photos').getByRole('button', { name: 'Tải lên' }).click();
+  await page.waitForURL(/saved=1/);
+  assert.equal(await page.locator('#photos img').count(), 1);
+
+  await page.locator('#audio-lang').fill('en');
+  await page.getByLabel('Tiêu đề (không bắt buộc)').fill('Two-minute guide');
+  await page.locator('#audio-file').setInputFiles({ name: 'guide.wav', mimeType: 'audio/wav', buffer: wav() });
+  await page.locator('#audio').getByRole('button', { name: 'Tải lên' }).click();
+  await page.waitForURL(/saved=1/);
+  await shot(page, 'heritage-edit');
+
+  // A visitor scans the poster: the Vietnamese page, then English.
+  const visitor = await phone();
+  await visitor.goto(`${base}/p/${id}`);
+  assert.equal(await visitor.locator('h1').innerText(), 'Chùa Linh Nguyên');
+  assert.ok(await visitor.getByRole('img', { name: 'Cổng tam quan' }).isVisible());
+  await visitor.getByRole('link', { name: 'English', exact: true }).last().click();
+  await visitor.waitForURL(/lang=en/);
+  assert.equal(await visitor.locator('h1').innerText(), 'Linh Nguyên pagoda');
+  assert.ok(await visitor.getByText('Two-minute guide').isVisible());
+  // The player reads the recording over byte ranges and knows its length.
+  const duration = await visitor.locator('audio').evaluate((a) => new Promise((resolve, reject) => {
+    a.onloadedmetadata = () => resolve(a.duration);
+    a.onerror = () => reject(new Error('audio failed'));
+    a.preload = 'metadata';
+    a.load();
+  }));
+  assert.ok(Math.abs(duration - 0.5) < 0.05, `duration ${duration}`);
+  // The map loads only when asked for.
+  assert.equal(await visitor.locator('.leaflet-container').count(), 0);
+  await visitor.getByRole('button', { name: 'Show the map' }).click();
+  await visitor.locator('.leaflet-container').waitFor();
+  await shot(visitor, 'relic-page');
+  await visitor.context().close();
+  await page.context().close();
+});

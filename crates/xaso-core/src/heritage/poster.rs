@@ -115,7 +115,7 @@ fn render(h: &super::Heritage, size: Size, url: &str) -> Result<Vec<u8>> {
     text(rank_en(rank), 11.0, left, y, &regular);
     y -= 13.0 * s;
     layer.set_fill_color(black.clone());
-    for line in dom::wrap(&name_vi, 30).iter().take(3) {
+    for line in dom::wrap(&name_vi, 34).iter().take(3) {
         text(line, 24.0, left, y, &bold);
         y -= 10.5 * s;
     }
@@ -154,7 +154,7 @@ fn render(h: &super::Heritage, size: Size, url: &str) -> Result<Vec<u8>> {
     if !vi.summary.is_empty() {
         y -= 10.0 * s;
         layer.set_fill_color(black.clone());
-        for line in dom::wrap(&vi.summary, 80).iter().take(4) {
+        for line in dom::wrap(&vi.summary, 86).iter().take(4) {
             text(line, 11.0, left, y, &regular);
             y -= 5.5 * s;
         }
