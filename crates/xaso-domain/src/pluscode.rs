@@ -292,8 +292,64 @@ fn full_range(b: &[u8]) -> bool {
     true
 }
 
+/// The common case, a 10-digit full code ("7P28RFG4+6P"), in straight-line code: ten table
+/// lookups, two sums and four divisions. Anything else (or anything invalid) returns None and
+/// takes the general path, which gives the reason.
+#[inline]
+fn decode_10(b: &[u8]) -> Option<CodeArea> {
+    if b.len() != SEPARATOR_POSITION + 3 || b[SEPARATOR_POSITION] != SEPARATOR {
+        return None;
+    }
+    let d = [
+        DIGIT[b[0] as usize],
+        DIGIT[b[1] as usize],
+        DIGIT[b[2] as usize],
+        DIGIT[b[3] as usize],
+        DIGIT[b[4] as usize],
+        DIGIT[b[5] as usize],
+        DIGIT[b[6] as usize],
+        DIGIT[b[7] as usize],
+        DIGIT[b[9] as usize],
+        DIGIT[b[10] as usize],
+    ];
+    // A negative entry marks a byte that is not a digit (padding, a second '+', anything).
+    if d.iter().fold(0i8, |acc, v| acc | v) < 0 {
+        return None;
+    }
+    // The first digits must stay inside ±90° and ±180°.
+    if d[0] as i64 * BASE >= LAT_MAX * 2 || d[1] as i64 * BASE >= LNG_MAX * 2 {
+        return None;
+    }
+    let lat_scale = FINAL_LAT_PRECISION / PAIR_PRECISION;
+    let lng_scale = FINAL_LNG_PRECISION / PAIR_PRECISION;
+    let place = [PAIR_FIRST_PLACE_VALUE, 8000, 400, 20, 1];
+    let mut lat = -LAT_MAX * PAIR_PRECISION;
+    let mut lng = -LNG_MAX * PAIR_PRECISION;
+    for (k, pv) in place.iter().enumerate() {
+        lat += d[2 * k] as i64 * pv;
+        lng += d[2 * k + 1] as i64 * pv;
+    }
+    let (lat_units, lng_units) = (lat * lat_scale, lng * lng_scale);
+    let (lat_d, lng_d) = (FINAL_LAT_PRECISION as f64, FINAL_LNG_PRECISION as f64);
+    Some(CodeArea {
+        latitude_lo: lat_units as f64 / lat_d,
+        longitude_lo: lng_units as f64 / lng_d,
+        latitude_hi: (lat_units + lat_scale) as f64 / lat_d,
+        longitude_hi: (lng_units + lng_scale) as f64 / lng_d,
+        code_length: PAIR_CODE_LENGTH,
+    })
+}
+
 /// The area of a full code. Digits after the 15th are ignored, as the specification says.
 pub fn decode(code: &str) -> Result<CodeArea, PlusCodeError> {
+    match decode_10(code.as_bytes()) {
+        Some(area) => Ok(area),
+        None => decode_any(code),
+    }
+}
+
+/// Any full code, with the reason when it is not one.
+fn decode_any(code: &str) -> Result<CodeArea, PlusCodeError> {
     let b = code.as_bytes();
     match separator_of(code) {
         None => return Err(PlusCodeError::Invalid(code.to_string())),
@@ -430,6 +486,33 @@ pub fn recover_nearest(short: &str, lat: f64, lng: f64) -> Result<String, PlusCo
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_ten_digit_shortcut_agrees_with_the_general_decoder() {
+        let mut n = 0;
+        for i in 0..200 {
+            for j in 0..200 {
+                let lat = -89.9 + i as f64 * 0.8993;
+                let lng = -179.9 + j as f64 * 1.7991;
+                let code = super::encode(lat, lng, 10).unwrap();
+                let fast = super::decode_10(code.as_bytes()).expect("a 10-digit code");
+                assert_eq!(fast, super::decode_any(&code).unwrap(), "{code}");
+                n += 1;
+            }
+        }
+        assert_eq!(n, 40_000);
+        // Not for the shortcut: padded, short, longer codes and junk go the general way.
+        for c in [
+            "7P280000+",
+            "RFG4+6P",
+            "7P28RFG4+6PX",
+            "7P28RFG4+6",
+            "7P28RFG4-6P",
+            "ZP28RFG4+6P",
+        ] {
+            assert!(super::decode_10(c.as_bytes()).is_none(), "{c}");
+        }
+    }
+
     use super::*;
 
     #[test]

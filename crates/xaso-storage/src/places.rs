@@ -336,3 +336,15 @@ pub async fn centre(conn: &mut AnyConnection, unit_id: &str) -> Result<Option<(f
             .await?,
     )
 }
+
+/// Refreshes planner statistics after a bulk import (PostgreSQL also gets its visibility map,
+/// which index-only scans need). Runs outside any transaction.
+pub async fn refresh_statistics(conn: &mut AnyConnection) -> Result<()> {
+    let sql = if conn.backend_name() == "PostgreSQL" {
+        "VACUUM (ANALYZE) places"
+    } else {
+        "ANALYZE places"
+    };
+    sqlx::query(sql).execute(conn).await?;
+    Ok(())
+}

@@ -239,6 +239,9 @@ impl Progress for () {
 
 /// Imports places into a commune (rows may name the commune's villages in `unit_code`). Staff
 /// of the commune only. All or nothing.
+/// Imports at least this large refresh the table's statistics afterwards.
+const BIG_IMPORT: usize = 10_000;
+
 pub async fn import(
     store: &Store,
     actor: Option<&Actor>,
@@ -430,6 +433,14 @@ pub async fn import(
     )
     .await?;
     tx.commit().await?;
+    if rows.len() >= BIG_IMPORT {
+        // Fresh statistics, and (on PostgreSQL) a visibility map, so that nearest-place
+        // queries plan well and read positions from the covering index alone.
+        let mut conn = store.read().await?;
+        if let Err(e) = xaso_storage::places::refresh_statistics(&mut conn).await {
+            tracing::warn!(error = %e, "statistics not refreshed after import");
+        }
+    }
     progress.set(rows.len(), rows.len(), "done");
     Ok(ImportReport {
         rows: total,

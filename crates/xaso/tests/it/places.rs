@@ -450,3 +450,15 @@ async fn a_short_code_with_its_commune_opens_the_full_address() {
         .await;
     assert_eq!(r.status, 422);
 }
+
+#[tokio::test]
+async fn statistics_refresh_after_a_big_import_runs_on_both_engines() {
+    // PostgreSQL refuses VACUUM inside a transaction; the import runs it after committing.
+    let app = TestApp::demo().await;
+    let mut conn = app.store.read().await.unwrap();
+    xaso_storage::places::refresh_statistics(&mut conn)
+        .await
+        .expect("VACUUM (ANALYZE) / ANALYZE accepted");
+    let n = xaso_storage::places::count(&mut conn).await.unwrap();
+    assert_eq!(n, 8, "the demo's relics are still there");
+}
