@@ -41,6 +41,25 @@ struct GonePage {
     reason: String,
 }
 
+/// The scan fast path, as the outermost middleware: `/q/{token}` of a cached code that leads
+/// to a page is redirected at once and counted; anything else goes on down the stack.
+pub async fn scan_first(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if let Some(token) = req.uri().path().strip_prefix("/q/") {
+        if xaso_core::qr::looks_like_token(token) {
+            if let Ok(Resolved::Landing(path)) = state.qr.resolve(&state.store, token).await {
+                state.qr.count(token);
+                return ([(header::CACHE_CONTROL, "no-store")], Redirect::to(&path))
+                    .into_response();
+            }
+        }
+    }
+    next.run(req).await
+}
+
 /// Resolves a printed code: to its landing page, or a clear page when the code was withdrawn
 /// or never existed. A hit costs no database statement.
 pub async fn resolve(

@@ -13,6 +13,10 @@ use crate::{
     AppState,
 };
 
+/// The platform's routes. The outermost layer answers a QR scan that leads somewhere before
+/// the rest of the stack (no metrics map, no cookies, no error-page wrapper, no routing): it is
+/// the one request printed codes make by the thousand. Every other outcome of a scan (a
+/// withdrawn or unknown code, an image) goes through the full router.
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/openapi.json", get(openapi::document))
@@ -223,6 +227,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            qr::scan_first,
         ))
         .with_state(state)
 }
