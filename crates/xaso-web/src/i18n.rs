@@ -172,8 +172,20 @@ mod tests {
             "year_review",
             "evidence",
             "dossier_file",
+            "dossier_checklist",
+            "place",
+            "place_import",
+            "place_photo",
+            "qr_code",
+            "relic",
+            "relic_audio",
+            "tour",
+            "unit_boundary",
         ] {
             used.insert(format!("audit_type.{t}"));
+        }
+        for r in xaso_domain::heritage::Rank::ALL {
+            used.insert(format!("heritage.rank_{}", r.as_str()));
         }
         for h in ["h1", "h2", "h3", "h4", "h5"] {
             used.insert(format!("district.{h}"));
