@@ -13,6 +13,7 @@ pub mod evidence;
 pub mod heritage;
 pub mod jobs;
 pub mod places;
+pub mod producers;
 pub mod qr;
 pub mod units;
 pub mod users;

@@ -9,4 +9,5 @@ pub mod places;
 pub mod pluscode;
 pub mod text;
 pub mod time;
+pub mod trace;
 pub mod units;

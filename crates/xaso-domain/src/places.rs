@@ -199,6 +199,18 @@ pub struct FieldProblem {
     pub detail: &'static str,
 }
 
+/// A phone number as people type it, without spaces, dots or dashes: 9 to 12 digits, with an
+/// optional leading +. `Some("")` for an empty field, `None` for something else.
+pub fn phone_number(input: &str) -> Option<String> {
+    let phone: String = input
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '.' && *c != '-')
+        .collect();
+    let digits = phone.strip_prefix('+').unwrap_or(&phone);
+    let ok = (9..=12).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit());
+    (phone.is_empty() || ok).then_some(phone)
+}
+
 fn opt(s: &str) -> Option<String> {
     let c = text::clean(s);
     (!c.is_empty()).then_some(c)
@@ -245,17 +257,10 @@ impl PlaceInput {
                 "the Vpostcode has letters and digits only, as issued",
             );
         }
-        let phone: String = self
-            .contact_phone
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '.' && *c != '-')
-            .collect();
-        let digits = phone.strip_prefix('+').unwrap_or(&phone);
-        let phone_ok =
-            (9..=12).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit());
-        if !phone.is_empty() && !phone_ok {
+        let phone = phone_number(&self.contact_phone).unwrap_or_else(|| {
             bad("contact_phone", "the phone number has 9 to 12 digits");
-        }
+            String::new()
+        });
         if !problems.is_empty() {
             return Err(problems);
         }

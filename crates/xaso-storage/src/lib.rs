@@ -13,6 +13,7 @@ pub mod evidence;
 pub mod files;
 pub mod heritage;
 pub mod places;
+pub mod producers;
 pub mod qr;
 pub mod settings;
 pub mod units;

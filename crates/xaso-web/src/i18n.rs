@@ -181,8 +181,16 @@ mod tests {
             "relic_audio",
             "tour",
             "unit_boundary",
+            "producer",
+            "product",
         ] {
             used.insert(format!("audit_type.{t}"));
+        }
+        for k in xaso_domain::trace::ProducerKind::ALL {
+            used.insert(format!("producer_kind.{}", k.as_str()));
+        }
+        for st in ["pending", "approved", "rejected", "suspended"] {
+            used.insert(format!("producer_status.{st}"));
         }
         for r in xaso_domain::heritage::Rank::ALL {
             used.insert(format!("heritage.rank_{}", r.as_str()));

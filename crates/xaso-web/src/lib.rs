@@ -14,6 +14,7 @@ mod metrics;
 pub mod openapi;
 mod ops;
 mod places;
+mod producers;
 mod qr;
 mod routes;
 mod staff;

@@ -9,8 +9,8 @@ use axum_extra::extract::CookieJar;
 
 use crate::ctx::{cookie, new_csrf, MintedCsrf, CSRF_COOKIE};
 use crate::{
-    assets, auth, criteria, error, heritage, home, metrics, openapi, ops, places, qr, staff, units,
-    AppState,
+    assets, auth, criteria, error, heritage, home, metrics, openapi, ops, places, producers, qr,
+    staff, units, AppState,
 };
 
 /// The platform's routes. The outermost layer answers a QR scan that leads somewhere before
@@ -153,6 +153,19 @@ pub fn router(state: AppState) -> Router {
         .route("/a/{code}", get(places::html::address))
         .route("/p/{id}", get(places::html::landing))
         .route("/places/{id}/qr", post(qr::create_for_place))
+        .route(
+            "/units/{code}/producers",
+            get(producers::list).post(producers::create),
+        )
+        .route("/units/{code}/producers/new", get(producers::new_form))
+        .route("/producers/{id}", get(producers::show))
+        .route("/producers/{id}/decision", post(producers::decide))
+        .route("/producers/{id}/products", post(producers::create_product))
+        .route("/producers/{id}/products/new", get(producers::new_product))
+        .route(
+            "/products/{id}",
+            get(producers::product).post(producers::update_product),
+        )
         .route("/places/{id}/heritage", get(heritage::edit))
         .route("/places/{id}/relic", post(heritage::save_relic))
         .route(

@@ -12,6 +12,7 @@ mod heritage;
 mod import;
 mod pages;
 mod places;
+mod producers;
 mod qr;
 mod sets;
 mod transfer;

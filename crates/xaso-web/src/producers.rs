@@ -1,0 +1,559 @@
+//! Producer pages: registration, the commune's list with its decisions (approve, reject,
+//! suspend, with a reason), a producer's page and its products with GTIN and OCOP rating.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use xaso_core::producers::{Producer, Product, Rights};
+use xaso_core::Error;
+use xaso_domain::trace::{ProducerInput, ProducerKind, ProducerStatus, ProductInput};
+use xaso_domain::units::Unit;
+
+use crate::ctx::{Ctx, Page};
+use crate::error::PageError;
+use crate::{render, AppState};
+
+fn kind_name(p: &Page, k: ProducerKind) -> &'static str {
+    p.t(&format!("producer_kind.{}", k.as_str()))
+}
+
+fn status_name(p: &Page, s: ProducerStatus) -> &'static str {
+    p.t(&format!("producer_status.{}", s.as_str()))
+}
+
+fn problem(ctx: &Ctx, detail: &str) -> String {
+    let key = if detail.contains("kind of producer") {
+        "producers.err_kind"
+    } else if detail.contains("needs a name") {
+        "producers.err_name"
+    } else if detail.contains("longer than 200") || detail.contains("too long") {
+        "producers.err_long"
+    } else if detail.contains("phone") {
+        "places.err_phone"
+    } else if detail.contains("check digit") {
+        "products.err_gtin_check"
+    } else if detail.contains("GTIN has") {
+        "products.err_gtin_shape"
+    } else if detail.contains("already names another") {
+        "products.err_gtin_taken"
+    } else if detail.contains("3, 4 or 5 stars") {
+        "products.err_stars"
+    } else if detail.contains("date of the OCOP") {
+        "products.err_ocop_date"
+    } else if detail.contains("OCOP decision or certificate") {
+        "products.err_ocop_certificate"
+    } else if detail.contains("say why") {
+        "producers.err_reason"
+    } else if detail.contains("commune (xã") {
+        "producers.err_commune"
+    } else {
+        return detail.to_string();
+    };
+    ctx.t(key).to_string()
+}
+
+fn refused(ctx: &Ctx, e: Error) -> Result<Vec<(String, String)>, PageError> {
+    match e {
+        Error::Invalid(list) => Ok(list
+            .into_iter()
+            .map(|p| {
+                let m = problem(ctx, &p.detail);
+                (p.at, m)
+            })
+            .collect()),
+        other => Err(other.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "producers/list.html")]
+struct ListPage {
+    p: Page,
+    unit: Unit,
+    producers: Vec<Producer>,
+    staff: bool,
+    may_register: bool,
+}
+
+impl ListPage {
+    fn kind(&self, k: &ProducerKind) -> &'static str {
+        kind_name(&self.p, *k)
+    }
+    fn status(&self, s: &ProducerStatus) -> &'static str {
+        status_name(&self.p, *s)
+    }
+}
+
+async fn may_register(state: &AppState, ctx: &Ctx, unit: &Unit) -> Result<bool, PageError> {
+    Ok(match &ctx.actor {
+        Some(a) => {
+            xaso_core::authz::has_role_over(
+                &state.store,
+                a,
+                &[
+                    xaso_domain::auth::Role::Producer,
+                    xaso_domain::auth::Role::CommuneOfficer,
+                    xaso_domain::auth::Role::AreaOfficer,
+                ],
+                &unit.id,
+            )
+            .await?
+        }
+        None => false,
+    })
+}
+
+/// The producers of a commune or area: all of them (pending first) for the commune's staff,
+/// the approved ones for everyone else.
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    let (unit, producers, staff) =
+        xaso_core::producers::list(&state.store, ctx.actor.as_ref(), &code).await?;
+    let may_register = may_register(&state, &ctx, &unit).await?
+        && unit.level == xaso_domain::units::Level::Commune;
+    Ok(render(&ListPage {
+        p: ctx.page(),
+        unit,
+        producers,
+        staff,
+        may_register,
+    }))
+}
+
+#[derive(Deserialize, Default)]
+pub struct ProducerForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    representative: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    registration_no: String,
+    #[serde(default)]
+    description: String,
+}
+
+impl ProducerForm {
+    fn input(&self) -> ProducerInput {
+        ProducerInput {
+            kind: self.kind.clone(),
+            name: self.name.clone(),
+            address: self.address.clone(),
+            representative: self.representative.clone(),
+            phone: self.phone.clone(),
+            registration_no: self.registration_no.clone(),
+            description: self.description.clone(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "producers/new.html")]
+struct NewPage {
+    p: Page,
+    unit: Unit,
+    f: ProducerForm,
+    kinds: Vec<(&'static str, &'static str)>,
+    errors: Vec<(String, String)>,
+}
+
+impl NewPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+async fn new_page(
+    state: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    f: ProducerForm,
+    errors: Vec<(String, String)>,
+) -> Result<NewPage, PageError> {
+    let unit = xaso_core::units::by_code(&state.store, code, xaso_domain::time::today_vn()).await?;
+    if !may_register(state, ctx, &unit).await? {
+        return Err(PageError::page(Error::Forbidden));
+    }
+    let p = ctx.page();
+    let kinds = ProducerKind::ALL
+        .iter()
+        .map(|k| (k.as_str(), kind_name(&p, *k)))
+        .collect();
+    Ok(NewPage {
+        p,
+        unit,
+        f,
+        kinds,
+        errors,
+    })
+}
+
+/// The registration form.
+pub async fn new_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    if ctx.actor.is_none() {
+        return Ok(
+            Redirect::to(&format!("/login?next=/units/{code}/producers/new")).into_response(),
+        );
+    }
+    let f = ProducerForm {
+        kind: "household".into(),
+        ..Default::default()
+    };
+    Ok(render(&new_page(&state, &ctx, &code, f, Vec::new()).await?))
+}
+
+/// Registers a producer.
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Form(f): Form<ProducerForm>,
+) -> Result<Response, PageError> {
+    ctx.check_form_write(&f.csrf)?;
+    match xaso_core::producers::register(&state.store, ctx.actor.as_ref(), &code, &f.input()).await
+    {
+        Ok(p) => Ok(Redirect::to(&format!("/producers/{}?saved=1", p.id)).into_response()),
+        Err(e) => {
+            let errors = refused(&ctx, e)?;
+            let page = new_page(&state, &ctx, &code, f, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "producers/show.html")]
+struct ShowPage {
+    p: Page,
+    producer: Producer,
+    rights: Rights,
+    products: Vec<Product>,
+    saved: bool,
+    errors: Vec<(String, String)>,
+}
+
+impl ShowPage {
+    fn kind(&self) -> &'static str {
+        kind_name(&self.p, self.producer.kind)
+    }
+    fn status(&self) -> &'static str {
+        status_name(&self.p, self.producer.status)
+    }
+    fn is(&self, s: &str) -> bool {
+        self.producer.status.as_str() == s
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+async fn show_page(state: &AppState, ctx: &Ctx, id: &str) -> Result<ShowPage, PageError> {
+    let (producer, rights) =
+        xaso_core::producers::get(&state.store, ctx.actor.as_ref(), id).await?;
+    let products = xaso_core::producers::products(&state.store, ctx.actor.as_ref(), id).await?;
+    Ok(ShowPage {
+        p: ctx.page(),
+        producer,
+        rights,
+        products,
+        saved: false,
+        errors: Vec::new(),
+    })
+}
+
+/// A producer's page.
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<SavedQuery>,
+) -> Result<Response, PageError> {
+    let mut page = show_page(&state, &ctx, &id).await?;
+    page.saved = q.saved.is_some();
+    Ok(render(&page))
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// The commune's decision on a producer.
+pub async fn decide(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<DecisionForm>,
+) -> Result<Response, PageError> {
+    ctx.check_form_write(&f.csrf)?;
+    let next = ProducerStatus::parse(&f.status)
+        .ok_or_else(|| PageError::bad_request("unknown decision", false))?;
+    match xaso_core::producers::decide(&state.store, ctx.actor.as_ref(), &id, next, &f.reason).await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/producers/{id}?saved=1")).into_response()),
+        Err(Error::Conflict(_)) => {
+            let mut page = show_page(&state, &ctx, &id).await?;
+            page.errors = vec![(String::new(), ctx.t("producers.err_transition").to_string())];
+            Ok((StatusCode::CONFLICT, render(&page)).into_response())
+        }
+        Err(e) => {
+            let errors = refused(&ctx, e)?;
+            let mut page = show_page(&state, &ctx, &id).await?;
+            page.errors = errors;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ProductForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    sale_unit: String,
+    #[serde(default)]
+    gtin: String,
+    #[serde(default)]
+    ocop_stars: String,
+    #[serde(default)]
+    ocop_certificate: String,
+    #[serde(default)]
+    ocop_decided_on: String,
+}
+
+impl ProductForm {
+    fn input(&self) -> ProductInput {
+        ProductInput {
+            name: self.name.clone(),
+            category: self.category.clone(),
+            description: self.description.clone(),
+            sale_unit: self.sale_unit.clone(),
+            gtin: self.gtin.clone(),
+            ocop_stars: self.ocop_stars.clone(),
+            ocop_certificate: self.ocop_certificate.clone(),
+            ocop_decided_on: self.ocop_decided_on.clone(),
+        }
+    }
+
+    fn from_product(p: &Product) -> ProductForm {
+        ProductForm {
+            csrf: String::new(),
+            name: p.name.clone(),
+            category: p.category.clone(),
+            description: p.description.clone(),
+            sale_unit: p.sale_unit.clone(),
+            gtin: p.gtin.map(|g| g.display()).unwrap_or_default(),
+            ocop_stars: p
+                .ocop
+                .as_ref()
+                .map(|o| o.stars.to_string())
+                .unwrap_or_default(),
+            ocop_certificate: p
+                .ocop
+                .as_ref()
+                .map(|o| o.certificate.clone())
+                .unwrap_or_default(),
+            ocop_decided_on: p
+                .ocop
+                .as_ref()
+                .map(|o| o.decided_on.format("%d/%m/%Y").to_string())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "producers/product.html")]
+struct ProductPage {
+    p: Page,
+    producer: Producer,
+    product: Option<Product>,
+    rights: Rights,
+    f: ProductForm,
+    action: String,
+    errors: Vec<(String, String)>,
+    saved: bool,
+    gtin_uri: Option<String>,
+    ocop_valid: bool,
+}
+
+impl ProductPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+async fn product_page(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &axum::http::HeaderMap,
+    producer_id: &str,
+    product_id: Option<&str>,
+) -> Result<ProductPage, PageError> {
+    let (producer, rights, product) = match product_id {
+        Some(id) => {
+            let (prod, producer, rights) =
+                xaso_core::producers::product(&state.store, ctx.actor.as_ref(), id).await?;
+            (producer, rights, Some(prod))
+        }
+        None => {
+            let (producer, rights) =
+                xaso_core::producers::get(&state.store, ctx.actor.as_ref(), producer_id).await?;
+            (producer, rights, None)
+        }
+    };
+    let base = crate::qr::base_url(state, headers);
+    let gtin_uri = product.as_ref().and_then(|p| p.gtin).map(|g| {
+        xaso_domain::trace::DigitalLink {
+            gtin: g,
+            lot: None,
+            serial: None,
+        }
+        .uri(&base)
+    });
+    let ocop_valid = product
+        .as_ref()
+        .and_then(|p| p.ocop.as_ref())
+        .is_some_and(|o| o.valid_on(xaso_domain::time::today_vn()));
+    Ok(ProductPage {
+        p: ctx.page(),
+        action: match &product {
+            Some(p) => format!("/products/{}", p.id),
+            None => format!("/producers/{}/products", producer.id),
+        },
+        f: product
+            .as_ref()
+            .map(ProductForm::from_product)
+            .unwrap_or_default(),
+        producer,
+        product,
+        rights,
+        errors: Vec::new(),
+        saved: false,
+        gtin_uri,
+        ocop_valid,
+    })
+}
+
+/// The form for a new product of a producer.
+pub async fn new_product(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    if ctx.actor.is_none() {
+        return Ok(
+            Redirect::to(&format!("/login?next=/producers/{id}/products/new")).into_response(),
+        );
+    }
+    let page = product_page(&state, &ctx, &headers, &id, None).await?;
+    if !page.rights.write {
+        return Err(PageError::page(Error::Forbidden));
+    }
+    Ok(render(&page))
+}
+
+async fn save_product(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &axum::http::HeaderMap,
+    producer_id: &str,
+    product_id: Option<&str>,
+    f: ProductForm,
+) -> Result<Response, PageError> {
+    ctx.check_form_write(&f.csrf)?;
+    match xaso_core::producers::save_product(
+        &state.store,
+        ctx.actor.as_ref(),
+        producer_id,
+        product_id,
+        &f.input(),
+    )
+    .await
+    {
+        Ok(p) => Ok(Redirect::to(&format!("/products/{}?saved=1", p.id)).into_response()),
+        Err(Error::Conflict(_)) => Err(PageError::page(Error::Forbidden)),
+        Err(e) => {
+            let errors = refused(ctx, e)?;
+            let mut page = product_page(state, ctx, headers, producer_id, product_id).await?;
+            page.f = f;
+            page.errors = errors;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+    }
+}
+
+/// Creates a product.
+pub async fn create_product(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<ProductForm>,
+) -> Result<Response, PageError> {
+    save_product(&state, &ctx, &headers, &id, None, f).await
+}
+
+/// A product's page (public once its producer is approved); its editing form for the producer
+/// and the commune.
+pub async fn product(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<SavedQuery>,
+) -> Result<Response, PageError> {
+    let mut page = product_page(&state, &ctx, &headers, "", Some(&id)).await?;
+    page.saved = q.saved.is_some();
+    Ok(render(&page))
+}
+
+/// Saves an edited product.
+pub async fn update_product(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<ProductForm>,
+) -> Result<Response, PageError> {
+    let (_, producer, _) =
+        xaso_core::producers::product(&state.store, ctx.actor.as_ref(), &id).await?;
+    save_product(&state, &ctx, &headers, &producer.id, Some(&id), f).await
+}

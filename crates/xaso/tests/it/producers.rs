@@ -1,0 +1,259 @@
+//! Producers and products: registration, the commune's decision, what the public sees, GTINs.
+
+use xaso_domain::auth::Role;
+use xaso_testkit::{TestApp, DEMO_ADMIN_TOKEN, DEMO_PASSWORD};
+
+/// A producer account in today's Xã Đức Hòa (the demo's producer account belongs to a commune
+/// that no longer exists).
+async fn producer_account(app: &TestApp, username: &str) {
+    xaso_core::users::add(
+        &app.store,
+        &xaso_core::Actor::system("test"),
+        username,
+        "Cơ sở thử",
+        DEMO_PASSWORD,
+        &[xaso_core::users::RoleGrant {
+            role: Role::Producer,
+            unit_code: Some("27937".into()),
+        }],
+        xaso_domain::time::today_vn(),
+    )
+    .await
+    .expect("producer account");
+}
+
+#[tokio::test]
+async fn a_producer_registers_the_commune_approves_and_only_then_the_public_sees_it() {
+    let app = TestApp::demo().await;
+    producer_account(&app, "coso.dauphong").await;
+    let mut producer = app.signed_in("coso.dauphong", DEMO_PASSWORD).await;
+    let form = producer.get("/units/27937/producers/new").await;
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("Đăng ký cơ sở sản xuất"));
+    // Bad input: nothing saved, reasons in Vietnamese.
+    let r = producer
+        .post_form(
+            "/units/27937/producers",
+            &[("kind", "bank"), ("name", " "), ("phone", "12ab")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("Chọn loại cơ sở."));
+    assert!(r.body.contains("Cơ sở cần có tên."));
+    let r = producer
+        .post_form(
+            "/units/27937/producers",
+            &[
+                ("kind", "cooperative"),
+                ("name", "HTX Đậu phộng Bình Tả (mẫu)"),
+                ("representative", "Nguyễn Văn Thử"),
+                ("phone", "0909 123 456"),
+                ("address", "Ấp Bình Tả 1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page_url = r.location().trim_end_matches("?saved=1").to_string();
+    let id = page_url.trim_start_matches("/producers/").to_string();
+    let own = producer.get(&page_url).await.body;
+    assert!(own.contains("Chờ duyệt"));
+    assert!(own.contains("0909123456"), "its own phone");
+
+    // Not public yet.
+    let mut visitor = app.visitor();
+    assert_eq!(visitor.get(&page_url).await.status, 404);
+    assert!(!visitor
+        .get("/units/27937/producers")
+        .await
+        .body
+        .contains("HTX Đậu phộng"));
+
+    // The commune sees it first in its list and decides; a reason is required to reject.
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    let list = officer.get("/units/27937/producers").await.body;
+    assert!(list.contains("HTX Đậu phộng Bình Tả (mẫu)") && list.contains("Chờ duyệt"));
+    let r = officer
+        .post_form(
+            &format!("/producers/{id}/decision"),
+            &[("status", "rejected"), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("Ghi lý do"));
+    let mut other = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
+    let r = other
+        .post_form(
+            &format!("/producers/{id}/decision"),
+            &[("status", "approved")],
+        )
+        .await;
+    assert!(r.status == 403 || r.status == 404, "{}", r.status);
+    let r = producer
+        .post_form(
+            &format!("/producers/{id}/decision"),
+            &[("status", "approved")],
+        )
+        .await;
+    assert_eq!(r.status, 403, "a producer cannot approve itself");
+    let r = officer
+        .post_form(
+            &format!("/producers/{id}/decision"),
+            &[("status", "approved")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+
+    // Public now, without the phone.
+    let public = visitor.get(&page_url).await;
+    assert_eq!(public.status, 200);
+    assert!(public.body.contains("HTX Đậu phộng Bình Tả (mẫu)"));
+    assert!(!public.body.contains("0909"), "the phone stays private");
+    assert!(visitor
+        .get("/units/27937/producers")
+        .await
+        .body
+        .contains("HTX Đậu phộng"));
+
+    // Suspension hides it again and tells the producer why.
+    let r = officer
+        .post_form(
+            &format!("/producers/{id}/decision"),
+            &[("status", "suspended"), ("reason", "Chờ bổ sung giấy tờ")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(visitor.get(&page_url).await.status, 404);
+    let own = producer.get(&page_url).await.body;
+    assert!(own.contains("Tạm dừng") && own.contains("Chờ bổ sung giấy tờ"));
+    // A suspended producer cannot be rejected; it can be approved again.
+    let r = officer
+        .post_form(
+            &format!("/producers/{id}/decision"),
+            &[("status", "rejected"), ("reason", "x")],
+        )
+        .await;
+    assert_eq!(r.status, 409);
+
+    // The area's view of the log (a commune officer reads only their own entries).
+    let log = app
+        .with_token(DEMO_ADMIN_TOKEN)
+        .get(&format!(
+            "/api/v1/audit?record_type=producer&record_id={id}"
+        ))
+        .await
+        .json();
+    let entries = log["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 3, "{log}");
+    assert!(!log.to_string().contains("0909"), "no phone in the log");
+}
+
+#[tokio::test]
+async fn products_take_a_checked_gtin_once_and_an_ocop_rating_with_its_validity() {
+    let app = TestApp::demo().await;
+    producer_account(&app, "coso.dauphong").await;
+    let mut producer = app.signed_in("coso.dauphong", DEMO_PASSWORD).await;
+    let r = producer
+        .post_form(
+            "/units/27937/producers",
+            &[("kind", "household"), ("name", "Hộ bà Tư (mẫu)")],
+        )
+        .await;
+    let id = r
+        .location()
+        .trim_start_matches("/producers/")
+        .trim_end_matches("?saved=1")
+        .to_string();
+    let new = producer.get(&format!("/producers/{id}/products/new")).await;
+    assert_eq!(new.status, 200);
+    let r = producer
+        .post_form(
+            &format!("/producers/{id}/products"),
+            &[
+                ("name", "Đậu phộng rang muối"),
+                ("gtin", "8936044123454"),
+                ("ocop_stars", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("Chữ số kiểm tra của GTIN không đúng"));
+    assert!(r.body.contains("chỉ có hạng 3, 4 hoặc 5 sao"));
+    assert!(
+        r.body.contains("value=\"8936044123454\""),
+        "the form keeps what was typed"
+    );
+    let r = producer
+        .post_form(
+            &format!("/producers/{id}/products"),
+            &[
+                ("name", "Đậu phộng rang muối"),
+                ("sale_unit", "hộp 500 g"),
+                ("gtin", "893 6044 12345 5"),
+                ("ocop_stars", "3"),
+                ("ocop_certificate", "QĐ 99/QĐ-UBND (mẫu)"),
+                ("ocop_decided_on", "01/02/2022"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let product = r.location().trim_end_matches("?saved=1").to_string();
+    let page = producer.get(&product).await.body;
+    assert!(page.contains("8936044123455"));
+    assert!(
+        page.contains("http://localhost/01/08936044123455"),
+        "GS1 Digital Link"
+    );
+    assert!(page.contains("3★"));
+    assert!(
+        page.contains("01/02/2025") && page.contains("Đã hết hiệu lực"),
+        "36 months from the decision, expired by now"
+    );
+    // The same GTIN cannot name a second product.
+    let r = producer
+        .post_form(
+            &format!("/producers/{id}/products"),
+            &[("name", "Khác"), ("gtin", "08936044123455")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r
+        .body
+        .contains("GTIN này đã được dùng cho một sản phẩm khác"));
+    // Editing keeps its own GTIN.
+    let r = producer
+        .post_form(
+            &product,
+            &[
+                ("name", "Đậu phộng rang muối Bình Tả"),
+                ("gtin", "8936044123455"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    // Pending producer: the product is not public yet.
+    assert_eq!(app.visitor().get(&product).await.status, 404);
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    officer
+        .post_form(
+            &format!("/producers/{id}/decision"),
+            &[("status", "approved")],
+        )
+        .await;
+    let public = app.visitor().get(&product).await;
+    assert_eq!(public.status, 200);
+    assert!(public.body.contains("Đậu phộng rang muối Bình Tả"));
+    assert!(!public.body.contains("<form"), "no editing for visitors");
+    let log = app
+        .with_token(DEMO_ADMIN_TOKEN)
+        .get("/api/v1/audit?record_type=product")
+        .await
+        .json();
+    let e = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "update")
+        .unwrap();
+    assert_eq!(e["before"]["name"], "Đậu phộng rang muối");
+    assert_eq!(e["after"]["gtin"], "08936044123455");
+}
