@@ -7,10 +7,11 @@ use serde_json::json;
 use xaso_domain::auth::Role;
 use xaso_domain::text;
 use xaso_domain::trace::{
-    Gtin, NewProduct, Ocop, ProducerInput, ProducerKind, ProducerStatus, ProductInput,
+    BatchInput, BatchStatus, Gtin, NewProduct, Ocop, ProducerInput, ProducerKind, ProducerStatus,
+    ProductInput,
 };
 use xaso_domain::units::{Level, Unit};
-use xaso_storage::producers::{self as db, ProducerRow, ProductRow};
+use xaso_storage::producers::{self as db, BatchRow, ProducerRow, ProductRow};
 use xaso_storage::Store;
 
 use crate::error::Problem;
@@ -478,4 +479,226 @@ pub async fn save_product(
     .await?;
     tx.commit().await?;
     Ok(to_product(row))
+}
+
+/// A batch (lô) of a product.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    pub id: String,
+    pub product_id: String,
+    pub lot: String,
+    pub produced_on: chrono::NaiveDate,
+    pub quantity: Option<f64>,
+    pub quantity_unit: String,
+    pub expires_on: Option<chrono::NaiveDate>,
+    pub note: String,
+    pub status: BatchStatus,
+    pub recall_reason: String,
+    pub released_at: Option<String>,
+    pub recalled_at: Option<String>,
+}
+
+fn to_batch(r: BatchRow) -> Batch {
+    let date = |s: &str| xaso_domain::time::parse_date(s);
+    Batch {
+        produced_on: date(&r.produced_on).unwrap_or_default(),
+        expires_on: r.expires_on.as_deref().and_then(date),
+        status: BatchStatus::parse(&r.status).unwrap_or(BatchStatus::Draft),
+        id: r.id,
+        product_id: r.product_id,
+        lot: r.lot,
+        quantity: r.quantity,
+        quantity_unit: r.quantity_unit,
+        note: r.note,
+        recall_reason: r.recall_reason,
+        released_at: r.released_at,
+        recalled_at: r.recalled_at,
+    }
+}
+
+fn batch_snapshot(b: &BatchRow) -> serde_json::Value {
+    json!({"lot": b.lot, "produced_on": b.produced_on, "quantity": b.quantity, "unit": b.quantity_unit,
+        "expires_on": b.expires_on, "status": b.status, "recall_reason": b.recall_reason})
+}
+
+/// The batches of a product the actor may see: released and recalled ones for everyone (a
+/// recall must reach buyers), drafts for the producer and the commune.
+pub async fn batches(store: &Store, actor: Option<&Actor>, product_id: &str) -> Result<Vec<Batch>> {
+    let (_, _, rights) = product(store, actor, product_id).await?;
+    let mut conn = store.read().await?;
+    Ok(db::batches_of(&mut conn, product_id)
+        .await?
+        .into_iter()
+        .map(to_batch)
+        .filter(|b| rights.write || b.status != BatchStatus::Draft)
+        .collect())
+}
+
+/// One batch with its product and producer, for whoever may see them.
+pub async fn batch(
+    store: &Store,
+    actor: Option<&Actor>,
+    id: &str,
+) -> Result<(Batch, Product, Producer, Rights)> {
+    let row = {
+        let mut conn = store.read().await?;
+        db::batch(&mut conn, id).await?.ok_or(Error::NotFound)?
+    };
+    let (product, producer, rights) = product(store, actor, &row.product_id).await?;
+    let b = to_batch(row);
+    if b.status == BatchStatus::Draft && !rights.write {
+        return Err(Error::NotFound);
+    }
+    Ok((b, product, producer, rights))
+}
+
+/// Adds a batch to a product (the producer or the commune). Lot codes are unique per product.
+pub async fn add_batch(
+    store: &Store,
+    actor: Option<&Actor>,
+    product_id: &str,
+    input: &BatchInput,
+) -> Result<Batch> {
+    let actor_ref = actor.ok_or(Error::Unauthenticated)?;
+    let (_, producer, rights) = product(store, actor, product_id).await?;
+    if !rights.write {
+        return Err(Error::Forbidden);
+    }
+    let b = input.check().map_err(problems)?;
+    {
+        let mut conn = store.read().await?;
+        if db::batch_by_lot(&mut conn, product_id, &b.lot)
+            .await?
+            .is_some()
+        {
+            return Err(Error::invalid(
+                "lot",
+                "this lot code is already used for this product",
+            ));
+        }
+    }
+    let now = xaso_storage::now();
+    let row = BatchRow {
+        id: xaso_storage::new_id(),
+        product_id: product_id.into(),
+        lot: b.lot,
+        produced_on: b.produced_on.to_string(),
+        quantity: b.quantity,
+        quantity_unit: b.quantity_unit,
+        expires_on: b.expires_on.map(|d| d.to_string()),
+        origin_place_id: None,
+        note: b.note,
+        status: BatchStatus::Draft.as_str().into(),
+        recall_reason: String::new(),
+        released_at: None,
+        recalled_at: None,
+        created_by: actor_ref.username.clone(),
+        created_at: now.clone(),
+        updated_by: actor_ref.username.clone(),
+        updated_at: now,
+    };
+    let mut tx = store.begin().await?;
+    db::save_batch(tx.conn(), &row).await?;
+    crate::audit::record(
+        &mut tx,
+        actor_ref,
+        crate::audit::Change {
+            action: "create",
+            record_type: "batch",
+            record_id: &row.id,
+            unit_id: Some(&producer.commune.id),
+            before: None,
+            after: Some(batch_snapshot(&row)),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(to_batch(row))
+}
+
+/// Releases a draft batch to the market (its stamps start working) once the producer is
+/// approved; or recalls a released batch, with a reason every stamp of it will show. The
+/// producer and the commune may recall; a recall is final.
+pub async fn set_batch_status(
+    store: &Store,
+    actor: Option<&Actor>,
+    id: &str,
+    next: BatchStatus,
+    reason: &str,
+) -> Result<Batch> {
+    let actor_ref = actor.ok_or(Error::Unauthenticated)?;
+    let before = {
+        let mut conn = store.read().await?;
+        db::batch(&mut conn, id).await?.ok_or(Error::NotFound)?
+    };
+    let (_, producer, rights) = product(store, actor, &before.product_id).await?;
+    if !rights.write {
+        return Err(Error::Forbidden);
+    }
+    let current = BatchStatus::parse(&before.status).unwrap_or(BatchStatus::Draft);
+    let reason = text::clean(reason);
+    let now = xaso_storage::now();
+    let row = match (current, next) {
+        (BatchStatus::Draft, BatchStatus::Released) => {
+            if producer.status != ProducerStatus::Approved {
+                return Err(Error::Conflict(
+                    "only an approved producer releases batches".into(),
+                ));
+            }
+            BatchRow {
+                status: next.as_str().into(),
+                released_at: Some(now.clone()),
+                ..before.clone()
+            }
+        }
+        (BatchStatus::Released, BatchStatus::Recalled) => {
+            if reason.is_empty() {
+                return Err(Error::invalid(
+                    "reason",
+                    "say why: buyers read the reason on every stamp",
+                ));
+            }
+            if reason.chars().count() > 500 {
+                return Err(Error::invalid(
+                    "reason",
+                    "the reason is too long (500 characters at most)",
+                ));
+            }
+            BatchRow {
+                status: next.as_str().into(),
+                recall_reason: reason,
+                recalled_at: Some(now.clone()),
+                ..before.clone()
+            }
+        }
+        _ => {
+            return Err(Error::Conflict(format!(
+                "a {} batch cannot become {}",
+                current.as_str(),
+                next.as_str()
+            )))
+        }
+    };
+    let row = BatchRow {
+        updated_by: actor_ref.username.clone(),
+        updated_at: now,
+        ..row
+    };
+    let mut tx = store.begin().await?;
+    db::save_batch(tx.conn(), &row).await?;
+    crate::audit::record(
+        &mut tx,
+        actor_ref,
+        crate::audit::Change {
+            action: "update",
+            record_type: "batch",
+            record_id: id,
+            unit_id: Some(&producer.commune.id),
+            before: Some(batch_snapshot(&before)),
+            after: Some(batch_snapshot(&row)),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(to_batch(row))
 }

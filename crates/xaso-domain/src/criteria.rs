@@ -307,14 +307,7 @@ impl Value {
                 _ => return Err(ValueError::NeedsJudgement),
             }
         } else {
-            let normal = s.replace(' ', "");
-            // "1.234,5" (Vietnamese) or "1234.5": a comma is the decimal mark when present.
-            let normal = if normal.contains(',') {
-                normal.replace('.', "").replace(',', ".")
-            } else {
-                normal
-            };
-            Value::Number(normal.parse::<f64>().map_err(|_| ValueError::NotANumber)?)
+            Value::Number(crate::text::parse_number_vi(s).ok_or(ValueError::NotANumber)?)
         };
         v.check(kind).map(Some)
     }

@@ -32,6 +32,18 @@ pub fn fold(input: &str) -> String {
 }
 
 /// A number the Vietnamese way: "," for decimals, at most two of them ("12,5", "19").
+/// Reads a number as people type it: "1.234,5" (Vietnamese) or "1234.5"; a comma is the
+/// decimal mark when present, spaces are ignored.
+pub fn parse_number_vi(input: &str) -> Option<f64> {
+    let normal = input.trim().replace(' ', "");
+    let normal = if normal.contains(',') {
+        normal.replace('.', "").replace(',', ".")
+    } else {
+        normal
+    };
+    normal.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
 pub fn number_vi(n: f64) -> String {
     let s = if n.fract() == 0.0 {
         format!("{n:.0}")

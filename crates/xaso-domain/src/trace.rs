@@ -493,6 +493,117 @@ impl ProductInput {
     }
 }
 
+/// Where a batch stands: prepared, released to the market (its stamps work), or recalled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchStatus {
+    Draft,
+    Released,
+    Recalled,
+}
+
+impl BatchStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BatchStatus::Draft => "draft",
+            BatchStatus::Released => "released",
+            BatchStatus::Recalled => "recalled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<BatchStatus> {
+        [
+            BatchStatus::Draft,
+            BatchStatus::Released,
+            BatchStatus::Recalled,
+        ]
+        .into_iter()
+        .find(|b| b.as_str() == s)
+    }
+}
+
+/// What a batch form gives.
+#[derive(Debug, Clone, Default)]
+pub struct BatchInput {
+    pub lot: String,
+    pub produced_on: String,
+    pub quantity: String,
+    pub quantity_unit: String,
+    pub expires_on: String,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewBatch {
+    pub lot: String,
+    pub produced_on: NaiveDate,
+    pub quantity: Option<f64>,
+    pub quantity_unit: String,
+    pub expires_on: Option<NaiveDate>,
+    pub note: String,
+}
+
+impl BatchInput {
+    pub fn check(&self) -> Result<NewBatch, Vec<FieldProblem>> {
+        let mut problems = Vec::new();
+        let mut bad = |field, detail| problems.push(FieldProblem { field, detail });
+        let lot = check_field("lot", &self.lot).unwrap_or_else(|_| {
+            bad(
+                "lot",
+                "a lot code has 1 to 20 letters, digits or - . / _ (no spaces, no diacritics)",
+            );
+            String::new()
+        });
+        let produced_on = crate::time::parse_date(&self.produced_on);
+        if produced_on.is_none() {
+            bad("produced_on", "give the harvest or production date");
+        }
+        let expires_on = if self.expires_on.trim().is_empty() {
+            None
+        } else {
+            let d = crate::time::parse_date(&self.expires_on);
+            if d.is_none() {
+                bad("expires_on", "the expiry date is not a date");
+            }
+            d
+        };
+        if let (Some(p), Some(e)) = (produced_on, expires_on) {
+            if e <= p {
+                bad(
+                    "expires_on",
+                    "the expiry date must come after the production date",
+                );
+            }
+        }
+        let quantity = if self.quantity.trim().is_empty() {
+            None
+        } else {
+            match text::parse_number_vi(&self.quantity) {
+                Some(q) if q > 0.0 => Some(q),
+                _ => {
+                    bad("quantity", "the quantity is a positive number");
+                    None
+                }
+            }
+        };
+        let quantity_unit = text::clean(&self.quantity_unit);
+        let note = text::clean(&self.note);
+        if quantity_unit.chars().count() > 30 || note.chars().count() > 1000 {
+            bad("note", "the unit or note is too long");
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(NewBatch {
+            lot,
+            produced_on: produced_on.expect("checked"),
+            quantity,
+            quantity_unit,
+            expires_on,
+            note,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -624,6 +735,32 @@ mod tests {
         .unwrap_err();
         let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
         assert_eq!(fields, ["kind", "name", "phone"]);
+    }
+
+    #[test]
+    fn batches_need_a_gs1_lot_and_dates_in_order() {
+        let b = BatchInput {
+            lot: "DP-2026-03".into(),
+            produced_on: "10/03/2026".into(),
+            quantity: "1.200,5".into(),
+            quantity_unit: "kg".into(),
+            expires_on: "10/03/2027".into(),
+            ..Default::default()
+        }
+        .check()
+        .unwrap();
+        assert_eq!(b.quantity, Some(1200.5));
+        let errs = BatchInput {
+            lot: "lô 1".into(),
+            produced_on: "10/03/2026".into(),
+            expires_on: "01/03/2026".into(),
+            quantity: "-3".into(),
+            ..Default::default()
+        }
+        .check()
+        .unwrap_err();
+        let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["lot", "expires_on", "quantity"]);
     }
 
     #[test]

@@ -192,3 +192,91 @@ pub async fn products_of(conn: &mut AnyConnection, producer_id: &str) -> Result<
     .fetch_all(conn)
     .await?)
 }
+
+#[derive(Debug, Clone, FromRow)]
+pub struct BatchRow {
+    pub id: String,
+    pub product_id: String,
+    pub lot: String,
+    pub produced_on: String,
+    pub quantity: Option<f64>,
+    pub quantity_unit: String,
+    pub expires_on: Option<String>,
+    pub origin_place_id: Option<String>,
+    pub note: String,
+    pub status: String,
+    pub recall_reason: String,
+    pub released_at: Option<String>,
+    pub recalled_at: Option<String>,
+    pub created_by: String,
+    pub created_at: String,
+    pub updated_by: String,
+    pub updated_at: String,
+}
+
+const BATCH_COLUMNS: &str = "id, product_id, lot, produced_on, quantity, quantity_unit, expires_on, origin_place_id, note, status, recall_reason, released_at, recalled_at, created_by, created_at, updated_by, updated_at";
+
+/// Inserts or rewrites a batch.
+pub async fn save_batch(conn: &mut AnyConnection, b: &BatchRow) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO batches ({BATCH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+         ON CONFLICT (id) DO UPDATE SET lot = excluded.lot, produced_on = excluded.produced_on, quantity = excluded.quantity, \
+         quantity_unit = excluded.quantity_unit, expires_on = excluded.expires_on, origin_place_id = excluded.origin_place_id, \
+         note = excluded.note, status = excluded.status, recall_reason = excluded.recall_reason, \
+         released_at = excluded.released_at, recalled_at = excluded.recalled_at, \
+         updated_by = excluded.updated_by, updated_at = excluded.updated_at"
+    ))
+    .bind(&b.id)
+    .bind(&b.product_id)
+    .bind(&b.lot)
+    .bind(&b.produced_on)
+    .bind(b.quantity)
+    .bind(&b.quantity_unit)
+    .bind(&b.expires_on)
+    .bind(&b.origin_place_id)
+    .bind(&b.note)
+    .bind(&b.status)
+    .bind(&b.recall_reason)
+    .bind(&b.released_at)
+    .bind(&b.recalled_at)
+    .bind(&b.created_by)
+    .bind(&b.created_at)
+    .bind(&b.updated_by)
+    .bind(&b.updated_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn batch(conn: &mut AnyConnection, id: &str) -> Result<Option<BatchRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {BATCH_COLUMNS} FROM batches WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+pub async fn batch_by_lot(
+    conn: &mut AnyConnection,
+    product_id: &str,
+    lot: &str,
+) -> Result<Option<BatchRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {BATCH_COLUMNS} FROM batches WHERE product_id = $1 AND lot = $2"
+    ))
+    .bind(product_id)
+    .bind(lot)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Batches of a product, newest production first.
+pub async fn batches_of(conn: &mut AnyConnection, product_id: &str) -> Result<Vec<BatchRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {BATCH_COLUMNS} FROM batches WHERE product_id = $1 ORDER BY produced_on DESC, lot"
+    ))
+    .bind(product_id)
+    .fetch_all(conn)
+    .await?)
+}

@@ -183,11 +183,15 @@ mod tests {
             "unit_boundary",
             "producer",
             "product",
+            "batch",
         ] {
             used.insert(format!("audit_type.{t}"));
         }
         for k in xaso_domain::trace::ProducerKind::ALL {
             used.insert(format!("producer_kind.{}", k.as_str()));
+        }
+        for st in ["draft", "released", "recalled"] {
+            used.insert(format!("batch_status.{st}"));
         }
         for st in ["pending", "approved", "rejected", "suspended"] {
             used.insert(format!("producer_status.{st}"));

@@ -7,9 +7,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
-use xaso_core::producers::{Producer, Product, Rights};
+use xaso_core::producers::{Batch, Producer, Product, Rights};
 use xaso_core::Error;
-use xaso_domain::trace::{ProducerInput, ProducerKind, ProducerStatus, ProductInput};
+use xaso_domain::trace::{
+    BatchInput, BatchStatus, ProducerInput, ProducerKind, ProducerStatus, ProductInput,
+};
 use xaso_domain::units::Unit;
 
 use crate::ctx::{Ctx, Page};
@@ -408,9 +410,23 @@ struct ProductPage {
     saved: bool,
     gtin_uri: Option<String>,
     ocop_valid: bool,
+    batches: Vec<Batch>,
+    b: BatchForm,
+    batch_errors: Vec<(String, String)>,
 }
 
 impl ProductPage {
+    fn batch_error(&self, field: &str) -> Option<&str> {
+        self.batch_errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    fn batch_status(&self, s: &BatchStatus) -> &'static str {
+        self.p.t(&format!("batch_status.{}", s.as_str()))
+    }
+
     fn error(&self, field: &str) -> Option<&str> {
         self.errors
             .iter()
@@ -451,7 +467,14 @@ async fn product_page(
         .as_ref()
         .and_then(|p| p.ocop.as_ref())
         .is_some_and(|o| o.valid_on(xaso_domain::time::today_vn()));
+    let batches = match &product {
+        Some(p) => xaso_core::producers::batches(&state.store, ctx.actor.as_ref(), &p.id).await?,
+        None => Vec::new(),
+    };
     Ok(ProductPage {
+        batches,
+        b: BatchForm::default(),
+        batch_errors: Vec::new(),
         p: ctx.page(),
         action: match &product {
             Some(p) => format!("/products/{}", p.id),
@@ -556,4 +579,183 @@ pub async fn update_product(
     let (_, producer, _) =
         xaso_core::producers::product(&state.store, ctx.actor.as_ref(), &id).await?;
     save_product(&state, &ctx, &headers, &producer.id, Some(&id), f).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct BatchForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    lot: String,
+    #[serde(default)]
+    produced_on: String,
+    #[serde(default)]
+    quantity: String,
+    #[serde(default)]
+    quantity_unit: String,
+    #[serde(default)]
+    expires_on: String,
+    #[serde(default)]
+    note: String,
+}
+
+fn batch_problem(ctx: &Ctx, detail: &str) -> String {
+    let key = if detail.contains("lot code has") {
+        "batches.err_lot"
+    } else if detail.contains("already used") {
+        "batches.err_lot_taken"
+    } else if detail.contains("production date") && detail.contains("give") {
+        "batches.err_produced"
+    } else if detail.contains("expiry") {
+        "batches.err_expiry"
+    } else if detail.contains("quantity") {
+        "batches.err_quantity"
+    } else if detail.contains("say why") {
+        "batches.err_reason"
+    } else {
+        return problem(ctx, detail);
+    };
+    ctx.t(key).to_string()
+}
+
+/// Adds a batch to a product.
+pub async fn add_batch(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<BatchForm>,
+) -> Result<Response, PageError> {
+    ctx.check_form_write(&f.csrf)?;
+    let input = BatchInput {
+        lot: f.lot.clone(),
+        produced_on: f.produced_on.clone(),
+        quantity: f.quantity.clone(),
+        quantity_unit: f.quantity_unit.clone(),
+        expires_on: f.expires_on.clone(),
+        note: f.note.clone(),
+    };
+    match xaso_core::producers::add_batch(&state.store, ctx.actor.as_ref(), &id, &input).await {
+        Ok(b) => Ok(Redirect::to(&format!("/batches/{}?saved=1", b.id)).into_response()),
+        Err(Error::Invalid(list)) => {
+            let mut page = product_page(&state, &ctx, &headers, "", Some(&id)).await?;
+            page.batch_errors = list
+                .into_iter()
+                .map(|p| {
+                    let m = batch_problem(&ctx, &p.detail);
+                    (p.at, m)
+                })
+                .collect();
+            page.b = f;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "producers/batch.html")]
+struct BatchPage {
+    p: Page,
+    batch: Batch,
+    product: Product,
+    producer: Producer,
+    rights: Rights,
+    saved: bool,
+    errors: Vec<String>,
+}
+
+impl BatchPage {
+    fn status(&self) -> &'static str {
+        self.p
+            .t(&format!("batch_status.{}", self.batch.status.as_str()))
+    }
+
+    fn quantity(&self) -> String {
+        match self.batch.quantity {
+            Some(q) => format!(
+                "{} {}",
+                xaso_domain::text::number_vi(q),
+                self.batch.quantity_unit
+            ),
+            None => String::new(),
+        }
+    }
+}
+
+async fn batch_page(state: &AppState, ctx: &Ctx, id: &str) -> Result<BatchPage, PageError> {
+    let (batch, product, producer, rights) =
+        xaso_core::producers::batch(&state.store, ctx.actor.as_ref(), id).await?;
+    Ok(BatchPage {
+        p: ctx.page(),
+        batch,
+        product,
+        producer,
+        rights,
+        saved: false,
+        errors: Vec::new(),
+    })
+}
+
+/// A batch's page: public once released (a recall shows to everyone).
+pub async fn batch(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<SavedQuery>,
+) -> Result<Response, PageError> {
+    let mut page = batch_page(&state, &ctx, &id).await?;
+    page.saved = q.saved.is_some();
+    Ok(render(&page))
+}
+
+#[derive(Deserialize)]
+pub struct BatchStatusForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Releases or recalls a batch.
+pub async fn batch_status(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<BatchStatusForm>,
+) -> Result<Response, PageError> {
+    ctx.check_form_write(&f.csrf)?;
+    let next = BatchStatus::parse(&f.status)
+        .ok_or_else(|| PageError::bad_request("unknown batch status", false))?;
+    let result = xaso_core::producers::set_batch_status(
+        &state.store,
+        ctx.actor.as_ref(),
+        &id,
+        next,
+        &f.reason,
+    )
+    .await;
+    let (status, errors) = match result {
+        Ok(_) => return Ok(Redirect::to(&format!("/batches/{id}?saved=1")).into_response()),
+        Err(Error::Invalid(list)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            list.into_iter()
+                .map(|p| batch_problem(&ctx, &p.detail))
+                .collect(),
+        ),
+        Err(Error::Conflict(detail)) => (
+            StatusCode::CONFLICT,
+            vec![if detail.contains("approved producer") {
+                ctx.t("batches.err_not_approved").to_string()
+            } else {
+                ctx.t("producers.err_transition").to_string()
+            }],
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let mut page = batch_page(&state, &ctx, &id).await?;
+    page.errors = errors;
+    Ok((status, render(&page)).into_response())
 }

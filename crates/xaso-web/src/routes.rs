@@ -166,6 +166,9 @@ pub fn router(state: AppState) -> Router {
             "/products/{id}",
             get(producers::product).post(producers::update_product),
         )
+        .route("/products/{id}/batches", post(producers::add_batch))
+        .route("/batches/{id}", get(producers::batch))
+        .route("/batches/{id}/status", post(producers::batch_status))
         .route("/places/{id}/heritage", get(heritage::edit))
         .route("/places/{id}/relic", post(heritage::save_relic))
         .route(

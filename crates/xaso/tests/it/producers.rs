@@ -257,3 +257,134 @@ async fn products_take_a_checked_gtin_once_and_an_ocop_rating_with_its_validity(
     assert_eq!(e["before"]["name"], "Đậu phộng rang muối");
     assert_eq!(e["after"]["gtin"], "08936044123455");
 }
+
+#[tokio::test]
+async fn a_batch_is_released_only_for_an_approved_producer_and_a_recall_shows_to_everyone() {
+    let app = TestApp::demo().await;
+    producer_account(&app, "coso.dauphong").await;
+    let mut producer = app.signed_in("coso.dauphong", DEMO_PASSWORD).await;
+    let r = producer
+        .post_form(
+            "/units/27937/producers",
+            &[("kind", "household"), ("name", "Hộ ông Năm (mẫu)")],
+        )
+        .await;
+    let id = r
+        .location()
+        .trim_start_matches("/producers/")
+        .trim_end_matches("?saved=1")
+        .to_string();
+    let r = producer
+        .post_form(
+            &format!("/producers/{id}/products"),
+            &[("name", "Đậu phộng tươi"), ("gtin", "8936044123455")],
+        )
+        .await;
+    let product = r.location().trim_end_matches("?saved=1").to_string();
+
+    let r = producer
+        .post_form(
+            &format!("{product}/batches"),
+            &[
+                ("lot", "lô 1"),
+                ("produced_on", "10/03/2026"),
+                ("expires_on", "01/03/2026"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("Mã lô gồm 1–20 ký tự"));
+    assert!(r
+        .body
+        .contains("Hạn sử dụng phải là một ngày sau ngày sản xuất"));
+    let r = producer
+        .post_form(
+            &format!("{product}/batches"),
+            &[
+                ("lot", "DP-2026-03"),
+                ("produced_on", "10/03/2026"),
+                ("quantity", "1.200,5"),
+                ("quantity_unit", "kg"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let batch = r.location().trim_end_matches("?saved=1").to_string();
+    let page = producer.get(&batch).await.body;
+    assert!(page.contains("1200,5 kg") && page.contains("Đang chuẩn bị"), "{page}");
+    let r = producer
+        .post_form(
+            &format!("{product}/batches"),
+            &[("lot", "DP-2026-03"), ("produced_on", "11/03/2026")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("Mã lô này đã dùng"));
+
+    // Not approved yet: the batch cannot go to market, and nobody else sees it.
+    let r = producer
+        .post_form(&format!("{batch}/status"), &[("status", "released")])
+        .await;
+    assert_eq!(r.status, 409);
+    assert!(r.body.contains("Cơ sở chưa được xã duyệt"));
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    officer
+        .post_form(
+            &format!("/producers/{id}/decision"),
+            &[("status", "approved")],
+        )
+        .await;
+    assert_eq!(
+        app.visitor().get(&batch).await.status,
+        404,
+        "a draft is private"
+    );
+    let r = producer
+        .post_form(&format!("{batch}/status"), &[("status", "released")])
+        .await;
+    assert_eq!(r.status, 303);
+    let public = app.visitor().get(&batch).await;
+    assert_eq!(public.status, 200);
+    assert!(public.body.contains("Đang bán"));
+
+    // A recall needs a reason; then every visitor sees it, on the batch and the product.
+    let r = officer
+        .post_form(
+            &format!("{batch}/status"),
+            &[("status", "recalled"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("Ghi lý do thu hồi"));
+    let r = officer
+        .post_form(
+            &format!("{batch}/status"),
+            &[
+                ("status", "recalled"),
+                ("reason", "Phát hiện nấm mốc trong kho (mẫu)"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let public = app.visitor().get(&batch).await.body;
+    assert!(public.contains("Lô hàng này đã bị thu hồi"));
+    assert!(public.contains("Phát hiện nấm mốc trong kho (mẫu)"));
+    assert!(app
+        .visitor()
+        .get(&product)
+        .await
+        .body
+        .contains("Đã thu hồi"));
+    let r = producer
+        .post_form(&format!("{batch}/status"), &[("status", "released")])
+        .await;
+    assert_eq!(r.status, 409, "a recall is final");
+    let mut other = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
+    let r = other
+        .post_form(
+            &format!("{product}/batches"),
+            &[("lot", "X1"), ("produced_on", "10/03/2026")],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+}
