@@ -261,3 +261,62 @@ test('an officer adds a photo and an audio guide to a relic; a visitor reads it 
   await visitor.context().close();
   await page.context().close();
 });
+
+test('a producer registers, the commune approves, and the producer adds a product and releases a batch', async () => {
+  const page = await phone();
+  page.on('dialog', (d) => d.accept());
+  await page.goto(`${base}/login?next=/staff`);
+  await page.getByLabel('Tên đăng nhập').fill('coso.dauphong');
+  await page.getByLabel('Mật khẩu').fill(password);
+  await page.getByRole('button', { name: 'Đăng nhập' }).click();
+  await page.waitForURL(`${base}/staff`);
+  await page.getByRole('link', { name: 'Cơ sở sản xuất', exact: true }).first().click();
+  await page.getByRole('link', { name: 'Đăng ký cơ sở sản xuất' }).click();
+  const name = `Tổ hợp tác thử ${Date.now() % 100000} (mẫu)`;
+  await page.getByLabel('Loại cơ sở').selectOption('cooperative');
+  await page.getByLabel('Tên cơ sở').fill(name);
+  await page.getByLabel('Số điện thoại').fill('0909 000 111');
+  await page.getByRole('button', { name: 'Gửi đăng ký' }).click();
+  await page.waitForURL(/\/producers\/.+\?saved=1/);
+  assert.ok(await page.getByText('Chờ duyệt').first().isVisible());
+  const producerUrl = page.url().replace('?saved=1', '');
+
+  // The commune officer approves it from the commune's list.
+  const officer = await phone();
+  await officer.goto(`${base}/login?next=/units/27937/producers`);
+  await officer.getByLabel('Tên đăng nhập').fill('canbo.xaduchoa');
+  await officer.getByLabel('Mật khẩu').fill(password);
+  await officer.getByRole('button', { name: 'Đăng nhập' }).click();
+  await officer.waitForURL(`${base}/units/27937/producers`);
+  await officer.getByRole('link', { name }).click();
+  await officer.getByRole('button', { name: 'Duyệt' }).click();
+  await officer.waitForURL(/saved=1/);
+  assert.ok(await officer.getByText('Đã duyệt').first().isVisible());
+  await shot(officer, 'producer-approved');
+  await officer.context().close();
+
+  // The producer adds a product with its barcode number, then a batch, and releases it.
+  await page.goto(producerUrl);
+  await page.getByRole('link', { name: 'Thêm sản phẩm' }).click();
+  await page.getByLabel('Tên sản phẩm').fill('Đậu phộng luộc (mẫu)');
+  await page.getByLabel('Mã số mã vạch GTIN (nếu có)').fill('9520001123467');
+  await page.getByRole('button', { name: 'Lưu' }).click();
+  await page.waitForURL(/\/products\/.+\?saved=1/);
+  assert.ok(await page.getByText('/01/09520001123467').isVisible());
+  await page.getByText('Thêm lô hàng').click();
+  await page.getByLabel('Mã lô').fill('DL-2026-01');
+  await page.getByLabel('Ngày thu hoạch / sản xuất').fill('15/03/2026');
+  await page.getByRole('button', { name: 'Thêm lô' }).click();
+  await page.waitForURL(/\/batches\/.+\?saved=1/);
+  await page.getByRole('button', { name: 'Đưa lô ra thị trường' }).click();
+  await page.waitForURL(/saved=1/);
+  const batchUrl = page.url().replace('?saved=1', '');
+  await shot(page, 'batch-released');
+
+  // Anyone can now see the batch on sale.
+  const visitor = await phone();
+  await visitor.goto(batchUrl);
+  assert.ok(await visitor.getByText('Đang bán').isVisible());
+  await visitor.context().close();
+  await page.context().close();
+});

@@ -76,6 +76,13 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         as_of: "2025-07-01",
     },
     DemoAccount {
+        username: "coso.dauphong",
+        display_name: "Cơ sở đậu phộng Minh Họa (mẫu)",
+        role: Role::Producer,
+        unit_code: Some("27937"),
+        as_of: "2025-07-01",
+    },
+    DemoAccount {
         username: "coso.suongsam",
         display_name: "Cơ sở sản xuất sương sâm (mẫu)",
         role: Role::Producer,
@@ -188,6 +195,7 @@ pub async fn load(store: &Store, files: &Files) -> Result<bool> {
     }
     load_criteria(store, files, &system).await?;
     load_places(store, &system).await?;
+    load_producers(store, &system).await?;
     let mut tx = store.begin().await?;
     settings::set(tx.conn(), DEMO_FLAG, "1").await?;
     tx.commit().await?;
@@ -544,6 +552,79 @@ async fn load_places(store: &Store, system: &Actor) -> Result<()> {
         };
         crate::heritage::save_tour(store, Some(system), &unit_code, None, &input).await?;
     }
+    Ok(())
+}
+
+/// A fictional producer of the area's known specialty, Đức Hòa peanuts (shared/reference/
+/// duc-hoa-facts.md, section 2: harvested late in the 2nd or early in the 3rd lunar month; not
+/// OCOP-rated in any source, so no stars here). The GTIN uses GS1's prefix 952, which GS1 keeps
+/// for demonstrations and examples, so it can never name a real product.
+async fn load_producers(store: &Store, system: &Actor) -> Result<()> {
+    use xaso_domain::trace::{
+        BatchInput, BatchStatus, ProducerInput, ProducerStatus, ProductInput,
+    };
+    let producer = crate::producers::register(
+        store,
+        Some(system),
+        "27937",
+        &ProducerInput {
+            kind: "household".into(),
+            name: "Cơ sở đậu phộng Minh Họa (mẫu)".into(),
+            address: "Ấp Bình Tả 1, Xã Đức Hòa".into(),
+            representative: "Người đại diện minh họa".into(),
+            description: "Cơ sở hư cấu để dùng thử nền tảng: trồng và rang đậu phộng theo mùa vụ của vùng Đức Hòa.".into(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    // The demo producer account manages it, as if it had registered itself.
+    {
+        let mut tx = store.begin().await?;
+        if let Some(mut row) = xaso_storage::producers::producer(tx.conn(), &producer.id).await? {
+            row.owner = Some("coso.dauphong".into());
+            xaso_storage::producers::save_producer(tx.conn(), &row).await?;
+        }
+        tx.commit().await?;
+    }
+    crate::producers::decide(
+        store,
+        Some(system),
+        &producer.id,
+        ProducerStatus::Approved,
+        "",
+    )
+    .await?;
+    let product = crate::producers::save_product(
+        store,
+        Some(system),
+        &producer.id,
+        None,
+        &ProductInput {
+            name: "Đậu phộng Đức Hòa rang muối (mẫu)".into(),
+            category: "Nông sản chế biến".into(),
+            description: "Sản phẩm minh họa: đậu phộng vỏ lụa rang muối, thu hoạch vụ cuối tháng Hai, đầu tháng Ba âm lịch.".into(),
+            sale_unit: "hộp 500 g".into(),
+            gtin: "9520001123450".into(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let batch = crate::producers::add_batch(
+        store,
+        Some(system),
+        &product.id,
+        &BatchInput {
+            lot: "DH-2026-03".into(),
+            produced_on: "2026-03-20".into(),
+            quantity: "500".into(),
+            quantity_unit: "kg".into(),
+            expires_on: "2026-12-31".into(),
+            note: "Lô minh họa".into(),
+        },
+    )
+    .await?;
+    crate::producers::set_batch_status(store, Some(system), &batch.id, BatchStatus::Released, "")
+        .await?;
     Ok(())
 }
 

@@ -27,9 +27,19 @@ struct IndexPage {
     p: Page,
     actor: Actor,
     years: std::collections::HashMap<String, i32>,
+    /// The producers this account manages.
+    producers: Vec<xaso_core::producers::Producer>,
 }
 
 impl IndexPage {
+    fn is_producer_role(&self, a: &xaso_core::Assignment) -> bool {
+        a.role == xaso_domain::auth::Role::Producer
+    }
+
+    fn producer_status(&self, s: &xaso_domain::trace::ProducerStatus) -> &'static str {
+        self.p.t(&format!("producer_status.{}", s.as_str()))
+    }
+
     fn work_year(&self, a: &xaso_core::Assignment) -> i32 {
         a.unit_code
             .as_ref()
@@ -70,10 +80,12 @@ pub async fn index(State(state): State<AppState>, ctx: Ctx) -> Result<Response, 
             years.insert(code.clone(), year);
         }
     }
+    let producers = xaso_core::producers::mine(&state.store, &actor).await?;
     Ok(render(&IndexPage {
         p: ctx.page(),
         actor,
         years,
+        producers,
     }))
 }
 

@@ -25,8 +25,8 @@ async fn producer_account(app: &TestApp, username: &str) {
 #[tokio::test]
 async fn a_producer_registers_the_commune_approves_and_only_then_the_public_sees_it() {
     let app = TestApp::demo().await;
-    producer_account(&app, "coso.dauphong").await;
-    let mut producer = app.signed_in("coso.dauphong", DEMO_PASSWORD).await;
+    producer_account(&app, "coso.thu").await;
+    let mut producer = app.signed_in("coso.thu", DEMO_PASSWORD).await;
     let form = producer.get("/units/27937/producers/new").await;
     assert_eq!(form.status, 200);
     assert!(form.body.contains("Đăng ký cơ sở sản xuất"));
@@ -150,8 +150,8 @@ async fn a_producer_registers_the_commune_approves_and_only_then_the_public_sees
 #[tokio::test]
 async fn products_take_a_checked_gtin_once_and_an_ocop_rating_with_its_validity() {
     let app = TestApp::demo().await;
-    producer_account(&app, "coso.dauphong").await;
-    let mut producer = app.signed_in("coso.dauphong", DEMO_PASSWORD).await;
+    producer_account(&app, "coso.thu").await;
+    let mut producer = app.signed_in("coso.thu", DEMO_PASSWORD).await;
     let r = producer
         .post_form(
             "/units/27937/producers",
@@ -261,8 +261,8 @@ async fn products_take_a_checked_gtin_once_and_an_ocop_rating_with_its_validity(
 #[tokio::test]
 async fn a_batch_is_released_only_for_an_approved_producer_and_a_recall_shows_to_everyone() {
     let app = TestApp::demo().await;
-    producer_account(&app, "coso.dauphong").await;
-    let mut producer = app.signed_in("coso.dauphong", DEMO_PASSWORD).await;
+    producer_account(&app, "coso.thu").await;
+    let mut producer = app.signed_in("coso.thu", DEMO_PASSWORD).await;
     let r = producer
         .post_form(
             "/units/27937/producers",
@@ -311,7 +311,10 @@ async fn a_batch_is_released_only_for_an_approved_producer_and_a_recall_shows_to
     assert_eq!(r.status, 303, "{}", r.body);
     let batch = r.location().trim_end_matches("?saved=1").to_string();
     let page = producer.get(&batch).await.body;
-    assert!(page.contains("1200,5 kg") && page.contains("Đang chuẩn bị"), "{page}");
+    assert!(
+        page.contains("1200,5 kg") && page.contains("Đang chuẩn bị"),
+        "{page}"
+    );
     let r = producer
         .post_form(
             &format!("{product}/batches"),
