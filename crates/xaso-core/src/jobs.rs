@@ -74,7 +74,12 @@ impl Jobs {
 
     /// Registers a new running job.
     pub fn start(&self, kind: &'static str, owner: &str, back: &str) -> Arc<Job> {
-        let id = crate::qr::new_token();
+        self.start_as(&crate::qr::new_token(), kind, owner, back)
+    }
+
+    /// Registers a new running job under a given id (a stamp order's, so its page finds it).
+    pub fn start_as(&self, id: &str, kind: &'static str, owner: &str, back: &str) -> Arc<Job> {
+        let id = id.to_string();
         let job = Arc::new(Job {
             state: Mutex::new(Snapshot {
                 id: id.clone(),

@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod places;
 pub mod producers;
 pub mod qr;
+pub mod stamps;
 pub mod units;
 pub mod users;
 

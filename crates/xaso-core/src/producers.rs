@@ -702,3 +702,54 @@ pub async fn set_batch_status(
     tx.commit().await?;
     Ok(to_batch(row))
 }
+
+/// A batch with its product and producer, whatever their state, for pages that must show a
+/// problem rather than hide it (a scanned stamp of a recalled batch or a suspended producer).
+pub async fn load_batch(store: &Store, batch_id: &str) -> Result<(Batch, Product, Producer)> {
+    let (b, p) = {
+        let mut conn = store.read().await?;
+        let b = db::batch(&mut conn, batch_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let p = db::product(&mut conn, &b.product_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        (b, p)
+    };
+    let producer = {
+        let mut conn = store.read().await?;
+        db::producer(&mut conn, &p.producer_id)
+            .await?
+            .ok_or(Error::NotFound)?
+    };
+    Ok((
+        to_batch(b),
+        to_product(p),
+        to_producer(store, producer, false).await?,
+    ))
+}
+
+/// The product a GTIN names, with its producer, if the public may see it.
+pub async fn by_gtin(store: &Store, gtin: &Gtin) -> Result<Option<(Product, Producer)>> {
+    let row = {
+        let mut conn = store.read().await?;
+        db::product_by_gtin(&mut conn, &gtin.gtin14()).await?
+    };
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    match get(store, None, &row.producer_id).await {
+        Ok((producer, _)) => Ok(Some((to_product(row), producer))),
+        Err(Error::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A product's batch by its lot code, if the public may see it (released or recalled).
+pub async fn batch_by_lot(store: &Store, product_id: &str, lot: &str) -> Result<Option<Batch>> {
+    let mut conn = store.read().await?;
+    Ok(db::batch_by_lot(&mut conn, product_id, lot)
+        .await?
+        .map(to_batch)
+        .filter(|b| b.status != BatchStatus::Draft))
+}

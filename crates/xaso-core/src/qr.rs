@@ -37,6 +37,20 @@ pub fn new_token() -> String {
         .collect()
 }
 
+/// A fresh stamp code: a token in capitals. A URL made of digits, capitals and `/-.:` is
+/// encoded in a QR code's alphanumeric mode, so a stamp's GS1 Digital Link fits a smaller,
+/// easier-to-read symbol on a small label.
+pub fn new_stamp_code() -> String {
+    new_token().to_ascii_uppercase()
+}
+
+/// Whether a string could be a stamp code.
+pub fn looks_like_stamp_code(s: &str) -> bool {
+    s.len() == TOKEN_LEN
+        && s.bytes()
+            .all(|b| ALPHABET.contains(&b.to_ascii_lowercase()) && !b.is_ascii_lowercase())
+}
+
 /// Whether a string could be a token (cheap check before any lookup).
 pub fn looks_like_token(s: &str) -> bool {
     s.len() == TOKEN_LEN && s.bytes().all(|b| ALPHABET.contains(&b))
@@ -77,6 +91,8 @@ pub enum Resolved {
     Landing(String),
     /// The code itself was withdrawn (a plate replaced, a poster taken down), with the reason.
     Retired(String),
+    /// A product stamp's code (stamps count their own scans on their page).
+    Stamp(String),
     Unknown,
 }
 
@@ -106,7 +122,9 @@ impl Resolver {
 
     /// Where `token` leads; a cache hit costs no database statement.
     pub async fn resolve(&self, store: &Store, token: &str) -> Result<Resolved> {
-        if !looks_like_token(token) {
+        // Stamps' codes are the same tokens in capitals (they make smaller QR codes).
+        let stamp_code = looks_like_stamp_code(token);
+        if !looks_like_token(token) && !stamp_code {
             return Ok(Resolved::Unknown);
         }
         if let Some((r, at)) = self.cache.read().expect("cache lock").get(token) {
@@ -119,6 +137,13 @@ impl Resolver {
             db::by_token(&mut conn, token).await?
         };
         let resolved = match row {
+            None if stamp_code => {
+                let mut conn = store.read().await?;
+                match xaso_storage::stamps::stamp(&mut conn, token).await? {
+                    Some(_) => Resolved::Stamp(format!("/s/{token}")),
+                    None => Resolved::Unknown,
+                }
+            }
             None => Resolved::Unknown,
             Some(r) if r.retired_at.is_some() => {
                 Resolved::Retired(r.retired_reason.unwrap_or_default())

@@ -521,6 +521,45 @@ impl BatchStatus {
     }
 }
 
+/// Label sizes for stamp sheets on A4: (name, label width and height in mm, QR side in mm).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabelSize {
+    /// 30 × 36 mm, 42 to a page.
+    Small,
+    /// 40 × 50 mm, 20 to a page.
+    Medium,
+    /// 60 × 70 mm, 9 to a page.
+    Large,
+}
+
+impl LabelSize {
+    pub const ALL: [LabelSize; 3] = [LabelSize::Small, LabelSize::Medium, LabelSize::Large];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LabelSize::Small => "small",
+            LabelSize::Medium => "medium",
+            LabelSize::Large => "large",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<LabelSize> {
+        LabelSize::ALL.into_iter().find(|l| l.as_str() == s.trim())
+    }
+
+    /// Width, height and QR side in millimetres.
+    pub fn mm(self) -> (f32, f32, f32) {
+        match self {
+            LabelSize::Small => (30.0, 36.0, 26.0),
+            LabelSize::Medium => (40.0, 50.0, 32.0),
+            LabelSize::Large => (60.0, 70.0, 46.0),
+        }
+    }
+}
+
+/// Most stamps in one order.
+pub const MAX_STAMPS: i64 = 100_000;
+
 /// What a batch form gives.
 #[derive(Debug, Clone, Default)]
 pub struct BatchInput {

@@ -16,6 +16,7 @@ pub mod places;
 pub mod producers;
 pub mod qr;
 pub mod settings;
+pub mod stamps;
 pub mod units;
 pub mod users;
 

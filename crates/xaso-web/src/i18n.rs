@@ -184,11 +184,16 @@ mod tests {
             "producer",
             "product",
             "batch",
+            "stamp_order",
+            "stamp",
         ] {
             used.insert(format!("audit_type.{t}"));
         }
         for k in xaso_domain::trace::ProducerKind::ALL {
             used.insert(format!("producer_kind.{}", k.as_str()));
+        }
+        for l in xaso_domain::trace::LabelSize::ALL {
+            used.insert(format!("stamps.size_{}", l.as_str()));
         }
         for st in ["draft", "released", "recalled"] {
             used.insert(format!("batch_status.{st}"));

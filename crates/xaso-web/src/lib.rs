@@ -18,6 +18,7 @@ mod producers;
 mod qr;
 mod routes;
 mod staff;
+mod stamps;
 mod units;
 
 use std::sync::Arc;

@@ -663,9 +663,15 @@ struct BatchPage {
     rights: Rights,
     saved: bool,
     errors: Vec<String>,
+    orders: Vec<xaso_core::stamps::Order>,
+    sizes: Vec<(&'static str, &'static str)>,
 }
 
 impl BatchPage {
+    fn size(&self, s: &xaso_domain::trace::LabelSize) -> &'static str {
+        self.p.t(&format!("stamps.size_{}", s.as_str()))
+    }
+
     fn status(&self) -> &'static str {
         self.p
             .t(&format!("batch_status.{}", self.batch.status.as_str()))
@@ -686,8 +692,16 @@ impl BatchPage {
 async fn batch_page(state: &AppState, ctx: &Ctx, id: &str) -> Result<BatchPage, PageError> {
     let (batch, product, producer, rights) =
         xaso_core::producers::batch(&state.store, ctx.actor.as_ref(), id).await?;
+    let orders = xaso_core::stamps::orders(&state.store, ctx.actor.as_ref(), id).await?;
+    let p = ctx.page();
+    let sizes = xaso_domain::trace::LabelSize::ALL
+        .iter()
+        .map(|l| (l.as_str(), p.t(&format!("stamps.size_{}", l.as_str()))))
+        .collect();
     Ok(BatchPage {
-        p: ctx.page(),
+        orders,
+        sizes,
+        p,
         batch,
         product,
         producer,

@@ -49,7 +49,7 @@ pub async fn scan_first(
     next: axum::middleware::Next,
 ) -> Response {
     if let Some(token) = req.uri().path().strip_prefix("/q/") {
-        if xaso_core::qr::looks_like_token(token) {
+        if xaso_core::qr::looks_like_token(token) || xaso_core::qr::looks_like_stamp_code(token) {
             if let Ok(Resolved::Landing(path)) = state.qr.resolve(&state.store, token).await {
                 state.qr.count(token);
                 return ([(header::CACHE_CONTROL, "no-store")], Redirect::to(&path))
@@ -74,6 +74,9 @@ pub async fn resolve(
     let resolved = state.qr.resolve(&state.store, &file).await?;
     if let Resolved::Landing(path) = &resolved {
         state.qr.count(&file);
+        return Ok(([(header::CACHE_CONTROL, "no-store")], Redirect::to(path)).into_response());
+    }
+    if let Resolved::Stamp(path) = &resolved {
         return Ok(([(header::CACHE_CONTROL, "no-store")], Redirect::to(path)).into_response());
     }
     use axum::extract::FromRequestParts;

@@ -10,7 +10,7 @@ use axum_extra::extract::CookieJar;
 use crate::ctx::{cookie, new_csrf, MintedCsrf, CSRF_COOKIE};
 use crate::{
     assets, auth, criteria, error, heritage, home, metrics, openapi, ops, places, producers, qr,
-    staff, units, AppState,
+    staff, stamps, units, AppState,
 };
 
 /// The platform's routes. The outermost layer answers a QR scan that leads somewhere before
@@ -169,6 +169,15 @@ pub fn router(state: AppState) -> Router {
         .route("/products/{id}/batches", post(producers::add_batch))
         .route("/batches/{id}", get(producers::batch))
         .route("/batches/{id}/status", post(producers::batch_status))
+        .route("/batches/{id}/stamp-orders", post(stamps::create_order))
+        .route("/stamp-orders/{id}", get(stamps::order))
+        .route("/stamp-orders/{id}/sheet.pdf", get(stamps::sheet))
+        .route("/s/{code}", get(stamps::stamp))
+        .route("/stamps/{code}/void", post(stamps::void))
+        .route("/01/{gtin}", get(stamps::gs1))
+        .route("/01/{gtin}/10/{lot}", get(stamps::gs1))
+        .route("/01/{gtin}/21/{serial}", get(stamps::gs1))
+        .route("/01/{gtin}/10/{lot}/21/{serial}", get(stamps::gs1))
         .route("/places/{id}/heritage", get(heritage::edit))
         .route("/places/{id}/relic", post(heritage::save_relic))
         .route(

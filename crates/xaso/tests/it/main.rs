@@ -15,5 +15,6 @@ mod places;
 mod producers;
 mod qr;
 mod sets;
+mod stamps;
 mod transfer;
 mod units;

@@ -1,0 +1,468 @@
+//! Digital stamps: a producer orders N stamps for a batch; each gets an unguessable code (65
+//! random bits, from the operating system) and a QR code: a GS1 Digital Link URI when the
+//! product has a GTIN, else the platform's `/q/{code}`. The printable A4 sheet is drawn once,
+//! in the background, and kept; the stamps are written with it, all or nothing. Scanning a
+//! stamp shows its product, batch and producer, counts the scan, and warns when something is
+//! wrong: voided, recalled, not yet released, a certificate expired, or scanned suspiciously
+//! often.
+
+use std::collections::HashSet;
+use std::io::{BufWriter, Cursor};
+
+use printpdf::{Color, Mm, PdfDocument, Rgb};
+use serde_json::json;
+use xaso_domain::trace::{BatchStatus, DigitalLink, LabelSize, ProducerStatus, MAX_STAMPS};
+use xaso_storage::files::Files;
+use xaso_storage::stamps::{self as db, OrderRow, StampRow};
+use xaso_storage::Store;
+
+use crate::criteria::pdf::{BOLD, REGULAR};
+use crate::places::import::Progress;
+use crate::places::plates::draw_qr;
+use crate::producers::{Batch, Producer, Product};
+use crate::{Actor, Error, Result};
+
+/// Scans above this many make the page warn that the stamp may have been copied.
+pub const SUSPICIOUS_SCANS: i64 = 20;
+
+#[derive(Debug, Clone)]
+pub struct Order {
+    pub id: String,
+    pub batch_id: String,
+    pub count: i64,
+    pub label_size: LabelSize,
+    /// generating, ready or failed.
+    pub status: String,
+    pub error: String,
+    pub created_by: String,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+}
+
+impl From<OrderRow> for Order {
+    fn from(r: OrderRow) -> Order {
+        Order {
+            label_size: LabelSize::parse(&r.label_size).unwrap_or(LabelSize::Medium),
+            id: r.id,
+            batch_id: r.batch_id,
+            count: r.count,
+            status: r.status,
+            error: r.error,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            finished_at: r.finished_at,
+        }
+    }
+}
+
+/// The URL a stamp's QR code carries.
+pub fn stamp_url(base: &str, product: &Product, lot: &str, code: &str) -> String {
+    match product.gtin {
+        Some(gtin) => DigitalLink {
+            gtin,
+            lot: Some(lot.to_string()),
+            serial: Some(code.to_string()),
+        }
+        .uri(base),
+        None => format!("{}/q/{code}", base.trim_end_matches('/')),
+    }
+}
+
+/// Orders `count` stamps for a batch (its producer or the commune). Returns the order, which
+/// is then generated in the background with `generate`.
+pub async fn create_order(
+    store: &Store,
+    actor: Option<&Actor>,
+    batch_id: &str,
+    count: i64,
+    size: LabelSize,
+) -> Result<Order> {
+    let actor_ref = actor.ok_or(Error::Unauthenticated)?;
+    let (batch, _, producer, rights) = crate::producers::batch(store, actor, batch_id).await?;
+    if !rights.write {
+        return Err(Error::Forbidden);
+    }
+    if !(1..=MAX_STAMPS).contains(&count) {
+        return Err(Error::invalid(
+            "count",
+            "order between 1 and 100,000 stamps at a time",
+        ));
+    }
+    if batch.status == BatchStatus::Recalled {
+        return Err(Error::Conflict("the batch was recalled".into()));
+    }
+    let row = OrderRow {
+        id: xaso_storage::new_id(),
+        batch_id: batch_id.into(),
+        count,
+        label_size: size.as_str().into(),
+        status: "generating".into(),
+        sheet_key: None,
+        error: String::new(),
+        created_by: actor_ref.username.clone(),
+        created_at: xaso_storage::now(),
+        finished_at: None,
+    };
+    let mut tx = store.begin().await?;
+    db::insert_order(tx.conn(), &row).await?;
+    crate::audit::record(
+        &mut tx,
+        actor_ref,
+        crate::audit::Change {
+            action: "create",
+            record_type: "stamp_order",
+            record_id: &row.id,
+            unit_id: Some(&producer.commune.id),
+            before: None,
+            after: Some(json!({"batch": batch.lot, "count": count, "label_size": size.as_str()})),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Order::from(row))
+}
+
+/// Makes the codes and the sheet of an order and stores both, all or nothing. Progress is
+/// reported per page drawn.
+pub async fn generate(
+    store: &Store,
+    files: &Files,
+    order_id: &str,
+    base_url: &str,
+    progress: &dyn Progress,
+) -> Result<()> {
+    let result = generate_inner(store, files, order_id, base_url, progress).await;
+    if let Err(e) = &result {
+        tracing::error!(error = %e, order = order_id, "stamp order failed");
+        let mut conn = store.read().await?;
+        db::finish_order(
+            &mut conn,
+            order_id,
+            "failed",
+            None,
+            &e.to_string(),
+            &xaso_storage::now(),
+        )
+        .await?;
+    }
+    result
+}
+
+async fn generate_inner(
+    store: &Store,
+    files: &Files,
+    order_id: &str,
+    base_url: &str,
+    progress: &dyn Progress,
+) -> Result<()> {
+    let order = {
+        let mut conn = store.read().await?;
+        db::order(&mut conn, order_id)
+            .await?
+            .ok_or(Error::NotFound)?
+    };
+    let (batch, product, _) = crate::producers::load_batch(store, &order.batch_id).await?;
+    let n = order.count as usize;
+    progress.set(0, n, "codes");
+    let mut seen = HashSet::with_capacity(n);
+    let mut codes = Vec::with_capacity(n);
+    while codes.len() < n {
+        let c = crate::qr::new_stamp_code();
+        if seen.insert(c.clone()) {
+            codes.push(c);
+        }
+    }
+    let size = LabelSize::parse(&order.label_size).unwrap_or(LabelSize::Medium);
+    let urls: Vec<String> = codes
+        .iter()
+        .map(|c| stamp_url(base_url, &product, &batch.lot, c))
+        .collect();
+    let pdf = {
+        let (product, lot) = (product.name.clone(), batch.lot.clone());
+        // Drawing is CPU work; the progress reference cannot cross threads, so the sheet is
+        // drawn here in chunks between yields.
+        render(&urls, &product, &lot, size, progress)?
+    };
+    let key = format!("stamps/{order_id}.pdf");
+    files
+        .put(&key, pdf)
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    progress.set(n, n, "saving");
+    let mut tx = store.begin().await?;
+    db::insert_stamps(tx.conn(), &order.batch_id, order_id, &codes).await?;
+    db::finish_order(
+        tx.conn(),
+        order_id,
+        "ready",
+        Some(&key),
+        "",
+        &xaso_storage::now(),
+    )
+    .await?;
+    tx.commit().await?;
+    progress.set(n, n, "done");
+    Ok(())
+}
+
+/// Where labels sit on an A4 sheet: columns, rows, and the left and top edges of the grid in
+/// millimetres from the page's lower-left corner (PDF coordinates).
+pub fn layout(size: LabelSize) -> (usize, usize, f32, f32) {
+    let (page_w, page_h) = (210.0f32, 297.0f32);
+    let (w, h, _) = size.mm();
+    let cols = ((page_w - 10.0) / w).floor() as usize;
+    let rows = ((page_h - 10.0) / h).floor() as usize;
+    let left = (page_w - cols as f32 * w) / 2.0;
+    let top = page_h - (page_h - rows as f32 * h) / 2.0;
+    (cols, rows, left, top)
+}
+
+/// Draws the label sheet: labels in rows on A4 with a cutting frame, each with its QR code,
+/// the product, the lot and the stamp's number.
+fn render(
+    urls: &[String],
+    product: &str,
+    lot: &str,
+    size: LabelSize,
+    progress: &dyn Progress,
+) -> Result<Vec<u8>> {
+    let pdf_err = |e: printpdf::Error| Error::Internal(format!("pdf: {e}"));
+    let (page_w, page_h) = (210.0f32, 297.0f32);
+    let (w, h, qr) = size.mm();
+    let (cols, rows, left, top) = layout(size);
+    let per_page = cols * rows;
+    let (doc, page, layer) =
+        PdfDocument::new("Xa So - tem truy xuat", Mm(page_w), Mm(page_h), "Tem");
+    let regular = doc
+        .add_external_font(Cursor::new(REGULAR))
+        .map_err(pdf_err)?;
+    let bold = doc.add_external_font(Cursor::new(BOLD)).map_err(pdf_err)?;
+    let mut layer = doc.get_page(page).get_layer(layer);
+    let small = size == LabelSize::Small;
+    let name_pt = if small { 5.0 } else { 6.5 };
+    let max_chars = (w / if small { 1.25 } else { 1.6 }) as usize;
+    let name: String = if product.chars().count() > max_chars {
+        let mut t: String = product.chars().take(max_chars.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    } else {
+        product.to_string()
+    };
+    for (i, url) in urls.iter().enumerate() {
+        let slot = i % per_page;
+        if i > 0 && slot == 0 {
+            let (pg, l) = doc.add_page(Mm(page_w), Mm(page_h), "Tem");
+            layer = doc.get_page(pg).get_layer(l);
+            progress.set(i, urls.len(), "sheet");
+        }
+        let (c, r) = (slot % cols, slot / cols);
+        let x = left + c as f32 * w;
+        let y = top - (r + 1) as f32 * h;
+        layer.set_outline_color(Color::Rgb(Rgb::new(0.75, 0.75, 0.75, None)));
+        layer.set_outline_thickness(0.2);
+        layer.add_polygon(printpdf::Polygon {
+            rings: vec![vec![
+                (printpdf::Point::new(Mm(x), Mm(y)), false),
+                (printpdf::Point::new(Mm(x + w), Mm(y)), false),
+                (printpdf::Point::new(Mm(x + w), Mm(y + h)), false),
+                (printpdf::Point::new(Mm(x), Mm(y + h)), false),
+            ]],
+            mode: printpdf::path::PaintMode::Stroke,
+            ..Default::default()
+        });
+        draw_qr(&layer, url, x + (w - qr) / 2.0, y + h - qr - 1.0, qr)?;
+        layer.set_fill_color(Color::Rgb(Rgb::new(0.0, 0.0, 0.0, None)));
+        let text_y = y + h - qr - 1.0;
+        layer.use_text(&name, name_pt, Mm(x + 1.5), Mm(text_y - 2.6), &bold);
+        layer.use_text(
+            format!("Lô {lot} · Số {}", i + 1),
+            name_pt - 0.5,
+            Mm(x + 1.5),
+            Mm(text_y - 5.0),
+            &regular,
+        );
+    }
+    progress.set(urls.len(), urls.len(), "sheet");
+    let mut out = BufWriter::new(Vec::new());
+    doc.save(&mut out).map_err(pdf_err)?;
+    out.into_inner()
+        .map_err(|e| Error::Internal(format!("pdf: {e}")))
+}
+
+/// The orders of a batch (its producer and the commune).
+pub async fn orders(store: &Store, actor: Option<&Actor>, batch_id: &str) -> Result<Vec<Order>> {
+    let (_, _, _, rights) = crate::producers::batch(store, actor, batch_id).await?;
+    if !rights.write {
+        return Ok(Vec::new());
+    }
+    let mut conn = store.read().await?;
+    Ok(db::orders_of_batch(&mut conn, batch_id)
+        .await?
+        .into_iter()
+        .map(Order::from)
+        .collect())
+}
+
+/// One order, for its producer and the commune.
+pub async fn order(store: &Store, actor: Option<&Actor>, id: &str) -> Result<(Order, Batch)> {
+    let row = {
+        let mut conn = store.read().await?;
+        db::order(&mut conn, id).await?.ok_or(Error::NotFound)?
+    };
+    let (batch, _, _, rights) = crate::producers::batch(store, actor, &row.batch_id).await?;
+    if !rights.write {
+        return Err(Error::NotFound);
+    }
+    Ok((Order::from(row), batch))
+}
+
+/// The printable sheet of a ready order.
+pub async fn sheet(
+    store: &Store,
+    files: &Files,
+    actor: Option<&Actor>,
+    id: &str,
+) -> Result<Vec<u8>> {
+    let row = {
+        let mut conn = store.read().await?;
+        db::order(&mut conn, id).await?.ok_or(Error::NotFound)?
+    };
+    order(store, actor, id).await?;
+    let key = row
+        .sheet_key
+        .ok_or_else(|| Error::Conflict("the sheet is not ready yet".into()))?;
+    files
+        .get(&key)
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// What a scan shows besides the product: the reasons to be careful.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Warning {
+    /// The stamp was voided (damaged, misprinted, stolen), with the reason.
+    Void(String),
+    /// The batch was recalled, with the reason.
+    Recalled(String),
+    /// The batch has not been released yet: the stamp is not in use.
+    NotReleased,
+    /// The producer is suspended by the commune.
+    ProducerSuspended,
+    /// The product's OCOP certificate has expired.
+    OcopExpired,
+    /// Scanned this many times: it may have been copied.
+    ManyScans(i64),
+}
+
+/// What a scanned stamp shows.
+#[derive(Debug, Clone)]
+pub struct Verification {
+    pub code: String,
+    pub number: i64,
+    pub scans: i64,
+    pub first_scan_at: Option<String>,
+    pub batch: Batch,
+    pub product: Product,
+    pub producer: Producer,
+    pub warnings: Vec<Warning>,
+}
+
+/// Looks a stamp up by its code, counts the scan and says what the buyer should know. `None`
+/// for a code the platform never issued (possibly a counterfeit).
+pub async fn verify(store: &Store, code: &str) -> Result<Option<Verification>> {
+    // People may type the code from the label in small letters.
+    let code = &code.to_ascii_uppercase();
+    if !crate::qr::looks_like_stamp_code(code) {
+        return Ok(None);
+    }
+    let row: Option<StampRow> = {
+        let mut conn = store.read().await?;
+        db::stamp(&mut conn, code).await?
+    };
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let (batch, product, producer) = crate::producers::load_batch(store, &row.batch_id).await?;
+    let now = xaso_storage::now();
+    {
+        let mut conn = store.read().await?;
+        db::record_scan(&mut conn, code, &now).await?;
+    }
+    let scans = row.scans + 1;
+    let mut warnings = Vec::new();
+    if row.status == "void" {
+        warnings.push(Warning::Void(row.void_reason.clone()));
+    }
+    match batch.status {
+        BatchStatus::Recalled => warnings.push(Warning::Recalled(batch.recall_reason.clone())),
+        BatchStatus::Draft => warnings.push(Warning::NotReleased),
+        BatchStatus::Released => {}
+    }
+    if producer.status == ProducerStatus::Suspended {
+        warnings.push(Warning::ProducerSuspended);
+    }
+    if product
+        .ocop
+        .as_ref()
+        .is_some_and(|o| !o.valid_on(xaso_domain::time::today_vn()))
+    {
+        warnings.push(Warning::OcopExpired);
+    }
+    if scans > SUSPICIOUS_SCANS {
+        warnings.push(Warning::ManyScans(scans));
+    }
+    Ok(Some(Verification {
+        code: row.code,
+        number: row.number,
+        scans,
+        first_scan_at: row.first_scan_at.or(Some(now)),
+        batch,
+        product,
+        producer,
+        warnings,
+    }))
+}
+
+/// Voids one stamp (its producer or the commune), with a reason buyers will read.
+pub async fn void(store: &Store, actor: Option<&Actor>, code: &str, reason: &str) -> Result<()> {
+    let actor_ref = actor.ok_or(Error::Unauthenticated)?;
+    let row = {
+        let mut conn = store.read().await?;
+        db::stamp(&mut conn, code).await?.ok_or(Error::NotFound)?
+    };
+    let (_, _, producer, rights) = crate::producers::batch(store, actor, &row.batch_id).await?;
+    if !rights.write {
+        return Err(Error::Forbidden);
+    }
+    let reason = xaso_domain::text::clean(reason);
+    if reason.is_empty() || reason.chars().count() > 300 {
+        return Err(Error::invalid(
+            "reason",
+            "say why the stamp is voided (300 characters at most)",
+        ));
+    }
+    let mut tx = store.begin().await?;
+    db::void_stamp(tx.conn(), code, &reason).await?;
+    crate::audit::record(
+        &mut tx,
+        actor_ref,
+        crate::audit::Change {
+            action: "update",
+            record_type: "stamp",
+            record_id: code,
+            unit_id: Some(&producer.commune.id),
+            before: Some(json!({"status": row.status})),
+            after: Some(json!({"status": "void", "reason": reason})),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The codes of a ready order, in number order (the producer and the commune).
+pub async fn codes(store: &Store, actor: Option<&Actor>, order_id: &str) -> Result<Vec<String>> {
+    order(store, actor, order_id).await?;
+    let mut conn = store.read().await?;
+    Ok(db::codes_of_order(&mut conn, order_id).await?)
+}

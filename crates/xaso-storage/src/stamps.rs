@@ -1,0 +1,172 @@
+//! Queries for stamp orders and stamps.
+
+use sqlx::{AnyConnection, FromRow};
+
+use crate::Result;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct OrderRow {
+    pub id: String,
+    pub batch_id: String,
+    pub count: i64,
+    pub label_size: String,
+    pub status: String,
+    pub sheet_key: Option<String>,
+    pub error: String,
+    pub created_by: String,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+}
+
+const ORDER_COLUMNS: &str =
+    "id, batch_id, count, label_size, status, sheet_key, error, created_by, created_at, finished_at";
+
+pub async fn insert_order(conn: &mut AnyConnection, o: &OrderRow) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO stamp_orders ({ORDER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    ))
+    .bind(&o.id)
+    .bind(&o.batch_id)
+    .bind(o.count)
+    .bind(&o.label_size)
+    .bind(&o.status)
+    .bind(&o.sheet_key)
+    .bind(&o.error)
+    .bind(&o.created_by)
+    .bind(&o.created_at)
+    .bind(&o.finished_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records how an order ended.
+pub async fn finish_order(
+    conn: &mut AnyConnection,
+    id: &str,
+    status: &str,
+    sheet_key: Option<&str>,
+    error: &str,
+    at: &str,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE stamp_orders SET status = $2, sheet_key = $3, error = $4, finished_at = $5 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(status)
+    .bind(sheet_key)
+    .bind(error)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn order(conn: &mut AnyConnection, id: &str) -> Result<Option<OrderRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {ORDER_COLUMNS} FROM stamp_orders WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+pub async fn orders_of_batch(conn: &mut AnyConnection, batch_id: &str) -> Result<Vec<OrderRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {ORDER_COLUMNS} FROM stamp_orders WHERE batch_id = $1 ORDER BY created_at DESC"
+    ))
+    .bind(batch_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct StampRow {
+    pub code: String,
+    pub batch_id: String,
+    pub order_id: String,
+    pub number: i64,
+    pub status: String,
+    pub void_reason: String,
+    pub scans: i64,
+    pub first_scan_at: Option<String>,
+    pub last_scan_at: Option<String>,
+}
+
+/// Inserts the codes of an order, numbered from 1, in statements of a few hundred rows.
+pub async fn insert_stamps(
+    conn: &mut AnyConnection,
+    batch_id: &str,
+    order_id: &str,
+    codes: &[String],
+) -> Result<()> {
+    let sqlite = conn.backend_name() == "SQLite";
+    for (chunk_no, chunk) in codes.chunks(500).enumerate() {
+        let mut sql = String::from("INSERT INTO stamps (code, batch_id, order_id, number) VALUES ");
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            if sqlite {
+                sql.push_str("(?, ?, ?, ?)");
+            } else {
+                let b = i * 4;
+                sql.push_str(&format!("(${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4));
+            }
+        }
+        let mut q = sqlx::query(&sql);
+        for (i, code) in chunk.iter().enumerate() {
+            q = q
+                .bind(code)
+                .bind(batch_id)
+                .bind(order_id)
+                .bind((chunk_no * 500 + i + 1) as i64);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+const STAMP_COLUMNS: &str =
+    "code, batch_id, order_id, number, status, void_reason, scans, first_scan_at, last_scan_at";
+
+pub async fn stamp(conn: &mut AnyConnection, code: &str) -> Result<Option<StampRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {STAMP_COLUMNS} FROM stamps WHERE code = $1"
+    ))
+    .bind(code)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Counts one scan of a stamp and returns the row as it is afterwards.
+pub async fn record_scan(conn: &mut AnyConnection, code: &str, at: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE stamps SET scans = scans + 1, first_scan_at = COALESCE(first_scan_at, $2), last_scan_at = $2 WHERE code = $1",
+    )
+    .bind(code)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Voids one stamp with a reason.
+pub async fn void_stamp(conn: &mut AnyConnection, code: &str, reason: &str) -> Result<()> {
+    sqlx::query("UPDATE stamps SET status = 'void', void_reason = $2 WHERE code = $1")
+        .bind(code)
+        .bind(reason)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The codes of an order in number order (for sheets and tests).
+pub async fn codes_of_order(conn: &mut AnyConnection, order_id: &str) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT code FROM stamps WHERE order_id = $1 ORDER BY number")
+            .bind(order_id)
+            .fetch_all(conn)
+            .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}

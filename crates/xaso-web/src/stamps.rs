@@ -1,0 +1,385 @@
+//! Stamp pages: ordering stamps for a batch and watching the sheet being made, the printable
+//! sheet, the public verification page a scanned stamp opens, and the GS1 Digital Link
+//! resolver (`/01/{gtin}[/10/{lot}][/21/{serial}]`).
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use xaso_core::stamps::{Order, Verification, Warning};
+use xaso_core::Error;
+use xaso_domain::trace::{DigitalLink, LabelSize};
+
+use crate::ctx::{Ctx, Page};
+use crate::error::PageError;
+use crate::{render, AppState};
+
+#[derive(Deserialize)]
+pub struct OrderForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    count: String,
+    #[serde(default)]
+    label_size: String,
+}
+
+/// Starts the making of an order in the background; its page shows the progress.
+pub(crate) fn spawn_generation(state: &AppState, order: &Order, owner: &str, base: String) {
+    let job = state.jobs.start_as(
+        &order.id,
+        "stamp_order",
+        owner,
+        &format!("/stamp-orders/{}", order.id),
+    );
+    let (store, files, id) = (state.store.clone(), state.files.clone(), order.id.clone());
+    tokio::spawn(async move {
+        let r = xaso_core::stamps::generate(&store, &files, &id, &base, &*job).await;
+        job.finish(match r {
+            Ok(()) => xaso_core::jobs::Outcome::Done(serde_json::json!({})),
+            Err(e) => xaso_core::jobs::Outcome::Failed(e.to_string()),
+        });
+    });
+}
+
+/// Orders stamps for a batch.
+pub async fn create_order(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(batch_id): Path<String>,
+    Form(f): Form<OrderForm>,
+) -> Result<Response, PageError> {
+    ctx.check_form_write(&f.csrf)?;
+    let count: i64 = f.count.trim().replace(['.', ' '], "").parse().unwrap_or(0);
+    let size = LabelSize::parse(&f.label_size).unwrap_or(LabelSize::Medium);
+    match xaso_core::stamps::create_order(&state.store, ctx.actor.as_ref(), &batch_id, count, size)
+        .await
+    {
+        Ok(order) => {
+            let owner = ctx
+                .actor
+                .as_ref()
+                .map(|a| a.username.clone())
+                .unwrap_or_default();
+            spawn_generation(
+                &state,
+                &order,
+                &owner,
+                crate::qr::base_url(&state, &headers),
+            );
+            Ok(Redirect::to(&format!("/stamp-orders/{}", order.id)).into_response())
+        }
+        Err(Error::Invalid(_)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(&Message {
+                p: ctx.page(),
+                title: ctx.t("stamps.order_refused").to_string(),
+                text: ctx.t("stamps.err_count").to_string(),
+                back: format!("/batches/{batch_id}"),
+            }),
+        )
+            .into_response()),
+        Err(Error::Conflict(_)) => Ok((
+            StatusCode::CONFLICT,
+            render(&Message {
+                p: ctx.page(),
+                title: ctx.t("stamps.order_refused").to_string(),
+                text: ctx.t("stamps.err_recalled").to_string(),
+                back: format!("/batches/{batch_id}"),
+            }),
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "stamps/message.html")]
+struct Message {
+    p: Page,
+    title: String,
+    text: String,
+    back: String,
+}
+
+#[derive(Template)]
+#[template(path = "stamps/order.html")]
+struct OrderPage {
+    p: Page,
+    order: Order,
+    batch: xaso_core::producers::Batch,
+    done: usize,
+    total: usize,
+}
+
+impl OrderPage {
+    fn size(&self) -> &'static str {
+        self.p
+            .t(&format!("stamps.size_{}", self.order.label_size.as_str()))
+    }
+
+    fn percent(&self) -> usize {
+        (self.done * 100).checked_div(self.total).unwrap_or(0)
+    }
+}
+
+/// An order's page: progress while the sheet is made, then the download.
+pub async fn order(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    if ctx.actor.is_none() {
+        return Ok(Redirect::to(&format!("/login?next=/stamp-orders/{id}")).into_response());
+    }
+    let (order, batch) = xaso_core::stamps::order(&state.store, ctx.actor.as_ref(), &id).await?;
+    let (done, total) = match ctx.actor.as_ref().and_then(|a| state.jobs.get(&id, a)) {
+        Some(s) => (s.done, s.total),
+        None => (0, order.count as usize),
+    };
+    Ok(render(&OrderPage {
+        p: ctx.page(),
+        order,
+        batch,
+        done,
+        total,
+    }))
+}
+
+/// The printable sheet of a ready order.
+pub async fn sheet(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let pdf = xaso_core::stamps::sheet(&state.store, &state.files, ctx.actor.as_ref(), &id)
+        .await
+        .map_err(|e| match e {
+            Error::Conflict(_) => PageError::not_found(false),
+            other => other.into(),
+        })?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"tem-{id}.pdf\""),
+            ),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "stamps/verify.html")]
+struct VerifyPage {
+    p: Page,
+    v: Verification,
+    can_write: bool,
+}
+
+impl VerifyPage {
+    fn warning(&self, w: &Warning) -> String {
+        match w {
+            Warning::Void(r) => format!("{} {r}", self.p.t("stamps.w_void")),
+            Warning::Recalled(r) => format!("{} {r}", self.p.t("stamps.w_recalled")),
+            Warning::NotReleased => self.p.t("stamps.w_not_released").to_string(),
+            Warning::ProducerSuspended => self.p.t("stamps.w_suspended").to_string(),
+            Warning::OcopExpired => self.p.t("stamps.w_ocop_expired").to_string(),
+            Warning::ManyScans(n) => format!("{} ({n})", self.p.t("stamps.w_many_scans")),
+        }
+    }
+
+    fn first_scan(&self) -> String {
+        self.v
+            .first_scan_at
+            .as_deref()
+            .and_then(xaso_domain::time::from_storage)
+            .map(xaso_domain::time::format_datetime_vn)
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "stamps/unknown.html")]
+struct UnknownPage {
+    p: Page,
+}
+
+async fn verify_page(
+    state: &AppState,
+    ctx: Ctx,
+    v: Option<Verification>,
+) -> Result<Response, PageError> {
+    match v {
+        Some(v) => {
+            let can_write = match &ctx.actor {
+                Some(_) => {
+                    xaso_core::producers::rights(&state.store, ctx.actor.as_ref(), &v.producer.id)
+                        .await?
+                        .write
+                }
+                None => false,
+            };
+            Ok((
+                [(header::CACHE_CONTROL, "no-store")],
+                render(&VerifyPage {
+                    p: ctx.page(),
+                    v,
+                    can_write,
+                }),
+            )
+                .into_response())
+        }
+        None => Ok((
+            StatusCode::NOT_FOUND,
+            render(&UnknownPage { p: ctx.page() }),
+        )
+            .into_response()),
+    }
+}
+
+/// The page a stamp without a GTIN opens (`/q/{code}` leads here).
+pub async fn stamp(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    let v = xaso_core::stamps::verify(&state.store, &code).await?;
+    verify_page(&state, ctx, v).await
+}
+
+#[derive(Deserialize)]
+pub struct VoidForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Voids one stamp.
+pub async fn void(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Form(f): Form<VoidForm>,
+) -> Result<Response, PageError> {
+    ctx.check_form_write(&f.csrf)?;
+    match xaso_core::stamps::void(&state.store, ctx.actor.as_ref(), &code, &f.reason).await {
+        Ok(()) => Ok(Redirect::to(&format!("/s/{code}")).into_response()),
+        Err(Error::Invalid(_)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(&Message {
+                p: ctx.page(),
+                title: ctx.t("stamps.void").to_string(),
+                text: ctx.t("stamps.err_void_reason").to_string(),
+                back: format!("/s/{code}"),
+            }),
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LinkQuery {
+    #[serde(rename = "linkType")]
+    link_type: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "stamps/bad_link.html")]
+struct BadLink {
+    p: Page,
+    detail: String,
+}
+
+/// The GS1 Digital Link resolver: a product, a batch or one stamp, or the link set.
+pub async fn gs1(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(q): Query<LinkQuery>,
+) -> Result<Response, PageError> {
+    let link = match DigitalLink::parse_path(uri.path()) {
+        Ok(l) => l,
+        Err(e) => {
+            let detail = e.to_string();
+            return Ok((
+                StatusCode::BAD_REQUEST,
+                render(&BadLink {
+                    p: ctx.page(),
+                    detail,
+                }),
+            )
+                .into_response());
+        }
+    };
+    let Some((product, _producer)) =
+        xaso_core::producers::by_gtin(&state.store, &link.gtin).await?
+    else {
+        return Ok((
+            StatusCode::NOT_FOUND,
+            render(&UnknownPage { p: ctx.page() }),
+        )
+            .into_response());
+    };
+    let batch = match &link.lot {
+        Some(lot) => xaso_core::producers::batch_by_lot(&state.store, &product.id, lot).await?,
+        None => None,
+    };
+    if link.lot.is_some() && batch.is_none() {
+        return Ok((
+            StatusCode::NOT_FOUND,
+            render(&UnknownPage { p: ctx.page() }),
+        )
+            .into_response());
+    }
+    let base = crate::qr::base_url(&state, &headers);
+    let product_page = format!("/products/{}", product.id);
+    let trace_page = batch
+        .as_ref()
+        .map(|b| format!("/batches/{}", b.id))
+        .unwrap_or_else(|| product_page.clone());
+    match q.link_type.as_deref() {
+        Some("all") | Some("linkset") => {
+            let anchor = format!("{base}{}", link.path());
+            let mut set = serde_json::json!({
+                "anchor": anchor,
+                "https://gs1.org/voc/defaultLink": [{"href": format!("{base}{product_page}"), "title": product.name}],
+                "https://gs1.org/voc/pip": [{"href": format!("{base}{product_page}"), "title": product.name, "hreflang": ["vi"]}],
+                "https://gs1.org/voc/traceability": [{"href": format!("{base}{trace_page}"), "title": "Truy xuất nguồn gốc"}],
+            });
+            if product.ocop.is_some() {
+                set["https://gs1.org/voc/certificationInfo"] = serde_json::json!([{"href": format!("{base}{product_page}#ocop"), "title": "OCOP"}]);
+            }
+            return Ok((
+                [(header::CONTENT_TYPE, "application/linkset+json")],
+                serde_json::json!({"linkset": [set]}).to_string(),
+            )
+                .into_response());
+        }
+        Some("gs1:pip") | Some("pip") => return Ok(Redirect::to(&product_page).into_response()),
+        Some("gs1:traceability") | Some("traceability") => {
+            return Ok(Redirect::to(&trace_page).into_response())
+        }
+        Some("gs1:certificationInfo") | Some("certificationInfo") => {
+            return Ok(Redirect::to(&format!("{product_page}#ocop")).into_response())
+        }
+        _ => {}
+    }
+    if let Some(serial) = &link.serial {
+        let v = xaso_core::stamps::verify(&state.store, serial).await?;
+        // A real serial printed with another product or lot is not this stamp.
+        let v = v.filter(|v| {
+            v.product.id == product.id && link.lot.as_deref().is_none_or(|l| l == v.batch.lot)
+        });
+        return verify_page(&state, ctx, v).await;
+    }
+    Ok(Redirect::to(&trace_page).into_response())
+}

@@ -1,0 +1,299 @@
+//! Digital stamps: ordering, the printed sheet a real reader decodes, GS1 Digital Link
+//! resolution, and what a scan shows when something is wrong.
+
+use xaso_testkit::{Client, TestApp, DEMO_PASSWORD};
+
+/// The demo's producer has an approved product with a GTIN (9520001123450) and a released
+/// batch DH-2026-03.
+async fn demo_batch(app: &TestApp, producer: &mut Client) -> String {
+    let r = app.visitor().get("/01/9520001123450/10/DH-2026-03").await;
+    assert!(r.status.is_redirection(), "{}", r.status);
+    let batch = r.location().to_string();
+    assert!(batch.starts_with("/batches/"), "{batch}");
+    assert_eq!(producer.get(&batch).await.status, 200);
+    batch
+}
+
+/// Waits for the background job that makes the sheet (no timing assumption: it polls until
+/// the order says it is finished, for as long as it takes, up to a generous bound).
+async fn wait_ready(c: &mut Client, order: &str) -> String {
+    for _ in 0..1200 {
+        let page = c.get(order).await.body;
+        if page.contains("Sẵn sàng để in") || page.contains("Không tạo được") {
+            return page;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the stamp order never finished");
+}
+
+/// Renders the sheet at 150 dpi and reads every label on its own, as a phone reads one
+/// sticker (zbar, given a whole page of identical-looking symbols side by side, pairs finder
+/// patterns of neighbouring labels and misses most of them).
+fn decode_pdf(pdf: &[u8], size: xaso_domain::trace::LabelSize) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sheet.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let status = std::process::Command::new("pdftoppm")
+        .args(["-r", "150", "-png", file.to_str().unwrap()])
+        .arg(dir.path().join("page"))
+        .status()
+        .expect("pdftoppm (apt-get install poppler-utils)");
+    assert!(status.success());
+    let mut pages: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .collect();
+    pages.sort();
+    let (cols, rows, left, top) = xaso_core::stamps::layout(size);
+    let (w, h, _) = size.mm();
+    let px = |mm: f32| (mm / 25.4 * 150.0).round() as u32;
+    let mut urls = Vec::new();
+    for page in &pages {
+        let img = image::open(page).unwrap();
+        let labels = dir.path().join("labels");
+        std::fs::create_dir_all(&labels).unwrap();
+        let mut files = Vec::new();
+        for r in 0..rows {
+            for c in 0..cols {
+                let x = px(left + c as f32 * w);
+                // PDF y grows upwards; image rows grow downwards.
+                let y = px(297.0 - top + r as f32 * h);
+                let cell = img.crop_imm(x, y, px(w), px(h));
+                let f = labels.join(format!("{r}-{c}.png"));
+                cell.save(&f).unwrap();
+                files.push(f);
+            }
+        }
+        let out = std::process::Command::new("zbarimg")
+            .args(["--raw", "-q"])
+            .args(&files)
+            .output()
+            .expect("zbarimg (apt-get install zbar-tools)");
+        urls.extend(
+            String::from_utf8(out.stdout)
+                .unwrap()
+                .lines()
+                .map(str::to_string),
+        );
+        std::fs::remove_dir_all(&labels).unwrap();
+    }
+    urls
+}
+
+#[tokio::test]
+async fn a_thousand_printed_stamps_decode_to_valid_digital_links_that_open_their_own_page() {
+    let app = TestApp::demo().await;
+    let mut producer = app.signed_in("coso.dauphong", DEMO_PASSWORD).await;
+    let batch = demo_batch(&app, &mut producer).await;
+    let r = producer
+        .post_form(
+            &format!("{batch}/stamp-orders"),
+            &[("count", "1000"), ("label_size", "small")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let order = r.location().to_string();
+    let page = wait_ready(&mut producer, &order).await;
+    assert!(page.contains("Sẵn sàng để in"), "{page}");
+    let pdf = producer.raw(&format!("{order}/sheet.pdf")).await;
+    assert!(pdf.starts_with(b"%PDF"));
+    let mut urls = decode_pdf(&pdf, xaso_domain::trace::LabelSize::Small);
+    assert_eq!(urls.len(), 1000, "every label decodes");
+    urls.sort();
+    urls.dedup();
+    assert_eq!(urls.len(), 1000, "no two stamps alike");
+    let mut serials = Vec::new();
+    for u in &urls {
+        let path = u
+            .strip_prefix("http://localhost")
+            .expect("this installation");
+        let link =
+            xaso_domain::trace::DigitalLink::parse_path(path).expect("a valid GS1 Digital Link");
+        assert_eq!(link.gtin.gtin14(), "09520001123450");
+        assert_eq!(link.lot.as_deref(), Some("DH-2026-03"));
+        assert!(path.starts_with("/01/09520001123450/10/DH-2026-03/21/"));
+        serials.push(link.serial.unwrap());
+    }
+    // Codes: 13 characters of a 32-letter alphabet (65 random bits), with no visible pattern:
+    // every position uses most of the alphabet across a thousand stamps.
+    for pos in 0..13 {
+        let distinct: std::collections::HashSet<char> = serials
+            .iter()
+            .map(|s| s.chars().nth(pos).unwrap())
+            .collect();
+        assert!(distinct.len() >= 28, "position {pos}: {}", distinct.len());
+    }
+    // Each URL opens its own stamp's page; a scan is counted.
+    let mut visitor = app.visitor();
+    for u in urls.iter().step_by(97) {
+        let path = u.strip_prefix("http://localhost").unwrap();
+        let r = visitor.get(path).await;
+        assert_eq!(r.status, 200, "{path}");
+        assert!(r.body.contains("Tem hợp lệ"), "{path}");
+        assert!(r.body.contains("Đậu phộng Đức Hòa rang muối (mẫu)"));
+        assert!(r.body.contains("Tem đã được quét <strong>1</strong> lần"));
+    }
+    let again = visitor
+        .get(urls[0].strip_prefix("http://localhost").unwrap())
+        .await;
+    assert!(again
+        .body
+        .contains("Tem đã được quét <strong>2</strong> lần"));
+}
+
+#[tokio::test]
+async fn scans_warn_about_void_recalled_unknown_and_copied_stamps() {
+    let app = TestApp::demo().await;
+    let mut producer = app.signed_in("coso.dauphong", DEMO_PASSWORD).await;
+    let batch = demo_batch(&app, &mut producer).await;
+    let r = producer
+        .post_form(
+            &format!("{batch}/stamp-orders"),
+            &[("count", "5"), ("label_size", "large")],
+        )
+        .await;
+    let order = r.location().to_string();
+    wait_ready(&mut producer, &order).await;
+    let order_id = order.trim_start_matches("/stamp-orders/");
+    let codes = xaso_core::stamps::codes(
+        &app.store,
+        Some(&xaso_core::Actor::system("test")),
+        order_id,
+    )
+    .await
+    .unwrap();
+    assert_eq!(codes.len(), 5);
+    let stamp = |c: &str| format!("/01/09520001123450/10/DH-2026-03/21/{c}");
+    let mut visitor = app.visitor();
+
+    // Unknown codes: a clear 404 saying it may be counterfeit.
+    for path in [
+        "/01/09520001123450/10/DH-2026-03/21/ABCDEFGHJKMNP".to_string(),
+        "/s/ABCDEFGHJKMNP".to_string(),
+        "/q/ABCDEFGHJKMNP".to_string(),
+        "/s/not-a-code".to_string(),
+    ] {
+        let r = visitor.get(&path).await;
+        assert_eq!(r.status, 404, "{path}");
+        assert!(
+            r.body.contains("có thể là hàng giả") || r.body.contains("Không tìm thấy mã QR"),
+            "{path}"
+        );
+    }
+    // A real serial under another lot is not this stamp.
+    let r = visitor
+        .get(&format!("/01/09520001123450/10/OTHER/21/{}", codes[0]))
+        .await;
+    assert_eq!(r.status, 404);
+    // A bad check digit: 400 with the reason.
+    let r = visitor.get("/01/09520001123451").await;
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("sai chữ số kiểm tra") && r.body.contains("check digit"));
+    // The link set.
+    let r = visitor.get("/01/09520001123450?linkType=all").await;
+    assert_eq!(r.headers["content-type"], "application/linkset+json");
+    let set = r.json();
+    assert_eq!(
+        set["linkset"][0]["anchor"],
+        "http://localhost/01/09520001123450"
+    );
+    assert!(set["linkset"][0]["https://gs1.org/voc/pip"][0]["href"]
+        .as_str()
+        .unwrap()
+        .contains("/products/"));
+    let r = visitor
+        .get("/01/09520001123450/10/DH-2026-03?linkType=gs1:traceability")
+        .await;
+    assert!(r.location().starts_with("/batches/"));
+
+    // A voided stamp says so.
+    let r = producer
+        .post_form(
+            &format!("/stamps/{}/void", codes[1]),
+            &[("reason", "Tem in lỗi, đã thay")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let page = visitor.get(&stamp(&codes[1])).await.body;
+    assert!(page.contains("Tem này đã bị hủy: Tem in lỗi, đã thay"));
+    assert!(!page.contains("Tem hợp lệ"));
+    let mut other = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
+    assert_eq!(
+        other
+            .post_form(&format!("/stamps/{}/void", codes[2]), &[("reason", "x")])
+            .await
+            .status,
+        403
+    );
+
+    // Scanned over and over: it may be a copy.
+    for _ in 0..xaso_core::stamps::SUSPICIOUS_SCANS {
+        visitor.get(&stamp(&codes[3])).await;
+    }
+    let page = visitor.get(&stamp(&codes[3])).await.body;
+    assert!(page.contains("có thể tem bị sao chép"), "{page}");
+
+    // A recall reaches every stamp of the batch at once.
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    let r = officer
+        .post_form(
+            &format!("{batch}/status"),
+            &[
+                ("status", "recalled"),
+                ("reason", "Kiểm tra thấy độ ẩm cao (mẫu)"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    for c in [&codes[0], &codes[4]] {
+        let page = visitor.get(&stamp(c)).await.body;
+        assert!(page.contains("Lô hàng đã bị thu hồi: Kiểm tra thấy độ ẩm cao (mẫu)"));
+    }
+    // And no more stamps for it.
+    let r = producer
+        .post_form(
+            &format!("{batch}/stamp-orders"),
+            &[("count", "5"), ("label_size", "large")],
+        )
+        .await;
+    assert_eq!(r.status, 409);
+    assert!(r.body.contains("đã bị thu hồi nên không thể in thêm tem"));
+}
+
+#[tokio::test]
+async fn orders_are_bounded_and_private_to_the_producer_and_the_commune() {
+    let app = TestApp::demo().await;
+    let mut producer = app.signed_in("coso.dauphong", DEMO_PASSWORD).await;
+    let batch = demo_batch(&app, &mut producer).await;
+    for bad in ["0", "100001", "nhiều"] {
+        let r = producer
+            .post_form(
+                &format!("{batch}/stamp-orders"),
+                &[("count", bad), ("label_size", "medium")],
+            )
+            .await;
+        assert_eq!(r.status, 422, "{bad}");
+        assert!(r.body.contains("Số tem phải từ 1 đến 100.000"));
+    }
+    let r = producer
+        .post_form(
+            &format!("{batch}/stamp-orders"),
+            &[("count", "3"), ("label_size", "medium")],
+        )
+        .await;
+    let order = r.location().to_string();
+    wait_ready(&mut producer, &order).await;
+    assert_eq!(
+        app.visitor()
+            .get(&format!("{order}/sheet.pdf"))
+            .await
+            .status,
+        404
+    );
+    let mut other = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
+    assert_eq!(other.get(&format!("{order}/sheet.pdf")).await.status, 404);
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    assert_eq!(officer.get(&format!("{order}/sheet.pdf")).await.status, 200);
+}
