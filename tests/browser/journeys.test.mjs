@@ -2,7 +2,10 @@
 // Run by scripts/test with XASO_BASE_URL set; screenshots go to $XASO_SHOTS (if set).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
 
 const base = process.env.XASO_BASE_URL ?? 'http://127.0.0.1:8080';
@@ -262,7 +265,7 @@ test('an officer adds a photo and an audio guide to a relic; a visitor reads it 
   await page.context().close();
 });
 
-test('a producer registers, the commune approves, and the producer adds a product and releases a batch', async () => {
+test('a producer registers, the commune approves, the producer adds a product, releases a batch and prints a stamp that a buyer scans', async () => {
   const page = await phone();
   page.on('dialog', (d) => d.accept());
   await page.goto(`${base}/login?next=/staff`);
@@ -313,8 +316,26 @@ test('a producer registers, the commune approves, and the producer adds a produc
   const batchUrl = page.url().replace('?saved=1', '');
   await shot(page, 'batch-released');
 
-  // Anyone can now see the batch on sale.
+  // Stamps: order one large label, wait for the sheet, print it (here: render and read it).
+  await page.getByLabel('Số tem (tối đa 100.000)').fill('1');
+  await page.getByLabel('Cỡ tem').selectOption('large');
+  await page.getByRole('button', { name: 'Đặt in tem' }).click();
+  await page.getByText('Sẵn sàng để in').waitFor({ timeout: 60000 });
+  const sheet = await page.request.get(`${page.url()}/sheet.pdf`);
+  assert.equal(sheet.headers()['content-type'], 'application/pdf');
+  const dir = mkdtempSync(join(tmpdir(), 'xaso-stamp-'));
+  writeFileSync(join(dir, 'sheet.pdf'), await sheet.body());
+  execFileSync('pdftoppm', ['-r', '150', '-png', '-singlefile', join(dir, 'sheet.pdf'), join(dir, 'sheet')]);
+  const url = execFileSync('zbarimg', ['--raw', '-q', join(dir, 'sheet.png')]).toString().trim();
+  assert.match(url, /\/01\/09520001123467\/10\/DL-2026-01\/21\/[A-Z0-9]{13}$/);
+
+  // A buyer scans the stamp: the product, its producer and batch, and a clean verdict.
   const visitor = await phone();
+  await visitor.goto(url);
+  assert.ok(await visitor.getByText('Tem hợp lệ').isVisible());
+  assert.equal(await visitor.locator('h1').innerText(), 'Đậu phộng luộc (mẫu)');
+  assert.ok(await visitor.getByText(name).isVisible());
+  await shot(visitor, 'stamp-scan');
   await visitor.goto(batchUrl);
   assert.ok(await visitor.getByText('Đang bán').isVisible());
   await visitor.context().close();

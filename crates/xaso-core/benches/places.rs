@@ -29,7 +29,9 @@ impl xaso_core::places::import::Progress for Phases {
 async fn setup(url: &str, files: &xaso_storage::Files) -> Store {
     let store = Store::connect(url).await.expect("connect");
     store.migrate().await.expect("migrate");
-    xaso_core::demo::load(&store, files).await.expect("demo");
+    xaso_core::demo::load(&store, files, "http://localhost")
+        .await
+        .expect("demo");
     store
 }
 

@@ -116,7 +116,7 @@ pub async fn is_loaded(store: &Store) -> Result<bool> {
 }
 
 /// Loads the demo once; later calls do nothing. Returns whether it loaded now.
-pub async fn load(store: &Store, files: &Files) -> Result<bool> {
+pub async fn load(store: &Store, files: &Files, base_url: &str) -> Result<bool> {
     if is_loaded(store).await? {
         return Ok(false);
     }
@@ -195,7 +195,7 @@ pub async fn load(store: &Store, files: &Files) -> Result<bool> {
     }
     load_criteria(store, files, &system).await?;
     load_places(store, &system).await?;
-    load_producers(store, &system).await?;
+    load_producers(store, files, &system, base_url).await?;
     let mut tx = store.begin().await?;
     settings::set(tx.conn(), DEMO_FLAG, "1").await?;
     tx.commit().await?;
@@ -559,7 +559,12 @@ async fn load_places(store: &Store, system: &Actor) -> Result<()> {
 /// duc-hoa-facts.md, section 2: harvested late in the 2nd or early in the 3rd lunar month; not
 /// OCOP-rated in any source, so no stars here). The GTIN uses GS1's prefix 952, which GS1 keeps
 /// for demonstrations and examples, so it can never name a real product.
-async fn load_producers(store: &Store, system: &Actor) -> Result<()> {
+async fn load_producers(
+    store: &Store,
+    files: &Files,
+    system: &Actor,
+    base_url: &str,
+) -> Result<()> {
     use xaso_domain::trace::{
         BatchInput, BatchStatus, ProducerInput, ProducerStatus, ProductInput,
     };
@@ -625,7 +630,24 @@ async fn load_producers(store: &Store, system: &Actor) -> Result<()> {
     .await?;
     crate::producers::set_batch_status(store, Some(system), &batch.id, BatchStatus::Released, "")
         .await?;
+    // A printed order of 100 stamps, as the producer would have made before selling.
+    let order = crate::stamps::create_order(
+        store,
+        Some(system),
+        &batch.id,
+        100,
+        xaso_domain::trace::LabelSize::Medium,
+    )
+    .await?;
+    crate::stamps::generate(store, files, &order.id, base_url, &NoProgress).await?;
     Ok(())
+}
+
+/// Progress nobody watches (the demo loads before the server starts).
+struct NoProgress;
+
+impl crate::places::import::Progress for NoProgress {
+    fn set(&self, _: usize, _: usize, _: &'static str) {}
 }
 
 fn current_level(code: &str) -> Option<NtmLevel> {

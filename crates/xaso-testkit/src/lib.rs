@@ -93,7 +93,7 @@ impl TestApp {
             .expect("national sets");
         let files_dir = tempfile::tempdir().expect("temp dir");
         let files = xaso_storage::Files::local(files_dir.path()).expect("file store");
-        xaso_core::demo::load(&store, &files)
+        xaso_core::demo::load(&store, &files, "http://localhost")
             .await
             .expect("demo loads");
         let config = WebConfig {

@@ -231,7 +231,12 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Demo(_) => {
             let store = open(&config).await?;
             let files = server::open_files(&config)?;
-            let loaded = xaso_core::demo::load(&store, &files)
+            // The demo's printed stamps carry this installation's address.
+            let base = config
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", config.listen));
+            let loaded = xaso_core::demo::load(&store, &files, &base)
                 .await
                 .context("loading the demo data failed")?;
             server::serve(config, store, Some(loaded)).await
