@@ -47,9 +47,15 @@ fn main() {
             .await
             .expect("order");
         let t = Instant::now();
-        xaso_core::stamps::generate(&store, &files, &order.id, "https://xaso.example.vn", &Quiet)
-            .await
-            .expect("generate");
+        xaso_core::stamps::generate(
+            &store,
+            &files,
+            &order.id,
+            "https://xaso.example.vn",
+            std::sync::Arc::new(Quiet),
+        )
+        .await
+        .expect("generate");
         let secs = t.elapsed().as_secs_f64();
         let pdf = std::fs::metadata(
             dir.path()

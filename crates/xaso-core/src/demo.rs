@@ -639,7 +639,14 @@ async fn load_producers(
         xaso_domain::trace::LabelSize::Medium,
     )
     .await?;
-    crate::stamps::generate(store, files, &order.id, base_url, &NoProgress).await?;
+    crate::stamps::generate(
+        store,
+        files,
+        &order.id,
+        base_url,
+        std::sync::Arc::new(NoProgress),
+    )
+    .await?;
     Ok(())
 }
 

@@ -21,6 +21,9 @@ use crate::places::import::Progress;
 use crate::producers::{Batch, Producer, Product};
 use crate::{Actor, Error, Result};
 
+/// Progress shared with the thread that draws the sheet.
+pub type SharedProgress = std::sync::Arc<dyn Progress + Send + Sync>;
+
 /// Scans above this many make the page warn that the stamp may have been copied.
 pub const SUSPICIOUS_SCANS: i64 = 20;
 
@@ -128,7 +131,7 @@ pub async fn generate(
     files: &Files,
     order_id: &str,
     base_url: &str,
-    progress: &dyn Progress,
+    progress: SharedProgress,
 ) -> Result<()> {
     let result = generate_inner(store, files, order_id, base_url, progress).await;
     if let Err(e) = &result {
@@ -152,7 +155,7 @@ async fn generate_inner(
     files: &Files,
     order_id: &str,
     base_url: &str,
-    progress: &dyn Progress,
+    progress: SharedProgress,
 ) -> Result<()> {
     let order = {
         let mut conn = store.read().await?;
@@ -176,11 +179,13 @@ async fn generate_inner(
         .iter()
         .map(|c| stamp_url(base_url, &product, &batch.lot, c))
         .collect();
+    // Drawing is CPU work (about a minute for 100,000 stamps): it runs on a blocking thread so
+    // the server keeps answering meanwhile.
     let pdf = {
-        let (product, lot) = (product.name.clone(), batch.lot.clone());
-        // Drawing is CPU work; the progress reference cannot cross threads, so the sheet is
-        // drawn here in chunks between yields.
-        render(&urls, &product, &lot, size, progress)?
+        let (name, lot, progress) = (product.name.clone(), batch.lot.clone(), progress.clone());
+        tokio::task::spawn_blocking(move || render(&urls, &name, &lot, size, &*progress))
+            .await
+            .map_err(|e| Error::Internal(format!("sheet: {e}")))??
     };
     let key = format!("stamps/{order_id}.pdf");
     files

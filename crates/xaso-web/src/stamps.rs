@@ -36,7 +36,7 @@ pub(crate) fn spawn_generation(state: &AppState, order: &Order, owner: &str, bas
     );
     let (store, files, id) = (state.store.clone(), state.files.clone(), order.id.clone());
     tokio::spawn(async move {
-        let r = xaso_core::stamps::generate(&store, &files, &id, &base, &*job).await;
+        let r = xaso_core::stamps::generate(&store, &files, &id, &base, job.clone()).await;
         job.finish(match r {
             Ok(()) => xaso_core::jobs::Outcome::Done(serde_json::json!({})),
             Err(e) => xaso_core::jobs::Outcome::Failed(e.to_string()),
