@@ -515,3 +515,15 @@ pub async fn codes(store: &Store, actor: Option<&Actor>, order_id: &str) -> Resu
     let mut conn = store.read().await?;
     Ok(db::codes_of_order(&mut conn, order_id).await?)
 }
+
+/// The orders an account follows (its own and its producers'), newest first.
+pub async fn my_orders(store: &Store, actor: Option<&Actor>) -> Result<Vec<Order>> {
+    let actor = actor.ok_or(Error::Unauthenticated)?;
+    let mut conn = store.read().await?;
+    let who = (!actor.is_admin()).then_some(actor.username.as_str());
+    Ok(db::orders_for(&mut conn, who, 200)
+        .await?
+        .into_iter()
+        .map(Order::from)
+        .collect())
+}

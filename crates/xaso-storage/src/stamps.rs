@@ -170,3 +170,33 @@ pub async fn codes_of_order(conn: &mut AnyConnection, order_id: &str) -> Result<
             .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
+
+/// Orders an account may follow: those it placed and those of the producers it manages, newest
+/// first; every order for `None` (an administrator).
+pub async fn orders_for(
+    conn: &mut AnyConnection,
+    username: Option<&str>,
+    limit: i64,
+) -> Result<Vec<OrderRow>> {
+    let cols = ORDER_COLUMNS
+        .split(", ")
+        .map(|c| format!("o.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut sql = format!(
+        "SELECT {cols} FROM stamp_orders o JOIN batches b ON b.id = o.batch_id \
+         JOIN products p ON p.id = b.product_id JOIN producers r ON r.id = p.producer_id"
+    );
+    if username.is_some() {
+        sql.push_str(" WHERE o.created_by = $1 OR r.owner = $1");
+    }
+    sql.push_str(&format!(
+        " ORDER BY o.created_at DESC LIMIT {}",
+        limit.clamp(1, 1000)
+    ));
+    let mut q = sqlx::query_as(&sql);
+    if let Some(u) = username {
+        q = q.bind(u);
+    }
+    Ok(q.fetch_all(conn).await?)
+}

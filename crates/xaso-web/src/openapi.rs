@@ -18,7 +18,8 @@ use crate::units::api as units_api;
         criteria_api::template, criteria_api::upload, criteria_api::save_profile,
         places_api::list, places_api::show, places_api::create, places_api::update,
         crate::places::transfer::api_import, crate::places::transfer::api_job,
-        places_api::encode, places_api::decode, places_api::shorten, places_api::recover, places_api::validate),
+        places_api::encode, places_api::decode, places_api::shorten, places_api::recover, places_api::validate,
+        crate::stamps::api_create_order, crate::stamps::api_orders, crate::stamps::api_order, crate::stamps::api_sheet),
     components(schemas(
         xaso_domain::units::Unit, xaso_domain::units::UnitLink, xaso_domain::units::Level, xaso_domain::units::Portion,
         xaso_domain::auth::Role, units_api::UnitList, units_api::UnitDetail, units_api::SearchResult,
@@ -33,6 +34,7 @@ use crate::units::api as units_api;
         xaso_domain::criteria::Status,
         places_api::CodeOut, places_api::AreaOut, places_api::ValidityOut,
         crate::places::transfer::JobStarted, crate::places::transfer::JobOut, crate::places::transfer::ProblemOut,
+        crate::stamps::OrderOut, crate::stamps::OrderList, crate::stamps::NewOrderIn,
         places_api::PlaceOut, places_api::PlaceList, places_api::UnitRef, places_api::ContactOut, places_api::NewPlaceIn,
         xaso_domain::places::PlaceInput, xaso_domain::places::PlaceKind, xaso_domain::places::PlaceStatus
     )),

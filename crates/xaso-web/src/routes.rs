@@ -36,6 +36,10 @@ pub fn router(state: AppState) -> Router {
             "/places/{id}",
             get(places::api::show).put(places::api::update),
         )
+        .route("/batches/{id}/stamp-orders", post(stamps::api_create_order))
+        .route("/stamp-orders", get(stamps::api_orders))
+        .route("/stamp-orders/{id}", get(stamps::api_order))
+        .route("/stamp-orders/{id}/sheet.pdf", get(stamps::api_sheet))
         .route("/pluscode/encode", get(places::api::encode))
         .route("/pluscode/decode", get(places::api::decode))
         .route("/pluscode/shorten", get(places::api::shorten))

@@ -383,3 +383,154 @@ pub async fn gs1(
     }
     Ok(Redirect::to(&trace_page).into_response())
 }
+
+/// A stamp order as the API gives it.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct OrderOut {
+    pub id: String,
+    pub batch_id: String,
+    pub count: i64,
+    /// small, medium or large.
+    pub label_size: String,
+    /// generating, ready or failed.
+    pub status: String,
+    /// Labels drawn so far, while generating.
+    pub done: usize,
+    pub total: usize,
+    /// Where the printable sheet is, once ready.
+    pub sheet_url: Option<String>,
+    pub created_by: String,
+    pub created_at: String,
+}
+
+fn order_out(state: &AppState, ctx: &Ctx, o: Order) -> OrderOut {
+    let (done, total) = match ctx.actor.as_ref().and_then(|a| state.jobs.get(&o.id, a)) {
+        Some(s) => (s.done, s.total),
+        None if o.status == "ready" => (o.count as usize, o.count as usize),
+        None => (0, o.count as usize),
+    };
+    OrderOut {
+        sheet_url: (o.status == "ready")
+            .then(|| format!("/api/v1/stamp-orders/{}/sheet.pdf", o.id)),
+        id: o.id,
+        batch_id: o.batch_id,
+        count: o.count,
+        label_size: o.label_size.as_str().to_string(),
+        status: o.status,
+        done,
+        total,
+        created_by: o.created_by,
+        created_at: o.created_at,
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct NewOrderIn {
+    /// 1 to 100,000.
+    pub count: i64,
+    /// small (30 × 36 mm), medium (40 × 50 mm) or large (60 × 70 mm); medium when absent.
+    #[serde(default)]
+    pub label_size: Option<String>,
+}
+
+/// Orders stamps for a batch; the sheet is made in the background (follow the order's status).
+#[utoipa::path(post, path = "/api/v1/batches/{id}/stamp-orders", tag = "stamps", request_body = NewOrderIn,
+    security(("bearer" = [])), params(("id" = String, Path, description = "Batch id")),
+    responses((status = 200, body = OrderOut), (status = 401, description = "Not signed in"),
+        (status = 404, description = "No such batch for this account"), (status = 409, description = "The batch was recalled"),
+        (status = 422, description = "Count outside 1–100,000 or unknown label size")))]
+pub async fn api_create_order(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(batch_id): Path<String>,
+    body: Result<axum::Json<NewOrderIn>, axum::extract::rejection::JsonRejection>,
+) -> Result<axum::Json<OrderOut>, PageError> {
+    ctx.check_api_write(&headers)?;
+    let body = crate::error::json_body(body)?;
+    let size = match body.label_size.as_deref() {
+        None => LabelSize::Medium,
+        Some(s) => LabelSize::parse(s).ok_or_else(|| {
+            PageError::api(Error::invalid("label_size", "small, medium or large"))
+        })?,
+    };
+    let order = xaso_core::stamps::create_order(
+        &state.store,
+        ctx.actor.as_ref(),
+        &batch_id,
+        body.count,
+        size,
+    )
+    .await
+    .map_err(PageError::api)?;
+    let owner = ctx
+        .actor
+        .as_ref()
+        .map(|a| a.username.clone())
+        .unwrap_or_default();
+    spawn_generation(
+        &state,
+        &order,
+        &owner,
+        crate::qr::base_url(&state, &headers),
+    );
+    Ok(axum::Json(order_out(&state, &ctx, order)))
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct OrderList {
+    pub orders: Vec<OrderOut>,
+}
+
+/// The orders this account placed or that belong to its producers, newest first.
+#[utoipa::path(get, path = "/api/v1/stamp-orders", tag = "stamps", security(("bearer" = [])),
+    responses((status = 200, body = OrderList), (status = 401, description = "Not signed in")))]
+pub async fn api_orders(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<axum::Json<OrderList>, PageError> {
+    let orders = xaso_core::stamps::my_orders(&state.store, ctx.actor.as_ref())
+        .await
+        .map_err(PageError::api)?;
+    Ok(axum::Json(OrderList {
+        orders: orders
+            .into_iter()
+            .map(|o| order_out(&state, &ctx, o))
+            .collect(),
+    }))
+}
+
+/// One order: its status and progress.
+#[utoipa::path(get, path = "/api/v1/stamp-orders/{id}", tag = "stamps", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Order id")),
+    responses((status = 200, body = OrderOut), (status = 401, description = "Not signed in"),
+        (status = 404, description = "No such order for this account")))]
+pub async fn api_order(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<axum::Json<OrderOut>, PageError> {
+    if ctx.actor.is_none() {
+        return Err(PageError::api(Error::Unauthenticated));
+    }
+    let (order, _) = xaso_core::stamps::order(&state.store, ctx.actor.as_ref(), &id)
+        .await
+        .map_err(PageError::api)?;
+    Ok(axum::Json(order_out(&state, &ctx, order)))
+}
+
+/// The printable A4 sheet of a ready order.
+#[utoipa::path(get, path = "/api/v1/stamp-orders/{id}/sheet.pdf", tag = "stamps", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Order id")),
+    responses((status = 200, content_type = "application/pdf", description = "The sheet"),
+        (status = 401, description = "Not signed in"), (status = 404, description = "No such order, or not ready yet")))]
+pub async fn api_sheet(
+    state: State<AppState>,
+    ctx: Ctx,
+    id: Path<String>,
+) -> Result<Response, PageError> {
+    if ctx.actor.is_none() {
+        return Err(PageError::api(Error::Unauthenticated));
+    }
+    sheet(state, ctx, id).await
+}

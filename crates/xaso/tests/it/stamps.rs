@@ -297,3 +297,95 @@ async fn orders_are_bounded_and_private_to_the_producer_and_the_commune() {
     let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
     assert_eq!(officer.get(&format!("{order}/sheet.pdf")).await.status, 200);
 }
+
+#[tokio::test]
+async fn the_api_orders_stamps_reports_progress_and_serves_the_sheet() {
+    let app = TestApp::demo().await;
+    let mut producer = app.signed_in("coso.dauphong", DEMO_PASSWORD).await;
+    let batch = demo_batch(&app, &mut producer).await;
+    let batch_id = batch.trim_start_matches("/batches/");
+    let path = format!("/api/v1/batches/{batch_id}/stamp-orders");
+    let r = app
+        .visitor()
+        .send_json(
+            axum::http::Method::POST,
+            &path,
+            &serde_json::json!({"count": 10}),
+        )
+        .await;
+    assert_eq!(r.status, 401);
+    let r = producer
+        .send_json(
+            axum::http::Method::POST,
+            &path,
+            &serde_json::json!({"count": 0}),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("100,000"), "{}", r.body);
+    let r = producer
+        .send_json(
+            axum::http::Method::POST,
+            &path,
+            &serde_json::json!({"count": 12, "label_size": "large"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let order = r.json();
+    assert_eq!(order["count"], 12);
+    assert_eq!(order["label_size"], "large");
+    let id = order["id"].as_str().unwrap().to_string();
+    // Follow the order until it is made (polling, bounded).
+    let mut status = String::new();
+    for _ in 0..600 {
+        let o = producer
+            .get(&format!("/api/v1/stamp-orders/{id}"))
+            .await
+            .json();
+        status = o["status"].as_str().unwrap().to_string();
+        if status != "generating" {
+            assert_eq!(o["done"], 12);
+            assert_eq!(
+                o["sheet_url"],
+                format!("/api/v1/stamp-orders/{id}/sheet.pdf").as_str()
+            );
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, "ready");
+    let pdf = producer
+        .raw(&format!("/api/v1/stamp-orders/{id}/sheet.pdf"))
+        .await;
+    assert!(pdf.starts_with(b"%PDF"));
+    let list = producer.get("/api/v1/stamp-orders").await.json();
+    let ids: Vec<&str> = list["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&id.as_str()), "{list}");
+    assert_eq!(ids.len(), 2, "this order and the demo's printed 100");
+    let mut other = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
+    assert_eq!(
+        other
+            .get(&format!("/api/v1/stamp-orders/{id}"))
+            .await
+            .status,
+        404
+    );
+    assert!(other.get("/api/v1/stamp-orders").await.json()["orders"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let doc = app.visitor().get("/api/v1/openapi.json").await.json();
+    for p in [
+        "/api/v1/batches/{id}/stamp-orders",
+        "/api/v1/stamp-orders",
+        "/api/v1/stamp-orders/{id}",
+        "/api/v1/stamp-orders/{id}/sheet.pdf",
+    ] {
+        assert!(doc["paths"][p].is_object(), "{p} in the OpenAPI document");
+    }
+}
