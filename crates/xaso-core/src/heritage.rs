@@ -793,8 +793,7 @@ pub async fn scan_stats(
         .map(|(place, relic)| {
             let mut by_day = vec![0i64; window.len()];
             let mut last_7 = 0;
-            for (pid, day, n) in daily.iter().filter(|(pid, _, _)| *pid == place.id) {
-                let _ = pid;
+            for (_, day, n) in daily.iter().filter(|(pid, _, _)| *pid == place.id) {
                 if let Ok(d) = NaiveDate::parse_from_str(day, "%Y-%m-%d") {
                     let i = (d - first).num_days();
                     if (0..window.len() as i64).contains(&i) {

@@ -14,7 +14,7 @@ use xaso_domain::units::{Level, Unit};
 use xaso_storage::producers::{self as db, BatchRow, ProducerRow, ProductRow};
 use xaso_storage::Store;
 
-use crate::error::Problem;
+use crate::places::problems;
 use crate::{authz, Actor, Error, Result};
 
 /// Who decides on producers: the commune and the area above it.
@@ -60,14 +60,6 @@ pub struct Rights {
     pub write: bool,
     /// Approve, reject or suspend it (the commune and the area).
     pub decide: bool,
-}
-
-fn problems(list: Vec<xaso_domain::places::FieldProblem>) -> Error {
-    Error::Invalid(
-        list.into_iter()
-            .map(|p| Problem::new(p.field, p.detail))
-            .collect(),
-    )
 }
 
 async fn unit_of(store: &Store, id: &str) -> Result<Unit> {

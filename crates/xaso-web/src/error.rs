@@ -257,3 +257,11 @@ pub fn json_body<T>(
     body.map(|Json(b)| b)
         .map_err(|e| PageError::bad_request(format!("invalid JSON body: {}", e.body_text()), true))
 }
+
+/// The message a form shows beside one field, from the (field, message) pairs of a refusal.
+pub(crate) fn field_error<'a>(errors: &'a [(String, String)], field: &str) -> Option<&'a str> {
+    errors
+        .iter()
+        .find(|(f, _)| f == field)
+        .map(|(_, m)| m.as_str())
+}

@@ -449,31 +449,22 @@ fn texts_from(fields: &[(String, String)]) -> (Texts<RelicText>, String, String,
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
+    // Each language is a slot `lang_N` holding its code; an empty slot is a language not added.
     let mut texts = Texts::new();
-    let mut codes: Vec<String> = fields
-        .iter()
-        .filter_map(|(n, v)| n.strip_prefix("lang_").map(|i| (i.to_string(), v.clone())))
-        .map(|(i, v)| {
-            if v.trim().is_empty() {
-                i
-            } else {
-                format!("{i}={}", v.trim())
-            }
-        })
-        .collect();
-    codes.sort();
-    for slot in codes {
-        let (i, code) = match slot.split_once('=') {
-            Some((i, c)) => (i.to_string(), c.to_string()),
-            None => continue,
+    for (name, code) in fields {
+        let (Some(i), code) = (name.strip_prefix("lang_"), code.trim()) else {
+            continue;
         };
+        if code.is_empty() {
+            continue;
+        }
         let t = RelicText {
             name: get(&format!("name_{i}")),
             summary: get(&format!("summary_{i}")),
             history: get(&format!("history_{i}")),
             hours: get(&format!("hours_{i}")),
         };
-        texts.insert(code, t);
+        texts.insert(code.to_string(), t);
     }
     (texts, get("rank"), get("decision"), get("csrf"))
 }

@@ -174,10 +174,7 @@ struct NewPage {
 
 impl NewPage {
     fn error(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
+        crate::error::field_error(&self.errors, field)
     }
 }
 
@@ -417,10 +414,7 @@ struct ProductPage {
 
 impl ProductPage {
     fn batch_error(&self, field: &str) -> Option<&str> {
-        self.batch_errors
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
+        crate::error::field_error(&self.batch_errors, field)
     }
 
     fn batch_status(&self, s: &BatchStatus) -> &'static str {
@@ -428,10 +422,7 @@ impl ProductPage {
     }
 
     fn error(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
+        crate::error::field_error(&self.errors, field)
     }
 }
 

@@ -221,10 +221,7 @@ struct FormPage {
 
 impl FormPage {
     fn error(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
+        crate::error::field_error(&self.errors, field)
     }
 
     fn checked(&self, v: &Option<String>) -> bool {
