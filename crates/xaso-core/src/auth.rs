@@ -167,6 +167,16 @@ impl Throttle {
         entry.0 += 1;
     }
 
+    /// Counts one more use of something limited per window (sign-ups from one client); false
+    /// once `limit` uses were counted in the window.
+    pub fn take(&self, key: &str, limit: u32) -> bool {
+        if self.blocked(key, limit) {
+            return false;
+        }
+        self.fail(key);
+        true
+    }
+
     fn clear(&self, key: &str) {
         self.failures.lock().expect("throttle lock").remove(key);
     }

@@ -8,6 +8,7 @@ pub mod authz;
 pub mod criteria;
 pub mod demo;
 pub mod dossier;
+pub mod epcis;
 pub mod error;
 pub mod evidence;
 pub mod heritage;

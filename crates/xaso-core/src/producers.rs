@@ -14,6 +14,7 @@ use xaso_domain::units::{Level, Unit};
 use xaso_storage::producers::{self as db, BatchRow, ProducerRow, ProductRow};
 use xaso_storage::Store;
 
+use crate::error::Problem;
 use crate::places::problems;
 use crate::{authz, Actor, Error, Result};
 
@@ -199,6 +200,158 @@ pub async fn register(
     )
     .await?;
     tx.commit().await?;
+    to_producer(store, row, true).await
+}
+
+/// The account a producer opens for itself when it signs up.
+#[derive(Debug, Clone, Default)]
+pub struct NewAccount {
+    pub username: String,
+    pub password: String,
+    /// The person's name, as the commune officer will see it.
+    pub display_name: String,
+}
+
+/// A producer signs up on its own: one transaction opens its account (role producer in the
+/// commune) and registers the producer, pending until the commune decides. Nothing of it is
+/// public before approval. Returns the producer and the new account's username.
+pub async fn sign_up(
+    store: &Store,
+    commune_code: &str,
+    account: &NewAccount,
+    input: &ProducerInput,
+) -> Result<Producer> {
+    use xaso_domain::auth::{check_password, parse_username};
+    let commune = crate::units::by_code(store, commune_code, xaso_domain::time::today_vn()).await?;
+    if commune.level != Level::Commune {
+        return Err(Error::invalid(
+            "unit",
+            "producers register with a commune (xã, phường)",
+        ));
+    }
+    let mut list = Vec::new();
+    let username = match parse_username(&account.username) {
+        Ok(u) => Some(u),
+        Err(e) => {
+            list.push(Problem::new("username", e.to_string()));
+            None
+        }
+    };
+    if let Err(e) = check_password(&account.password) {
+        list.push(Problem::new("password", e.to_string()));
+    }
+    let display_name = text::clean(&account.display_name);
+    if display_name.is_empty() || display_name.chars().count() > 120 {
+        list.push(Problem::new(
+            "display_name",
+            "your name, 120 characters at most",
+        ));
+    }
+    let p = match input.check() {
+        Ok(p) => Some(p),
+        Err(more) => {
+            list.extend(more.into_iter().map(|p| Problem::new(p.field, p.detail)));
+            None
+        }
+    };
+    if let Some(u) = &username {
+        let mut conn = store.read().await?;
+        if xaso_storage::users::by_username(&mut conn, u)
+            .await?
+            .is_some()
+        {
+            list.push(Problem::new("username", "this username is taken"));
+        }
+    }
+    let (Some(username), Some(p), true) = (username, p, list.is_empty()) else {
+        return Err(Error::Invalid(list));
+    };
+    let password_hash = {
+        let pw = account.password.clone();
+        tokio::task::spawn_blocking(move || crate::auth::hash_password(&pw))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))??
+    };
+    let user_id = xaso_storage::new_id();
+    let actor = Actor {
+        user_id: Some(user_id.clone()),
+        username: username.clone(),
+        display_name: display_name.clone(),
+        assignments: Vec::new(),
+        credential: crate::auth::Credential::System,
+    };
+    let now = xaso_storage::now();
+    let row = ProducerRow {
+        id: xaso_storage::new_id(),
+        kind: p.kind.as_str().into(),
+        name_key: text::fold(&p.name),
+        name: p.name,
+        commune_id: commune.id.clone(),
+        place_id: None,
+        address: p.address,
+        representative: p.representative,
+        phone: p.phone,
+        registration_no: p.registration_no,
+        description: p.description,
+        status: ProducerStatus::Pending.as_str().into(),
+        status_reason: String::new(),
+        owner: Some(username.clone()),
+        decided_by: None,
+        decided_at: None,
+        created_by: username.clone(),
+        created_at: now.clone(),
+        updated_by: username.clone(),
+        updated_at: now,
+    };
+    let mut tx = store.begin().await?;
+    xaso_storage::users::insert(
+        tx.conn(),
+        &user_id,
+        &username,
+        &display_name,
+        &password_hash,
+    )
+    .await?;
+    xaso_storage::users::assign(
+        tx.conn(),
+        &xaso_storage::new_id(),
+        &user_id,
+        Role::Producer.as_str(),
+        Some(&commune.id),
+    )
+    .await?;
+    crate::audit::record(
+        &mut tx,
+        &actor,
+        crate::audit::Change {
+            action: "create",
+            record_type: "user",
+            record_id: &user_id,
+            unit_id: Some(&commune.id),
+            before: None,
+            after: Some(
+                json!({"username": username, "display_name": display_name, "signed_up": true,
+                "roles": [{"role": "producer", "unit": commune.full_name}]}),
+            ),
+        },
+    )
+    .await?;
+    db::save_producer(tx.conn(), &row).await?;
+    crate::audit::record(
+        &mut tx,
+        &actor,
+        crate::audit::Change {
+            action: "create",
+            record_type: "producer",
+            record_id: &row.id,
+            unit_id: Some(&commune.id),
+            before: None,
+            after: Some(json!({"name": row.name, "kind": row.kind, "status": row.status, "owner": row.owner, "has_phone": row.phone.is_some()})),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(username = %username, commune = %commune.code, "producer signed up");
     to_producer(store, row, true).await
 }
 
@@ -488,6 +641,8 @@ pub struct Batch {
     pub recall_reason: String,
     pub released_at: Option<String>,
     pub recalled_at: Option<String>,
+    /// The plot or place the batch came from.
+    pub origin_place_id: Option<String>,
 }
 
 fn to_batch(r: BatchRow) -> Batch {
@@ -505,6 +660,7 @@ fn to_batch(r: BatchRow) -> Batch {
         recall_reason: r.recall_reason,
         released_at: r.released_at,
         recalled_at: r.recalled_at,
+        origin_place_id: r.origin_place_id,
     }
 }
 

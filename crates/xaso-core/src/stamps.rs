@@ -57,17 +57,34 @@ impl From<OrderRow> for Order {
     }
 }
 
-/// The URL a stamp's QR code carries.
+/// The URL a stamp's QR code carries. Scheme and host are written in capitals (they are
+/// case-insensitive, RFC 3986 §6.2.2.1), so with the capital codes and a lot in capitals the
+/// whole Digital Link fits the QR alphanumeric mode: a symbol one version smaller, with larger
+/// modules on a small label.
 pub fn stamp_url(base: &str, product: &Product, lot: &str, code: &str) -> String {
+    let base = upper_origin(base.trim_end_matches('/'));
     match product.gtin {
         Some(gtin) => DigitalLink {
             gtin,
             lot: Some(lot.to_string()),
             serial: Some(code.to_string()),
         }
-        .uri(base),
-        None => format!("{}/q/{code}", base.trim_end_matches('/')),
+        .uri(&base),
+        None => format!("{base}/q/{code}"),
     }
+}
+
+/// `https://xaso.example.vn` → `HTTPS://XASO.EXAMPLE.VN`; anything after the host is kept.
+fn upper_origin(base: &str) -> String {
+    let Some((scheme, rest)) = base.split_once("://") else {
+        return base.to_string();
+    };
+    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    format!(
+        "{}://{}{path}",
+        scheme.to_ascii_uppercase(),
+        host.to_ascii_uppercase()
+    )
 }
 
 /// Orders `count` stamps for a batch (its producer or the commune). Returns the order, which
@@ -401,6 +418,86 @@ pub enum Warning {
     OcopExpired,
     /// Scanned this many times: it may have been copied.
     ManyScans(i64),
+    /// Scanned this many kilometres apart within [`FAR_APART_HOURS`]: a copy is in use.
+    FarApart(i64),
+}
+
+/// Two scans this far apart (km) …
+pub const FAR_APART_KM: f64 = 50.0;
+/// … within this many hours mean the stamp was copied: one package does not travel so fast
+/// and get scanned at both ends.
+pub const FAR_APART_HOURS: i64 = 48;
+/// Places kept per stamp per window, so nobody can flood a genuine stamp with fake places.
+const MAX_PLACES: usize = 50;
+
+/// The great-circle distance in kilometres.
+pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (la1, lo1, la2, lo2) = (
+        a.0.to_radians(),
+        a.1.to_radians(),
+        b.0.to_radians(),
+        b.1.to_radians(),
+    );
+    let h = ((la2 - la1) / 2.0).sin().powi(2)
+        + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
+    2.0 * 6371.0 * h.sqrt().asin()
+}
+
+/// The widest distance between places a stamp was scanned at in the window, if any pair is
+/// further apart than [`FAR_APART_KM`].
+async fn far_apart(store: &Store, code: &str) -> Result<Option<i64>> {
+    let since = xaso_domain::time::to_storage(
+        chrono::Utc::now() - chrono::Duration::hours(FAR_APART_HOURS),
+    );
+    let places = {
+        let mut conn = store.read().await?;
+        xaso_storage::epcis::scan_places(&mut conn, code, &since).await?
+    };
+    let mut widest: f64 = 0.0;
+    for (i, a) in places.iter().enumerate() {
+        for b in &places[i + 1..] {
+            widest = widest.max(distance_km((a.1, a.2), (b.1, b.2)));
+        }
+    }
+    Ok((widest > FAR_APART_KM).then_some(widest.round() as i64))
+}
+
+/// Records where a buyer scanned a stamp, when they chose to share it. The place is rounded to
+/// 0.01° (about a kilometre) and nothing about the buyer is kept. Returns the far-apart
+/// distance when the stamp now looks copied.
+pub async fn scanned_at(store: &Store, code: &str, lat: f64, lng: f64) -> Result<Option<i64>> {
+    let code = &code.to_ascii_uppercase();
+    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lng) {
+        return Err(Error::invalid(
+            "position",
+            "latitude and longitude out of range",
+        ));
+    }
+    let known = {
+        let mut conn = store.read().await?;
+        db::stamp(&mut conn, code).await?.is_some()
+    };
+    if !known {
+        return Err(Error::NotFound);
+    }
+    let round = |v: f64| (v * 100.0).round() / 100.0;
+    let since = xaso_domain::time::to_storage(
+        chrono::Utc::now() - chrono::Duration::hours(FAR_APART_HOURS),
+    );
+    let mut tx = store.begin().await?;
+    let recent = xaso_storage::epcis::scan_places(tx.conn(), code, &since).await?;
+    if recent.len() < MAX_PLACES {
+        xaso_storage::epcis::insert_scan_place(
+            tx.conn(),
+            code,
+            &xaso_storage::now(),
+            round(lat),
+            round(lng),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    far_apart(store, code).await
 }
 
 /// What a scanned stamp shows.
@@ -459,6 +556,9 @@ pub async fn verify(store: &Store, code: &str) -> Result<Option<Verification>> {
     }
     if scans > SUSPICIOUS_SCANS {
         warnings.push(Warning::ManyScans(scans));
+    }
+    if let Some(km) = far_apart(store, code).await? {
+        warnings.push(Warning::FarApart(km));
     }
     Ok(Some(Verification {
         code: row.code,

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod criteria;
+pub mod epcis;
 pub mod heritage;
 pub mod places;
 pub mod pluscode;

@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod criteria;
+pub mod epcis;
 pub mod evidence;
 pub mod files;
 pub mod heritage;

@@ -6,6 +6,7 @@ mod assets;
 mod auth;
 mod criteria;
 mod ctx;
+mod epcis;
 mod error;
 mod heritage;
 mod home;
@@ -19,6 +20,7 @@ mod qr;
 mod routes;
 mod staff;
 mod stamps;
+mod trace_api;
 mod units;
 
 use std::sync::Arc;

@@ -8,6 +8,7 @@ use crate::auth::api as auth_api;
 use crate::criteria::api as criteria_api;
 use crate::places::api as places_api;
 use crate::staff::api as staff_api;
+use crate::trace_api;
 use crate::units::api as units_api;
 
 #[derive(OpenApi)]
@@ -19,7 +20,9 @@ use crate::units::api as units_api;
         places_api::list, places_api::show, places_api::create, places_api::update,
         crate::places::transfer::api_import, crate::places::transfer::api_job,
         places_api::encode, places_api::decode, places_api::shorten, places_api::recover, places_api::validate,
-        crate::stamps::api_create_order, crate::stamps::api_orders, crate::stamps::api_order, crate::stamps::api_sheet),
+        crate::stamps::api_create_order, crate::stamps::api_orders, crate::stamps::api_order, crate::stamps::api_sheet,
+        trace_api::producers, trace_api::producer, trace_api::products, trace_api::product, trace_api::batches, trace_api::batch,
+        trace_api::doc_capture, trace_api::doc_events),
     components(schemas(
         xaso_domain::units::Unit, xaso_domain::units::UnitLink, xaso_domain::units::Level, xaso_domain::units::Portion,
         xaso_domain::auth::Role, units_api::UnitList, units_api::UnitDetail, units_api::SearchResult,
@@ -35,6 +38,8 @@ use crate::units::api as units_api;
         places_api::CodeOut, places_api::AreaOut, places_api::ValidityOut,
         crate::places::transfer::JobStarted, crate::places::transfer::JobOut, crate::places::transfer::ProblemOut,
         crate::stamps::OrderOut, crate::stamps::OrderList, crate::stamps::NewOrderIn,
+        trace_api::ProducerOut, trace_api::ProducerList, trace_api::ProductOut, trace_api::ProductList,
+        trace_api::OcopOut, trace_api::BatchOut, trace_api::BatchList,
         places_api::PlaceOut, places_api::PlaceList, places_api::UnitRef, places_api::ContactOut, places_api::NewPlaceIn,
         xaso_domain::places::PlaceInput, xaso_domain::places::PlaceKind, xaso_domain::places::PlaceStatus
     )),
@@ -44,6 +49,9 @@ use crate::units::api as units_api;
          (name = "audit", description = "Who changed what"),
          (name = "criteria", description = "NTM criteria sets, assessments and roll-ups"),
          (name = "places", description = "Places with digital addresses"),
+         (name = "traceability", description = "Producers, products and batches"),
+         (name = "stamps", description = "Digital stamp orders and their printable sheets"),
+         (name = "epcis", description = "EPCIS 2.0 capture and event query"),
          (name = "pluscode", description = "Plus Codes (Open Location Code): encode, decode, shorten, recover, validate"))
 )]
 pub struct ApiDoc;

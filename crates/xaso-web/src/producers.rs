@@ -51,6 +51,14 @@ fn problem(ctx: &Ctx, detail: &str) -> String {
         "producers.err_reason"
     } else if detail.contains("commune (xã") {
         "producers.err_commune"
+    } else if detail.contains("username must") {
+        "producers.err_username"
+    } else if detail.contains("username is taken") {
+        "producers.err_username_taken"
+    } else if detail.contains("password must") {
+        "producers.err_password"
+    } else if detail.contains("your name") {
+        "producers.err_account_name"
     } else {
         return detail.to_string();
     };
@@ -117,7 +125,8 @@ pub async fn list(
 ) -> Result<Response, PageError> {
     let (unit, producers, staff) =
         xaso_core::producers::list(&state.store, ctx.actor.as_ref(), &code).await?;
-    let may_register = may_register(&state, &ctx, &unit).await?
+    // Visitors may sign up a producer; signed-in producers and staff register one.
+    let may_register = (ctx.actor.is_none() || may_register(&state, &ctx, &unit).await?)
         && unit.level == xaso_domain::units::Level::Commune;
     Ok(render(&ListPage {
         p: ctx.page(),
@@ -146,6 +155,13 @@ pub struct ProducerForm {
     registration_no: String,
     #[serde(default)]
     description: String,
+    /// The account of a producer signing up on its own.
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    account_name: String,
 }
 
 impl ProducerForm {
@@ -170,6 +186,8 @@ struct NewPage {
     f: ProducerForm,
     kinds: Vec<(&'static str, &'static str)>,
     errors: Vec<(String, String)>,
+    /// A visitor signing up: the form also opens their account.
+    sign_up: bool,
 }
 
 impl NewPage {
@@ -186,7 +204,8 @@ async fn new_page(
     errors: Vec<(String, String)>,
 ) -> Result<NewPage, PageError> {
     let unit = xaso_core::units::by_code(&state.store, code, xaso_domain::time::today_vn()).await?;
-    if !may_register(state, ctx, &unit).await? {
+    let sign_up = ctx.actor.is_none();
+    if !sign_up && !may_register(state, ctx, &unit).await? {
         return Err(PageError::page(Error::Forbidden));
     }
     let p = ctx.page();
@@ -200,6 +219,7 @@ async fn new_page(
         f,
         kinds,
         errors,
+        sign_up,
     })
 }
 
@@ -209,11 +229,6 @@ pub async fn new_form(
     ctx: Ctx,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
-    if ctx.actor.is_none() {
-        return Ok(
-            Redirect::to(&format!("/login?next=/units/{code}/producers/new")).into_response(),
-        );
-    }
     let f = ProducerForm {
         kind: "household".into(),
         ..Default::default()
@@ -228,12 +243,78 @@ pub async fn create(
     Path(code): Path<String>,
     Form(f): Form<ProducerForm>,
 ) -> Result<Response, PageError> {
+    if ctx.actor.is_none() {
+        return sign_up(state, ctx, code, f).await;
+    }
     ctx.check_form_write(&f.csrf)?;
     match xaso_core::producers::register(&state.store, ctx.actor.as_ref(), &code, &f.input()).await
     {
         Ok(p) => Ok(Redirect::to(&format!("/producers/{}?saved=1", p.id)).into_response()),
         Err(e) => {
             let errors = refused(&ctx, e)?;
+            let page = new_page(&state, &ctx, &code, f, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+    }
+}
+
+/// Sign-ups allowed from one client per throttle window.
+const SIGN_UPS_PER_CLIENT: u32 = 5;
+
+/// A visitor signs up as a producer: opens an account and registers the producer, then is
+/// signed in and sees the producer's page, pending the commune's approval.
+async fn sign_up(
+    state: AppState,
+    ctx: Ctx,
+    code: String,
+    f: ProducerForm,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&f.csrf)?;
+    let account = xaso_core::producers::NewAccount {
+        username: f.username.clone(),
+        password: f.password.clone(),
+        display_name: f.account_name.clone(),
+    };
+    let result = if state
+        .throttle
+        .take(&format!("signup:{}", ctx.client), SIGN_UPS_PER_CLIENT)
+    {
+        xaso_core::producers::sign_up(&state.store, &code, &account, &f.input()).await
+    } else {
+        Err(Error::Throttled)
+    };
+    match result {
+        Ok(p) => {
+            let signed = xaso_core::auth::login(
+                &state.store,
+                &state.throttle,
+                &account.username,
+                &account.password,
+                &ctx.client,
+            )
+            .await?;
+            let mut resp = Redirect::to(&format!("/producers/{}?saved=1", p.id)).into_response();
+            crate::auth::set_session_cookie(&state, &mut resp, &signed.token);
+            Ok(resp)
+        }
+        Err(Error::Throttled) => {
+            let page = new_page(
+                &state,
+                &ctx,
+                &code,
+                f,
+                vec![(
+                    String::new(),
+                    ctx.t("producers.err_sign_up_limit").to_string(),
+                )],
+            )
+            .await?;
+            Ok((StatusCode::TOO_MANY_REQUESTS, render(&page)).into_response())
+        }
+        Err(e) => {
+            let errors = refused(&ctx, e)?;
+            let mut f = f;
+            f.password.clear();
             let page = new_page(&state, &ctx, &code, f, errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
@@ -266,6 +347,7 @@ impl ShowPage {
 #[derive(Deserialize)]
 pub struct SavedQuery {
     saved: Option<String>,
+    logged: Option<String>,
 }
 
 async fn show_page(state: &AppState, ctx: &Ctx, id: &str) -> Result<ShowPage, PageError> {
@@ -656,6 +738,11 @@ struct BatchPage {
     errors: Vec<String>,
     orders: Vec<xaso_core::stamps::Order>,
     sizes: Vec<(&'static str, &'static str)>,
+    steps: Vec<crate::epcis::Step>,
+    step_names: Vec<(&'static str, &'static str)>,
+    /// Now in Vietnam's time, for the step form's date-time field.
+    now_local: String,
+    logged: bool,
 }
 
 impl BatchPage {
@@ -689,9 +776,22 @@ async fn batch_page(state: &AppState, ctx: &Ctx, id: &str) -> Result<BatchPage, 
         .iter()
         .map(|l| (l.as_str(), p.t(&format!("stamps.size_{}", l.as_str()))))
         .collect();
+    let steps = crate::epcis::steps(state, ctx, id).await?;
+    let step_names = xaso_domain::epcis::BizStep::ALL
+        .iter()
+        .map(|s| (s.as_str(), p.t(&format!("biz_step.{}", s.as_str()))))
+        .collect();
+    let now_local = chrono::Utc::now()
+        .with_timezone(&xaso_domain::time::vn_offset())
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
     Ok(BatchPage {
         orders,
         sizes,
+        steps,
+        step_names,
+        now_local,
+        logged: false,
         p,
         batch,
         product,
@@ -711,7 +811,20 @@ pub async fn batch(
 ) -> Result<Response, PageError> {
     let mut page = batch_page(&state, &ctx, &id).await?;
     page.saved = q.saved.is_some();
+    page.logged = q.logged.is_some();
     Ok(render(&page))
+}
+
+/// The batch page again with the problems of a form on it.
+pub(crate) async fn batch_with_errors(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    errors: Vec<String>,
+) -> Result<Response, PageError> {
+    let mut page = batch_page(state, ctx, id).await?;
+    page.errors = errors;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
 }
 
 #[derive(Deserialize)]

@@ -9,8 +9,8 @@ use axum_extra::extract::CookieJar;
 
 use crate::ctx::{cookie, new_csrf, MintedCsrf, CSRF_COOKIE};
 use crate::{
-    assets, auth, criteria, error, heritage, home, metrics, openapi, ops, places, producers, qr,
-    staff, stamps, units, AppState,
+    assets, auth, criteria, epcis, error, heritage, home, metrics, openapi, ops, places, producers,
+    qr, staff, stamps, trace_api, units, AppState,
 };
 
 /// The platform's routes. The outermost layer answers a QR scan that leads somewhere before
@@ -36,6 +36,12 @@ pub fn router(state: AppState) -> Router {
             "/places/{id}",
             get(places::api::show).put(places::api::update),
         )
+        .route("/units/{code}/producers", get(trace_api::producers))
+        .route("/producers/{id}", get(trace_api::producer))
+        .route("/producers/{id}/products", get(trace_api::products))
+        .route("/products/{id}", get(trace_api::product))
+        .route("/products/{id}/batches", get(trace_api::batches))
+        .route("/batches/{id}", get(trace_api::batch))
         .route("/batches/{id}/stamp-orders", post(stamps::api_create_order))
         .route("/stamp-orders", get(stamps::api_orders))
         .route("/stamp-orders/{id}", get(stamps::api_order))
@@ -177,6 +183,11 @@ pub fn router(state: AppState) -> Router {
         .route("/stamp-orders/{id}", get(stamps::order))
         .route("/stamp-orders/{id}/sheet.pdf", get(stamps::sheet))
         .route("/s/{code}", get(stamps::stamp))
+        .route("/s/{code}/where", post(epcis::stamp_place))
+        .route("/batches/{id}/events", post(epcis::record_step))
+        .route("/epcis/capture", post(epcis::capture))
+        .route("/epcis/capture/{id}", get(epcis::capture_status))
+        .route("/epcis/events", get(epcis::events))
         .route("/stamps/{code}/void", post(stamps::void))
         .route("/01/{gtin}", get(stamps::gs1))
         .route("/01/{gtin}/10/{lot}", get(stamps::gs1))

@@ -180,6 +180,7 @@ struct VerifyPage {
     p: Page,
     v: Verification,
     can_write: bool,
+    steps: Vec<crate::epcis::Step>,
 }
 
 impl VerifyPage {
@@ -191,6 +192,7 @@ impl VerifyPage {
             Warning::ProducerSuspended => self.p.t("stamps.w_suspended").to_string(),
             Warning::OcopExpired => self.p.t("stamps.w_ocop_expired").to_string(),
             Warning::ManyScans(n) => format!("{} ({n})", self.p.t("stamps.w_many_scans")),
+            Warning::FarApart(km) => format!("{} {km}", self.p.t("stamps.w_far_apart")),
         }
     }
 
@@ -225,12 +227,14 @@ async fn verify_page(
                 }
                 None => false,
             };
+            let steps = crate::epcis::steps(state, &ctx, &v.batch.id).await?;
             Ok((
                 [(header::CACHE_CONTROL, "no-store")],
                 render(&VerifyPage {
                     p: ctx.page(),
                     v,
                     can_write,
+                    steps,
                 }),
             )
                 .into_response())

@@ -8,7 +8,7 @@ use axum::Form;
 use serde::Deserialize;
 use xaso_core::Error;
 
-use crate::ctx::{cookie, expired_cookie, Ctx, Page, SESSION_COOKIE};
+use crate::ctx::{expired_cookie, Ctx, Page, SESSION_COOKIE};
 use crate::error::PageError;
 use crate::{render, AppState};
 
@@ -77,16 +77,8 @@ pub async fn login(
     .await
     {
         Ok(signed) => {
-            let c = cookie(
-                SESSION_COOKIE,
-                &signed.token,
-                state.config.secure_cookies,
-                xaso_core::auth::SESSION_DAYS,
-            );
             let mut resp = Redirect::to(&next).into_response();
-            if let Ok(v) = c.to_string().parse() {
-                resp.headers_mut().append(header::SET_COOKIE, v);
-            }
+            super::set_session_cookie(&state, &mut resp, &signed.token);
             Ok(resp)
         }
         Err(e @ (Error::BadCredentials | Error::Throttled)) => {

@@ -29,9 +29,37 @@ async fn openapi_document_describes_every_api_route() {
         .as_str()
         .unwrap()
         .to_string();
+    // The demo's producer, product and batch, read through the API's own read endpoints.
+    let producer = c.get("/api/v1/units/27937/producers").await.json()["producers"][0]["id"]
+        .as_str()
+        .expect("the demo producer is public")
+        .to_string();
+    let product = c
+        .get(&format!("/api/v1/producers/{producer}/products"))
+        .await
+        .json()["products"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let batch = c
+        .get(&format!("/api/v1/products/{product}/batches"))
+        .await
+        .json()["batches"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     for (p, item) in paths {
+        let id = if p.contains("/producers/{id}") {
+            &producer
+        } else if p.contains("/products/{id}") {
+            &product
+        } else if p.contains("/batches/{id}") {
+            &batch
+        } else {
+            &place
+        };
         let path = p
-            .replace("{id}", &place)
+            .replace("{id}", id)
             .replace("{code}", "80")
             .replace("{key}", "vn-xa-ntm-2021-2025")
             .replace("{year}", "2024");

@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod cli;
 mod criteria;
+mod epcis;
 mod evidence;
 mod excel;
 mod heritage;

@@ -391,3 +391,204 @@ async fn a_batch_is_released_only_for_an_approved_producer_and_a_recall_shows_to
         .await;
     assert_eq!(r.status, 403);
 }
+
+#[tokio::test]
+async fn a_visitor_signs_up_a_producer_and_waits_for_the_commune() {
+    let app = TestApp::demo().await;
+    let mut visitor = app.visitor();
+    // The commune's producer list invites visitors to sign up.
+    let list = visitor.get("/units/27937/producers").await.body;
+    assert!(list.contains("/units/27937/producers/new") && list.contains("Đăng ký cơ sở sản xuất"));
+    let form = visitor.get("/units/27937/producers/new").await;
+    assert_eq!(form.status, 200);
+    assert!(
+        form.body.contains("Tài khoản của bạn")
+            && form.body.contains(r#"autocomplete="new-password""#)
+    );
+
+    // Mistakes: nothing is created, the reasons are in Vietnamese, the password is not echoed.
+    let r = visitor
+        .post_form(
+            "/units/27937/producers",
+            &[
+                ("account_name", "Trần Thị Mẫu"),
+                ("username", "Bad Name!"),
+                ("password", "short"),
+                ("kind", "household"),
+                ("name", "Hộ làm bánh tráng Mẫu"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("Tên đăng nhập gồm 3–40 ký tự"));
+    assert!(r.body.contains("Mật khẩu cần từ 10 đến 200 ký tự."));
+    assert!(!r.body.contains("value=\"short\""));
+    let r = visitor
+        .post_form(
+            "/units/27937/producers",
+            &[
+                ("account_name", "Trần Thị Mẫu"),
+                ("username", "coso.dauphong"),
+                ("password", "mat-khau-dai-du"),
+                ("kind", "household"),
+                ("name", "Hộ làm bánh tráng Mẫu"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("Tên đăng nhập này đã có người dùng."));
+
+    let r = visitor
+        .post_form(
+            "/units/27937/producers",
+            &[
+                ("account_name", "Trần Thị Mẫu"),
+                ("username", "banhtrang.mau"),
+                ("password", "mat-khau-dai-du"),
+                ("kind", "household"),
+                ("name", "Hộ làm bánh tráng Mẫu"),
+                ("phone", "0912 345 678"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    // Signed in at once, on the producer's own page, pending.
+    let page_url = r.location().trim_end_matches("?saved=1").to_string();
+    let own = visitor.get(&page_url).await.body;
+    assert!(
+        own.contains("Hộ làm bánh tráng Mẫu") && own.contains("Chờ duyệt"),
+        "{own}"
+    );
+    assert!(own.contains("0912345678"));
+    assert_eq!(
+        app.visitor().get(&page_url).await.status,
+        404,
+        "not public yet"
+    );
+    // The account signs in again with its password, as a producer of the commune.
+    let mut again = app.signed_in("banhtrang.mau", "mat-khau-dai-du").await;
+    assert_eq!(again.get(&page_url).await.status, 200);
+
+    // The commune sees it waiting and approves it.
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    assert!(officer
+        .get("/units/27937/producers")
+        .await
+        .body
+        .contains("Hộ làm bánh tráng Mẫu"));
+    let id = page_url.trim_start_matches("/producers/");
+    let r = officer
+        .post_form(
+            &format!("/producers/{id}/decision"),
+            &[("status", "approved")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(app.visitor().get(&page_url).await.status, 200);
+
+    // The read API shows the same: public without the phone, the phone to its own account.
+    let public = app
+        .visitor()
+        .get(&format!("/api/v1/producers/{id}"))
+        .await
+        .json();
+    assert_eq!(public["status"], "approved");
+    assert_eq!(public["phone"], serde_json::Value::Null);
+    let own = again.get(&format!("/api/v1/producers/{id}")).await.json();
+    assert_eq!(own["phone"], "0912345678");
+    assert_eq!(own["commune_code"], "27937");
+
+    // Both the account and the producer are in the log.
+    let log = app
+        .with_token(DEMO_ADMIN_TOKEN)
+        .get("/api/v1/audit?record_type=user")
+        .await
+        .body;
+    assert!(log.contains("banhtrang.mau"));
+    assert!(!log.contains("mat-khau"), "no password in the log");
+}
+
+#[tokio::test]
+async fn the_read_api_gives_products_and_batches_as_the_pages_do() {
+    let app = TestApp::demo().await;
+    let mut visitor = app.visitor();
+    let list = visitor.get("/api/v1/units/27937/producers").await.json();
+    let producer = list["producers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Cơ sở đậu phộng Minh Họa (mẫu)")
+        .expect("the demo producer")
+        .clone();
+    assert_eq!(producer["phone"], serde_json::Value::Null);
+    let products = visitor
+        .get(&format!(
+            "/api/v1/producers/{}/products",
+            producer["id"].as_str().unwrap()
+        ))
+        .await
+        .json();
+    let product = &products["products"][0];
+    assert_eq!(product["gtin"], "9520001123450");
+    assert_eq!(
+        product["digital_link"],
+        "http://localhost/01/09520001123450"
+    );
+    let product_id = product["id"].as_str().unwrap();
+    let one = visitor.get(&format!("/api/v1/products/{product_id}")).await;
+    assert_eq!(one.status, 200);
+    assert_eq!(one.json()["name"], product["name"]);
+
+    // The producer adds a draft batch: it sees it, the public does not.
+    let mut owner = app.signed_in("coso.dauphong", DEMO_PASSWORD).await;
+    let r = owner
+        .post_form(
+            &format!("/products/{product_id}/batches"),
+            &[
+                ("lot", "DH-2026-11"),
+                ("produced_on", "2026-11-20"),
+                ("quantity", "50"),
+                ("quantity_unit", "kg"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let lots = |v: serde_json::Value| -> Vec<String> {
+        v["batches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["lot"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let path = format!("/api/v1/products/{product_id}/batches");
+    let public = visitor.get(&path).await.json();
+    assert_eq!(lots(public.clone()), vec!["DH-2026-03"]);
+    assert_eq!(
+        public["batches"][0]["epc_class"],
+        "http://localhost/01/09520001123450/10/DH-2026-03"
+    );
+    assert_eq!(public["batches"][0]["status"], "released");
+    let own = lots(owner.get(&path).await.json());
+    assert!(own.contains(&"DH-2026-11".to_string()) && own.len() == 2);
+    let draft = owner.get(&path).await.json()["batches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["lot"] == "DH-2026-11")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        owner.get(&format!("/api/v1/batches/{draft}")).await.status,
+        200
+    );
+    assert_eq!(
+        visitor
+            .get(&format!("/api/v1/batches/{draft}"))
+            .await
+            .status,
+        404
+    );
+}
