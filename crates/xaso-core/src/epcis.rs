@@ -550,6 +550,49 @@ pub async fn timeline(store: &Store, batch_id: &str) -> Result<Vec<Event>> {
     Ok(rows.into_iter().map(to_event).collect())
 }
 
+/// One step of a batch's log, ready for a page: the step, when, where (the place's page and
+/// what a visitor may call it) and the producer's note.
+#[derive(Debug, Clone)]
+pub struct TimelineEntry {
+    pub step: Option<BizStep>,
+    /// The step as captured, for steps the platform has no name for.
+    pub raw_step: String,
+    pub event_type: String,
+    pub time: Option<DateTime<Utc>>,
+    pub place: Option<(String, String)>,
+    pub note: String,
+}
+
+/// The log of a batch the caller may already see, oldest first, with place names resolved.
+pub async fn timeline_entries(store: &Store, batch_id: &str) -> Result<Vec<TimelineEntry>> {
+    let events = timeline(store, batch_id).await?;
+    let mut out = Vec::with_capacity(events.len());
+    for e in events {
+        let place = match &e.row.place_id {
+            Some(id) => match crate::places::get(store, None, id).await {
+                Ok(p) => Some((
+                    id.clone(),
+                    p.public_title()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| p.plus_code.clone()),
+                )),
+                Err(Error::NotFound) => None,
+                Err(err) => return Err(err),
+            },
+            None => None,
+        };
+        out.push(TimelineEntry {
+            step: e.step(),
+            time: e.time(),
+            note: e.note(),
+            raw_step: e.row.biz_step.clone(),
+            event_type: e.row.event_type.clone(),
+            place,
+        });
+    }
+    Ok(out)
+}
+
 /// The EPCIS query document for a list of events: validates against GS1's schema.
 pub fn query_document(events: &[Event]) -> Value {
     let mut context = vec![Value::String(EPCIS_CONTEXT.into())];

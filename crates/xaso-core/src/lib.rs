@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod auth;
 pub mod authz;
+pub mod catalogue;
 pub mod criteria;
 pub mod demo;
 pub mod dossier;

@@ -6,8 +6,10 @@
 //! wrong: voided, recalled, not yet released, a certificate expired, or scanned suspiciously
 //! often.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{BufWriter, Cursor};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use printpdf::{Color, Mm, PdfDocument, Rgb};
 use serde_json::json;
@@ -416,6 +418,8 @@ pub enum Warning {
     ProducerSuspended,
     /// The product's OCOP certificate has expired.
     OcopExpired,
+    /// One of the product's certifications (its kind, e.g. `vietgap`) has expired.
+    CertificateExpired(crate::catalogue::CertKind),
     /// Scanned this many times: it may have been copied.
     ManyScans(i64),
     /// Scanned this many kilometres apart within [`FAR_APART_HOURS`]: a copy is in use.
@@ -500,6 +504,18 @@ pub async fn scanned_at(store: &Store, code: &str, lat: f64, lng: f64) -> Result
     far_apart(store, code).await
 }
 
+/// A batch as every one of its stamps shows it: kept in memory for a short while, since a
+/// batch's thousands of stamps all show the same product, producer and log.
+#[derive(Debug, Clone)]
+pub struct BatchView {
+    pub batch: Batch,
+    pub product: Product,
+    pub producer: Producer,
+    pub timeline: Vec<crate::epcis::TimelineEntry>,
+    pub certifications: Vec<crate::catalogue::Certification>,
+    pub photo_ids: Vec<String>,
+}
+
 /// What a scanned stamp shows.
 #[derive(Debug, Clone)]
 pub struct Verification {
@@ -507,69 +523,238 @@ pub struct Verification {
     pub number: i64,
     pub scans: i64,
     pub first_scan_at: Option<String>,
-    pub batch: Batch,
-    pub product: Product,
-    pub producer: Producer,
+    pub view: Arc<BatchView>,
     pub warnings: Vec<Warning>,
 }
 
-/// Looks a stamp up by its code, counts the scan and says what the buyer should know. `None`
-/// for a code the platform never issued (possibly a counterfeit).
-pub async fn verify(store: &Store, code: &str) -> Result<Option<Verification>> {
-    // People may type the code from the label in small letters.
-    let code = &code.to_ascii_uppercase();
-    if !crate::qr::looks_like_stamp_code(code) {
-        return Ok(None);
+/// How long a stamp or a batch stays in memory. Changes made through this instance clear it
+/// at once; another instance's changes show within this time.
+const VIEW_TTL: Duration = Duration::from_secs(60);
+/// Entries kept, at most, per map (then the map starts again).
+const VIEW_MAX: usize = 200_000;
+
+struct StampEntry {
+    row: StampRow,
+    far_apart: Option<i64>,
+}
+
+/// Scans pending for one stamp: how many, and when the first of them was.
+#[derive(Default)]
+struct Pending {
+    scans: HashMap<String, (i64, String)>,
+    /// Being written by a flush: still counted until the write is done.
+    in_flight: HashMap<String, (i64, String)>,
+}
+
+/// The verification page's engine: stamps and batches read from memory, scans counted in
+/// memory and written in batches (as the QR resolver does), so a scan costs no statement.
+#[derive(Default)]
+pub struct Verifier {
+    stamps: RwLock<HashMap<String, (Arc<StampEntry>, Instant)>>,
+    batches: RwLock<HashMap<String, (Arc<BatchView>, Instant)>>,
+    pending: Mutex<Pending>,
+}
+
+fn cached<T: Clone>(map: &RwLock<HashMap<String, (T, Instant)>>, key: &str) -> Option<T> {
+    let m = map.read().expect("verifier lock");
+    m.get(key)
+        .filter(|(_, at)| at.elapsed() < VIEW_TTL)
+        .map(|(v, _)| v.clone())
+}
+
+fn remember<T>(map: &RwLock<HashMap<String, (T, Instant)>>, key: &str, v: T) {
+    let mut m = map.write().expect("verifier lock");
+    if m.len() >= VIEW_MAX {
+        m.clear();
     }
-    let row: Option<StampRow> = {
-        let mut conn = store.read().await?;
-        db::stamp(&mut conn, code).await?
-    };
-    let Some(row) = row else {
-        return Ok(None);
-    };
-    let (batch, product, producer) = crate::producers::load_batch(store, &row.batch_id).await?;
-    let now = xaso_storage::now();
-    {
-        let mut conn = store.read().await?;
-        db::record_scan(&mut conn, code, &now).await?;
+    m.insert(key.to_string(), (v, Instant::now()));
+}
+
+impl Verifier {
+    pub fn new() -> Verifier {
+        Verifier::default()
     }
-    let scans = row.scans + 1;
-    let mut warnings = Vec::new();
-    if row.status == "void" {
-        warnings.push(Warning::Void(row.void_reason.clone()));
+
+    /// Forgets everything cached (after a change to a producer, product, batch or stamp).
+    pub fn clear(&self) {
+        self.stamps.write().expect("verifier lock").clear();
+        self.batches.write().expect("verifier lock").clear();
     }
-    match batch.status {
-        BatchStatus::Recalled => warnings.push(Warning::Recalled(batch.recall_reason.clone())),
-        BatchStatus::Draft => warnings.push(Warning::NotReleased),
-        BatchStatus::Released => {}
+
+    /// Forgets one stamp (after a scan place was recorded).
+    pub fn forget_stamp(&self, code: &str) {
+        self.stamps
+            .write()
+            .expect("verifier lock")
+            .remove(&code.to_ascii_uppercase());
     }
-    if producer.status == ProducerStatus::Suspended {
-        warnings.push(Warning::ProducerSuspended);
+
+    async fn stamp(&self, store: &Store, code: &str) -> Result<Option<Arc<StampEntry>>> {
+        if let Some(e) = cached(&self.stamps, code) {
+            return Ok(Some(e));
+        }
+        let row = {
+            let mut conn = store.read().await?;
+            db::stamp(&mut conn, code).await?
+        };
+        // Unknown codes are not remembered: random probing must not fill the memory.
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let entry = Arc::new(StampEntry {
+            far_apart: far_apart(store, code).await?,
+            row,
+        });
+        remember(&self.stamps, code, entry.clone());
+        Ok(Some(entry))
     }
-    if product
-        .ocop
-        .as_ref()
-        .is_some_and(|o| !o.valid_on(xaso_domain::time::today_vn()))
-    {
-        warnings.push(Warning::OcopExpired);
+
+    /// The batch as its stamps show it.
+    pub async fn batch_view(&self, store: &Store, batch_id: &str) -> Result<Arc<BatchView>> {
+        if let Some(v) = cached(&self.batches, batch_id) {
+            return Ok(v);
+        }
+        let (batch, product, producer) = crate::producers::load_batch(store, batch_id).await?;
+        let view = Arc::new(BatchView {
+            timeline: crate::epcis::timeline_entries(store, batch_id).await?,
+            certifications: crate::catalogue::certifications(store, &product.id).await?,
+            photo_ids: crate::catalogue::photos(store, &product.id)
+                .await?
+                .into_iter()
+                .map(|p| p.id)
+                .collect(),
+            batch,
+            product,
+            producer,
+        });
+        remember(&self.batches, batch_id, view.clone());
+        Ok(view)
     }
-    if scans > SUSPICIOUS_SCANS {
-        warnings.push(Warning::ManyScans(scans));
+
+    /// Counts one scan and returns the pending scans of the code (this one included) with the
+    /// time of the first of them.
+    fn count(&self, code: &str) -> (i64, String) {
+        let mut p = self.pending.lock().expect("scan lock");
+        let now = xaso_storage::now();
+        let entry = match p.scans.get_mut(code) {
+            Some(e) => {
+                e.0 += 1;
+                e.clone()
+            }
+            None => {
+                p.scans.insert(code.to_string(), (1, now.clone()));
+                (1, now)
+            }
+        };
+        match p.in_flight.get(code) {
+            Some((n, first)) => (entry.0 + n, first.clone()),
+            None => entry,
+        }
     }
-    if let Some(km) = far_apart(store, code).await? {
-        warnings.push(Warning::FarApart(km));
+
+    /// Looks a stamp up by its code, counts the scan and says what the buyer should know.
+    /// `None` for a code the platform never issued (possibly a counterfeit).
+    pub async fn verify(&self, store: &Store, code: &str) -> Result<Option<Verification>> {
+        // People may type the code from the label in small letters.
+        let code = &code.to_ascii_uppercase();
+        if !crate::qr::looks_like_stamp_code(code) {
+            return Ok(None);
+        }
+        let Some(entry) = self.stamp(store, code).await? else {
+            return Ok(None);
+        };
+        let view = self.batch_view(store, &entry.row.batch_id).await?;
+        let (pending, first_pending) = self.count(code);
+        let row = &entry.row;
+        let scans = row.scans + pending;
+        let mut warnings = Vec::new();
+        if row.status == "void" {
+            warnings.push(Warning::Void(row.void_reason.clone()));
+        }
+        match view.batch.status {
+            BatchStatus::Recalled => {
+                warnings.push(Warning::Recalled(view.batch.recall_reason.clone()))
+            }
+            BatchStatus::Draft => warnings.push(Warning::NotReleased),
+            BatchStatus::Released => {}
+        }
+        if view.producer.status == ProducerStatus::Suspended {
+            warnings.push(Warning::ProducerSuspended);
+        }
+        if view
+            .product
+            .ocop
+            .as_ref()
+            .is_some_and(|o| !o.valid_on(xaso_domain::time::today_vn()))
+        {
+            warnings.push(Warning::OcopExpired);
+        }
+        let today = xaso_domain::time::today_vn();
+        for c in &view.certifications {
+            if c.expires_on.is_some_and(|e| e < today) {
+                warnings.push(Warning::CertificateExpired(c.kind));
+            }
+        }
+        if scans > SUSPICIOUS_SCANS {
+            warnings.push(Warning::ManyScans(scans));
+        }
+        if let Some(km) = entry.far_apart {
+            warnings.push(Warning::FarApart(km));
+        }
+        Ok(Some(Verification {
+            code: row.code.clone(),
+            number: row.number,
+            scans,
+            first_scan_at: row.first_scan_at.clone().or(Some(first_pending)),
+            view,
+            warnings,
+        }))
     }
-    Ok(Some(Verification {
-        code: row.code,
-        number: row.number,
-        scans,
-        first_scan_at: row.first_scan_at.or(Some(now)),
-        batch,
-        product,
-        producer,
-        warnings,
-    }))
+
+    /// Writes buffered scan counts in one transaction; on failure they go back into the
+    /// buffer. Returns how many stamps were written.
+    pub async fn flush(&self, store: &Store) -> Result<usize> {
+        let batch: Vec<(String, (i64, String))> = {
+            let mut p = self.pending.lock().expect("scan lock");
+            if p.scans.is_empty() {
+                return Ok(0);
+            }
+            let taken = std::mem::take(&mut p.scans);
+            p.in_flight = taken.clone();
+            taken.into_iter().collect()
+        };
+        let now = xaso_storage::now();
+        let result = async {
+            let mut tx = store.begin().await?;
+            for (code, (n, first)) in &batch {
+                db::add_scans(tx.conn(), code, *n, first, &now).await?;
+            }
+            tx.commit().await?;
+            Ok::<usize, Error>(batch.len())
+        }
+        .await;
+        let mut p = self.pending.lock().expect("scan lock");
+        p.in_flight.clear();
+        match &result {
+            Ok(_) => {
+                // The stored counts changed: read them again on the next scan.
+                let mut stamps = self.stamps.write().expect("verifier lock");
+                for (code, _) in &batch {
+                    stamps.remove(code);
+                }
+            }
+            Err(_) => {
+                for (code, (n, first)) in batch {
+                    let e = p.scans.entry(code).or_insert((0, first.clone()));
+                    e.0 += n;
+                    if first < e.1 {
+                        e.1 = first;
+                    }
+                }
+            }
+        }
+        result
+    }
 }
 
 /// Voids one stamp (its producer or the commune), with a reason buyers will read.

@@ -53,9 +53,33 @@ pub fn number_vi(n: f64) -> String {
     s.replace('.', ",")
 }
 
+/// A whole amount with dots between thousands, as Vietnamese prices are written (65.000).
+pub fn amount_vi(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_group_thousands_with_dots() {
+        assert_eq!(amount_vi(65_000), "65.000");
+        assert_eq!(amount_vi(1_250_000), "1.250.000");
+        assert_eq!(amount_vi(999), "999");
+        assert_eq!(amount_vi(-1000), "-1.000");
+    }
 
     #[test]
     fn fold_removes_diacritics_and_case() {

@@ -8,6 +8,7 @@
 //! [`Store::engine`].
 
 pub mod audit;
+pub mod catalogue;
 pub mod criteria;
 pub mod epcis;
 pub mod evidence;

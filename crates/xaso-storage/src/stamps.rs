@@ -139,12 +139,20 @@ pub async fn stamp(conn: &mut AnyConnection, code: &str) -> Result<Option<StampR
     .await?)
 }
 
-/// Counts one scan of a stamp and returns the row as it is afterwards.
-pub async fn record_scan(conn: &mut AnyConnection, code: &str, at: &str) -> Result<()> {
+/// Adds buffered scans of a stamp: `n` more, the first of them at `first`, the last by `at`.
+pub async fn add_scans(
+    conn: &mut AnyConnection,
+    code: &str,
+    n: i64,
+    first: &str,
+    at: &str,
+) -> Result<()> {
     sqlx::query(
-        "UPDATE stamps SET scans = scans + 1, first_scan_at = COALESCE(first_scan_at, $2), last_scan_at = $2 WHERE code = $1",
+        "UPDATE stamps SET scans = scans + $2, first_scan_at = COALESCE(first_scan_at, $3), last_scan_at = $4 WHERE code = $1",
     )
     .bind(code)
+    .bind(n)
+    .bind(first)
     .bind(at)
     .execute(conn)
     .await?;

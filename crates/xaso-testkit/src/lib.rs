@@ -69,6 +69,9 @@ pub struct TestApp {
     pub files_dir: tempfile::TempDir,
     pub store: Store,
     pub router: Router,
+    /// The stamp verifier behind the router (its buffered scans are flushed by the server's
+    /// timer in production; tests flush it themselves).
+    pub verifier: std::sync::Arc<xaso_core::stamps::Verifier>,
 }
 
 impl TestApp {
@@ -119,6 +122,7 @@ impl TestApp {
             .await
             .expect("state");
         TestApp {
+            verifier: state.verifier.clone(),
             router: xaso_web::router(state),
             store,
             db,

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use xaso_core::epcis::{Event, EventQuery, StepInput};
+use xaso_core::epcis::{EventQuery, StepInput, TimelineEntry};
 use xaso_core::error::Problem;
 use xaso_core::Error;
 
@@ -28,42 +28,26 @@ pub struct Step {
 
 /// The log of a batch the caller may already see, oldest first.
 pub async fn steps(state: &AppState, ctx: &Ctx, batch_id: &str) -> Result<Vec<Step>, Error> {
-    let events = xaso_core::epcis::timeline(&state.store, batch_id).await?;
-    let mut out = Vec::with_capacity(events.len());
-    for e in events {
-        out.push(step_of(state, ctx, &e).await?);
-    }
-    Ok(out)
+    let entries = xaso_core::epcis::timeline_entries(&state.store, batch_id).await?;
+    Ok(entries.iter().map(|e| step_of(ctx.lang, e)).collect())
 }
 
-async fn step_of(state: &AppState, ctx: &Ctx, e: &Event) -> Result<Step, Error> {
-    let label = match e.step() {
-        Some(s) => ctx.t(&format!("biz_step.{}", s.as_str())).to_string(),
-        None if e.row.biz_step.is_empty() => e.row.event_type.clone(),
-        None => e.row.biz_step.clone(),
+/// A log entry in the reader's language.
+pub fn step_of(lang: crate::i18n::Lang, e: &TimelineEntry) -> Step {
+    let label = match e.step {
+        Some(s) => crate::i18n::t(lang, &format!("biz_step.{}", s.as_str())).to_string(),
+        None if e.raw_step.is_empty() => e.event_type.clone(),
+        None => e.raw_step.clone(),
     };
-    let place = match &e.row.place_id {
-        Some(id) => match xaso_core::places::get(&state.store, None, id).await {
-            Ok(p) => Some((
-                id.clone(),
-                p.public_title()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| p.plus_code.clone()),
-            )),
-            Err(Error::NotFound) => None,
-            Err(err) => return Err(err),
-        },
-        None => None,
-    };
-    Ok(Step {
+    Step {
         label,
         when: e
-            .time()
+            .time
             .map(xaso_domain::time::format_datetime_vn)
             .unwrap_or_default(),
-        place,
-        note: e.note(),
-    })
+        place: e.place.clone(),
+        note: e.note.clone(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -101,7 +85,10 @@ pub async fn record_step(
     let base = crate::qr::base_url(&state, &headers);
     match xaso_core::epcis::record_step(&state.store, ctx.actor.as_ref(), &id, &input, &base).await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/batches/{id}?logged=1#events")).into_response()),
+        Ok(_) => Ok({
+            state.verifier.clear();
+            Redirect::to(&format!("/batches/{id}?logged=1#events")).into_response()
+        }),
         Err(Error::Invalid(list)) => {
             let errors = list
                 .iter()
@@ -224,6 +211,7 @@ pub async fn capture(
     };
     match xaso_core::epcis::capture(&state.store, ctx.actor.as_ref(), &doc).await {
         Ok(c) => {
+            state.verifier.clear();
             let location = format!("/epcis/capture/{}", c.capture_id);
             let mut res = (
                 StatusCode::ACCEPTED,
@@ -408,5 +396,6 @@ pub async fn stamp_place(
     let far = xaso_core::stamps::scanned_at(&state.store, &code, f.lat, f.lng)
         .await
         .map_err(PageError::api)?;
+    state.verifier.forget_stamp(&code);
     Ok(axum::Json(json!({"far_apart_km": far})).into_response())
 }

@@ -4,6 +4,7 @@
 
 mod assets;
 mod auth;
+mod catalogue;
 mod criteria;
 mod ctx;
 mod epcis;
@@ -60,6 +61,8 @@ pub struct AppState {
     pub demo: bool,
     /// The QR resolver: cached lookups, buffered scan counts.
     pub qr: Arc<xaso_core::qr::Resolver>,
+    /// The stamp verification page's cache and buffered scan counts.
+    pub verifier: Arc<xaso_core::stamps::Verifier>,
     /// Background jobs (large imports) and their progress.
     pub jobs: Arc<xaso_core::jobs::Jobs>,
 }
@@ -79,6 +82,7 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::default()),
             demo,
             qr: Arc::new(xaso_core::qr::Resolver::new()),
+            verifier: Arc::new(xaso_core::stamps::Verifier::new()),
             jobs: Arc::new(xaso_core::jobs::Jobs::new()),
         })
     }

@@ -398,7 +398,10 @@ pub async fn decide(
         .ok_or_else(|| PageError::bad_request("unknown decision", false))?;
     match xaso_core::producers::decide(&state.store, ctx.actor.as_ref(), &id, next, &f.reason).await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/producers/{id}?saved=1")).into_response()),
+        Ok(_) => Ok({
+            state.verifier.clear();
+            Redirect::to(&format!("/producers/{id}?saved=1")).into_response()
+        }),
         Err(Error::Conflict(_)) => {
             let mut page = show_page(&state, &ctx, &id).await?;
             page.errors = vec![(String::new(), ctx.t("producers.err_transition").to_string())];
@@ -492,9 +495,31 @@ struct ProductPage {
     batches: Vec<Batch>,
     b: BatchForm,
     batch_errors: Vec<(String, String)>,
+    photos: Vec<String>,
+    certs: Vec<xaso_core::catalogue::Certification>,
+    cert_kinds: Vec<(&'static str, &'static str)>,
+    listings: Vec<(
+        xaso_core::catalogue::Marketplace,
+        Option<xaso_core::catalogue::Listing>,
+    )>,
+    listing_statuses: Vec<(&'static str, &'static str)>,
+    /// Problems of the photo, certification or listing forms.
+    extra_errors: Vec<String>,
 }
 
 impl ProductPage {
+    fn cert_kind(&self, k: &xaso_core::catalogue::CertKind) -> &'static str {
+        self.p.t(&format!("certs.{}", k.as_str()))
+    }
+
+    fn price(&self, v: &i64) -> String {
+        xaso_domain::text::amount_vi(*v)
+    }
+
+    fn listing_status(&self, s: &str) -> &'static str {
+        self.p.t(&format!("listings.status_{s}"))
+    }
+
     fn batch_error(&self, field: &str) -> Option<&str> {
         crate::error::field_error(&self.batch_errors, field)
     }
@@ -544,7 +569,44 @@ async fn product_page(
         Some(p) => xaso_core::producers::batches(&state.store, ctx.actor.as_ref(), &p.id).await?,
         None => Vec::new(),
     };
+    let (photos, certs, mut listed) = match &product {
+        Some(p) => (
+            xaso_core::catalogue::photos(&state.store, &p.id)
+                .await?
+                .into_iter()
+                .map(|ph| ph.id)
+                .collect(),
+            xaso_core::catalogue::certifications(&state.store, &p.id).await?,
+            xaso_core::catalogue::listings(&state.store, &p.id).await?,
+        ),
+        None => (Vec::new(), Vec::new(), Vec::new()),
+    };
+    let listings = xaso_core::catalogue::Marketplace::ALL
+        .into_iter()
+        .map(|m| {
+            let l = listed
+                .iter()
+                .position(|l| l.marketplace == m)
+                .map(|i| listed.remove(i));
+            (m, l)
+        })
+        .collect();
+    let page = ctx.page();
+    let cert_kinds = xaso_core::catalogue::CertKind::ALL
+        .iter()
+        .map(|k| (k.as_str(), page.t(&format!("certs.{}", k.as_str()))))
+        .collect();
+    let listing_statuses = xaso_core::catalogue::LISTING_STATUSES
+        .iter()
+        .map(|s| (*s, page.t(&format!("listings.status_{s}"))))
+        .collect();
     Ok(ProductPage {
+        photos,
+        certs,
+        cert_kinds,
+        listings,
+        listing_statuses,
+        extra_errors: Vec::new(),
         batches,
         b: BatchForm::default(),
         batch_errors: Vec::new(),
@@ -604,7 +666,10 @@ async fn save_product(
     )
     .await
     {
-        Ok(p) => Ok(Redirect::to(&format!("/products/{}?saved=1", p.id)).into_response()),
+        Ok(p) => Ok({
+            state.verifier.clear();
+            Redirect::to(&format!("/products/{}?saved=1", p.id)).into_response()
+        }),
         Err(Error::Conflict(_)) => Err(PageError::page(Error::Forbidden)),
         Err(e) => {
             let errors = refused(ctx, e)?;
@@ -639,6 +704,19 @@ pub async fn product(
     let mut page = product_page(&state, &ctx, &headers, "", Some(&id)).await?;
     page.saved = q.saved.is_some();
     Ok(render(&page))
+}
+
+/// A product's page again with the problems of one of its forms on top.
+pub(crate) async fn product_with_errors(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &axum::http::HeaderMap,
+    id: &str,
+    errors: Vec<String>,
+) -> Result<Response, PageError> {
+    let mut page = product_page(state, ctx, headers, "", Some(id)).await?;
+    page.extra_errors = errors;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
 }
 
 /// Saves an edited product.
@@ -856,7 +934,12 @@ pub async fn batch_status(
     )
     .await;
     let (status, errors) = match result {
-        Ok(_) => return Ok(Redirect::to(&format!("/batches/{id}?saved=1")).into_response()),
+        Ok(_) => {
+            return Ok({
+                state.verifier.clear();
+                Redirect::to(&format!("/batches/{id}?saved=1")).into_response()
+            })
+        }
         Err(Error::Invalid(list)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             list.into_iter()

@@ -48,6 +48,16 @@ pub async fn scan_first(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
+    let path = req.uri().path();
+    if req.method() == axum::http::Method::GET
+        && req.uri().query().is_none()
+        && !req.headers().contains_key(header::COOKIE)
+        && (path.starts_with("/s/") || path.starts_with("/01/"))
+    {
+        if let Some(resp) = crate::stamps::fast_verify(&state, path).await {
+            return resp;
+        }
+    }
     if let Some(token) = req.uri().path().strip_prefix("/q/") {
         if xaso_core::qr::looks_like_token(token) || xaso_core::qr::looks_like_stamp_code(token) {
             if let Ok(Resolved::Landing(path)) = state.qr.resolve(&state.store, token).await {

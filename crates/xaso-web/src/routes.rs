@@ -9,8 +9,8 @@ use axum_extra::extract::CookieJar;
 
 use crate::ctx::{cookie, new_csrf, MintedCsrf, CSRF_COOKIE};
 use crate::{
-    assets, auth, criteria, epcis, error, heritage, home, metrics, openapi, ops, places, producers,
-    qr, staff, stamps, trace_api, units, AppState,
+    assets, auth, catalogue, criteria, epcis, error, heritage, home, metrics, openapi, ops, places,
+    producers, qr, staff, stamps, trace_api, units, AppState,
 };
 
 /// The platform's routes. The outermost layer answers a QR scan that leads somewhere before
@@ -184,6 +184,33 @@ pub fn router(state: AppState) -> Router {
         .route("/stamp-orders/{id}/sheet.pdf", get(stamps::sheet))
         .route("/s/{code}", get(stamps::stamp))
         .route("/s/{code}/where", post(epcis::stamp_place))
+        .route("/units/{code}/catalogue", get(catalogue::list))
+        .route("/units/{code}/catalogue/{file}", get(catalogue::export))
+        .route("/catalogue/fields", get(catalogue::fields))
+        .route("/product-photos/{file}", get(catalogue::photo))
+        .route("/product-photos/{id}/delete", post(catalogue::remove_photo))
+        .route(
+            "/products/{id}/certifications",
+            post(catalogue::add_certification)
+                .layer(axum::extract::DefaultBodyLimit::max(22 * 1024 * 1024)),
+        )
+        .route(
+            "/products/{id}/photos",
+            post(catalogue::add_photo)
+                .layer(axum::extract::DefaultBodyLimit::max(22 * 1024 * 1024)),
+        )
+        .route(
+            "/certifications/{id}/delete",
+            post(catalogue::remove_certification),
+        )
+        .route(
+            "/certifications/{id}/file",
+            get(catalogue::certification_file),
+        )
+        .route(
+            "/products/{id}/listings/{market}",
+            post(catalogue::save_listing),
+        )
         .route("/batches/{id}/events", post(epcis::record_step))
         .route("/epcis/capture", post(epcis::capture))
         .route("/epcis/capture/{id}", get(epcis::capture_status))

@@ -184,8 +184,17 @@ struct VerifyPage {
 }
 
 impl VerifyPage {
+    fn cert_kind(&self, k: &xaso_core::catalogue::CertKind) -> &'static str {
+        self.p.t(&format!("certs.{}", k.as_str()))
+    }
+
     fn warning(&self, w: &Warning) -> String {
         match w {
+            Warning::CertificateExpired(k) => format!(
+                "{} {}",
+                self.p.t("stamps.w_cert_expired"),
+                self.cert_kind(k)
+            ),
             Warning::Void(r) => format!("{} {r}", self.p.t("stamps.w_void")),
             Warning::Recalled(r) => format!("{} {r}", self.p.t("stamps.w_recalled")),
             Warning::NotReleased => self.p.t("stamps.w_not_released").to_string(),
@@ -221,13 +230,22 @@ async fn verify_page(
         Some(v) => {
             let can_write = match &ctx.actor {
                 Some(_) => {
-                    xaso_core::producers::rights(&state.store, ctx.actor.as_ref(), &v.producer.id)
-                        .await?
-                        .write
+                    xaso_core::producers::rights(
+                        &state.store,
+                        ctx.actor.as_ref(),
+                        &v.view.producer.id,
+                    )
+                    .await?
+                    .write
                 }
                 None => false,
             };
-            let steps = crate::epcis::steps(state, &ctx, &v.batch.id).await?;
+            let steps = v
+                .view
+                .timeline
+                .iter()
+                .map(|e| crate::epcis::step_of(ctx.lang, e))
+                .collect();
             Ok((
                 [(header::CACHE_CONTROL, "no-store")],
                 render(&VerifyPage {
@@ -247,13 +265,51 @@ async fn verify_page(
     }
 }
 
+/// A buyer's first scan, answered before any middleware: a visitor without cookies (no
+/// session, no language choice) scanning a stamp that exists gets the page straight from the
+/// verifier's memory. Anything else (a signed-in producer, an unknown code) takes the usual way.
+pub async fn fast_verify(state: &AppState, path: &str) -> Option<Response> {
+    let (code, link) = if let Some(code) = path.strip_prefix("/s/") {
+        (code.to_string(), None)
+    } else if path.starts_with("/01/") && path.contains("/21/") {
+        let link = DigitalLink::parse_path(path).ok()?;
+        (link.serial.clone()?, Some(link))
+    } else {
+        return None;
+    };
+    let v = state.verifier.verify(&state.store, &code).await.ok()??;
+    if link.as_ref().is_some_and(|l| !link_names(l, &v)) {
+        return None;
+    }
+    let lang = crate::i18n::Lang::Vi;
+    let steps = v
+        .view
+        .timeline
+        .iter()
+        .map(|e| crate::epcis::step_of(lang, e))
+        .collect();
+    let page = VerifyPage {
+        p: Page {
+            lang,
+            user: None,
+            csrf: String::new(),
+            demo: state.demo,
+            path: path.to_string(),
+        },
+        v,
+        can_write: false,
+        steps,
+    };
+    Some(([(header::CACHE_CONTROL, "no-store")], render(&page)).into_response())
+}
+
 /// The page a stamp without a GTIN opens (`/q/{code}` leads here).
 pub async fn stamp(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
-    let v = xaso_core::stamps::verify(&state.store, &code).await?;
+    let v = state.verifier.verify(&state.store, &code).await?;
     verify_page(&state, ctx, v).await
 }
 
@@ -274,7 +330,10 @@ pub async fn void(
 ) -> Result<Response, PageError> {
     ctx.check_form_write(&f.csrf)?;
     match xaso_core::stamps::void(&state.store, ctx.actor.as_ref(), &code, &f.reason).await {
-        Ok(()) => Ok(Redirect::to(&format!("/s/{code}")).into_response()),
+        Ok(()) => {
+            state.verifier.clear();
+            Ok(Redirect::to(&format!("/s/{code}")).into_response())
+        }
         Err(Error::Invalid(_)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             render(&Message {
@@ -302,6 +361,13 @@ struct BadLink {
     detail: String,
 }
 
+/// Whether a Digital Link names the stamp that was found: a real serial printed with another
+/// product or lot is not this stamp.
+fn link_names(link: &DigitalLink, v: &Verification) -> bool {
+    v.view.product.gtin == Some(link.gtin)
+        && link.lot.as_deref().is_none_or(|l| l == v.view.batch.lot)
+}
+
 /// The GS1 Digital Link resolver: a product, a batch or one stamp, or the link set.
 pub async fn gs1(
     State(state): State<AppState>,
@@ -324,6 +390,11 @@ pub async fn gs1(
                 .into_response());
         }
     };
+    if let (Some(serial), None) = (&link.serial, &q.link_type) {
+        let v = state.verifier.verify(&state.store, serial).await?;
+        let v = v.filter(|v| link_names(&link, v));
+        return verify_page(&state, ctx, v).await;
+    }
     let Some((product, _producer)) =
         xaso_core::producers::by_gtin(&state.store, &link.gtin).await?
     else {
@@ -376,14 +447,6 @@ pub async fn gs1(
             return Ok(Redirect::to(&format!("{product_page}#ocop")).into_response())
         }
         _ => {}
-    }
-    if let Some(serial) = &link.serial {
-        let v = xaso_core::stamps::verify(&state.store, serial).await?;
-        // A real serial printed with another product or lot is not this stamp.
-        let v = v.filter(|v| {
-            v.product.id == product.id && link.lot.as_deref().is_none_or(|l| l == v.batch.lot)
-        });
-        return verify_page(&state, ctx, v).await;
     }
     Ok(Redirect::to(&trace_page).into_response())
 }

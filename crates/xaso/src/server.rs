@@ -26,16 +26,20 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let qr = state.qr.clone();
+    let verifier = state.verifier.clone();
     let app = xaso_web::router(state);
     // Scan counts are written in batches every few seconds, and once more on the way out.
     let flusher = {
-        let (qr, store) = (qr.clone(), store.clone());
+        let (qr, verifier, store) = (qr.clone(), verifier.clone(), store.clone());
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
             loop {
                 tick.tick().await;
                 if let Err(e) = qr.flush(&store).await {
                     tracing::warn!(error = %e, "scan counts not written yet; will retry");
+                }
+                if let Err(e) = verifier.flush(&store).await {
+                    tracing::warn!(error = %e, "stamp scan counts not written yet; will retry");
                 }
             }
         })
@@ -68,6 +72,10 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
     match qr.flush(&store).await {
         Ok(n) => tracing::info!(rows = n, "scan counts written"),
         Err(e) => tracing::error!(error = %e, "scan counts could not be written at shutdown"),
+    }
+    match verifier.flush(&store).await {
+        Ok(n) => tracing::info!(stamps = n, "stamp scan counts written"),
+        Err(e) => tracing::error!(error = %e, "stamp scan counts could not be written at shutdown"),
     }
     store.close().await;
     tracing::info!("stopped");

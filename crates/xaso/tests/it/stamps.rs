@@ -389,3 +389,62 @@ async fn the_api_orders_stamps_reports_progress_and_serves_the_sheet() {
         assert!(doc["paths"][p].is_object(), "{p} in the OpenAPI document");
     }
 }
+
+#[tokio::test]
+async fn scans_are_counted_in_memory_and_written_in_batches_without_losing_any() {
+    let app = TestApp::demo().await;
+    let actor = xaso_core::Actor::system("t");
+    let batch = app
+        .visitor()
+        .get("/01/9520001123450/10/DH-2026-03")
+        .await
+        .location()
+        .trim_start_matches("/batches/")
+        .to_string();
+    let orders = xaso_core::stamps::orders(&app.store, Some(&actor), &batch)
+        .await
+        .unwrap();
+    let codes = xaso_core::stamps::codes(&app.store, Some(&actor), &orders[0].id)
+        .await
+        .unwrap();
+    let stored = |code: String| {
+        let store = app.store.clone();
+        async move {
+            let mut conn = store.read().await.unwrap();
+            xaso_storage::stamps::stamp(&mut conn, &code)
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    // Buyers without cookies (the fast path) and with them (the usual path) count alike.
+    for i in 0..3 {
+        let mut buyer = app.visitor();
+        if i == 2 {
+            buyer.get("/").await; // now holds a cookie
+        }
+        let page = buyer.get(&format!("/s/{}", codes[0])).await.body;
+        assert!(
+            page.contains(&format!("Tem đã được quét <strong>{}</strong> lần", i + 1)),
+            "{page}"
+        );
+    }
+    assert_eq!(stored(codes[0].clone()).await.scans, 0, "not written yet");
+    assert_eq!(app.verifier.flush(&app.store).await.unwrap(), 1);
+    let row = stored(codes[0].clone()).await;
+    assert_eq!(row.scans, 3);
+    assert!(row.first_scan_at.is_some() && row.last_scan_at.is_some());
+    assert_eq!(
+        app.verifier.flush(&app.store).await.unwrap(),
+        0,
+        "nothing left"
+    );
+    // After the write the page goes on from the stored count.
+    let page = app.visitor().get(&format!("/s/{}", codes[0])).await.body;
+    assert!(
+        page.contains("Tem đã được quét <strong>4</strong> lần"),
+        "{page}"
+    );
+    app.verifier.flush(&app.store).await.unwrap();
+    assert_eq!(stored(codes[0].clone()).await.scans, 4);
+}
