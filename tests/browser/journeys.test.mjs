@@ -265,21 +265,22 @@ test('an officer adds a photo and an audio guide to a relic; a visitor reads it 
   await page.context().close();
 });
 
-test('a producer registers, the commune approves, the producer adds a product, releases a batch and prints a stamp that a buyer scans', async () => {
+test('a producer signs up, the commune approves, the producer adds a product, logs a step, releases a batch and prints a stamp that a buyer scans', async () => {
   const page = await phone();
   page.on('dialog', (d) => d.accept());
-  await page.goto(`${base}/login?next=/staff`);
-  await page.getByLabel('Tên đăng nhập').fill('coso.dauphong');
-  await page.getByLabel('Mật khẩu').fill(password);
-  await page.getByRole('button', { name: 'Đăng nhập' }).click();
-  await page.waitForURL(`${base}/staff`);
-  await page.getByRole('link', { name: 'Cơ sở sản xuất', exact: true }).first().click();
+  // A visitor finds the sign-up on the commune's producer list and opens an account there.
+  await page.goto(`${base}/units/27937/producers`);
   await page.getByRole('link', { name: 'Đăng ký cơ sở sản xuất' }).click();
-  const name = `Tổ hợp tác thử ${Date.now() % 100000} (mẫu)`;
+  const suffix = Date.now() % 100000;
+  const name = `Tổ hợp tác thử ${suffix} (mẫu)`;
+  await page.getByLabel('Họ và tên người đăng ký').fill('Lê Văn Thử');
+  await page.getByLabel('Tên đăng nhập').fill(`tht.${suffix}`);
+  await page.getByLabel('Mật khẩu').fill('mat-khau-thu-nghiem');
   await page.getByLabel('Loại cơ sở').selectOption('cooperative');
   await page.getByLabel('Tên cơ sở').fill(name);
   await page.getByLabel('Số điện thoại').fill('0909 000 111');
-  await page.getByRole('button', { name: 'Gửi đăng ký' }).click();
+  await shot(page, 'producer-sign-up');
+  await page.getByRole('button', { name: 'Đăng ký và gửi xã duyệt' }).click();
   await page.waitForURL(/\/producers\/.+\?saved=1/);
   assert.ok(await page.getByText('Chờ duyệt').first().isVisible());
   const producerUrl = page.url().replace('?saved=1', '');
@@ -311,6 +312,12 @@ test('a producer registers, the commune approves, the producer adds a product, r
   await page.getByLabel('Ngày thu hoạch / sản xuất').fill('15/03/2026');
   await page.getByRole('button', { name: 'Thêm lô' }).click();
   await page.waitForURL(/\/batches\/.+\?saved=1/);
+  // A step of the batch's log, from the phone: harvesting, with a note buyers will read.
+  await page.getByLabel('Bước', { exact: true }).selectOption('harvesting');
+  await page.getByLabel('Ghi chú (người mua sẽ thấy)').fill('Thu hoạch tay trên ruộng cát');
+  await page.getByRole('button', { name: 'Lưu bước này' }).click();
+  await page.waitForURL(/logged=1/);
+  assert.ok(await page.getByText('Đã ghi bước vào nhật ký.').isVisible());
   await page.getByRole('button', { name: 'Đưa lô ra thị trường' }).click();
   await page.waitForURL(/saved=1/);
   const batchUrl = page.url().replace('?saved=1', '');
@@ -335,6 +342,7 @@ test('a producer registers, the commune approves, the producer adds a product, r
   assert.ok(await visitor.getByText('Tem hợp lệ').isVisible());
   assert.equal(await visitor.locator('h1').innerText(), 'Đậu phộng luộc (mẫu)');
   assert.ok(await visitor.getByText(name).isVisible());
+  assert.ok(await visitor.getByText('Thu hoạch tay trên ruộng cát').isVisible());
   await shot(visitor, 'stamp-scan');
   await visitor.goto(batchUrl);
   assert.ok(await visitor.getByText('Đang bán').isVisible());

@@ -635,13 +635,13 @@ impl Verifier {
     /// time of the first of them.
     fn count(&self, code: &str) -> (i64, String) {
         let mut p = self.pending.lock().expect("scan lock");
-        let now = xaso_storage::now();
         let entry = match p.scans.get_mut(code) {
             Some(e) => {
                 e.0 += 1;
                 e.clone()
             }
             None => {
+                let now = xaso_storage::now();
                 p.scans.insert(code.to_string(), (1, now.clone()));
                 (1, now)
             }

@@ -63,6 +63,8 @@ pub struct AppState {
     pub qr: Arc<xaso_core::qr::Resolver>,
     /// The stamp verification page's cache and buffered scan counts.
     pub verifier: Arc<xaso_core::stamps::Verifier>,
+    /// Stamp pages' batch parts, drawn once per batch and language.
+    pub facts: Arc<stamps::FactsCache>,
     /// Background jobs (large imports) and their progress.
     pub jobs: Arc<xaso_core::jobs::Jobs>,
 }
@@ -83,6 +85,7 @@ impl AppState {
             demo,
             qr: Arc::new(xaso_core::qr::Resolver::new()),
             verifier: Arc::new(xaso_core::stamps::Verifier::new()),
+            facts: Arc::new(stamps::FactsCache::default()),
             jobs: Arc::new(xaso_core::jobs::Jobs::new()),
         })
     }

@@ -8,12 +8,16 @@ use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
-use xaso_core::stamps::{Order, Verification, Warning};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use xaso_core::stamps::{BatchView, Order, Verification, Warning};
 use xaso_core::Error;
 use xaso_domain::trace::{DigitalLink, LabelSize};
 
 use crate::ctx::{Ctx, Page};
 use crate::error::PageError;
+use crate::i18n::Lang;
 use crate::{render, AppState};
 
 #[derive(Deserialize)]
@@ -180,20 +184,77 @@ struct VerifyPage {
     p: Page,
     v: Verification,
     can_write: bool,
+    /// The batch's part of the page (before and after the stamp's own card), drawn once per
+    /// batch and language.
+    facts: Arc<(String, String)>,
+}
+
+/// What every stamp of a batch shows alike: product, producer, certifications and log.
+#[derive(Template)]
+#[template(path = "stamps/facts.html")]
+struct BatchFacts<'a> {
+    p: &'a Page,
+    view: &'a BatchView,
     steps: Vec<crate::epcis::Step>,
 }
 
-impl VerifyPage {
+impl BatchFacts<'_> {
     fn cert_kind(&self, k: &xaso_core::catalogue::CertKind) -> &'static str {
         self.p.t(&format!("certs.{}", k.as_str()))
     }
+}
 
+/// The batch parts of stamp pages already drawn, by batch and language; an entry is used only
+/// while the verifier still holds the same view of the batch.
+#[derive(Default)]
+pub struct FactsCache {
+    map: RwLock<HashMap<(String, Lang), DrawnFacts>>,
+}
+
+/// The view a batch part was drawn from, and the two halves drawn.
+type DrawnFacts = (Arc<BatchView>, Arc<(String, String)>);
+
+impl FactsCache {
+    fn get(&self, p: &Page, view: &Arc<BatchView>) -> Arc<(String, String)> {
+        let key = (view.batch.id.clone(), p.lang);
+        if let Some((v, html)) = self.map.read().expect("facts lock").get(&key) {
+            if Arc::ptr_eq(v, view) {
+                return html.clone();
+            }
+        }
+        let steps = view
+            .timeline
+            .iter()
+            .map(|e| crate::epcis::step_of(p.lang, e))
+            .collect();
+        let html = BatchFacts {
+            p,
+            view: view.as_ref(),
+            steps,
+        }
+        .render()
+        .unwrap_or_default();
+        let parts = match html.split_once("<!--STAMP-->") {
+            Some((a, b)) => (a.to_string(), b.to_string()),
+            None => (html, String::new()),
+        };
+        let parts = Arc::new(parts);
+        let mut map = self.map.write().expect("facts lock");
+        if map.len() > 10_000 {
+            map.clear();
+        }
+        map.insert(key, (view.clone(), parts.clone()));
+        parts
+    }
+}
+
+impl VerifyPage {
     fn warning(&self, w: &Warning) -> String {
         match w {
             Warning::CertificateExpired(k) => format!(
                 "{} {}",
                 self.p.t("stamps.w_cert_expired"),
-                self.cert_kind(k)
+                self.p.t(&format!("certs.{}", k.as_str()))
             ),
             Warning::Void(r) => format!("{} {r}", self.p.t("stamps.w_void")),
             Warning::Recalled(r) => format!("{} {r}", self.p.t("stamps.w_recalled")),
@@ -240,19 +301,15 @@ async fn verify_page(
                 }
                 None => false,
             };
-            let steps = v
-                .view
-                .timeline
-                .iter()
-                .map(|e| crate::epcis::step_of(ctx.lang, e))
-                .collect();
+            let p = ctx.page();
+            let facts = state.facts.get(&p, &v.view);
             Ok((
                 [(header::CACHE_CONTROL, "no-store")],
                 render(&VerifyPage {
-                    p: ctx.page(),
+                    p,
                     v,
                     can_write,
-                    steps,
+                    facts,
                 }),
             )
                 .into_response())
@@ -281,24 +338,19 @@ pub async fn fast_verify(state: &AppState, path: &str) -> Option<Response> {
     if link.as_ref().is_some_and(|l| !link_names(l, &v)) {
         return None;
     }
-    let lang = crate::i18n::Lang::Vi;
-    let steps = v
-        .view
-        .timeline
-        .iter()
-        .map(|e| crate::epcis::step_of(lang, e))
-        .collect();
+    let p = Page {
+        lang: Lang::Vi,
+        user: None,
+        csrf: String::new(),
+        demo: state.demo,
+        path: path.to_string(),
+    };
+    let facts = state.facts.get(&p, &v.view);
     let page = VerifyPage {
-        p: Page {
-            lang,
-            user: None,
-            csrf: String::new(),
-            demo: state.demo,
-            path: path.to_string(),
-        },
+        p,
         v,
         can_write: false,
-        steps,
+        facts,
     };
     Some(([(header::CACHE_CONTROL, "no-store")], render(&page)).into_response())
 }
