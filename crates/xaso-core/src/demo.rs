@@ -628,6 +628,42 @@ async fn load_producers(
         },
     )
     .await?;
+    // The batch's log as the producer would record it from a phone (illustrative).
+    for (step, time, quantity, note) in [
+        (
+            "harvesting",
+            "2026-03-20T06:30",
+            "520",
+            "Nhổ tay, phơi nắng trên ruộng hai ngày",
+        ),
+        (
+            "processing",
+            "2026-03-22T14:00",
+            "",
+            "Lựa hạt, rang muối trong chảo gang",
+        ),
+        (
+            "packing",
+            "2026-03-24T09:00",
+            "500",
+            "Đóng hộp 500 g, dán tem truy xuất",
+        ),
+    ] {
+        crate::epcis::record_step(
+            store,
+            Some(system),
+            &batch.id,
+            &crate::epcis::StepInput {
+                step: step.into(),
+                time: time.into(),
+                at_origin: false,
+                quantity: quantity.into(),
+                note: note.into(),
+            },
+            base_url,
+        )
+        .await?;
+    }
     crate::producers::set_batch_status(store, Some(system), &batch.id, BatchStatus::Released, "")
         .await?;
     // A printed order of 100 stamps, as the producer would have made before selling.
