@@ -553,6 +553,9 @@ pub struct Verifier {
     stamps: RwLock<HashMap<String, (Arc<StampEntry>, Instant)>>,
     batches: RwLock<HashMap<String, (Arc<BatchView>, Instant)>>,
     pending: Mutex<Pending>,
+    /// The stamps that have scan places at all (few), read once: the far-apart check costs a
+    /// statement only for them.
+    located: RwLock<Option<HashSet<String>>>,
 }
 
 fn cached<T: Clone>(map: &RwLock<HashMap<String, (T, Instant)>>, key: &str) -> Option<T> {
@@ -581,12 +584,29 @@ impl Verifier {
         self.batches.write().expect("verifier lock").clear();
     }
 
-    /// Forgets one stamp (after a scan place was recorded).
-    pub fn forget_stamp(&self, code: &str) {
-        self.stamps
-            .write()
-            .expect("verifier lock")
-            .remove(&code.to_ascii_uppercase());
+    /// Forgets one stamp after a scan place was recorded for it.
+    pub fn placed(&self, code: &str) {
+        let code = code.to_ascii_uppercase();
+        if let Some(set) = self.located.write().expect("verifier lock").as_mut() {
+            set.insert(code.clone());
+        }
+        self.stamps.write().expect("verifier lock").remove(&code);
+    }
+
+    async fn has_places(&self, store: &Store, code: &str) -> Result<bool> {
+        if let Some(set) = self.located.read().expect("verifier lock").as_ref() {
+            return Ok(set.contains(code));
+        }
+        let codes = {
+            let mut conn = store.read().await?;
+            xaso_storage::epcis::located_stamps(&mut conn).await?
+        };
+        let found = codes.contains(code);
+        let mut slot = self.located.write().expect("verifier lock");
+        if slot.is_none() {
+            *slot = Some(codes);
+        }
+        Ok(found)
     }
 
     async fn stamp(&self, store: &Store, code: &str) -> Result<Option<Arc<StampEntry>>> {
@@ -601,8 +621,13 @@ impl Verifier {
         let Some(row) = row else {
             return Ok(None);
         };
+        let far = if self.has_places(store, code).await? {
+            far_apart(store, code).await?
+        } else {
+            None
+        };
         let entry = Arc::new(StampEntry {
-            far_apart: far_apart(store, code).await?,
+            far_apart: far,
             row,
         });
         remember(&self.stamps, code, entry.clone());

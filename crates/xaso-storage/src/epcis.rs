@@ -173,3 +173,11 @@ pub async fn scan_places(
     .fetch_all(conn)
     .await?)
 }
+
+/// Every stamp that has at least one scan place.
+pub async fn located_stamps(conn: &mut AnyConnection) -> Result<std::collections::HashSet<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT code FROM stamp_scan_places")
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}

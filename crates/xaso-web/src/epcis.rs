@@ -396,6 +396,6 @@ pub async fn stamp_place(
     let far = xaso_core::stamps::scanned_at(&state.store, &code, f.lat, f.lng)
         .await
         .map_err(PageError::api)?;
-    state.verifier.forget_stamp(&code);
+    state.verifier.placed(&code);
     Ok(axum::Json(json!({"far_apart_km": far})).into_response())
 }
