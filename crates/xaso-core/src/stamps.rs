@@ -837,3 +837,71 @@ pub async fn my_orders(store: &Store, actor: Option<&Actor>) -> Result<Vec<Order
         .map(Order::from)
         .collect())
 }
+
+/// A commune's (or area's) traceability at a glance, for its officers.
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    pub figures: xaso_storage::stamps::TraceFigures,
+    /// Stamps scanned far apart in the last [`FAR_APART_HOURS`]: (code, km).
+    pub far_apart: Vec<(String, i64)>,
+}
+
+/// The dashboard of a unit: for the commune's and the area's officers only (it names suspicious
+/// stamps).
+pub async fn dashboard(
+    store: &Store,
+    actor: Option<&Actor>,
+    unit_code: &str,
+) -> Result<(xaso_domain::units::Unit, Dashboard)> {
+    use xaso_domain::units::Level;
+    let actor = actor.ok_or(Error::Unauthenticated)?;
+    let unit = crate::units::by_code(store, unit_code, xaso_domain::time::today_vn()).await?;
+    if !crate::authz::has_role_over(store, actor, crate::producers::DECIDERS, &unit.id).await? {
+        return Err(Error::Forbidden);
+    }
+    let communes: Vec<String> = if unit.level == Level::Commune {
+        vec![unit.id.clone()]
+    } else {
+        let mut conn = store.read().await?;
+        xaso_storage::units::subtree(&mut conn, &unit.id)
+            .await?
+            .into_iter()
+            .filter(|u| u.level == Level::Commune)
+            .map(|u| u.id)
+            .collect()
+    };
+    // OCOP certificates are valid 36 months: count those decided since then.
+    let today = xaso_domain::time::today_vn();
+    let ocop_since = today
+        .checked_sub_months(chrono::Months::new(36))
+        .unwrap_or(today)
+        .to_string();
+    let places_since = xaso_domain::time::to_storage(
+        chrono::Utc::now() - chrono::Duration::hours(FAR_APART_HOURS),
+    );
+    let figures = {
+        let mut conn = store.read().await?;
+        db::trace_figures(
+            &mut conn,
+            &communes,
+            &ocop_since,
+            SUSPICIOUS_SCANS,
+            &places_since,
+        )
+        .await?
+    };
+    let mut far = Vec::new();
+    for code in figures.located.iter().take(500) {
+        if let Some(km) = far_apart(store, code).await? {
+            far.push((code.clone(), km));
+        }
+    }
+    far.sort_by_key(|f| std::cmp::Reverse(f.1));
+    Ok((
+        unit,
+        Dashboard {
+            figures,
+            far_apart: far,
+        },
+    ))
+}

@@ -208,3 +208,121 @@ pub async fn orders_for(
     }
     Ok(q.fetch_all(conn).await?)
 }
+
+/// Figures of a commune's (or area's) traceability, for its dashboard.
+#[derive(Debug, Clone, Default)]
+pub struct TraceFigures {
+    /// (status, count) of producers.
+    pub producers: Vec<(String, i64)>,
+    /// Products of approved producers.
+    pub products: i64,
+    /// (stars, count) of products with an OCOP rating decided on or after `ocop_since`.
+    pub ocop: Vec<(i64, i64)>,
+    /// (yyyy-mm, stamps) of ready orders by month made.
+    pub issued: Vec<(String, i64)>,
+    /// (yyyy-mm, stamps) first scanned in that month.
+    pub first_scanned: Vec<(String, i64)>,
+    /// All scans counted so far (written ones).
+    pub scans: i64,
+    /// Codes scanned more than `many` times: (code, scans, product name, lot).
+    pub many: Vec<(String, i64, String, String)>,
+    /// Codes with scan places since a time (for the far-apart check).
+    pub located: Vec<String>,
+}
+
+/// Reads the dashboard's figures for producers in `communes`.
+pub async fn trace_figures(
+    conn: &mut AnyConnection,
+    communes: &[String],
+    ocop_since: &str,
+    many: i64,
+    places_since: &str,
+) -> Result<TraceFigures> {
+    if communes.is_empty() {
+        return Ok(TraceFigures::default());
+    }
+    let ids = crate::placeholders(1, communes.len());
+    let n = communes.len();
+    macro_rules! bind_all {
+        ($q:expr) => {{
+            let mut q = $q;
+            for c in communes {
+                q = q.bind(c);
+            }
+            q
+        }};
+    }
+    let sql1 = format!(
+        "SELECT status, COUNT(*) FROM producers WHERE commune_id IN ({ids}) GROUP BY status ORDER BY status"
+    );
+    let producers: Vec<(String, i64)> = bind_all!(sqlx::query_as(&sql1))
+        .fetch_all(&mut *conn)
+        .await?;
+    let from = "FROM products p JOIN producers r ON r.id = p.producer_id";
+    let sql2 =
+        format!("SELECT COUNT(*) {from} WHERE r.status = 'approved' AND r.commune_id IN ({ids})");
+    let (products,): (i64,) = bind_all!(sqlx::query_as(&sql2))
+        .fetch_one(&mut *conn)
+        .await?;
+    let sql3 = format!(
+        "SELECT p.ocop_stars, COUNT(*) {from} WHERE r.status = 'approved' AND r.commune_id IN ({ids}) \
+         AND p.ocop_stars IS NOT NULL AND p.ocop_decided_on >= ${} GROUP BY p.ocop_stars ORDER BY p.ocop_stars",
+        n + 1
+    );
+    let ocop: Vec<(i64, i64)> = bind_all!(sqlx::query_as(&sql3))
+        .bind(ocop_since)
+        .fetch_all(&mut *conn)
+        .await?;
+    let chain =
+        "FROM stamps s JOIN batches b ON b.id = s.batch_id JOIN products p ON p.id = b.product_id \
+        JOIN producers r ON r.id = p.producer_id";
+    let sql4 = format!(
+        "SELECT SUBSTR(o.created_at, 1, 7) AS month, SUM(o.count) FROM stamp_orders o \
+         JOIN batches b ON b.id = o.batch_id JOIN products p ON p.id = b.product_id \
+         JOIN producers r ON r.id = p.producer_id WHERE o.status = 'ready' AND r.commune_id IN ({ids}) \
+         GROUP BY SUBSTR(o.created_at, 1, 7) ORDER BY month"
+    );
+    let issued: Vec<(String, i64)> = bind_all!(sqlx::query_as(&sql4))
+        .fetch_all(&mut *conn)
+        .await?;
+    let sql5 = format!(
+        "SELECT SUBSTR(s.first_scan_at, 1, 7) AS month, COUNT(*) {chain} \
+         WHERE s.first_scan_at IS NOT NULL AND r.commune_id IN ({ids}) \
+         GROUP BY SUBSTR(s.first_scan_at, 1, 7) ORDER BY month"
+    );
+    let first_scanned: Vec<(String, i64)> = bind_all!(sqlx::query_as(&sql5))
+        .fetch_all(&mut *conn)
+        .await?;
+    let sql6 = format!("SELECT CAST(SUM(s.scans) AS BIGINT) {chain} WHERE r.commune_id IN ({ids})");
+    let (scans,): (Option<i64>,) = bind_all!(sqlx::query_as(&sql6))
+        .fetch_one(&mut *conn)
+        .await?;
+    let sql7 = format!(
+        "SELECT s.code, s.scans, p.name, b.lot {chain} WHERE s.scans > ${} AND r.commune_id IN ({ids}) \
+         ORDER BY s.scans DESC LIMIT 50",
+        n + 1
+    );
+    let many: Vec<(String, i64, String, String)> = bind_all!(sqlx::query_as(&sql7))
+        .bind(many)
+        .fetch_all(&mut *conn)
+        .await?;
+    let sql8 = format!(
+        "SELECT DISTINCT s.code {chain} JOIN stamp_scan_places sp ON sp.code = s.code \
+         WHERE sp.scanned_at >= ${} AND r.commune_id IN ({ids})",
+        n + 1
+    );
+    let located: Vec<(String,)> = bind_all!(sqlx::query_as(&sql8))
+        .bind(places_since)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(TraceFigures {
+        producers,
+        products,
+        ocop,
+        issued,
+        first_scanned,
+        scans: scans.unwrap_or(0),
+        many,
+        located: located.into_iter().map(|r| r.0).collect(),
+    })
+}

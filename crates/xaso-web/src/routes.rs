@@ -185,6 +185,7 @@ pub fn router(state: AppState) -> Router {
         .route("/s/{code}", get(stamps::stamp))
         .route("/s/{code}/where", post(epcis::stamp_place))
         .route("/units/{code}/catalogue", get(catalogue::list))
+        .route("/units/{code}/traceability", get(stamps::dashboard))
         .route("/units/{code}/catalogue/{file}", get(catalogue::export))
         .route("/catalogue/fields", get(catalogue::fields))
         .route("/product-photos/{file}", get(catalogue::photo))

@@ -653,3 +653,69 @@ pub async fn api_sheet(
     }
     sheet(state, ctx, id).await
 }
+
+#[derive(Template)]
+#[template(path = "stamps/dashboard.html")]
+struct DashboardPage {
+    p: Page,
+    unit: xaso_domain::units::Unit,
+    d: xaso_core::stamps::Dashboard,
+}
+
+impl DashboardPage {
+    fn producers(&self, status: &str) -> i64 {
+        self.d
+            .figures
+            .producers
+            .iter()
+            .find(|(s, _)| s == status)
+            .map(|(_, n)| *n)
+            .unwrap_or(0)
+    }
+
+    fn ocop_total(&self) -> i64 {
+        self.d.figures.ocop.iter().map(|(_, n)| n).sum()
+    }
+
+    /// (month as mm/yyyy, stamps issued, stamps first scanned), oldest first.
+    fn months(&self) -> Vec<(String, i64, i64)> {
+        let mut all: std::collections::BTreeMap<&str, (i64, i64)> = Default::default();
+        for (m, n) in &self.d.figures.issued {
+            all.entry(m.as_str()).or_default().0 += n;
+        }
+        for (m, n) in &self.d.figures.first_scanned {
+            all.entry(m.as_str()).or_default().1 += n;
+        }
+        all.into_iter()
+            .map(|(m, (i, s))| {
+                let label = match m.split_once('-') {
+                    Some((y, mo)) => format!("{mo}/{y}"),
+                    None => m.to_string(),
+                };
+                (label, i, s)
+            })
+            .collect()
+    }
+}
+
+/// A commune's traceability dashboard: producers, products, OCOP, stamps issued and scanned per
+/// month, suspicious stamps.
+pub async fn dashboard(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    if ctx.actor.is_none() {
+        return Ok(
+            Redirect::to(&format!("/login?next=/units/{code}/traceability")).into_response(),
+        );
+    }
+    // Counts still in memory go to the database first, so the figures include them.
+    state.verifier.flush(&state.store).await?;
+    let (unit, d) = xaso_core::stamps::dashboard(&state.store, ctx.actor.as_ref(), &code).await?;
+    Ok(render(&DashboardPage {
+        p: ctx.page(),
+        unit,
+        d,
+    }))
+}

@@ -448,3 +448,64 @@ async fn scans_are_counted_in_memory_and_written_in_batches_without_losing_any()
     app.verifier.flush(&app.store).await.unwrap();
     assert_eq!(stored(codes[0].clone()).await.scans, 4);
 }
+
+#[tokio::test]
+async fn the_commune_dashboard_counts_producers_stamps_and_suspicious_scans() {
+    let app = TestApp::demo().await;
+    let actor = xaso_core::Actor::system("t");
+    let batch = app
+        .visitor()
+        .get("/01/9520001123450/10/DH-2026-03")
+        .await
+        .location()
+        .trim_start_matches("/batches/")
+        .to_string();
+    let orders = xaso_core::stamps::orders(&app.store, Some(&actor), &batch)
+        .await
+        .unwrap();
+    let codes = xaso_core::stamps::codes(&app.store, Some(&actor), &orders[0].id)
+        .await
+        .unwrap();
+    let mut buyer = app.visitor();
+    for _ in 0..=xaso_core::stamps::SUSPICIOUS_SCANS {
+        buyer.get(&format!("/s/{}", codes[7])).await;
+    }
+    buyer.get(&format!("/s/{}", codes[8])).await;
+    for (lat, lng) in [("10.88", "106.42"), ("21.03", "105.85")] {
+        buyer
+            .post_form(
+                &format!("/s/{}/where", codes[9]),
+                &[("lat", lat), ("lng", lng)],
+            )
+            .await;
+    }
+
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    let list = officer.get("/units/27937/producers").await.body;
+    assert!(list.contains("/units/27937/traceability"));
+    let page = officer.get("/units/27937/traceability").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let body = page.body;
+    assert!(body.contains("Bảng theo dõi truy xuất"));
+    // The demo's 100 printed stamps, in the month they were ordered; two stamps scanned so far.
+    let month = chrono::Utc::now().format("%m/%Y").to_string();
+    assert!(
+        body.contains(&format!(
+            "<th scope=\"row\">{month}</th><td>100</td><td>2</td>"
+        )),
+        "{body}"
+    );
+    assert!(body.contains(&format!(
+        "<strong>{}</strong>",
+        xaso_core::stamps::SUSPICIOUS_SCANS + 2
+    )));
+    // Both kinds of suspicious stamp are named.
+    assert!(body.contains(&codes[7]) && body.contains("lần quét"));
+    assert!(body.contains(&codes[9]) && body.contains("cách nhau"));
+    assert!(!body.contains(&format!(">{}<", codes[8])));
+    // Producers and visitors do not see it.
+    let mut producer = app.signed_in("coso.dauphong", DEMO_PASSWORD).await;
+    assert_eq!(producer.get("/units/27937/traceability").await.status, 403);
+    let r = app.visitor().get("/units/27937/traceability").await;
+    assert!(r.status.is_redirection());
+}
