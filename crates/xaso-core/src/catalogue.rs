@@ -10,7 +10,7 @@
 
 use chrono::NaiveDate;
 use serde_json::json;
-use xaso_domain::units::{Level, Unit};
+use xaso_domain::units::Unit;
 use xaso_storage::catalogue::{self as db, CertificationRow, ListingRow, PhotoRow};
 use xaso_storage::files::Files;
 use xaso_storage::Store;
@@ -678,17 +678,7 @@ pub struct Item {
 /// The approved products of a commune, or of every commune under an area unit.
 pub async fn catalogue(store: &Store, unit_code: &str) -> Result<(Unit, Vec<Item>)> {
     let unit = crate::units::by_code(store, unit_code, xaso_domain::time::today_vn()).await?;
-    let communes: Vec<String> = if unit.level == Level::Commune {
-        vec![unit.id.clone()]
-    } else {
-        let mut conn = store.read().await?;
-        xaso_storage::units::subtree(&mut conn, &unit.id)
-            .await?
-            .into_iter()
-            .filter(|u| u.level == Level::Commune)
-            .map(|u| u.id)
-            .collect()
-    };
+    let communes = crate::units::communes_of(store, &unit).await?;
     let ids = {
         let mut conn = store.read().await?;
         db::approved_products_in(&mut conn, &communes).await?

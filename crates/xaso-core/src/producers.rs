@@ -160,29 +160,12 @@ pub async fn register(
         return Err(Error::Forbidden);
     }
     let p = input.check().map_err(problems)?;
-    let now = xaso_storage::now();
-    let row = ProducerRow {
-        id: xaso_storage::new_id(),
-        kind: p.kind.as_str().into(),
-        name_key: text::fold(&p.name),
-        name: p.name,
-        commune_id: commune.id.clone(),
-        place_id: None,
-        address: p.address,
-        representative: p.representative,
-        phone: p.phone,
-        registration_no: p.registration_no,
-        description: p.description,
-        status: ProducerStatus::Pending.as_str().into(),
-        status_reason: String::new(),
-        owner: producer.then(|| actor.username.clone()),
-        decided_by: None,
-        decided_at: None,
-        created_by: actor.username.clone(),
-        created_at: now.clone(),
-        updated_by: actor.username.clone(),
-        updated_at: now,
-    };
+    let row = pending_row(
+        p,
+        &commune.id,
+        producer.then(|| actor.username.clone()),
+        &actor.username,
+    );
     let mut tx = store.begin().await?;
     db::save_producer(tx.conn(), &row).await?;
     crate::audit::record(
@@ -201,6 +184,38 @@ pub async fn register(
     .await?;
     tx.commit().await?;
     to_producer(store, row, true).await
+}
+
+/// A new producer's row, pending the commune's decision.
+fn pending_row(
+    p: xaso_domain::trace::NewProducer,
+    commune_id: &str,
+    owner: Option<String>,
+    by: &str,
+) -> ProducerRow {
+    let now = xaso_storage::now();
+    ProducerRow {
+        id: xaso_storage::new_id(),
+        kind: p.kind.as_str().into(),
+        name_key: text::fold(&p.name),
+        name: p.name,
+        commune_id: commune_id.into(),
+        place_id: None,
+        address: p.address,
+        representative: p.representative,
+        phone: p.phone,
+        registration_no: p.registration_no,
+        description: p.description,
+        status: ProducerStatus::Pending.as_str().into(),
+        status_reason: String::new(),
+        owner,
+        decided_by: None,
+        decided_at: None,
+        created_by: by.into(),
+        created_at: now.clone(),
+        updated_by: by.into(),
+        updated_at: now,
+    }
 }
 
 /// The account a producer opens for itself when it signs up.
@@ -280,29 +295,7 @@ pub async fn sign_up(
         assignments: Vec::new(),
         credential: crate::auth::Credential::System,
     };
-    let now = xaso_storage::now();
-    let row = ProducerRow {
-        id: xaso_storage::new_id(),
-        kind: p.kind.as_str().into(),
-        name_key: text::fold(&p.name),
-        name: p.name,
-        commune_id: commune.id.clone(),
-        place_id: None,
-        address: p.address,
-        representative: p.representative,
-        phone: p.phone,
-        registration_no: p.registration_no,
-        description: p.description,
-        status: ProducerStatus::Pending.as_str().into(),
-        status_reason: String::new(),
-        owner: Some(username.clone()),
-        decided_by: None,
-        decided_at: None,
-        created_by: username.clone(),
-        created_at: now.clone(),
-        updated_by: username.clone(),
-        updated_at: now,
-    };
+    let row = pending_row(p, &commune.id, Some(username.clone()), &username);
     let mut tx = store.begin().await?;
     xaso_storage::users::insert(
         tx.conn(),
@@ -446,17 +439,7 @@ pub async fn list(
         Some(a) => authz::has_role_over(store, a, DECIDERS, &unit.id).await?,
         None => false,
     };
-    let communes: Vec<String> = if unit.level == Level::Commune {
-        vec![unit.id.clone()]
-    } else {
-        let mut conn = store.read().await?;
-        xaso_storage::units::subtree(&mut conn, &unit.id)
-            .await?
-            .into_iter()
-            .filter(|u| u.level == Level::Commune)
-            .map(|u| u.id)
-            .collect()
-    };
+    let communes = crate::units::communes_of(store, &unit).await?;
     let rows = {
         let mut conn = store.read().await?;
         db::producers_in(

@@ -853,23 +853,12 @@ pub async fn dashboard(
     actor: Option<&Actor>,
     unit_code: &str,
 ) -> Result<(xaso_domain::units::Unit, Dashboard)> {
-    use xaso_domain::units::Level;
     let actor = actor.ok_or(Error::Unauthenticated)?;
     let unit = crate::units::by_code(store, unit_code, xaso_domain::time::today_vn()).await?;
     if !crate::authz::has_role_over(store, actor, crate::producers::DECIDERS, &unit.id).await? {
         return Err(Error::Forbidden);
     }
-    let communes: Vec<String> = if unit.level == Level::Commune {
-        vec![unit.id.clone()]
-    } else {
-        let mut conn = store.read().await?;
-        xaso_storage::units::subtree(&mut conn, &unit.id)
-            .await?
-            .into_iter()
-            .filter(|u| u.level == Level::Commune)
-            .map(|u| u.id)
-            .collect()
-    };
+    let communes = crate::units::communes_of(store, &unit).await?;
     // OCOP certificates are valid 36 months: count those decided since then.
     let today = xaso_domain::time::today_vn();
     let ocop_since = today

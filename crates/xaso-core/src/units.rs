@@ -37,6 +37,21 @@ pub struct Found {
 }
 
 /// The unit that had `code` on `day`, or `NotFound`.
+/// The ids of the communes a unit stands for: itself when it is a commune, else every commune
+/// under it.
+pub async fn communes_of(store: &Store, unit: &Unit) -> Result<Vec<String>> {
+    if unit.level == Level::Commune {
+        return Ok(vec![unit.id.clone()]);
+    }
+    let mut conn = store.read().await?;
+    Ok(units::subtree(&mut conn, &unit.id)
+        .await?
+        .into_iter()
+        .filter(|u| u.level == Level::Commune)
+        .map(|u| u.id)
+        .collect())
+}
+
 pub async fn by_code(store: &Store, code: &str, day: NaiveDate) -> Result<Unit> {
     let mut conn = store.read().await?;
     units::by_code(&mut conn, code.trim(), day)
