@@ -277,7 +277,7 @@ pub async fn trace_figures(
         "FROM stamps s JOIN batches b ON b.id = s.batch_id JOIN products p ON p.id = b.product_id \
         JOIN producers r ON r.id = p.producer_id";
     let sql4 = format!(
-        "SELECT SUBSTR(o.created_at, 1, 7) AS month, SUM(o.count) FROM stamp_orders o \
+        "SELECT SUBSTR(o.created_at, 1, 7) AS month, CAST(SUM(o.count) AS BIGINT) FROM stamp_orders o \
          JOIN batches b ON b.id = o.batch_id JOIN products p ON p.id = b.product_id \
          JOIN producers r ON r.id = p.producer_id WHERE o.status = 'ready' AND r.commune_id IN ({ids}) \
          GROUP BY SUBSTR(o.created_at, 1, 7) ORDER BY month"
