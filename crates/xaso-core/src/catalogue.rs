@@ -68,22 +68,17 @@ pub async fn add_photo(
         .await
         .map_err(|e| Error::Internal(e.to_string()))??;
     let id = xaso_storage::new_id();
-    let object_key = format!("products/{product_id}/{id}.jpg");
-    let thumb_key = format!("products/{product_id}/{id}-thumb.jpg");
-    // Bytes first: a crash after this leaves orphan files, never a row without its file.
-    for (key, body) in [(&object_key, processed.full), (&thumb_key, processed.thumb)] {
-        files
-            .put(key, body)
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))?;
-    }
+    let (width, height) = (processed.width as i64, processed.height as i64);
+    let (object_key, thumb_key) =
+        crate::heritage::put_photo(files, &format!("products/{product_id}"), &id, processed)
+            .await?;
     let row = PhotoRow {
         id: id.clone(),
         product_id: product_id.into(),
         object_key,
         thumb_key,
-        width: processed.width as i64,
-        height: processed.height as i64,
+        width,
+        height,
         position: existing.iter().map(|p| p.position).max().unwrap_or(0) + 1,
         uploaded_by: actor.username.clone(),
         uploaded_at: xaso_storage::now(),

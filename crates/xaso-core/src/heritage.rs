@@ -255,6 +255,26 @@ pub fn process_photo(bytes: &[u8]) -> Result<Processed> {
     })
 }
 
+/// Stores a processed photo and its thumbnail under `dir` (`{dir}/{id}.jpg`,
+/// `{dir}/{id}-thumb.jpg`); returns both keys. Callers write their row after this, so a crash
+/// leaves orphan files, never a row without its file.
+pub(crate) async fn put_photo(
+    files: &Files,
+    dir: &str,
+    id: &str,
+    processed: Processed,
+) -> Result<(String, String)> {
+    let object_key = format!("{dir}/{id}.jpg");
+    let thumb_key = format!("{dir}/{id}-thumb.jpg");
+    for (key, body) in [(&object_key, processed.full), (&thumb_key, processed.thumb)] {
+        files
+            .put(key, body)
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?;
+    }
+    Ok((object_key, thumb_key))
+}
+
 /// Adds a photo to a place (any kind). The stored picture is the re-encoded one.
 pub async fn add_photo(
     store: &Store,
@@ -288,24 +308,18 @@ pub async fn add_photo(
         .await
         .map_err(|e| Error::Internal(e.to_string()))??;
     let id = xaso_storage::new_id();
-    let object_key = format!("photos/{place_id}/{id}.jpg");
-    let thumb_key = format!("photos/{place_id}/{id}-thumb.jpg");
     let size = processed.full.len() as i64;
-    // Bytes first: a crash after this leaves orphan files, never a row without its file.
-    for (key, body) in [(&object_key, processed.full), (&thumb_key, processed.thumb)] {
-        files
-            .put(key, body)
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))?;
-    }
+    let (width, height) = (processed.width as i64, processed.height as i64);
+    let (object_key, thumb_key) =
+        put_photo(files, &format!("photos/{place_id}"), &id, processed).await?;
     let mut tx = store.begin().await?;
     let row = PhotoRow {
         id: id.clone(),
         place_id: place_id.into(),
         object_key,
         thumb_key,
-        width: processed.width as i64,
-        height: processed.height as i64,
+        width,
+        height,
         size,
         caption,
         position: db::next_photo_position(tx.conn(), place_id).await?,

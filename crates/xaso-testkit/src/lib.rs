@@ -130,6 +130,25 @@ impl TestApp {
         }
     }
 
+    /// The codes of the demo's 100 printed stamps (batch DH-2026-03 of GTIN 9520001123450), in
+    /// number order.
+    pub async fn demo_stamp_codes(&self) -> Vec<String> {
+        let batch = self
+            .visitor()
+            .get("/01/9520001123450/10/DH-2026-03")
+            .await
+            .location()
+            .trim_start_matches("/batches/")
+            .to_string();
+        let actor = xaso_core::Actor::system("test");
+        let orders = xaso_core::stamps::orders(&self.store, Some(&actor), &batch)
+            .await
+            .expect("the demo batch's orders");
+        xaso_core::stamps::codes(&self.store, Some(&actor), &orders[0].id)
+            .await
+            .expect("the demo order's codes")
+    }
+
     /// A visitor with no cookies yet.
     pub fn visitor(&self) -> Client {
         Client {

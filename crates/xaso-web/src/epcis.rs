@@ -12,7 +12,7 @@ use xaso_core::epcis::{EventQuery, StepInput, TimelineEntry};
 use xaso_core::error::Problem;
 use xaso_core::Error;
 
-use crate::ctx::Ctx;
+use crate::ctx::{url_encode, Ctx};
 use crate::error::PageError;
 use crate::AppState;
 
@@ -185,7 +185,14 @@ fn epcis_headers() -> [(header::HeaderName, &'static str); 2] {
     ]
 }
 
-/// `POST /epcis/capture`: an EPCISDocument, captured whole or refused whole.
+/// `POST /epcis/capture`: an EPCISDocument, captured whole or refused whole. Every event must
+/// name a batch or stamp the account may write (GS1 Digital Link with lot or serial, EPC URN, or
+/// the platform's batch/stamp address).
+#[utoipa::path(post, path = "/epcis/capture", tag = "epcis", security(("bearer" = [])),
+    request_body(content = serde_json::Value, content_type = "application/ld+json", description = "An EPCISDocument"),
+    responses((status = 202, description = "Captured; Location names the capture"),
+        (status = 400, description = "epcisException:ValidationException with the problems, nothing captured"),
+        (status = 401, description = "Not signed in")))]
 pub async fn capture(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -267,6 +274,14 @@ pub async fn capture_status(
 /// `GET /epcis/events`: an EPCIS query document. Filters: `gtin`, `lot`, `batch`,
 /// `MATCH_anyEPC` / `MATCH_anyEPCClass` / `MATCH_epc` / `MATCH_epcClass`, `GE_eventTime`,
 /// `LT_eventTime`, `EQ_bizStep`, `eventType`, `perPage` (≤ 1000) and `nextPageToken`.
+#[utoipa::path(get, path = "/epcis/events", tag = "epcis",
+    params(("gtin" = Option<String>, Query, description = "Product GTIN"),
+        ("lot" = Option<String>, Query, description = "Lot, with gtin"),
+        ("GE_eventTime" = Option<String>, Query, description = "RFC 3339"),
+        ("LT_eventTime" = Option<String>, Query, description = "RFC 3339"),
+        ("EQ_bizStep" = Option<String>, Query, description = "CBV step or urn:xaso:bizstep:harvesting / processing")),
+    responses((status = 200, content_type = "application/ld+json", description = "EPCISQueryDocument"),
+        (status = 400, description = "epcisException:QueryParameterException")))]
 pub async fn events(State(state): State<AppState>, ctx: Ctx, RawQuery(raw): RawQuery) -> Response {
     let mut q = EventQuery {
         per_page: 100,
@@ -356,20 +371,9 @@ fn serde_urlencoded_pairs(raw: &str) -> Vec<(String, String)> {
 }
 
 fn encode_pairs(pairs: &[(String, String)]) -> String {
-    let enc = |s: &str| {
-        s.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect::<String>()
-    };
     pairs
         .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .map(|(k, v)| format!("{}={}", url_encode(k), url_encode(v)))
         .collect::<Vec<_>>()
         .join("&")
 }

@@ -22,7 +22,7 @@ use crate::units::api as units_api;
         places_api::encode, places_api::decode, places_api::shorten, places_api::recover, places_api::validate,
         crate::stamps::api_create_order, crate::stamps::api_orders, crate::stamps::api_order, crate::stamps::api_sheet,
         trace_api::producers, trace_api::producer, trace_api::products, trace_api::product, trace_api::batches, trace_api::batch,
-        trace_api::doc_capture, trace_api::doc_events),
+        crate::epcis::capture, crate::epcis::events),
     components(schemas(
         xaso_domain::units::Unit, xaso_domain::units::UnitLink, xaso_domain::units::Level, xaso_domain::units::Portion,
         xaso_domain::auth::Role, units_api::UnitList, units_api::UnitDetail, units_api::SearchResult,

@@ -1,5 +1,4 @@
-//! The JSON API's read endpoints for producers, products and batches, and the EPCIS interface
-//! as the OpenAPI document lists it. What each returns is what the caller may see on the pages:
+//! The JSON API's read endpoints for producers, products and batches. What each returns is what the caller may see on the pages:
 //! approved producers for everyone, pending ones and phone numbers only for the producer's own
 //! account and its commune; draft batches only for them.
 
@@ -276,28 +275,3 @@ pub async fn batch(
         .map_err(PageError::api)?;
     Ok(Json(batch_out(&base, &product, b)))
 }
-
-/// EPCIS 2.0 capture: an EPCISDocument (JSON or JSON-LD), validated against GS1's schema and
-/// captured whole or refused whole. Every event must name a batch or stamp the account may
-/// write (GS1 Digital Link with lot or serial, EPC URN, or the platform's batch/stamp address).
-#[utoipa::path(post, path = "/epcis/capture", tag = "epcis", security(("bearer" = [])),
-    request_body(content = serde_json::Value, content_type = "application/ld+json", description = "An EPCISDocument"),
-    responses((status = 202, description = "Captured; Location names the capture"),
-        (status = 400, description = "epcisException:ValidationException with the problems, nothing captured"),
-        (status = 401, description = "Not signed in")))]
-#[allow(dead_code)]
-pub fn doc_capture() {}
-
-/// EPCIS 2.0 events as an EPCISQueryDocument. Filters: gtin, lot, batch, MATCH_anyEPC,
-/// MATCH_anyEPCClass, GE_eventTime, LT_eventTime, EQ_bizStep, eventType, perPage (≤ 1000),
-/// nextPageToken (the Link header's next page).
-#[utoipa::path(get, path = "/epcis/events", tag = "epcis",
-    params(("gtin" = Option<String>, Query, description = "Product GTIN"),
-        ("lot" = Option<String>, Query, description = "Lot, with gtin"),
-        ("GE_eventTime" = Option<String>, Query, description = "RFC 3339"),
-        ("LT_eventTime" = Option<String>, Query, description = "RFC 3339"),
-        ("EQ_bizStep" = Option<String>, Query, description = "CBV step or urn:xaso:bizstep:harvesting / processing")),
-    responses((status = 200, content_type = "application/ld+json", description = "EPCISQueryDocument"),
-        (status = 400, description = "epcisException:QueryParameterException")))]
-#[allow(dead_code)]
-pub fn doc_events() {}

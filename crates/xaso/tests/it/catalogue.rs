@@ -21,23 +21,7 @@ async fn demo_product(app: &TestApp) -> (String, String) {
         .location()
         .to_string();
     assert!(product.starts_with("/products/"), "{product}");
-    let batch = v
-        .get("/01/9520001123450/10/DH-2026-03")
-        .await
-        .location()
-        .to_string();
-    let actor = xaso_core::Actor::system("t");
-    let orders = xaso_core::stamps::orders(
-        &app.store,
-        Some(&actor),
-        batch.trim_start_matches("/batches/"),
-    )
-    .await
-    .unwrap();
-    let code = xaso_core::stamps::codes(&app.store, Some(&actor), &orders[0].id)
-        .await
-        .unwrap()
-        .remove(0);
+    let code = app.demo_stamp_codes().await.remove(0);
     (
         product,
         format!("/01/09520001123450/10/DH-2026-03/21/{code}"),

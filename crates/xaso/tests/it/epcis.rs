@@ -342,22 +342,7 @@ async fn a_producer_records_steps_from_the_batch_page_and_buyers_read_them_on_th
     assert_eq!(e["quantityList"][0]["uom"], "KGM");
 
     // A buyer scanning a stamp of the batch reads the step.
-    let codes = {
-        let orders = xaso_core::stamps::orders(
-            &app.store,
-            Some(&xaso_core::Actor::system("t")),
-            batch.trim_start_matches("/batches/"),
-        )
-        .await
-        .unwrap();
-        xaso_core::stamps::codes(
-            &app.store,
-            Some(&xaso_core::Actor::system("t")),
-            &orders[0].id,
-        )
-        .await
-        .unwrap()
-    };
+    let codes = app.demo_stamp_codes().await;
     let stamp = visitor
         .get(&format!("/01/09520001123450/10/DH-2026-03/21/{}", codes[0]))
         .await
@@ -400,18 +385,7 @@ async fn a_producer_records_steps_from_the_batch_page_and_buyers_read_them_on_th
 #[tokio::test]
 async fn a_stamp_scanned_in_two_distant_places_warns_of_a_copy() {
     let app = TestApp::demo().await;
-    let batch = demo_batch(&app).await;
-    let actor = xaso_core::Actor::system("t");
-    let orders = xaso_core::stamps::orders(
-        &app.store,
-        Some(&actor),
-        batch.trim_start_matches("/batches/"),
-    )
-    .await
-    .unwrap();
-    let codes = xaso_core::stamps::codes(&app.store, Some(&actor), &orders[0].id)
-        .await
-        .unwrap();
+    let codes = app.demo_stamp_codes().await;
     let page = |c: &str| format!("/01/09520001123450/10/DH-2026-03/21/{c}");
     let mut buyer = app.visitor();
 

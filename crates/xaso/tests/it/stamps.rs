@@ -393,20 +393,7 @@ async fn the_api_orders_stamps_reports_progress_and_serves_the_sheet() {
 #[tokio::test]
 async fn scans_are_counted_in_memory_and_written_in_batches_without_losing_any() {
     let app = TestApp::demo().await;
-    let actor = xaso_core::Actor::system("t");
-    let batch = app
-        .visitor()
-        .get("/01/9520001123450/10/DH-2026-03")
-        .await
-        .location()
-        .trim_start_matches("/batches/")
-        .to_string();
-    let orders = xaso_core::stamps::orders(&app.store, Some(&actor), &batch)
-        .await
-        .unwrap();
-    let codes = xaso_core::stamps::codes(&app.store, Some(&actor), &orders[0].id)
-        .await
-        .unwrap();
+    let codes = app.demo_stamp_codes().await;
     let stored = |code: String| {
         let store = app.store.clone();
         async move {
@@ -452,20 +439,7 @@ async fn scans_are_counted_in_memory_and_written_in_batches_without_losing_any()
 #[tokio::test]
 async fn the_commune_dashboard_counts_producers_stamps_and_suspicious_scans() {
     let app = TestApp::demo().await;
-    let actor = xaso_core::Actor::system("t");
-    let batch = app
-        .visitor()
-        .get("/01/9520001123450/10/DH-2026-03")
-        .await
-        .location()
-        .trim_start_matches("/batches/")
-        .to_string();
-    let orders = xaso_core::stamps::orders(&app.store, Some(&actor), &batch)
-        .await
-        .unwrap();
-    let codes = xaso_core::stamps::codes(&app.store, Some(&actor), &orders[0].id)
-        .await
-        .unwrap();
+    let codes = app.demo_stamp_codes().await;
     let mut buyer = app.visitor();
     for _ in 0..=xaso_core::stamps::SUSPICIOUS_SCANS {
         buyer.get(&format!("/s/{}", codes[7])).await;
