@@ -273,7 +273,7 @@ pub struct Upload {
 }
 
 /// The certificate's scan: a PDF or a picture, told by its first bytes (not by its name).
-fn document_type(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+pub(crate) fn document_type(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
     if bytes.starts_with(b"%PDF-") {
         Some(("application/pdf", "pdf"))
     } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {

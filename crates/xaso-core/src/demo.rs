@@ -591,6 +591,29 @@ async fn load_producers(
         }
         tx.commit().await?;
     }
+    // Its workshop as a registered place, so its stamps show a digital address and a map.
+    // The producer is fictional, so the position is made up (near the commune's centre, away
+    // from the relics placed there) and marked approximate.
+    let unit = crate::units::by_code(store, "27937", xaso_domain::time::today_vn()).await?;
+    let (lat, lng) = crate::places::centre_of(store, &unit.id)
+        .await?
+        .expect("demo boundaries loaded");
+    let workshop = crate::places::create(
+        store,
+        Some(system),
+        "27937",
+        &xaso_domain::places::PlaceInput {
+            kind: "business".into(),
+            name: "Cơ sở đậu phộng Minh Họa (mẫu)".into(),
+            address: "Ấp Bình Tả 1, Xã Đức Hòa".into(),
+            latitude: Some(lat + 0.004),
+            longitude: Some(lng + 0.003),
+            approximate: true,
+            ..Default::default()
+        },
+    )
+    .await?;
+    crate::producers::set_place(store, Some(system), &producer.id, &workshop.plus_code).await?;
     crate::producers::decide(
         store,
         Some(system),
@@ -625,6 +648,7 @@ async fn load_producers(
             quantity_unit: "kg".into(),
             expires_on: "2026-12-31".into(),
             note: "Lô minh họa".into(),
+            origin: String::new(),
         },
     )
     .await?;

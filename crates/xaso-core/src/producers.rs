@@ -14,6 +14,8 @@ use xaso_domain::units::{Level, Unit};
 use xaso_storage::producers::{self as db, BatchRow, ProducerRow, ProductRow};
 use xaso_storage::Store;
 
+pub mod documents;
+
 use crate::error::Problem;
 use crate::places::problems;
 use crate::{authz, Actor, Error, Result};
@@ -39,6 +41,9 @@ pub struct Producer {
     pub decided_by: Option<String>,
     pub decided_at: Option<String>,
     pub updated_at: String,
+    /// The registered place (digital address) the producer works at; shown with a map link
+    /// on its stamps.
+    pub place_id: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -87,6 +92,7 @@ async fn to_producer(store: &Store, r: ProducerRow, private: bool) -> Result<Pro
         decided_by: r.decided_by,
         decided_at: r.decided_at,
         updated_at: r.updated_at,
+        place_id: r.place_id,
     })
 }
 
@@ -649,7 +655,8 @@ fn to_batch(r: BatchRow) -> Batch {
 
 fn batch_snapshot(b: &BatchRow) -> serde_json::Value {
     json!({"lot": b.lot, "produced_on": b.produced_on, "quantity": b.quantity, "unit": b.quantity_unit,
-        "expires_on": b.expires_on, "status": b.status, "recall_reason": b.recall_reason})
+        "expires_on": b.expires_on, "status": b.status, "recall_reason": b.recall_reason,
+        "origin_place": b.origin_place_id})
 }
 
 /// The batches of a product the actor may see: released and recalled ones for everyone (a
@@ -708,6 +715,14 @@ pub async fn add_batch(
             ));
         }
     }
+    let origin = match input.origin.trim() {
+        "" => producer.place_id.clone(),
+        code => Some(
+            place_by_address(store, &producer.commune, code, "origin")
+                .await?
+                .id,
+        ),
+    };
     let now = xaso_storage::now();
     let row = BatchRow {
         id: xaso_storage::new_id(),
@@ -717,7 +732,7 @@ pub async fn add_batch(
         quantity: b.quantity,
         quantity_unit: b.quantity_unit,
         expires_on: b.expires_on.map(|d| d.to_string()),
-        origin_place_id: None,
+        origin_place_id: origin,
         note: b.note,
         status: BatchStatus::Draft.as_str().into(),
         recall_reason: String::new(),
@@ -883,4 +898,163 @@ pub async fn batch_by_lot(store: &Store, product_id: &str, lot: &str) -> Result<
         .await?
         .map(to_batch)
         .filter(|b| b.status != BatchStatus::Draft))
+}
+
+/// The active registered place a digital address names: a full Plus Code ("7P28RFG4+6P"), a
+/// short one as a house plate prints it ("RFG4+6P Đức Hòa"), or a short one alone, taken near
+/// the commune's centre. `field` names the form field in the error.
+pub async fn place_by_address(
+    store: &Store,
+    commune: &Unit,
+    input: &str,
+    field: &'static str,
+) -> Result<crate::places::Place> {
+    use xaso_domain::pluscode;
+    let input = text::clean(input);
+    let first = input.split(' ').next().unwrap_or("").to_ascii_uppercase();
+    let code = if pluscode::is_full(&first) {
+        first
+    } else if pluscode::is_short(&first) && input.contains(' ') {
+        crate::places::recover_with_locality(store, &input)
+            .await
+            .map_err(|_| Error::invalid(field, "no commune of that name has a known boundary"))?
+    } else if pluscode::is_short(&first) {
+        let (lat, lng) = crate::places::centre_of(store, &commune.id)
+            .await?
+            .ok_or_else(|| {
+                Error::invalid(
+                    field,
+                    "write the full code: the commune's boundary is unknown",
+                )
+            })?;
+        pluscode::recover_nearest(&first, lat, lng)
+            .map_err(|e| Error::invalid(field, e.to_string()))?
+    } else {
+        return Err(Error::invalid(
+            field,
+            "write a digital address as the house plate prints it (a Plus Code such as RFG4+6P)",
+        ));
+    };
+    // Several places may share a code (a shop in a house): a producer's place is a business
+    // or a household before anything else.
+    use xaso_domain::places::PlaceKind;
+    let rank = |k: PlaceKind| match k {
+        PlaceKind::Business => 0,
+        PlaceKind::Household => 1,
+        PlaceKind::Organisation | PlaceKind::Market | PlaceKind::Other => 2,
+        _ => 3,
+    };
+    crate::places::at_code(store, &code)
+        .await?
+        .into_iter()
+        .filter(|p| p.status == xaso_domain::places::PlaceStatus::Active)
+        .min_by_key(|p| rank(p.kind))
+        .ok_or_else(|| Error::invalid(field, format!("no registered place has the address {code}")))
+}
+
+/// Links a producer to the registered place it works at (its owner or the commune), or
+/// unlinks it with an empty address. The place must lie in the producer's commune; it shows
+/// with a map link on every stamp, so the form says so.
+pub async fn set_place(
+    store: &Store,
+    actor: Option<&Actor>,
+    id: &str,
+    address: &str,
+) -> Result<Producer> {
+    let actor_ref = actor.ok_or(Error::Unauthenticated)?;
+    let before = {
+        let mut conn = store.read().await?;
+        db::producer(&mut conn, id).await?.ok_or(Error::NotFound)?
+    };
+    if !rights_on(store, actor, &before).await?.write {
+        return Err(Error::Forbidden);
+    }
+    let place = match address.trim() {
+        "" => None,
+        a => {
+            let commune = unit_of(store, &before.commune_id).await?;
+            let place = place_by_address(store, &commune, a, "place").await?;
+            if place.commune.id != before.commune_id {
+                return Err(Error::invalid(
+                    "place",
+                    format!("the place is not in {}", commune.full_name),
+                ));
+            }
+            Some(place)
+        }
+    };
+    let row = ProducerRow {
+        place_id: place.as_ref().map(|p| p.id.clone()),
+        updated_by: actor_ref.username.clone(),
+        updated_at: xaso_storage::now(),
+        ..before.clone()
+    };
+    let mut tx = store.begin().await?;
+    db::save_producer(tx.conn(), &row).await?;
+    crate::audit::record(
+        &mut tx,
+        actor_ref,
+        crate::audit::Change {
+            action: "update",
+            record_type: "producer",
+            record_id: id,
+            unit_id: Some(&before.commune_id),
+            before: Some(json!({"place": before.place_id})),
+            after: Some(
+                json!({"place": row.place_id, "plus_code": place.as_ref().map(|p| &p.plus_code)}),
+            ),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    to_producer(store, row, true).await
+}
+
+/// Sets (or clears, with an empty address) the place a batch came from: a registered place
+/// anywhere, its short code read near the producer's commune. Its stamps show it at once.
+pub async fn set_batch_origin(
+    store: &Store,
+    actor: Option<&Actor>,
+    batch_id: &str,
+    address: &str,
+) -> Result<Batch> {
+    let actor_ref = actor.ok_or(Error::Unauthenticated)?;
+    let (_, _, producer, rights) = batch(store, actor, batch_id).await?;
+    if !rights.write {
+        return Err(Error::Forbidden);
+    }
+    let origin = match address.trim() {
+        "" => None,
+        a => Some(
+            place_by_address(store, &producer.commune, a, "origin")
+                .await?
+                .id,
+        ),
+    };
+    let mut tx = store.begin().await?;
+    let before = db::batch(tx.conn(), batch_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let row = BatchRow {
+        origin_place_id: origin,
+        updated_by: actor_ref.username.clone(),
+        updated_at: xaso_storage::now(),
+        ..before.clone()
+    };
+    db::save_batch(tx.conn(), &row).await?;
+    crate::audit::record(
+        &mut tx,
+        actor_ref,
+        crate::audit::Change {
+            action: "update",
+            record_type: "batch",
+            record_id: batch_id,
+            unit_id: Some(&producer.commune.id),
+            before: Some(json!({"origin_place": before.origin_place_id})),
+            after: Some(json!({"origin_place": row.origin_place_id})),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(to_batch(row))
 }

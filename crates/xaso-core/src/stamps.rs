@@ -504,6 +504,18 @@ pub async fn scanned_at(store: &Store, code: &str, lat: f64, lng: f64) -> Result
     far_apart(store, code).await
 }
 
+/// A place as the public sees it (no contacts); none when unset or retired.
+async fn public_place(store: &Store, id: Option<&str>) -> Result<Option<crate::places::Place>> {
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    match crate::places::get(store, None, id).await {
+        Ok(p) if p.status == xaso_domain::places::PlaceStatus::Active => Ok(Some(p)),
+        Ok(_) | Err(Error::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// A batch as every one of its stamps shows it: kept in memory for a short while, since a
 /// batch's thousands of stamps all show the same product, producer and log.
 #[derive(Debug, Clone)]
@@ -514,6 +526,10 @@ pub struct BatchView {
     pub timeline: Vec<crate::epcis::TimelineEntry>,
     pub certifications: Vec<crate::catalogue::Certification>,
     pub photo_ids: Vec<String>,
+    /// The producer's registered place (public fields), for its digital address and map.
+    pub place: Option<crate::places::Place>,
+    /// The plot or place the batch came from, when it is not the producer's own.
+    pub origin: Option<crate::places::Place>,
 }
 
 /// What a scanned stamp shows.
@@ -640,7 +656,16 @@ impl Verifier {
             return Ok(v);
         }
         let (batch, product, producer) = crate::producers::load_batch(store, batch_id).await?;
+        let place = public_place(store, producer.place_id.as_deref()).await?;
+        let origin = match &batch.origin_place_id {
+            Some(id) if Some(id) != producer.place_id.as_ref() => {
+                public_place(store, Some(id)).await?
+            }
+            _ => None,
+        };
         let view = Arc::new(BatchView {
+            place,
+            origin,
             timeline: crate::epcis::timeline_entries(store, batch_id).await?,
             certifications: crate::catalogue::certifications(store, &product.id).await?,
             photo_ids: crate::catalogue::photos(store, &product.id)

@@ -31,7 +31,6 @@ pub fn fold(input: &str) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// A number the Vietnamese way: "," for decimals, at most two of them ("12,5", "19").
 /// Reads a number as people type it: "1.234,5" (Vietnamese) or "1234.5"; a comma is the
 /// decimal mark when present, spaces are ignored.
 pub fn parse_number_vi(input: &str) -> Option<f64> {
@@ -44,6 +43,19 @@ pub fn parse_number_vi(input: &str) -> Option<f64> {
     normal.parse::<f64>().ok().filter(|n| n.is_finite())
 }
 
+/// A file's size as people read it: "340 KB", "2,4 MB".
+pub fn file_size_vi(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!(
+            "{} MB",
+            number_vi((bytes as f64 / 1048576.0 * 10.0).round() / 10.0)
+        )
+    } else {
+        format!("{} KB", (bytes + 1023) / 1024)
+    }
+}
+
+/// A number the Vietnamese way: "," for decimals, at most two of them ("12,5", "19").
 pub fn number_vi(n: f64) -> String {
     let s = if n.fract() == 0.0 {
         format!("{n:.0}")

@@ -569,6 +569,9 @@ pub struct BatchInput {
     pub quantity_unit: String,
     pub expires_on: String,
     pub note: String,
+    /// The digital address (Plus Code) of the plot or place it came from; empty for the
+    /// producer's own place.
+    pub origin: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]

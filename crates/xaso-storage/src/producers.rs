@@ -280,3 +280,66 @@ pub async fn batches_of(conn: &mut AnyConnection, product_id: &str) -> Result<Ve
     .fetch_all(conn)
     .await?)
 }
+
+/// A document a producer registered with (private to its account and the commune).
+#[derive(Debug, Clone, FromRow)]
+pub struct DocumentRow {
+    pub id: String,
+    pub producer_id: String,
+    pub kind: String,
+    pub title: String,
+    pub object_key: String,
+    pub file_name: String,
+    pub file_type: String,
+    pub size_bytes: i64,
+    pub uploaded_by: String,
+    pub uploaded_at: String,
+}
+
+const DOCUMENT_COLUMNS: &str = "id, producer_id, kind, title, object_key, file_name, file_type, size_bytes, uploaded_by, uploaded_at";
+
+pub async fn insert_document(conn: &mut AnyConnection, d: &DocumentRow) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO producer_documents ({DOCUMENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    ))
+    .bind(&d.id)
+    .bind(&d.producer_id)
+    .bind(&d.kind)
+    .bind(&d.title)
+    .bind(&d.object_key)
+    .bind(&d.file_name)
+    .bind(&d.file_type)
+    .bind(d.size_bytes)
+    .bind(&d.uploaded_by)
+    .bind(&d.uploaded_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A producer's documents, oldest first.
+pub async fn documents_of(conn: &mut AnyConnection, producer_id: &str) -> Result<Vec<DocumentRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {DOCUMENT_COLUMNS} FROM producer_documents WHERE producer_id = $1 ORDER BY uploaded_at, id"
+    ))
+    .bind(producer_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+pub async fn document(conn: &mut AnyConnection, id: &str) -> Result<Option<DocumentRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {DOCUMENT_COLUMNS} FROM producer_documents WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+pub async fn delete_document(conn: &mut AnyConnection, id: &str) -> Result<()> {
+    sqlx::query("DELETE FROM producer_documents WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -19,4 +19,6 @@
       document.head.appendChild(s);
     })(0);
   });
+  // A link that asks for the map ("…#map", as stamps give) opens it straight away.
+  if (location.hash === '#map') b.click();
 })();

@@ -207,6 +207,11 @@ pub async fn certification_file(
         &id,
     )
     .await?;
+    Ok(private_file(bytes, mime, &name))
+}
+
+/// A private uploaded file, shown in the browser, with an ASCII file name.
+pub(crate) fn private_file(bytes: Vec<u8>, mime: String, name: &str) -> Response {
     let ascii: String = name
         .chars()
         .map(|c| {
@@ -217,7 +222,7 @@ pub async fn certification_file(
             }
         })
         .collect();
-    Ok((
+    (
         [
             (header::CONTENT_TYPE, mime),
             (
@@ -228,7 +233,7 @@ pub async fn certification_file(
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }
 
 #[derive(Deserialize)]

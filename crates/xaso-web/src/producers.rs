@@ -18,6 +18,9 @@ use crate::ctx::{Ctx, Page};
 use crate::error::PageError;
 use crate::{render, AppState};
 
+pub mod documents;
+pub mod location;
+
 fn kind_name(p: &Page, k: ProducerKind) -> &'static str {
     p.t(&format!("producer_kind.{}", k.as_str()))
 }
@@ -59,6 +62,24 @@ fn problem(ctx: &Ctx, detail: &str) -> String {
         "producers.err_password"
     } else if detail.contains("your name") {
         "producers.err_account_name"
+    } else if detail.contains("as the house plate prints it") {
+        "producers.err_address_shape"
+    } else if detail.contains("no registered place has") {
+        "producers.err_address_unknown"
+    } else if detail.contains("boundary") {
+        "producers.err_address_locality"
+    } else if detail.contains("the place is not in") {
+        "producers.err_place_commune"
+    } else if detail.contains("what the document is") {
+        "documents.err_kind"
+    } else if detail.contains("file to upload") {
+        "documents.err_file"
+    } else if detail.contains("PDF, JPEG or PNG") {
+        "documents.err_type"
+    } else if detail.contains("larger than 20 MB") {
+        "documents.err_size"
+    } else if detail.contains("documents at most") {
+        "documents.err_many"
     } else {
         return detail.to_string();
     };
@@ -330,9 +351,26 @@ struct ShowPage {
     products: Vec<Product>,
     saved: bool,
     errors: Vec<(String, String)>,
+    /// The producer's registered place.
+    place: Option<xaso_core::places::Place>,
+    /// What the place form shows: the current code, or what was typed.
+    place_input: String,
+    /// Places of the commune a producer may pick (public names only).
+    suggestions: Vec<xaso_core::places::Place>,
+    /// Whether the actor may register a new place in the commune.
+    may_add_place: bool,
+    /// The producer's papers (its account and the commune only).
+    documents: Vec<xaso_core::producers::documents::Document>,
+    doc_kinds: Vec<(&'static str, &'static str)>,
 }
 
 impl ShowPage {
+    fn doc_kind(&self, k: &xaso_core::producers::documents::DocKind) -> &'static str {
+        self.p.t(&format!("documents.kind_{}", k.as_str()))
+    }
+    fn size(&self, bytes: &i64) -> String {
+        xaso_domain::text::file_size_vi(*bytes)
+    }
     fn kind(&self) -> &'static str {
         kind_name(&self.p, self.producer.kind)
     }
@@ -354,14 +392,87 @@ async fn show_page(state: &AppState, ctx: &Ctx, id: &str) -> Result<ShowPage, Pa
     let (producer, rights) =
         xaso_core::producers::get(&state.store, ctx.actor.as_ref(), id).await?;
     let products = xaso_core::producers::products(&state.store, ctx.actor.as_ref(), id).await?;
+    let place = match &producer.place_id {
+        Some(pid) => match xaso_core::places::get(&state.store, None, pid).await {
+            Ok(pl) => Some(pl),
+            Err(Error::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        },
+        None => None,
+    };
+    let (suggestions, may_add_place, documents) = if rights.write {
+        let actor = ctx.actor.as_ref().expect("writers are signed in");
+        let (_, places) = xaso_core::places::list(
+            &state.store,
+            &producer.commune.code,
+            &xaso_core::places::Query {
+                limit: 300,
+                ..Default::default()
+            },
+        )
+        .await?;
+        use xaso_domain::places::PlaceKind;
+        let suggestions = places
+            .into_iter()
+            .filter(|pl| {
+                matches!(
+                    pl.kind,
+                    PlaceKind::Business
+                        | PlaceKind::Household
+                        | PlaceKind::Organisation
+                        | PlaceKind::Market
+                        | PlaceKind::Other
+                ) && pl.public_title().is_some()
+            })
+            .collect();
+        let may_add = xaso_core::authz::has_role_over(
+            &state.store,
+            actor,
+            xaso_core::places::WRITERS,
+            &producer.commune.id,
+        )
+        .await?;
+        let docs =
+            xaso_core::producers::documents::list(&state.store, ctx.actor.as_ref(), id).await?;
+        (suggestions, may_add, docs)
+    } else {
+        (Vec::new(), false, Vec::new())
+    };
+    let p = ctx.page();
+    let doc_kinds = xaso_core::producers::documents::DocKind::ALL
+        .iter()
+        .map(|k| (k.as_str(), p.t(&format!("documents.kind_{}", k.as_str()))))
+        .collect();
     Ok(ShowPage {
-        p: ctx.page(),
+        place_input: place
+            .as_ref()
+            .map(|pl| pl.plus_code.clone())
+            .unwrap_or_default(),
+        p,
         producer,
         rights,
         products,
         saved: false,
         errors: Vec::new(),
+        place,
+        suggestions,
+        may_add_place,
+        documents,
+        doc_kinds,
     })
+}
+
+/// The producer's page again with the problems of one of its forms.
+pub(crate) async fn show_with_errors(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    e: Error,
+) -> Result<Response, PageError> {
+    let errors = refused(ctx, e)?;
+    let mut page = show_page(state, ctx, id).await?;
+    page.errors = errors;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
 }
 
 /// A producer's page.
@@ -748,6 +859,8 @@ pub struct BatchForm {
     expires_on: String,
     #[serde(default)]
     note: String,
+    #[serde(default)]
+    origin: String,
 }
 
 fn batch_problem(ctx: &Ctx, detail: &str) -> String {
@@ -785,6 +898,7 @@ pub async fn add_batch(
         quantity_unit: f.quantity_unit.clone(),
         expires_on: f.expires_on.clone(),
         note: f.note.clone(),
+        origin: f.origin.clone(),
     };
     match xaso_core::producers::add_batch(&state.store, ctx.actor.as_ref(), &id, &input).await {
         Ok(b) => Ok(Redirect::to(&format!("/batches/{}?saved=1", b.id)).into_response()),
@@ -821,6 +935,8 @@ struct BatchPage {
     /// Now in Vietnam's time, for the step form's date-time field.
     now_local: String,
     logged: bool,
+    /// The place the batch came from.
+    origin: Option<xaso_core::places::Place>,
 }
 
 impl BatchPage {
@@ -863,7 +979,16 @@ async fn batch_page(state: &AppState, ctx: &Ctx, id: &str) -> Result<BatchPage, 
         .with_timezone(&xaso_domain::time::vn_offset())
         .format("%Y-%m-%dT%H:%M")
         .to_string();
+    let origin = match &batch.origin_place_id {
+        Some(pid) => match xaso_core::places::get(&state.store, None, pid).await {
+            Ok(pl) => Some(pl),
+            Err(Error::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        },
+        None => None,
+    };
     Ok(BatchPage {
+        origin,
         orders,
         sizes,
         steps,

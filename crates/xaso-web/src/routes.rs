@@ -170,6 +170,24 @@ pub fn router(state: AppState) -> Router {
         .route("/units/{code}/producers/new", get(producers::new_form))
         .route("/producers/{id}", get(producers::show))
         .route("/producers/{id}/decision", post(producers::decide))
+        .route(
+            "/producers/{id}/place",
+            post(producers::location::set_place),
+        )
+        .route(
+            "/producers/{id}/documents",
+            post(producers::documents::add)
+                .layer(axum::extract::DefaultBodyLimit::max(22 * 1024 * 1024)),
+        )
+        .route("/producer-documents/{id}", get(producers::documents::file))
+        .route(
+            "/producer-documents/{id}/delete",
+            post(producers::documents::remove),
+        )
+        .route(
+            "/batches/{id}/origin",
+            post(producers::location::set_origin),
+        )
         .route("/producers/{id}/products", post(producers::create_product))
         .route("/producers/{id}/products/new", get(producers::new_product))
         .route(

@@ -31,12 +31,15 @@ pub struct ProducerOut {
     /// pending, approved, rejected or suspended.
     pub status: String,
     pub status_reason: String,
+    /// The registered place it works at (its digital address: `/api/v1/places/{id}`).
+    pub place_id: Option<String>,
     /// Its page.
     pub url: String,
 }
 
 fn producer_out(p: Producer) -> ProducerOut {
     ProducerOut {
+        place_id: p.place_id,
         url: format!("/producers/{}", p.id),
         id: p.id,
         kind: p.kind.as_str().into(),
@@ -129,6 +132,8 @@ pub struct BatchOut {
     /// Its EPCIS events.
     pub events_url: String,
     pub url: String,
+    /// The registered place the batch came from (`/api/v1/places/{id}`).
+    pub origin_place_id: Option<String>,
 }
 
 fn batch_out(base: &str, product: &Product, b: Batch) -> BatchOut {
@@ -147,6 +152,7 @@ fn batch_out(base: &str, product: &Product, b: Batch) -> BatchOut {
         recall_reason: b.recall_reason,
         released_at: b.released_at,
         recalled_at: b.recalled_at,
+        origin_place_id: b.origin_place_id,
     }
 }
 

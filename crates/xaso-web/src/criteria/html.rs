@@ -265,14 +265,7 @@ impl CommunePage {
     }
 
     fn size(&self, e: &xaso_core::evidence::Evidence) -> String {
-        if e.size >= 1024 * 1024 {
-            format!(
-                "{} MB",
-                xaso_domain::text::number_vi((e.size as f64 / 1048576.0 * 10.0).round() / 10.0)
-            )
-        } else {
-            format!("{} KB", (e.size + 1023) / 1024)
-        }
+        xaso_domain::text::file_size_vi(e.size)
     }
 
     fn when(&self, e: &xaso_core::evidence::Evidence) -> String {

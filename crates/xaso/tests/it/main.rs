@@ -14,6 +14,7 @@ mod heritage;
 mod import;
 mod pages;
 mod places;
+mod producer_papers;
 mod producers;
 mod qr;
 mod sets;

@@ -460,5 +460,8 @@ async fn statistics_refresh_after_a_big_import_runs_on_both_engines() {
         .await
         .expect("VACUUM (ANALYZE) / ANALYZE accepted");
     let n = xaso_storage::places::count(&mut conn).await.unwrap();
-    assert_eq!(n, 8, "the demo's relics are still there");
+    assert_eq!(
+        n, 9,
+        "the demo's 8 relics and its producer's workshop are still there"
+    );
 }

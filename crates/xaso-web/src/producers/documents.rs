@@ -1,0 +1,83 @@
+//! The papers a producer registers with: uploaded by its account (or the commune), read by
+//! the commune before it decides, never public.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use xaso_core::catalogue::Upload;
+use xaso_core::Error;
+
+use crate::ctx::Ctx;
+use crate::error::PageError;
+use crate::AppState;
+
+/// Adds a document (multipart: kind, title, file).
+pub async fn add(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    form: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let upload = crate::criteria::html::read_upload(form).await?;
+    ctx.check_form_write(upload.field("csrf"))?;
+    let file = (!upload.file.is_empty()).then(|| Upload {
+        name: upload.filename.clone(),
+        bytes: upload.file.clone(),
+    });
+    match xaso_core::producers::documents::add(
+        &state.store,
+        &state.files,
+        ctx.actor.as_ref(),
+        &id,
+        upload.field("kind"),
+        upload.field("title"),
+        file,
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/producers/{id}?saved=1#documents")).into_response()),
+        Err(e @ Error::Invalid(_)) => super::show_with_errors(&state, &ctx, &id, e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A document's file, for the producer's account and the commune.
+pub async fn file(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let (bytes, mime, name) =
+        xaso_core::producers::documents::file(&state.store, &state.files, ctx.actor.as_ref(), &id)
+            .await?;
+    let mut r = crate::catalogue::private_file(bytes, mime, &name);
+    // Papers with personal data stay out of shared caches and out of other sites' frames.
+    r.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("private, no-store"),
+    );
+    Ok(r)
+}
+
+#[derive(serde::Deserialize)]
+pub struct RemoveForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Removes a document (after the page asked for confirmation).
+pub async fn remove(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<RemoveForm>,
+) -> Result<Response, PageError> {
+    ctx.check_form_write(&f.csrf)?;
+    let producer_id = xaso_core::producers::documents::remove(
+        &state.store,
+        &state.files,
+        ctx.actor.as_ref(),
+        &id,
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/producers/{producer_id}?saved=1#documents")).into_response())
+}
