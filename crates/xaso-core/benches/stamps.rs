@@ -43,9 +43,16 @@ fn main() {
             .await
             .unwrap()
             .expect("demo batch");
-        let order = xaso_core::stamps::create_order(&store, Some(&system), &batch.id, n, size)
-            .await
-            .expect("order");
+        let order = xaso_core::stamps::create_order(
+            &store,
+            Some(&system),
+            &batch.id,
+            n,
+            size,
+            "https://xaso.example.vn",
+        )
+        .await
+        .expect("order");
         let t = Instant::now();
         xaso_core::stamps::generate(
             &store,

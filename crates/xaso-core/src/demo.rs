@@ -697,6 +697,7 @@ async fn load_producers(
         &batch.id,
         100,
         xaso_domain::trace::LabelSize::Medium,
+        base_url,
     )
     .await?;
     crate::stamps::generate(

@@ -89,14 +89,15 @@ fn upper_origin(base: &str) -> String {
     )
 }
 
-/// Orders `count` stamps for a batch (its producer or the commune). Returns the order, which
-/// is then generated in the background with `generate`.
+/// Orders `count` stamps for a batch (its producer or the commune), their QR codes leading to
+/// `base_url`. Returns the order, which is then generated in the background with `generate`.
 pub async fn create_order(
     store: &Store,
     actor: Option<&Actor>,
     batch_id: &str,
     count: i64,
     size: LabelSize,
+    base_url: &str,
 ) -> Result<Order> {
     let actor_ref = actor.ok_or(Error::Unauthenticated)?;
     let (batch, _, producer, rights) = crate::producers::batch(store, actor, batch_id).await?;
@@ -123,6 +124,7 @@ pub async fn create_order(
         created_by: actor_ref.username.clone(),
         created_at: xaso_storage::now(),
         finished_at: None,
+        base_url: base_url.trim_end_matches('/').to_string(),
     };
     let mut tx = store.begin().await?;
     db::insert_order(tx.conn(), &row).await?;
@@ -143,16 +145,28 @@ pub async fn create_order(
     Ok(Order::from(row))
 }
 
+/// Orders a restart interrupted: still "generating", to be made again from the start (making
+/// an order is all or nothing, so nothing of the first attempt remains).
+pub async fn unfinished_orders(store: &Store) -> Result<Vec<Order>> {
+    let mut conn = store.read().await?;
+    Ok(db::unfinished_orders(&mut conn)
+        .await?
+        .into_iter()
+        .map(Order::from)
+        .collect())
+}
+
 /// Makes the codes and the sheet of an order and stores both, all or nothing. Progress is
-/// reported per page drawn.
+/// reported per page drawn. `fallback_url` serves orders placed before orders kept their
+/// address.
 pub async fn generate(
     store: &Store,
     files: &Files,
     order_id: &str,
-    base_url: &str,
+    fallback_url: &str,
     progress: SharedProgress,
 ) -> Result<()> {
-    let result = generate_inner(store, files, order_id, base_url, progress).await;
+    let result = generate_inner(store, files, order_id, fallback_url, progress).await;
     if let Err(e) = &result {
         tracing::error!(error = %e, order = order_id, "stamp order failed");
         let mut conn = store.read().await?;
@@ -173,7 +187,7 @@ async fn generate_inner(
     store: &Store,
     files: &Files,
     order_id: &str,
-    base_url: &str,
+    fallback_url: &str,
     progress: SharedProgress,
 ) -> Result<()> {
     let order = {
@@ -181,6 +195,10 @@ async fn generate_inner(
         db::order(&mut conn, order_id)
             .await?
             .ok_or(Error::NotFound)?
+    };
+    let base_url = match order.base_url.as_str() {
+        "" => fallback_url,
+        b => b,
     };
     let (batch, product, _) = crate::producers::load_batch(store, &order.batch_id).await?;
     let n = order.count as usize;

@@ -16,14 +16,16 @@ pub struct OrderRow {
     pub created_by: String,
     pub created_at: String,
     pub finished_at: Option<String>,
+    /// The scheme and host the order's QR codes carry.
+    pub base_url: String,
 }
 
 const ORDER_COLUMNS: &str =
-    "id, batch_id, count, label_size, status, sheet_key, error, created_by, created_at, finished_at";
+    "id, batch_id, count, label_size, status, sheet_key, error, created_by, created_at, finished_at, base_url";
 
 pub async fn insert_order(conn: &mut AnyConnection, o: &OrderRow) -> Result<()> {
     sqlx::query(&format!(
-        "INSERT INTO stamp_orders ({ORDER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        "INSERT INTO stamp_orders ({ORDER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
     ))
     .bind(&o.id)
     .bind(&o.batch_id)
@@ -35,9 +37,19 @@ pub async fn insert_order(conn: &mut AnyConnection, o: &OrderRow) -> Result<()> 
     .bind(&o.created_by)
     .bind(&o.created_at)
     .bind(&o.finished_at)
+    .bind(&o.base_url)
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Orders still being made (after a restart: interrupted ones), oldest first.
+pub async fn unfinished_orders(conn: &mut AnyConnection) -> Result<Vec<OrderRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {ORDER_COLUMNS} FROM stamp_orders WHERE status = 'generating' ORDER BY created_at"
+    ))
+    .fetch_all(conn)
+    .await?)
 }
 
 /// Records how an order ended.

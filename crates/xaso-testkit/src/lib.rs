@@ -72,6 +72,9 @@ pub struct TestApp {
     /// The stamp verifier behind the router (its buffered scans are flushed by the server's
     /// timer in production; tests flush it themselves).
     pub verifier: std::sync::Arc<xaso_core::stamps::Verifier>,
+    /// The state behind the router, for what the server does outside requests (e.g. resuming
+    /// interrupted stamp orders at start).
+    pub state: AppState,
 }
 
 impl TestApp {
@@ -122,6 +125,7 @@ impl TestApp {
             .await
             .expect("state");
         TestApp {
+            state: state.clone(),
             verifier: state.verifier.clone(),
             router: xaso_web::router(state),
             store,

@@ -21,6 +21,7 @@ mod qr;
 mod routes;
 mod staff;
 mod stamps;
+pub use stamps::resume_orders;
 mod trace_api;
 mod units;
 

@@ -31,7 +31,12 @@ pub struct OrderForm {
 }
 
 /// Starts the making of an order in the background; its page shows the progress.
-pub(crate) fn spawn_generation(state: &AppState, order: &Order, owner: &str, base: String) {
+pub(crate) fn spawn_generation(
+    state: &AppState,
+    order: &Order,
+    owner: &str,
+    base: String,
+) -> tokio::task::JoinHandle<()> {
     let job = state.jobs.start_as(
         &order.id,
         "stamp_order",
@@ -45,7 +50,28 @@ pub(crate) fn spawn_generation(state: &AppState, order: &Order, owner: &str, bas
             Ok(()) => xaso_core::jobs::Outcome::Done(serde_json::json!({})),
             Err(e) => xaso_core::jobs::Outcome::Failed(e.to_string()),
         });
-    });
+    })
+}
+
+/// Makes again, in the background, the orders a restart interrupted (they are all or nothing,
+/// so each starts from the beginning). The server calls it once at start; the handles let a
+/// caller wait for them.
+pub async fn resume_orders(
+    state: &AppState,
+) -> xaso_core::Result<Vec<tokio::task::JoinHandle<()>>> {
+    let orders = xaso_core::stamps::unfinished_orders(&state.store).await?;
+    let fallback = state
+        .config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| "http://localhost".into());
+    let mut handles = Vec::with_capacity(orders.len());
+    for o in orders {
+        tracing::info!(order = %o.id, count = o.count, "stamp order interrupted by a restart: made again");
+        let owner = o.created_by.clone();
+        handles.push(spawn_generation(state, &o, &owner, fallback.clone()));
+    }
+    Ok(handles)
 }
 
 /// Orders stamps for a batch.
@@ -59,8 +85,16 @@ pub async fn create_order(
     ctx.check_form_write(&f.csrf)?;
     let count: i64 = f.count.trim().replace(['.', ' '], "").parse().unwrap_or(0);
     let size = LabelSize::parse(&f.label_size).unwrap_or(LabelSize::Medium);
-    match xaso_core::stamps::create_order(&state.store, ctx.actor.as_ref(), &batch_id, count, size)
-        .await
+    let base = crate::qr::base_url(&state, &headers);
+    match xaso_core::stamps::create_order(
+        &state.store,
+        ctx.actor.as_ref(),
+        &batch_id,
+        count,
+        size,
+        &base,
+    )
+    .await
     {
         Ok(order) => {
             let owner = ctx
@@ -68,12 +102,7 @@ pub async fn create_order(
                 .as_ref()
                 .map(|a| a.username.clone())
                 .unwrap_or_default();
-            spawn_generation(
-                &state,
-                &order,
-                &owner,
-                crate::qr::base_url(&state, &headers),
-            );
+            spawn_generation(&state, &order, &owner, base);
             Ok(Redirect::to(&format!("/stamp-orders/{}", order.id)).into_response())
         }
         Err(Error::Invalid(_)) => Ok((
@@ -573,12 +602,14 @@ pub async fn api_create_order(
             PageError::api(Error::invalid("label_size", "small, medium or large"))
         })?,
     };
+    let base = crate::qr::base_url(&state, &headers);
     let order = xaso_core::stamps::create_order(
         &state.store,
         ctx.actor.as_ref(),
         &batch_id,
         body.count,
         size,
+        &base,
     )
     .await
     .map_err(PageError::api)?;
@@ -587,12 +618,7 @@ pub async fn api_create_order(
         .as_ref()
         .map(|a| a.username.clone())
         .unwrap_or_default();
-    spawn_generation(
-        &state,
-        &order,
-        &owner,
-        crate::qr::base_url(&state, &headers),
-    );
+    spawn_generation(&state, &order, &owner, base);
     Ok(axum::Json(order_out(&state, &ctx, order)))
 }
 

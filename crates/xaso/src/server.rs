@@ -25,6 +25,10 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
     let state = AppState::new(store.clone(), files, web)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // Stamp orders a restart interrupted are made again; their pages show the progress.
+    xaso_web::resume_orders(&state)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let qr = state.qr.clone();
     let verifier = state.verifier.clone();
     let app = xaso_web::router(state);

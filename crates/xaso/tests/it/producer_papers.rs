@@ -77,11 +77,7 @@ async fn stamps_show_the_producers_digital_address_and_the_batchs_origin_with_a_
     let mut buyer = app.visitor();
     let stamp = buyer.get(&format!("/s/{}", codes[0])).await;
     assert_eq!(stamp.status, 200);
-    assert!(
-        stamp.body.contains("<dt>Địa chỉ số</dt>"),
-        "{}",
-        stamp.body
-    );
+    assert!(stamp.body.contains("<dt>Địa chỉ số</dt>"), "{}", stamp.body);
     let link = stamp
         .body
         .split("href=\"/a/")

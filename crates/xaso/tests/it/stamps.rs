@@ -483,3 +483,56 @@ async fn the_commune_dashboard_counts_producers_stamps_and_suspicious_scans() {
     let r = app.visitor().get("/units/27937/traceability").await;
     assert!(r.status.is_redirection());
 }
+
+#[tokio::test]
+async fn an_order_a_restart_interrupted_is_made_again_with_the_links_it_was_ordered_with() {
+    let app = TestApp::demo().await;
+    let mut producer = app.signed_in("coso.dauphong", DEMO_PASSWORD).await;
+    let batch = demo_batch(&app, &mut producer).await;
+    let batch = batch.trim_start_matches("/batches/");
+    let system = xaso_core::Actor::system("test");
+    // Placed, then the server stopped before making it: it stays "generating", with no codes.
+    let order = xaso_core::stamps::create_order(
+        &app.store,
+        Some(&system),
+        batch,
+        42,
+        xaso_domain::trace::LabelSize::Small,
+        "https://tem.example.vn",
+    )
+    .await
+    .unwrap();
+    let page = producer
+        .get(&format!("/stamp-orders/{}", order.id))
+        .await
+        .body;
+    assert!(page.contains("Đang tạo"), "{page}");
+    // At start the server makes it again, from the beginning.
+    let handles = xaso_web::resume_orders(&app.state).await.unwrap();
+    assert_eq!(handles.len(), 1, "only the interrupted order");
+    for h in handles {
+        h.await.unwrap();
+    }
+    let page = wait_ready(&mut producer, &format!("/stamp-orders/{}", order.id)).await;
+    assert!(page.contains("Sẵn sàng để in"));
+    let codes = xaso_core::stamps::codes(&app.store, Some(&system), &order.id)
+        .await
+        .unwrap();
+    assert_eq!(codes.len(), 42);
+    let pdf = producer
+        .raw(&format!("/stamp-orders/{}/sheet.pdf", order.id))
+        .await;
+    let urls = decode_pdf(&pdf, xaso_domain::trace::LabelSize::Small);
+    assert_eq!(urls.len(), 42);
+    assert!(
+        urls.iter()
+            .all(|u| u.starts_with("HTTPS://TEM.EXAMPLE.VN/01/09520001123450/10/DH-2026-03/21/")),
+        "{:?}",
+        &urls[..3]
+    );
+    // Nothing is left to resume.
+    assert!(xaso_web::resume_orders(&app.state)
+        .await
+        .unwrap()
+        .is_empty());
+}
