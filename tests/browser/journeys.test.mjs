@@ -284,8 +284,15 @@ test('a producer signs up, the commune approves, the producer adds a product, lo
   await page.waitForURL(/\/producers\/.+\?saved=1/);
   assert.ok(await page.getByText('Chờ duyệt').first().isVisible());
   const producerUrl = page.url().replace('?saved=1', '');
+  // Its business registration, photographed on the phone, for the commune to check.
+  await page.getByLabel('Loại giấy tờ').selectOption('business_registration');
+  await page.getByLabel('Tên, số hiệu (không bắt buộc)').fill('GCN số 41A800' + suffix);
+  await page.locator('#doc-file').setInputFiles({ name: 'giay-dang-ky.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% giay dang ky (mau)\n%%EOF\n') });
+  await page.getByRole('button', { name: 'Tải lên' }).click();
+  await page.waitForURL(/saved=1/);
+  assert.ok(await page.getByText('GCN số 41A800' + suffix).isVisible());
 
-  // The commune officer approves it from the commune's list.
+  // The commune officer reads the papers and approves it from the commune's list.
   const officer = await phone();
   await officer.goto(`${base}/login?next=/units/27937/producers`);
   await officer.getByLabel('Tên đăng nhập').fill('canbo.xaduchoa');
@@ -293,6 +300,7 @@ test('a producer signs up, the commune approves, the producer adds a product, lo
   await officer.getByRole('button', { name: 'Đăng nhập' }).click();
   await officer.waitForURL(`${base}/units/27937/producers`);
   await officer.getByRole('link', { name }).click();
+  assert.ok(await officer.getByText('GCN số 41A800' + suffix).isVisible());
   await officer.getByRole('button', { name: 'Duyệt' }).click();
   await officer.waitForURL(/saved=1/);
   assert.ok(await officer.getByText('Đã duyệt').first().isVisible());
