@@ -6,7 +6,10 @@
 //! wrong: voided, recalled, not yet released, a certificate expired, or scanned suspiciously
 //! often.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+// The verifier's maps are read on every scan; foldhash is fast and seeded per process.
+use foldhash::HashMap;
 use std::io::{BufWriter, Cursor};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};

@@ -153,6 +153,26 @@ impl TestApp {
             .expect("the demo order's codes")
     }
 
+    /// Opens a producer account (password [`DEMO_PASSWORD`]) in a commune valid today, as a
+    /// producer that signed up would have (the demo's own producer belongs to a commune that no
+    /// longer exists).
+    pub async fn producer_account(&self, username: &str, commune_code: &str) {
+        xaso_core::users::add(
+            &self.store,
+            &xaso_core::Actor::system("test"),
+            username,
+            "Cơ sở thử",
+            DEMO_PASSWORD,
+            &[xaso_core::users::RoleGrant {
+                role: xaso_domain::auth::Role::Producer,
+                unit_code: Some(commune_code.into()),
+            }],
+            xaso_domain::time::today_vn(),
+        )
+        .await
+        .expect("producer account");
+    }
+
     /// A visitor with no cookies yet.
     pub fn visitor(&self) -> Client {
         Client {

@@ -1,7 +1,8 @@
 //! The message catalogue: every string a page shows comes from `i18n/vi.toml` (the default) or
 //! `i18n/en.toml`. A test keeps both files' keys equal and checks every key the templates use.
 
-use std::collections::HashMap;
+// A fast hasher: every page looks up dozens of messages, and the keys are our own.
+use foldhash::HashMap;
 use std::sync::LazyLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -37,7 +38,7 @@ pub struct Catalog {
 
 pub fn parse(source: &str) -> HashMap<String, String> {
     let table: toml::Table = source.parse().expect("message catalogue is valid TOML");
-    let mut out = HashMap::new();
+    let mut out = HashMap::default();
     flatten("", &table, &mut out);
     out
 }

@@ -107,8 +107,11 @@ impl AppState {
 /// Renders a template to an HTML response (500 if the template fails, which tests prevent).
 pub(crate) fn render<T: askama::Template>(t: &T) -> axum::response::Response {
     use axum::response::IntoResponse;
-    match t.render() {
-        Ok(html) => axum::response::Html(html).into_response(),
+    // Room for the template's text and what fills it in, so the page is written without
+    // growing (and copying) its buffer on the way.
+    let mut html = String::with_capacity((T::SIZE_HINT * 2).max(4096));
+    match t.render_into(&mut html) {
+        Ok(()) => axum::response::Html(html).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template failed");
             axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response()

@@ -518,12 +518,7 @@ pub async fn decide(
             page.errors = vec![(String::new(), ctx.t("producers.err_transition").to_string())];
             Ok((StatusCode::CONFLICT, render(&page)).into_response())
         }
-        Err(e) => {
-            let errors = refused(&ctx, e)?;
-            let mut page = show_page(&state, &ctx, &id).await?;
-            page.errors = errors;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
-        }
+        Err(e) => show_with_errors(&state, &ctx, &id, e).await,
     }
 }
 

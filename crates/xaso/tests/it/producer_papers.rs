@@ -1,7 +1,6 @@
 //! Where a producer works (a registered place, shown with a map on its stamps), where a batch
 //! came from, and the private papers a producer registers with.
 
-use xaso_domain::auth::Role;
 use xaso_testkit::{TestApp, DEMO_ADMIN_TOKEN, DEMO_PASSWORD};
 
 /// A place registered by the system in a commune, near its centre (offset in degrees).
@@ -37,20 +36,7 @@ async fn place(
 
 /// A producer account in Xã Đức Hòa with a pending producer of its own; returns its id.
 async fn pending_producer(app: &TestApp, username: &str) -> String {
-    xaso_core::users::add(
-        &app.store,
-        &xaso_core::Actor::system("test"),
-        username,
-        "Cơ sở thử",
-        DEMO_PASSWORD,
-        &[xaso_core::users::RoleGrant {
-            role: Role::Producer,
-            unit_code: Some("27937".into()),
-        }],
-        xaso_domain::time::today_vn(),
-    )
-    .await
-    .expect("producer account");
+    app.producer_account(username, "27937").await;
     let mut c = app.signed_in(username, DEMO_PASSWORD).await;
     let r = c
         .post_form(
@@ -67,6 +53,17 @@ async fn pending_producer(app: &TestApp, username: &str) -> String {
         .trim_start_matches("/producers/")
         .trim_end_matches("?saved=1")
         .to_string()
+}
+
+/// The commune officer approves the producer.
+async fn approve(officer: &mut xaso_testkit::Client, id: &str) {
+    let r = officer
+        .post_form(
+            &format!("/producers/{id}/decision"),
+            &[("status", "approved")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
 }
 
 #[tokio::test]
@@ -155,16 +152,7 @@ async fn stamps_show_the_producers_digital_address_and_the_batchs_origin_with_a_
     // Approved, with a product and a batch: an empty origin is the producer's own place; a
     // field elsewhere is named by its code, and a bad one adds no batch.
     let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
-    assert_eq!(
-        officer
-            .post_form(
-                &format!("/producers/{id}/decision"),
-                &[("status", "approved")]
-            )
-            .await
-            .status,
-        303
-    );
+    approve(&mut officer, &id).await;
     let r = producer
         .post_form(
             &format!("/producers/{id}/products"),
@@ -327,16 +315,7 @@ async fn a_producers_papers_are_for_its_account_and_the_commune_only() {
     let mut other = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
     let r = other.get(&url).await;
     assert_eq!(r.status, 404, "{:?}", r.headers);
-    assert_eq!(
-        officer
-            .post_form(
-                &format!("/producers/{id}/decision"),
-                &[("status", "approved")]
-            )
-            .await
-            .status,
-        303
-    );
+    approve(&mut officer, &id).await;
     let mut visitor = app.visitor();
     let public = visitor.get(&format!("/producers/{id}")).await;
     assert_eq!(public.status, 200);

@@ -1,25 +1,10 @@
 //! Producers and products: registration, the commune's decision, what the public sees, GTINs.
 
-use xaso_domain::auth::Role;
 use xaso_testkit::{TestApp, DEMO_ADMIN_TOKEN, DEMO_PASSWORD};
 
-/// A producer account in today's Xã Đức Hòa (the demo's producer account belongs to a commune
-/// that no longer exists).
+/// A producer account in today's Xã Đức Hòa.
 async fn producer_account(app: &TestApp, username: &str) {
-    xaso_core::users::add(
-        &app.store,
-        &xaso_core::Actor::system("test"),
-        username,
-        "Cơ sở thử",
-        DEMO_PASSWORD,
-        &[xaso_core::users::RoleGrant {
-            role: Role::Producer,
-            unit_code: Some("27937".into()),
-        }],
-        xaso_domain::time::today_vn(),
-    )
-    .await
-    .expect("producer account");
+    app.producer_account(username, "27937").await;
 }
 
 #[tokio::test]
