@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod places;
 pub mod producers;
 pub mod qr;
+pub mod queue;
 pub mod stamps;
 pub mod units;
 pub mod users;

@@ -17,6 +17,7 @@ pub mod heritage;
 pub mod places;
 pub mod producers;
 pub mod qr;
+pub mod queue;
 pub mod settings;
 pub mod stamps;
 pub mod units;

@@ -29,6 +29,29 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
     xaso_web::resume_orders(&state)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // The background job queue: jobs a stopped server left running go back in line, then a
+    // worker runs what is due every two seconds. Modules register their runners here.
+    let requeued = xaso_core::queue::requeue_stale(&store, chrono::Utc::now())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if requeued > 0 {
+        tracing::info!(
+            jobs = requeued,
+            "jobs left running by a stopped server queued again"
+        );
+    }
+    let worker = {
+        let (store, queue) = (store.clone(), xaso_core::queue::Queue::new());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+            loop {
+                tick.tick().await;
+                if let Err(e) = queue.run_due(&store, chrono::Utc::now(), 50).await {
+                    tracing::warn!(error = %e, "job queue pass failed; will retry");
+                }
+            }
+        })
+    };
     let qr = state.qr.clone();
     let verifier = state.verifier.clone();
     let app = xaso_web::router(state);
@@ -73,6 +96,7 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
     .await
     .context("server failed")?;
     flusher.abort();
+    worker.abort();
     match qr.flush(&store).await {
         Ok(n) => tracing::info!(rows = n, "scan counts written"),
         Err(e) => tracing::error!(error = %e, "scan counts could not be written at shutdown"),

@@ -17,6 +17,7 @@ mod places;
 mod producer_papers;
 mod producers;
 mod qr;
+mod queue;
 mod sets;
 mod stamps;
 mod transfer;

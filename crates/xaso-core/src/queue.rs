@@ -1,0 +1,210 @@
+//! The background job queue: work that must happen after a change and may fail for a while
+//! (a notification to a reporter, a webhook, a message through Zalo) is written as a job in the
+//! same transaction as the change, then run by the server's worker with retries. Jobs live in
+//! the database, so a restart loses none: a job a stopped worker left "running" is put back.
+//!
+//! Time is a parameter everywhere (`run_due(store, now)`), so the schedule is tested without
+//! waiting.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use xaso_domain::time::to_storage;
+use xaso_storage::queue::{self as db, JobRow};
+use xaso_storage::Store;
+
+use crate::{Error, Result};
+
+/// Attempts a job gets unless its caller says otherwise (about 11 hours from the first to the
+/// last with [`backoff`]).
+pub const DEFAULT_ATTEMPTS: i64 = 7;
+
+/// How long a job may stay "running" before it is taken for abandoned (its worker stopped).
+pub const STALE_AFTER: Duration = Duration::minutes(15);
+
+/// The wait before the next attempt after `attempts` failed ones: 30 s, 2 min, 8 min, 32 min,
+/// 2 h 8 min, then 6 hours.
+pub fn backoff(attempts: i64) -> Duration {
+    let exp = attempts.clamp(1, 6) as u32 - 1;
+    let secs = 30i64 * 4i64.pow(exp);
+    Duration::seconds(secs.min(6 * 3600))
+}
+
+/// What a job runner returns: `Err` with a reason (kept on the job) to try again later.
+pub type Outcome<'a> = Pin<Box<dyn Future<Output = std::result::Result<(), String>> + Send + 'a>>;
+
+/// Runs the jobs of one kind.
+pub trait Handler: Send + Sync {
+    fn run<'a>(&'a self, payload: &'a serde_json::Value) -> Outcome<'a>;
+}
+
+/// A job as the queue keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub id: String,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    /// queued, running, done or failed.
+    pub status: String,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub run_at: String,
+    pub last_error: String,
+}
+
+fn to_job(r: JobRow) -> Job {
+    Job {
+        payload: serde_json::from_str(&r.payload).unwrap_or(serde_json::Value::Null),
+        id: r.id,
+        kind: r.kind,
+        status: r.status,
+        attempts: r.attempts,
+        max_attempts: r.max_attempts,
+        run_at: r.run_at,
+        last_error: r.last_error,
+    }
+}
+
+/// Adds a job, due now, inside the caller's transaction (so it exists exactly when the change
+/// that calls for it does). Returns its id.
+pub async fn enqueue(
+    tx: &mut xaso_storage::Tx,
+    kind: &str,
+    payload: &serde_json::Value,
+    max_attempts: i64,
+) -> Result<String> {
+    let now = xaso_storage::now();
+    let row = JobRow {
+        id: xaso_storage::new_id(),
+        kind: kind.into(),
+        payload: payload.to_string(),
+        status: "queued".into(),
+        attempts: 0,
+        max_attempts: max_attempts.max(1),
+        run_at: now.clone(),
+        last_error: String::new(),
+        claimed_at: None,
+        created_at: now,
+        finished_at: None,
+    };
+    db::insert(tx.conn(), &row).await?;
+    Ok(row.id)
+}
+
+/// One job, to show its state.
+pub async fn get(store: &Store, id: &str) -> Result<Job> {
+    let mut conn = store.read().await?;
+    db::by_id(&mut conn, id)
+        .await?
+        .map(to_job)
+        .ok_or(Error::NotFound)
+}
+
+/// What one pass of the worker did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    pub done: usize,
+    /// Failed, with attempts left: queued again for later.
+    pub retried: usize,
+    /// Failed for good (attempts used up, or no runner for its kind).
+    pub failed: usize,
+}
+
+/// The runners by job kind.
+#[derive(Default, Clone)]
+pub struct Queue {
+    handlers: HashMap<String, Arc<dyn Handler>>,
+}
+
+impl Queue {
+    pub fn new() -> Queue {
+        Queue::default()
+    }
+
+    /// Registers the runner of a kind of job.
+    pub fn handle(mut self, kind: &str, handler: Arc<dyn Handler>) -> Queue {
+        self.handlers.insert(kind.to_string(), handler);
+        self
+    }
+
+    /// Runs the jobs due at `now` (at most `limit`), one attempt each.
+    pub async fn run_due(&self, store: &Store, now: DateTime<Utc>, limit: i64) -> Result<Pass> {
+        let stamp = to_storage(now);
+        let due = {
+            let mut conn = store.read().await?;
+            db::due(&mut conn, &stamp, limit).await?
+        };
+        let mut pass = Pass::default();
+        for row in due {
+            let claimed = {
+                let mut tx = store.begin().await?;
+                let ok = db::claim(tx.conn(), &row.id, &stamp).await?;
+                tx.commit().await?;
+                ok
+            };
+            if !claimed {
+                continue; // another worker has it
+            }
+            let attempts = row.attempts + 1;
+            let result = match self.handlers.get(&row.kind) {
+                Some(h) => {
+                    let payload: serde_json::Value =
+                        serde_json::from_str(&row.payload).unwrap_or(serde_json::Value::Null);
+                    h.run(&payload).await.map_err(|e| (e, true))
+                }
+                None => Err((format!("no runner for jobs of kind `{}`", row.kind), false)),
+            };
+            let mut tx = store.begin().await?;
+            match result {
+                Ok(()) => {
+                    db::settle(tx.conn(), &row.id, "done", &row.run_at, "", Some(&stamp)).await?;
+                    pass.done += 1;
+                }
+                Err((error, retry)) if retry && attempts < row.max_attempts => {
+                    let next = to_storage(now + backoff(attempts));
+                    tracing::warn!(job = %row.id, kind = %row.kind, attempts, %error, next = %next, "job failed; will retry");
+                    db::settle(tx.conn(), &row.id, "queued", &next, &error, None).await?;
+                    pass.retried += 1;
+                }
+                Err((error, _)) => {
+                    tracing::error!(job = %row.id, kind = %row.kind, attempts, %error, "job failed for good");
+                    db::settle(
+                        tx.conn(),
+                        &row.id,
+                        "failed",
+                        &row.run_at,
+                        &error,
+                        Some(&stamp),
+                    )
+                    .await?;
+                    pass.failed += 1;
+                }
+            }
+            tx.commit().await?;
+        }
+        Ok(pass)
+    }
+}
+
+/// Puts back the jobs a stopped worker left running (claimed more than [`STALE_AFTER`] before
+/// `now`); the server calls it at start. Returns how many.
+pub async fn requeue_stale(store: &Store, now: DateTime<Utc>) -> Result<u64> {
+    let mut tx = store.begin().await?;
+    let n = db::requeue_stale(tx.conn(), &to_storage(now - STALE_AFTER)).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_grow_fourfold_up_to_six_hours() {
+        let mins: Vec<i64> = (1..=8).map(|a| backoff(a).num_seconds()).collect();
+        assert_eq!(mins, [30, 120, 480, 1920, 7680, 21600, 21600, 21600]);
+    }
+}
