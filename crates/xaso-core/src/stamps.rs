@@ -314,9 +314,9 @@ fn render(
             mode: printpdf::path::PaintMode::Stroke,
             ..Default::default()
         });
-        qr_image(&layer, url, x + (w - qr) / 2.0, y + h - qr - 1.0, qr)?;
+        let side = qr_image(&layer, url, x, y + h - 1.0, w, qr)?;
         layer.set_fill_color(Color::Rgb(Rgb::new(0.0, 0.0, 0.0, None)));
-        let text_y = y + h - qr - 1.0;
+        let text_y = y + h - side - 1.0;
         layer.use_text(&name, name_pt, Mm(x + 1.5), Mm(text_y - 2.6), &bold);
         layer.use_text(
             format!("Lô {lot} · Số {}", i + 1),
@@ -333,17 +333,36 @@ fn render(
         .map_err(|e| Error::Internal(format!("pdf: {e}")))
 }
 
-/// Places a QR symbol as a one-bit image (a few hundred bytes, scaled without smoothing so the
-/// modules stay sharp): thousands of labels make a sheet of a few MB instead of tens, and draw
-/// several times faster than one rectangle per run of modules.
+/// One printer dot at 150 dpi, in millimetres; 300 and 600 dpi printers divide it evenly.
+const DOT_MM: f32 = 25.4 / 150.0;
+
+/// The side of a QR symbol of `n` modules (quiet zone included) for a label `width` wide that
+/// asks for about `wanted` millimetres: each module a whole number of 150-dpi dots, so no row
+/// or column of modules prints a dot thinner than its neighbours (a 3-and-4-dot mix once left
+/// one label in a thousand unreadable at 150 dpi), and 1 mm of margin on each side.
+fn qr_side(n: usize, wanted: f32, width: f32) -> f32 {
+    let mut dots = (wanted / n as f32 / DOT_MM).round().max(1.0);
+    while dots > 1.0 && n as f32 * dots * DOT_MM > width - 2.0 {
+        dots -= 1.0;
+    }
+    n as f32 * dots * DOT_MM
+}
+
+/// Places a label's QR symbol, centred on a label `width` wide with its top edge at `top`, as
+/// a one-bit image (a few hundred bytes, scaled without smoothing so the modules stay sharp):
+/// thousands of labels make a sheet of a few MB instead of tens, and draw several times faster
+/// than one rectangle per run of modules. Returns the symbol's side in millimetres.
 fn qr_image(
     layer: &printpdf::PdfLayerReference,
     url: &str,
-    x: f32,
-    y: f32,
-    size: f32,
-) -> Result<()> {
+    left: f32,
+    top: f32,
+    width: f32,
+    wanted: f32,
+) -> Result<f32> {
     let (n, dark) = crate::qr::modules(url)?;
+    let size = qr_side(n, wanted, width);
+    let (x, y) = (left + (width - size) / 2.0, top - size);
     let row_bytes = n.div_ceil(8);
     let mut data = vec![0xFFu8; row_bytes * n];
     for row in 0..n {
@@ -375,7 +394,7 @@ fn qr_image(
             ..Default::default()
         },
     );
-    Ok(())
+    Ok(size)
 }
 
 /// The orders of a batch (its producer and the commune).
@@ -939,4 +958,25 @@ pub async fn dashboard(
             far_apart: far,
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qr_modules_are_whole_printer_dots_and_fit_the_label() {
+        for size in LabelSize::ALL {
+            let (w, _, wanted) = size.mm();
+            for n in [29usize, 33, 37, 41, 45, 49, 53] {
+                let side = qr_side(n, wanted, w);
+                let dots = side / n as f32 / DOT_MM;
+                assert!((dots - dots.round()).abs() < 1e-3, "{size:?} {n}: {dots}");
+                assert!(side <= w - 2.0 + 1e-3, "{size:?} {n}: {side} mm");
+                assert!(dots >= 3.0 - 1e-3, "{size:?} {n}: {dots} dots a module");
+            }
+        }
+        // A small label's usual symbol (version 4 with its quiet zone): 4 dots a module.
+        assert!((qr_side(41, 26.0, 30.0) - 41.0 * 4.0 * DOT_MM).abs() < 1e-3);
+    }
 }
