@@ -617,6 +617,52 @@ pub async fn recover_with_locality(store: &Store, input: &str) -> Result<String>
     ))
 }
 
+/// The full Plus Code a typed digital address names: a full code ("7P28RFG4+6P"), a short one
+/// as a house plate prints it ("RFG4+6P Đức Hòa"), or a short one alone, recovered near the
+/// centre of `near` (a commune). `field` names the form field in errors.
+pub async fn full_code(
+    store: &Store,
+    near: &Unit,
+    input: &str,
+    field: &'static str,
+) -> Result<String> {
+    let input = text::clean(input);
+    let first = input.split(' ').next().unwrap_or("").to_ascii_uppercase();
+    if pluscode::is_full(&first) {
+        Ok(first)
+    } else if pluscode::is_short(&first) && input.contains(' ') {
+        recover_with_locality(store, &input)
+            .await
+            .map_err(|_| Error::invalid(field, "no commune of that name has a known boundary"))
+    } else if pluscode::is_short(&first) {
+        let (lat, lng) = centre_of(store, &near.id).await?.ok_or_else(|| {
+            Error::invalid(
+                field,
+                "write the full code: the commune's boundary is unknown",
+            )
+        })?;
+        pluscode::recover_nearest(&first, lat, lng)
+            .map_err(|e| Error::invalid(field, e.to_string()))
+    } else {
+        Err(Error::invalid(
+            field,
+            "write a digital address as the house plate prints it (a Plus Code such as RFG4+6P)",
+        ))
+    }
+}
+
+/// A place as the public sees it (no contacts), when it is set and still active.
+pub async fn public(store: &Store, id: Option<&str>) -> Result<Option<Place>> {
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    match get(store, None, id).await {
+        Ok(p) if p.status == PlaceStatus::Active => Ok(Some(p)),
+        Ok(_) | Err(Error::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Stores the boundaries of a GeoJSON FeatureCollection whose features carry a `code` property
 /// (GSO code, read on `day`). All or nothing; returns how many were stored.
 pub async fn import_boundaries(

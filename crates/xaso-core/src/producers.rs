@@ -900,41 +900,15 @@ pub async fn batch_by_lot(store: &Store, product_id: &str, lot: &str) -> Result<
         .filter(|b| b.status != BatchStatus::Draft))
 }
 
-/// The active registered place a digital address names: a full Plus Code ("7P28RFG4+6P"), a
-/// short one as a house plate prints it ("RFG4+6P Đức Hòa"), or a short one alone, taken near
-/// the commune's centre. `field` names the form field in the error.
+/// The active registered place a typed digital address names (see [`crate::places::full_code`]).
+/// `field` names the form field in errors.
 pub async fn place_by_address(
     store: &Store,
     commune: &Unit,
     input: &str,
     field: &'static str,
 ) -> Result<crate::places::Place> {
-    use xaso_domain::pluscode;
-    let input = text::clean(input);
-    let first = input.split(' ').next().unwrap_or("").to_ascii_uppercase();
-    let code = if pluscode::is_full(&first) {
-        first
-    } else if pluscode::is_short(&first) && input.contains(' ') {
-        crate::places::recover_with_locality(store, &input)
-            .await
-            .map_err(|_| Error::invalid(field, "no commune of that name has a known boundary"))?
-    } else if pluscode::is_short(&first) {
-        let (lat, lng) = crate::places::centre_of(store, &commune.id)
-            .await?
-            .ok_or_else(|| {
-                Error::invalid(
-                    field,
-                    "write the full code: the commune's boundary is unknown",
-                )
-            })?;
-        pluscode::recover_nearest(&first, lat, lng)
-            .map_err(|e| Error::invalid(field, e.to_string()))?
-    } else {
-        return Err(Error::invalid(
-            field,
-            "write a digital address as the house plate prints it (a Plus Code such as RFG4+6P)",
-        ));
-    };
+    let code = crate::places::full_code(store, commune, input, field).await?;
     // Several places may share a code (a shop in a house): a producer's place is a business
     // or a household before anything else.
     use xaso_domain::places::PlaceKind;

@@ -544,18 +544,6 @@ pub async fn scanned_at(store: &Store, code: &str, lat: f64, lng: f64) -> Result
     far_apart(store, code).await
 }
 
-/// A place as the public sees it (no contacts); none when unset or retired.
-async fn public_place(store: &Store, id: Option<&str>) -> Result<Option<crate::places::Place>> {
-    let Some(id) = id else {
-        return Ok(None);
-    };
-    match crate::places::get(store, None, id).await {
-        Ok(p) if p.status == xaso_domain::places::PlaceStatus::Active => Ok(Some(p)),
-        Ok(_) | Err(Error::NotFound) => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
 /// A batch as every one of its stamps shows it: kept in memory for a short while, since a
 /// batch's thousands of stamps all show the same product, producer and log.
 #[derive(Debug, Clone)]
@@ -696,10 +684,10 @@ impl Verifier {
             return Ok(v);
         }
         let (batch, product, producer) = crate::producers::load_batch(store, batch_id).await?;
-        let place = public_place(store, producer.place_id.as_deref()).await?;
+        let place = crate::places::public(store, producer.place_id.as_deref()).await?;
         let origin = match &batch.origin_place_id {
             Some(id) if Some(id) != producer.place_id.as_ref() => {
-                public_place(store, Some(id)).await?
+                crate::places::public(store, Some(id)).await?
             }
             _ => None,
         };

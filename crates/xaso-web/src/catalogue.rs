@@ -7,7 +7,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
-use xaso_core::catalogue::{CertInput, Item, ListingInput, Marketplace, Upload, FIELDS};
+use xaso_core::catalogue::{CertInput, Item, ListingInput, Marketplace, FIELDS};
 use xaso_core::error::Problem;
 use xaso_core::Error;
 use xaso_domain::units::Unit;
@@ -144,7 +144,7 @@ pub async fn add_certification(
     Path(id): Path<String>,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let upload = crate::criteria::html::read_upload(form).await?;
+    let mut upload = crate::criteria::html::read_upload(form).await?;
     ctx.check_form_write(upload.field("csrf"))?;
     let input = CertInput {
         kind: upload.field("kind").into(),
@@ -153,10 +153,7 @@ pub async fn add_certification(
         issued_on: upload.field("issued_on").into(),
         expires_on: upload.field("expires_on").into(),
     };
-    let file = (!upload.file.is_empty()).then(|| Upload {
-        name: upload.filename.clone(),
-        bytes: upload.file.clone(),
-    });
+    let file = upload.take_file();
     match xaso_core::catalogue::add_certification(
         &state.store,
         &state.files,
@@ -207,11 +204,17 @@ pub async fn certification_file(
         &id,
     )
     .await?;
-    Ok(private_file(bytes, mime, &name))
+    Ok(private_file(bytes, mime, &name, "private, max-age=3600"))
 }
 
-/// A private uploaded file, shown in the browser, with an ASCII file name.
-pub(crate) fn private_file(bytes: Vec<u8>, mime: String, name: &str) -> Response {
+/// An uploaded file shown in the browser, with an ASCII file name and the given cache policy
+/// (papers with personal data: `private, no-store`).
+pub(crate) fn private_file(
+    bytes: Vec<u8>,
+    mime: String,
+    name: &str,
+    cache: &'static str,
+) -> Response {
     let ascii: String = name
         .chars()
         .map(|c| {
@@ -229,7 +232,7 @@ pub(crate) fn private_file(bytes: Vec<u8>, mime: String, name: &str) -> Response
                 header::CONTENT_DISPOSITION,
                 format!("inline; filename=\"{ascii}\""),
             ),
-            (header::CACHE_CONTROL, "private, max-age=3600".to_string()),
+            (header::CACHE_CONTROL, cache.to_string()),
         ],
         bytes,
     )

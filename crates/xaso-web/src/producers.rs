@@ -392,14 +392,7 @@ async fn show_page(state: &AppState, ctx: &Ctx, id: &str) -> Result<ShowPage, Pa
     let (producer, rights) =
         xaso_core::producers::get(&state.store, ctx.actor.as_ref(), id).await?;
     let products = xaso_core::producers::products(&state.store, ctx.actor.as_ref(), id).await?;
-    let place = match &producer.place_id {
-        Some(pid) => match xaso_core::places::get(&state.store, None, pid).await {
-            Ok(pl) => Some(pl),
-            Err(Error::NotFound) => None,
-            Err(e) => return Err(e.into()),
-        },
-        None => None,
-    };
+    let place = xaso_core::places::public(&state.store, producer.place_id.as_deref()).await?;
     let (suggestions, may_add_place, documents) = if rights.write {
         let actor = ctx.actor.as_ref().expect("writers are signed in");
         let (_, places) = xaso_core::places::list(
@@ -974,14 +967,7 @@ async fn batch_page(state: &AppState, ctx: &Ctx, id: &str) -> Result<BatchPage, 
         .with_timezone(&xaso_domain::time::vn_offset())
         .format("%Y-%m-%dT%H:%M")
         .to_string();
-    let origin = match &batch.origin_place_id {
-        Some(pid) => match xaso_core::places::get(&state.store, None, pid).await {
-            Ok(pl) => Some(pl),
-            Err(Error::NotFound) => None,
-            Err(e) => return Err(e.into()),
-        },
-        None => None,
-    };
+    let origin = xaso_core::places::public(&state.store, batch.origin_place_id.as_deref()).await?;
     Ok(BatchPage {
         origin,
         orders,

@@ -60,11 +60,8 @@ pub async fn resume_orders(
     state: &AppState,
 ) -> xaso_core::Result<Vec<tokio::task::JoinHandle<()>>> {
     let orders = xaso_core::stamps::unfinished_orders(&state.store).await?;
-    let fallback = state
-        .config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| "http://localhost".into());
+    // No request to take a host from: the configured public address, or the default.
+    let fallback = crate::qr::base_url(state, &HeaderMap::new());
     let mut handles = Vec::with_capacity(orders.len());
     for o in orders {
         tracing::info!(order = %o.id, count = o.count, "stamp order interrupted by a restart: made again");

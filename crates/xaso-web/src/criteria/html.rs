@@ -706,6 +706,14 @@ impl Upload {
     pub(crate) fn field(&self, name: &str) -> &str {
         self.fields.get(name).map(String::as_str).unwrap_or("")
     }
+
+    /// The file with its name, as the core takes it; none when no file was chosen.
+    pub(crate) fn take_file(&mut self) -> Option<xaso_core::catalogue::Upload> {
+        (!self.file.is_empty()).then(|| xaso_core::catalogue::Upload {
+            name: std::mem::take(&mut self.filename),
+            bytes: std::mem::take(&mut self.file),
+        })
+    }
 }
 
 /// Reads a multipart form; the file is the field named `file`.

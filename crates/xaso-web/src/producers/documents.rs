@@ -3,7 +3,6 @@
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use xaso_core::catalogue::Upload;
 use xaso_core::Error;
 
 use crate::ctx::Ctx;
@@ -17,12 +16,9 @@ pub async fn add(
     Path(id): Path<String>,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let upload = crate::criteria::html::read_upload(form).await?;
+    let mut upload = crate::criteria::html::read_upload(form).await?;
     ctx.check_form_write(upload.field("csrf"))?;
-    let file = (!upload.file.is_empty()).then(|| Upload {
-        name: upload.filename.clone(),
-        bytes: upload.file.clone(),
-    });
+    let file = upload.take_file();
     match xaso_core::producers::documents::add(
         &state.store,
         &state.files,
@@ -49,13 +45,13 @@ pub async fn file(
     let (bytes, mime, name) =
         xaso_core::producers::documents::file(&state.store, &state.files, ctx.actor.as_ref(), &id)
             .await?;
-    let mut r = crate::catalogue::private_file(bytes, mime, &name);
-    // Papers with personal data stay out of shared caches and out of other sites' frames.
-    r.headers_mut().insert(
-        axum::http::header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("private, no-store"),
-    );
-    Ok(r)
+    // Papers with personal data are kept in no cache.
+    Ok(crate::catalogue::private_file(
+        bytes,
+        mime,
+        &name,
+        "private, no-store",
+    ))
 }
 
 #[derive(serde::Deserialize)]
