@@ -26,6 +26,8 @@ const ILLUSTRATIVE_EVIDENCE: &[u8] = include_bytes!("../../../data/demo/minh-chu
 pub const DEMO_PASSWORD: &str = "xaso-demo-2026";
 /// The administrator's API token in the demo, fixed so scripts can drive it.
 pub const DEMO_ADMIN_TOKEN: &str = "demo-admin-token";
+/// The Open311 api_key of the demo (real keys are random and shown once).
+pub const DEMO_OPEN311_KEY: &str = "demo-open311-key";
 /// Settings key marking an installation that holds demo data (the UI labels it).
 pub const DEMO_FLAG: &str = "demo";
 
@@ -196,6 +198,7 @@ pub async fn load(store: &Store, files: &Files, base_url: &str) -> Result<bool> 
     load_criteria(store, files, &system).await?;
     load_places(store, &system).await?;
     load_producers(store, files, &system, base_url).await?;
+    load_feedback(store, files, &system).await?;
     let mut tx = store.begin().await?;
     settings::set(tx.conn(), DEMO_FLAG, "1").await?;
     tx.commit().await?;
@@ -750,4 +753,189 @@ fn demo_value(
         (_, "KM3") => "1".into(),
         _ => String::new(),
     }
+}
+
+/// Feedback categories a commune would use: code (Open311 service_code), Vietnamese and English
+/// names, group, the commune's official who handles it, deadline and its unit, and the NTM
+/// criteria (2021–2025 numbering) each touches. Deadlines are the demo's choice, not a rule.
+const FEEDBACK_CATEGORIES: &[(&str, &str, &str, &str, &str, i64, &str, &str)] = &[
+    (
+        "giao-thong",
+        "Đường sá, cầu cống hư hỏng",
+        "Damaged roads, bridges and culverts",
+        "Hạ tầng",
+        "Công chức Địa chính – Xây dựng",
+        5,
+        "working_days",
+        "2",
+    ),
+    (
+        "chieu-sang",
+        "Đèn chiếu sáng công cộng",
+        "Street lighting",
+        "Hạ tầng",
+        "Công chức Địa chính – Xây dựng",
+        3,
+        "working_days",
+        "4",
+    ),
+    (
+        "dien-nguy-hiem",
+        "Dây điện, trụ điện nguy hiểm",
+        "Dangerous power lines or poles",
+        "Hạ tầng",
+        "Công chức Địa chính – Xây dựng",
+        24,
+        "hours",
+        "4",
+    ),
+    (
+        "thuy-loi",
+        "Kênh mương, thủy lợi, ngập úng",
+        "Canals, irrigation, flooding",
+        "Hạ tầng",
+        "Công chức Địa chính – Nông nghiệp",
+        5,
+        "working_days",
+        "3",
+    ),
+    (
+        "moi-truong",
+        "Rác thải, ô nhiễm môi trường",
+        "Waste and pollution",
+        "Môi trường",
+        "Công chức Địa chính – Môi trường",
+        5,
+        "working_days",
+        "17",
+    ),
+    (
+        "an-ninh",
+        "An ninh, trật tự",
+        "Security and public order",
+        "An ninh",
+        "Công an xã",
+        24,
+        "hours",
+        "19",
+    ),
+    (
+        "dich-vu-cong",
+        "Thủ tục hành chính, dịch vụ công",
+        "Administrative procedures and public services",
+        "Dịch vụ công",
+        "Văn phòng – Thống kê",
+        5,
+        "working_days",
+        "18",
+    ),
+    (
+        "khac",
+        "Vấn đề khác",
+        "Something else",
+        "Khác",
+        "Văn phòng – Thống kê",
+        10,
+        "working_days",
+        "",
+    ),
+];
+
+async fn load_feedback(store: &Store, files: &Files, system: &Actor) -> Result<()> {
+    for (i, (code, vi, en, group, handler, value, unit, criteria)) in
+        FEEDBACK_CATEGORIES.iter().enumerate()
+    {
+        crate::feedback::save_category(
+            store,
+            Some(system),
+            None,
+            crate::feedback::CategoryInput {
+                code: (*code).into(),
+                name_vi: (*vi).into(),
+                name_en: (*en).into(),
+                description: String::new(),
+                group: (*group).into(),
+                keywords: String::new(),
+                handler: (*handler).into(),
+                deadline_value: *value,
+                deadline_unit: (*unit).into(),
+                criteria: (*criteria).into(),
+                active: true,
+                position: i as i64,
+            },
+        )
+        .await?;
+    }
+    crate::feedback::create_open311_key(
+        store,
+        Some(system),
+        "demo clients (fixed key, demo only)",
+        Some(DEMO_OPEN311_KEY),
+    )
+    .await?;
+    // A few illustrative cases, so the public list and a commune's figures are not empty. No
+    // reporter is named: they are made up.
+    use crate::feedback::{change_status, Location, Report, Reporter};
+    use xaso_domain::feedback::{Channel, Status};
+    let cases: &[(&str, &str, &str, Option<(f64, f64)>, &[(Status, &str)])] = &[
+        (
+            "giao-thong",
+            "Đoạn đường ấp Bình Tả 1 gần cầu có ổ gà lớn, xe máy dễ té khi trời mưa. (Dữ liệu mẫu)",
+            "27937",
+            None,
+            &[
+                (
+                    Status::Accepted,
+                    "Đã chuyển công chức Địa chính – Xây dựng kiểm tra.",
+                ),
+                (
+                    Status::InProgress,
+                    "Đã khảo sát; dự kiến vá mặt đường trong tuần.",
+                ),
+            ],
+        ),
+        (
+            "chieu-sang",
+            "Ba bóng đèn đường trên tuyến liên ấp không sáng từ tuần trước. (Dữ liệu mẫu)",
+            "27937",
+            None,
+            &[(
+                Status::Resolved,
+                "Đã thay bóng đèn, tuyến đường sáng trở lại.",
+            )],
+        ),
+        (
+            "moi-truong",
+            "Có điểm đổ rác tự phát ven kênh, bốc mùi. (Dữ liệu mẫu)",
+            "27931",
+            None,
+            &[],
+        ),
+    ];
+    for (category, text, unit, at, steps) in cases {
+        let s = crate::feedback::submit(
+            store,
+            files,
+            Some(system),
+            Report {
+                category: (*category).into(),
+                description: (*text).into(),
+                location: Location {
+                    latitude: at.map(|a| a.0),
+                    longitude: at.map(|a| a.1),
+                    place_code: String::new(),
+                    unit_code: (*unit).into(),
+                    address: String::new(),
+                },
+                reporter: Reporter::default(),
+                channel: Channel::Web,
+                photos: Vec::new(),
+            },
+        )
+        .await?;
+        for (to, note) in steps.iter() {
+            change_status(store, Some(system), &s.id, *to, note, "").await?;
+        }
+    }
+    Ok(())
 }

@@ -12,6 +12,7 @@ pub mod dossier;
 pub mod epcis;
 pub mod error;
 pub mod evidence;
+pub mod feedback;
 pub mod heritage;
 pub mod jobs;
 pub mod places;

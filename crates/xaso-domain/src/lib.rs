@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod criteria;
 pub mod epcis;
+pub mod feedback;
 pub mod heritage;
 pub mod places;
 pub mod pluscode;

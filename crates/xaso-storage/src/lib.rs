@@ -12,6 +12,7 @@ pub mod catalogue;
 pub mod criteria;
 pub mod epcis;
 pub mod evidence;
+pub mod feedback;
 pub mod files;
 pub mod heritage;
 pub mod places;

@@ -348,3 +348,12 @@ pub async fn refresh_statistics(conn: &mut AnyConnection) -> Result<()> {
     sqlx::query(sql).execute(conn).await?;
     Ok(())
 }
+
+/// Every stored boundary: unit id and GeoJSON geometry (to find the commune under a point).
+pub async fn boundaries(conn: &mut AnyConnection) -> Result<Vec<(String, String)>> {
+    Ok(
+        sqlx::query_as("SELECT unit_id, geometry FROM unit_boundaries ORDER BY unit_id")
+            .fetch_all(conn)
+            .await?,
+    )
+}

@@ -61,6 +61,8 @@
     if (pin) pin.setLatLng([la, ln]);
     else pin = L.circleMarker([la, ln], { radius: 10, color: '#000', weight: 3, fillColor: '#f59e0b', fillOpacity: 1 }).addTo(map);
     if (zoom) map.setView([la, ln], zoom);
+    // Other scripts of the page (the feedback form's duplicate hints) follow the position.
+    document.dispatchEvent(new CustomEvent('xaso:position', { detail: { lat: la, lng: ln } }));
   }
   if (lat.value && lng.value && isFinite(+lat.value) && isFinite(+lng.value)) set(+lat.value, +lng.value, 17);
   map.on('click', function (e) { set(e.latlng.lat, e.latlng.lng); });

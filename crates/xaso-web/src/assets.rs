@@ -45,6 +45,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../assets/lazy-map.js"),
     },
     Asset {
+        name: "feedback.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/feedback.js"),
+    },
+    Asset {
         name: "stamp.js",
         mime: "text/javascript; charset=utf-8",
         body: include_bytes!("../assets/stamp.js"),

@@ -9,6 +9,7 @@ mod criteria;
 mod ctx;
 mod epcis;
 mod error;
+mod feedback;
 mod heritage;
 mod home;
 pub mod i18n;

@@ -9,8 +9,8 @@ use axum_extra::extract::CookieJar;
 
 use crate::ctx::{cookie, new_csrf, MintedCsrf, CSRF_COOKIE};
 use crate::{
-    assets, auth, catalogue, criteria, epcis, error, heritage, home, metrics, openapi, ops, places,
-    producers, qr, staff, stamps, trace_api, units, AppState,
+    assets, auth, catalogue, criteria, epcis, error, feedback, heritage, home, metrics, openapi,
+    ops, places, producers, qr, staff, stamps, trace_api, units, AppState,
 };
 
 /// The platform's routes. The outermost layer answers a QR scan that leads somewhere before
@@ -268,6 +268,43 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/tours/{id}/edit", get(heritage::edit_tour))
         .route("/tours/{id}/delete", post(heritage::delete_tour))
+        .route(
+            "/feedback",
+            get(feedback::form)
+                .post(feedback::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    xaso_domain::feedback::MAX_PHOTOS * xaso_core::feedback::MAX_PHOTO_BYTES
+                        + 256 * 1024,
+                )),
+        )
+        .route("/feedback/track", get(feedback::track_lookup))
+        .route("/feedback/track/{token}", get(feedback::track))
+        .route("/feedback/track/{token}/reopen", post(feedback::reopen))
+        .route("/feedback/track/{token}/rate", post(feedback::rate))
+        .route("/feedback/cases", get(feedback::list))
+        .route("/feedback/cases/{number}", get(feedback::public_case))
+        .route("/feedback/photos/{file}", get(feedback::photo))
+        .route("/feedback/nearby", get(feedback::nearby))
+        .route("/units/{code}/feedback", get(feedback::stats))
+        .route("/units/{code}/feedback/poster", get(feedback::poster))
+        .route(
+            "/open311/v2/{file}",
+            get(feedback::open311::root_get)
+                .post(feedback::open311::post_request)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    xaso_domain::feedback::MAX_PHOTOS * xaso_core::feedback::MAX_PHOTO_BYTES
+                        + 256 * 1024,
+                )),
+        )
+        .route(
+            "/open311/v2/services/{file}",
+            get(feedback::open311::service_definition),
+        )
+        .route(
+            "/open311/v2/requests/{file}",
+            get(feedback::open311::one_request),
+        )
+        .route("/open311/v2/tokens/{file}", get(feedback::open311::token))
         .route("/q/{token}", get(qr::resolve))
         .route("/q/{token}/retire", post(qr::retire))
         .route("/lang", get(home::set_lang))
@@ -290,6 +327,38 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/staff/tokens/{id}/revoke", post(staff::html::revoke_token))
         .route("/staff/users", get(staff::html::users))
+        .route("/staff/feedback", get(feedback::staff::inbox))
+        .route(
+            "/staff/feedback/new",
+            get(feedback::staff::intake_form)
+                .post(feedback::staff::intake)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    xaso_domain::feedback::MAX_PHOTOS * xaso_core::feedback::MAX_PHOTO_BYTES
+                        + 256 * 1024,
+                )),
+        )
+        .route(
+            "/staff/feedback/categories",
+            get(feedback::staff::categories).post(feedback::staff::save_category),
+        )
+        .route("/staff/open311-keys", post(feedback::staff::create_key))
+        .route("/staff/feedback/{number}", get(feedback::staff::case))
+        .route(
+            "/staff/feedback/{number}/status",
+            post(feedback::staff::set_status),
+        )
+        .route(
+            "/staff/feedback/{number}/assign",
+            post(feedback::staff::assign),
+        )
+        .route(
+            "/staff/feedback/{number}/merge",
+            post(feedback::staff::merge),
+        )
+        .route(
+            "/staff/feedback/{number}/split",
+            post(feedback::staff::split),
+        )
         .route(
             "/staff/dossier-checklist",
             get(criteria::html::checklist).post(criteria::html::save_checklist),

@@ -41,14 +41,48 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
         );
     }
     let worker = {
-        let (store, queue) = (store.clone(), xaso_core::queue::Queue::new());
+        use std::sync::Arc;
+        use xaso_core::feedback::{self, notify, senders};
+        let senders = senders::from_env();
+        let channels: Vec<&String> = senders.keys().collect();
+        tracing::info!(?channels, "feedback notification channels");
+        let base_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", config.listen));
+        let queue = xaso_core::queue::Queue::new()
+            .handle(
+                feedback::JOB_NOTIFY,
+                Arc::new(notify::NotifyJob {
+                    store: store.clone(),
+                    senders,
+                    base_url,
+                }),
+            )
+            .handle(
+                feedback::JOB_PHOTO,
+                Arc::new(notify::PhotoJob {
+                    store: store.clone(),
+                    files: state.files.clone(),
+                }),
+            );
+        let store = store.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+            let mut passes: u64 = 0;
             loop {
                 tick.tick().await;
                 if let Err(e) = queue.run_due(&store, chrono::Utc::now(), 50).await {
                     tracing::warn!(error = %e, "job queue pass failed; will retry");
                 }
+                // Once a minute: cases that just ran past their deadline are flagged and
+                // their staff told.
+                if passes % 30 == 0 {
+                    if let Err(e) = feedback::notice_overdue(&store, chrono::Utc::now()).await {
+                        tracing::warn!(error = %e, "overdue check failed; will retry");
+                    }
+                }
+                passes += 1;
             }
         })
     };
@@ -111,7 +145,7 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
 }
 
 fn print_demo(loaded_now: bool, addr: std::net::SocketAddr) {
-    use xaso_core::demo::{ACCOUNTS, DEMO_ADMIN_TOKEN, DEMO_PASSWORD};
+    use xaso_core::demo::{ACCOUNTS, DEMO_ADMIN_TOKEN, DEMO_OPEN311_KEY, DEMO_PASSWORD};
     if loaded_now {
         println!("Demo data loaded: Long An before 1 July 2025, Tây Ninh after it, the Đức Hòa mapping, a few villages.");
     } else {
@@ -123,6 +157,7 @@ fn print_demo(loaded_now: bool, addr: std::net::SocketAddr) {
     }
     println!("Demo API token (administrator): {DEMO_ADMIN_TOKEN}");
     println!("  e.g. curl -H 'Authorization: Bearer {DEMO_ADMIN_TOKEN}' http://{addr}/api/v1/me");
+    println!("Demo Open311 api_key: {DEMO_OPEN311_KEY}  (GeoReport v2 at http://{addr}/open311/v2/discovery.json)");
 }
 
 async fn shutdown() {

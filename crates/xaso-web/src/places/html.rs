@@ -18,11 +18,11 @@ use crate::error::PageError;
 use crate::{render, AppState};
 
 /// JSON for the map script, safe inside `<script type="application/json">`.
-fn map_json(v: serde_json::Value) -> String {
+pub(crate) fn map_json(v: serde_json::Value) -> String {
     v.to_string().replace("</", "<\\/")
 }
 
-fn attribution(tiles: &str) -> &'static str {
+pub(crate) fn attribution(tiles: &str) -> &'static str {
     if tiles.contains("openstreetmap.org") {
         "© OpenStreetMap"
     } else {
