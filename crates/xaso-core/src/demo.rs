@@ -758,108 +758,117 @@ fn demo_value(
 /// Feedback categories a commune would use: code (Open311 service_code), Vietnamese and English
 /// names, group, the commune's official who handles it, deadline and its unit, and the NTM
 /// criteria (2021–2025 numbering) each touches. Deadlines are the demo's choice, not a rule.
-const FEEDBACK_CATEGORIES: &[(&str, &str, &str, &str, &str, i64, &str, &str)] = &[
-    (
-        "giao-thong",
-        "Đường sá, cầu cống hư hỏng",
-        "Damaged roads, bridges and culverts",
-        "Hạ tầng",
-        "Công chức Địa chính – Xây dựng",
-        5,
-        "working_days",
-        "2",
-    ),
-    (
-        "chieu-sang",
-        "Đèn chiếu sáng công cộng",
-        "Street lighting",
-        "Hạ tầng",
-        "Công chức Địa chính – Xây dựng",
-        3,
-        "working_days",
-        "4",
-    ),
-    (
-        "dien-nguy-hiem",
-        "Dây điện, trụ điện nguy hiểm",
-        "Dangerous power lines or poles",
-        "Hạ tầng",
-        "Công chức Địa chính – Xây dựng",
-        24,
-        "hours",
-        "4",
-    ),
-    (
-        "thuy-loi",
-        "Kênh mương, thủy lợi, ngập úng",
-        "Canals, irrigation, flooding",
-        "Hạ tầng",
-        "Công chức Địa chính – Nông nghiệp",
-        5,
-        "working_days",
-        "3",
-    ),
-    (
-        "moi-truong",
-        "Rác thải, ô nhiễm môi trường",
-        "Waste and pollution",
-        "Môi trường",
-        "Công chức Địa chính – Môi trường",
-        5,
-        "working_days",
-        "17",
-    ),
-    (
-        "an-ninh",
-        "An ninh, trật tự",
-        "Security and public order",
-        "An ninh",
-        "Công an xã",
-        24,
-        "hours",
-        "19",
-    ),
-    (
-        "dich-vu-cong",
-        "Thủ tục hành chính, dịch vụ công",
-        "Administrative procedures and public services",
-        "Dịch vụ công",
-        "Văn phòng – Thống kê",
-        5,
-        "working_days",
-        "18",
-    ),
-    (
-        "khac",
-        "Vấn đề khác",
-        "Something else",
-        "Khác",
-        "Văn phòng – Thống kê",
-        10,
-        "working_days",
-        "",
-    ),
+struct DemoCategory {
+    code: &'static str,
+    name_vi: &'static str,
+    name_en: &'static str,
+    group: &'static str,
+    handler: &'static str,
+    deadline: i64,
+    unit: &'static str,
+    criteria: &'static str,
+}
+
+const FEEDBACK_CATEGORIES: &[DemoCategory] = &[
+    DemoCategory {
+        code: "giao-thong",
+        name_vi: "Đường sá, cầu cống hư hỏng",
+        name_en: "Damaged roads, bridges and culverts",
+        group: "Hạ tầng",
+        handler: "Công chức Địa chính – Xây dựng",
+        deadline: 5,
+        unit: "working_days",
+        criteria: "2",
+    },
+    DemoCategory {
+        code: "chieu-sang",
+        name_vi: "Đèn chiếu sáng công cộng",
+        name_en: "Street lighting",
+        group: "Hạ tầng",
+        handler: "Công chức Địa chính – Xây dựng",
+        deadline: 3,
+        unit: "working_days",
+        criteria: "4",
+    },
+    DemoCategory {
+        code: "dien-nguy-hiem",
+        name_vi: "Dây điện, trụ điện nguy hiểm",
+        name_en: "Dangerous power lines or poles",
+        group: "Hạ tầng",
+        handler: "Công chức Địa chính – Xây dựng",
+        deadline: 24,
+        unit: "hours",
+        criteria: "4",
+    },
+    DemoCategory {
+        code: "thuy-loi",
+        name_vi: "Kênh mương, thủy lợi, ngập úng",
+        name_en: "Canals, irrigation, flooding",
+        group: "Hạ tầng",
+        handler: "Công chức Địa chính – Nông nghiệp",
+        deadline: 5,
+        unit: "working_days",
+        criteria: "3",
+    },
+    DemoCategory {
+        code: "moi-truong",
+        name_vi: "Rác thải, ô nhiễm môi trường",
+        name_en: "Waste and pollution",
+        group: "Môi trường",
+        handler: "Công chức Địa chính – Môi trường",
+        deadline: 5,
+        unit: "working_days",
+        criteria: "17",
+    },
+    DemoCategory {
+        code: "an-ninh",
+        name_vi: "An ninh, trật tự",
+        name_en: "Security and public order",
+        group: "An ninh",
+        handler: "Công an xã",
+        deadline: 24,
+        unit: "hours",
+        criteria: "19",
+    },
+    DemoCategory {
+        code: "dich-vu-cong",
+        name_vi: "Thủ tục hành chính, dịch vụ công",
+        name_en: "Administrative procedures and public services",
+        group: "Dịch vụ công",
+        handler: "Văn phòng – Thống kê",
+        deadline: 5,
+        unit: "working_days",
+        criteria: "18",
+    },
+    DemoCategory {
+        code: "khac",
+        name_vi: "Vấn đề khác",
+        name_en: "Something else",
+        group: "Khác",
+        handler: "Văn phòng – Thống kê",
+        deadline: 10,
+        unit: "working_days",
+        criteria: "",
+    },
 ];
 
 async fn load_feedback(store: &Store, files: &Files, system: &Actor) -> Result<()> {
-    for (i, (code, vi, en, group, handler, value, unit, criteria)) in
-        FEEDBACK_CATEGORIES.iter().enumerate()
-    {
+    for (i, c) in FEEDBACK_CATEGORIES.iter().enumerate() {
         crate::feedback::save_category(
             store,
             Some(system),
             None,
             crate::feedback::CategoryInput {
-                code: (*code).into(),
-                name_vi: (*vi).into(),
-                name_en: (*en).into(),
+                code: c.code.into(),
+                name_vi: c.name_vi.into(),
+                name_en: c.name_en.into(),
                 description: String::new(),
-                group: (*group).into(),
+                group: c.group.into(),
                 keywords: String::new(),
-                handler: (*handler).into(),
-                deadline_value: *value,
-                deadline_unit: (*unit).into(),
-                criteria: (*criteria).into(),
+                handler: c.handler.into(),
+                deadline_value: c.deadline,
+                deadline_unit: c.unit.into(),
+                criteria: c.criteria.into(),
                 active: true,
                 position: i as i64,
             },
@@ -877,12 +886,12 @@ async fn load_feedback(store: &Store, files: &Files, system: &Actor) -> Result<(
     // reporter is named: they are made up.
     use crate::feedback::{change_status, Location, Report, Reporter};
     use xaso_domain::feedback::{Channel, Status};
-    let cases: &[(&str, &str, &str, Option<(f64, f64)>, &[(Status, &str)])] = &[
+    type Steps = &'static [(Status, &'static str)];
+    let cases: &[(&str, &str, &str, Steps)] = &[
         (
             "giao-thong",
             "Đoạn đường ấp Bình Tả 1 gần cầu có ổ gà lớn, xe máy dễ té khi trời mưa. (Dữ liệu mẫu)",
             "27937",
-            None,
             &[
                 (
                     Status::Accepted,
@@ -898,7 +907,6 @@ async fn load_feedback(store: &Store, files: &Files, system: &Actor) -> Result<(
             "chieu-sang",
             "Ba bóng đèn đường trên tuyến liên ấp không sáng từ tuần trước. (Dữ liệu mẫu)",
             "27937",
-            None,
             &[(
                 Status::Resolved,
                 "Đã thay bóng đèn, tuyến đường sáng trở lại.",
@@ -908,11 +916,10 @@ async fn load_feedback(store: &Store, files: &Files, system: &Actor) -> Result<(
             "moi-truong",
             "Có điểm đổ rác tự phát ven kênh, bốc mùi. (Dữ liệu mẫu)",
             "27931",
-            None,
             &[],
         ),
     ];
-    for (category, text, unit, at, steps) in cases {
+    for (category, text, unit, steps) in cases {
         let s = crate::feedback::submit(
             store,
             files,
@@ -921,8 +928,8 @@ async fn load_feedback(store: &Store, files: &Files, system: &Actor) -> Result<(
                 category: (*category).into(),
                 description: (*text).into(),
                 location: Location {
-                    latitude: at.map(|a| a.0),
-                    longitude: at.map(|a| a.1),
+                    latitude: None,
+                    longitude: None,
                     place_code: String::new(),
                     unit_code: (*unit).into(),
                     address: String::new(),

@@ -119,7 +119,7 @@ const CASE_COLUMNS: &str = "id, number, token, category_id, commune_id, village_
 
 /// Writes a case whole (insert, or rewrite every column but id, number, token, created_*).
 pub async fn save_case(conn: &mut AnyConnection, c: &CaseRow) -> Result<()> {
-    sqlx::query(&format!(
+    let sql = format!(
         "INSERT INTO feedback_cases ({CASE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30) \
          ON CONFLICT (id) DO UPDATE SET category_id = excluded.category_id, commune_id = excluded.commune_id, \
          village_id = excluded.village_id, place_id = excluded.place_id, latitude = excluded.latitude, \
@@ -131,39 +131,40 @@ pub async fn save_case(conn: &mut AnyConnection, c: &CaseRow) -> Result<()> {
          overdue_noticed = excluded.overdue_noticed, merged_into = excluded.merged_into, \
          split_from = excluded.split_from, rating = excluded.rating, rating_comment = excluded.rating_comment, \
          updated_at = excluded.updated_at, resolved_at = excluded.resolved_at"
-    ))
-    .bind(&c.id)
-    .bind(c.number)
-    .bind(&c.token)
-    .bind(&c.category_id)
-    .bind(&c.commune_id)
-    .bind(&c.village_id)
-    .bind(&c.place_id)
-    .bind(c.latitude)
-    .bind(c.longitude)
-    .bind(&c.address)
-    .bind(&c.description)
-    .bind(&c.status)
-    .bind(&c.status_note)
-    .bind(&c.channel)
-    .bind(&c.reporter_name)
-    .bind(&c.reporter_phone)
-    .bind(&c.reporter_email)
-    .bind(&c.reporter_zalo)
-    .bind(&c.handler)
-    .bind(&c.assignee)
-    .bind(&c.due_at)
-    .bind(c.overdue_noticed)
-    .bind(&c.merged_into)
-    .bind(&c.split_from)
-    .bind(c.rating)
-    .bind(&c.rating_comment)
-    .bind(&c.created_by)
-    .bind(&c.created_at)
-    .bind(&c.updated_at)
-    .bind(&c.resolved_at)
-    .execute(conn)
-    .await?;
+    );
+    let q = sqlx::query(&sql)
+        .bind(&c.id)
+        .bind(c.number)
+        .bind(&c.token)
+        .bind(&c.category_id)
+        .bind(&c.commune_id)
+        .bind(&c.village_id)
+        .bind(&c.place_id);
+    let q = crate::bind_f64(q, c.latitude);
+    let q = crate::bind_f64(q, c.longitude);
+    q.bind(&c.address)
+        .bind(&c.description)
+        .bind(&c.status)
+        .bind(&c.status_note)
+        .bind(&c.channel)
+        .bind(&c.reporter_name)
+        .bind(&c.reporter_phone)
+        .bind(&c.reporter_email)
+        .bind(&c.reporter_zalo)
+        .bind(&c.handler)
+        .bind(&c.assignee)
+        .bind(&c.due_at)
+        .bind(c.overdue_noticed)
+        .bind(&c.merged_into)
+        .bind(&c.split_from)
+        .bind(c.rating)
+        .bind(&c.rating_comment)
+        .bind(&c.created_by)
+        .bind(&c.created_at)
+        .bind(&c.updated_at)
+        .bind(&c.resolved_at)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -217,6 +217,20 @@ pub fn now() -> String {
     xaso_domain::time::to_storage(chrono::Utc::now())
 }
 
+/// Binds an optional float so that PostgreSQL always sees a float8 parameter. sqlx 0.8.6's Any
+/// driver sends a NULL `f64` as a float4 NULL (its `Null(Double)` maps to `f32`, `Null(Real)`
+/// to `f64`), and a statement prepared that way then refuses the 8 bytes of a later non-null
+/// `f64` ("incorrect binary data format"). A NULL `f32` comes out as a float8 NULL.
+pub(crate) fn bind_f64<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    v: Option<f64>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    match v {
+        Some(v) => q.bind(v),
+        None => q.bind(None::<f32>),
+    }
+}
+
 /// Builds `$from, $from+1, …` placeholders for an `IN (…)` list.
 pub(crate) fn placeholders(from: usize, n: usize) -> String {
     (from..from + n)

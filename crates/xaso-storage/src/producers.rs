@@ -218,33 +218,34 @@ const BATCH_COLUMNS: &str = "id, product_id, lot, produced_on, quantity, quantit
 
 /// Inserts or rewrites a batch.
 pub async fn save_batch(conn: &mut AnyConnection, b: &BatchRow) -> Result<()> {
-    sqlx::query(&format!(
+    let sql = format!(
         "INSERT INTO batches ({BATCH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
          ON CONFLICT (id) DO UPDATE SET lot = excluded.lot, produced_on = excluded.produced_on, quantity = excluded.quantity, \
          quantity_unit = excluded.quantity_unit, expires_on = excluded.expires_on, origin_place_id = excluded.origin_place_id, \
          note = excluded.note, status = excluded.status, recall_reason = excluded.recall_reason, \
          released_at = excluded.released_at, recalled_at = excluded.recalled_at, \
          updated_by = excluded.updated_by, updated_at = excluded.updated_at"
-    ))
-    .bind(&b.id)
-    .bind(&b.product_id)
-    .bind(&b.lot)
-    .bind(&b.produced_on)
-    .bind(b.quantity)
-    .bind(&b.quantity_unit)
-    .bind(&b.expires_on)
-    .bind(&b.origin_place_id)
-    .bind(&b.note)
-    .bind(&b.status)
-    .bind(&b.recall_reason)
-    .bind(&b.released_at)
-    .bind(&b.recalled_at)
-    .bind(&b.created_by)
-    .bind(&b.created_at)
-    .bind(&b.updated_by)
-    .bind(&b.updated_at)
-    .execute(conn)
-    .await?;
+    );
+    let q = sqlx::query(&sql)
+        .bind(&b.id)
+        .bind(&b.product_id)
+        .bind(&b.lot)
+        .bind(&b.produced_on);
+    crate::bind_f64(q, b.quantity)
+        .bind(&b.quantity_unit)
+        .bind(&b.expires_on)
+        .bind(&b.origin_place_id)
+        .bind(&b.note)
+        .bind(&b.status)
+        .bind(&b.recall_reason)
+        .bind(&b.released_at)
+        .bind(&b.recalled_at)
+        .bind(&b.created_by)
+        .bind(&b.created_at)
+        .bind(&b.updated_by)
+        .bind(&b.updated_at)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -377,6 +377,20 @@ impl Client {
         fields: &[(&str, &str)],
         file: (&str, &[u8]),
     ) -> TestResponse {
+        self.post_files(path, fields, &[("file", file.0, file.1)])
+            .await
+    }
+
+    /// Posts a multipart form with any number of files: (field name, file name, bytes).
+    pub async fn post_files(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> TestResponse {
+        if !self.cookies.contains_key("xaso_csrf") {
+            self.get("/").await;
+        }
         let boundary = "XASOTESTBOUNDARY";
         let mut body = Vec::new();
         let csrf = self.csrf();
@@ -391,12 +405,15 @@ impl Client {
                 .as_bytes(),
             );
         }
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n", file.0)
-                .as_bytes(),
-        );
-        body.extend_from_slice(file.1);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        for (field, name, bytes) in files {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                    .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
         let req = Request::builder()
             .method(Method::POST)
             .uri(path)

@@ -241,13 +241,10 @@ pub(crate) async fn read_report(
     while let Some(field) = form.next_field().await.map_err(unreadable)? {
         let name = field.name().unwrap_or("").to_string();
         if name == "photo" || name == "media" {
-            let has_name = field.file_name().is_some_and(|n| !n.is_empty());
             let bytes = field.bytes().await.map_err(unreadable)?;
-            // An empty file input still sends a part with no name and no bytes.
-            if has_name || !bytes.is_empty() {
-                if !bytes.is_empty() {
-                    photos.push(bytes.to_vec());
-                }
+            // An empty file input still sends a part, with no bytes.
+            if !bytes.is_empty() {
+                photos.push(bytes.to_vec());
             }
         } else {
             fields.insert(name, field.text().await.unwrap_or_default());

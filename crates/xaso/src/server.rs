@@ -77,7 +77,7 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
                 }
                 // Once a minute: cases that just ran past their deadline are flagged and
                 // their staff told.
-                if passes % 30 == 0 {
+                if passes.is_multiple_of(30) {
                     if let Err(e) = feedback::notice_overdue(&store, chrono::Utc::now()).await {
                         tracing::warn!(error = %e, "overdue check failed; will retry");
                     }

@@ -146,20 +146,20 @@ fn jurisdiction(state: &AppState, headers: &HeaderMap) -> String {
         .to_string()
 }
 
-fn check_jurisdiction(
+/// The refusal of a jurisdiction_id that is not ours (none given is fine).
+fn other_jurisdiction(
     state: &AppState,
     headers: &HeaderMap,
     asked: Option<&String>,
     format: Format,
-) -> Result<(), Response> {
+) -> Option<Response> {
     match asked.map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        None => Ok(()),
-        Some(j) if j == jurisdiction(state, headers) => Ok(()),
-        Some(_) => Err(error(
+        Some(j) if j != jurisdiction(state, headers) => Some(error(
             format,
             StatusCode::NOT_FOUND,
             "jurisdiction_id not found",
         )),
+        _ => None,
     }
 }
 
@@ -241,7 +241,7 @@ pub async fn root_get(
             "unknown resource; add .json or .xml",
         );
     };
-    if let Err(r) = check_jurisdiction(&state, &headers, q.get("jurisdiction_id"), format) {
+    if let Some(r) = other_jurisdiction(&state, &headers, q.get("jurisdiction_id"), format) {
         return r;
     }
     match name {
@@ -381,7 +381,7 @@ pub async fn service_definition(
     let Some((code, format)) = split(&file) else {
         return error(Format::Json, StatusCode::NOT_FOUND, "add .json or .xml");
     };
-    if let Err(r) = check_jurisdiction(&state, &headers, q.get("jurisdiction_id"), format) {
+    if let Some(r) = other_jurisdiction(&state, &headers, q.get("jurisdiction_id"), format) {
         return r;
     }
     match fb::category_by_code(&state.store, code).await {
@@ -417,7 +417,7 @@ pub async fn one_request(
     let Some((id, format)) = split(&file) else {
         return error(Format::Json, StatusCode::NOT_FOUND, "add .json or .xml");
     };
-    if let Err(r) = check_jurisdiction(&state, &headers, q.get("jurisdiction_id"), format) {
+    if let Some(r) = other_jurisdiction(&state, &headers, q.get("jurisdiction_id"), format) {
         return r;
     }
     let Ok(number) = id.parse::<i64>() else {
@@ -455,7 +455,7 @@ pub async fn token(
     let Some((token, format)) = split(&file) else {
         return error(Format::Json, StatusCode::NOT_FOUND, "add .json or .xml");
     };
-    if let Err(r) = check_jurisdiction(&state, &headers, q.get("jurisdiction_id"), format) {
+    if let Some(r) = other_jurisdiction(&state, &headers, q.get("jurisdiction_id"), format) {
         return r;
     }
     match fb::tracked(&state.store, token).await {
@@ -515,7 +515,7 @@ pub async fn post_request(
     for (k, v) in query {
         params.entry(k).or_insert(v);
     }
-    if let Err(r) = check_jurisdiction(&state, &headers, params.get("jurisdiction_id"), format) {
+    if let Some(r) = other_jurisdiction(&state, &headers, params.get("jurisdiction_id"), format) {
         return r;
     }
     let key = params.get("api_key").map(String::as_str).unwrap_or("");

@@ -10,6 +10,7 @@ mod criteria;
 mod epcis;
 mod evidence;
 mod excel;
+mod feedback;
 mod heritage;
 mod import;
 mod pages;
