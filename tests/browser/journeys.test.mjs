@@ -357,3 +357,97 @@ test('a producer signs up, the commune approves, the producer adds a product, lo
   await visitor.context().close();
   await page.context().close();
 });
+
+test('a citizen reports a problem from a phone with a photo and the GPS, follows it and rates the fix', async () => {
+  // Where the citizen stands: the centre of today's Xã Đức Hòa (a demo relic without a surveyed
+  // position sits there).
+  const found = await (await fetch(`${base}/api/v1/places?unit=27937&q=chua%20linh`)).json();
+  const { latitude, longitude } = found.places[0];
+  // Someone already reported a light out right there, through an Open311 app.
+  const earlier = await fetch(`${base}/open311/v2/requests.json`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      api_key: 'demo-open311-key', service_code: 'chieu-sang', lat: String(latitude), long: String(longitude),
+      description: 'Đèn đường trước chùa không sáng.',
+    }),
+  });
+  assert.equal(earlier.status, 201);
+  const [{ service_request_id: earlierId }] = await earlier.json();
+
+  const context = await browser.newContext({
+    viewport: { width: 412, height: 860 }, locale: 'vi-VN',
+    geolocation: { latitude: latitude + 0.0004, longitude }, permissions: ['geolocation'],
+  });
+  const page = await context.newPage();
+  await page.goto(`${base}/`);
+  await page.getByRole('link', { name: 'Phản ánh' }).first().click();
+  await page.waitForURL(`${base}/feedback`);
+  await page.getByLabel('Lĩnh vực').selectOption({ label: 'Đèn chiếu sáng công cộng' });
+  await page.getByLabel('Nội dung phản ánh').fill('Hai bóng đèn đường gần chùa tắt từ ba hôm nay, tối đi lại nguy hiểm.');
+  await page.getByRole('button', { name: 'Dùng vị trí hiện tại' }).click();
+  await page.waitForFunction(() => document.getElementById('latitude').value !== '');
+  assert.ok(Math.abs(Number(await page.getByLabel('Vĩ độ').inputValue()) - (latitude + 0.0004)) < 1e-5);
+  // The form points to the open report nearby before sending a second one.
+  await page.getByText(`#${earlierId}`).waitFor();
+  assert.ok(await page.getByText('Gần đây đã có phản ánh cùng lĩnh vực').isVisible());
+  // A photo from the phone (a real PNG: a picture of this very page).
+  const photo = join(mkdtempSync(join(tmpdir(), 'xaso-')), 'den-duong.png');
+  writeFileSync(photo, await page.screenshot());
+  await page.getByLabel('Ảnh (tối đa 4 ảnh)').setInputFiles(photo);
+  await page.getByLabel('Số điện thoại').fill('0912 345 678');
+  await shot(page, 'feedback-form');
+  await page.getByRole('button', { name: 'Gửi phản ánh' }).click();
+  await page.waitForURL(/\/feedback\/track\/[0-9A-Z]{12}\?new=1/);
+  assert.ok(await page.getByText('Đã gửi phản ánh. Cảm ơn bạn!').isVisible());
+  const code = (await page.locator('#tracking-code').innerText()).trim();
+  assert.match(code, /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+  const number = (await page.locator('h1').innerText()).match(/#(\d+)/)[1];
+  assert.equal(await page.locator('#case-status').innerText(), 'Đã tiếp nhận');
+  // The server's worker resizes the photo in the background (it looks every 2 s); once done,
+  // the photo shows on the page.
+  for (let i = 0; i < 60 && !(await page.locator('.photos img').count()); i++) {
+    await page.waitForTimeout(500);
+    await page.reload();
+  }
+  assert.equal(await page.locator('.photos img').count(), 1);
+  await shot(page, 'feedback-tracking');
+
+  // The commune's officer handles it: sees the reporter's phone, resolves it with a note.
+  const staff = await phone();
+  await staff.goto(`${base}/login?next=/staff/feedback/${number}`);
+  await staff.getByLabel('Tên đăng nhập').fill('canbo.xaduchoa');
+  await staff.getByLabel('Mật khẩu').fill(password);
+  await staff.getByRole('button', { name: 'Đăng nhập' }).click();
+  await staff.waitForURL(`${base}/staff/feedback/${number}`);
+  assert.ok(await staff.getByText('0912345678').first().isVisible());
+  assert.ok(await staff.getByText('Có thể trùng với').isVisible());
+  await staff.getByLabel('Chuyển trạng thái').selectOption({ label: 'Đã giải quyết' });
+  await staff.getByLabel('Ghi chú gửi người dân').fill('Đã thay hai bóng đèn chiều 30/11.');
+  await staff.getByLabel('Ghi chú nội bộ').fill('Tổ điện ấp Bình Tả 1');
+  await shot(staff, 'feedback-staff');
+  await staff.getByRole('button', { name: 'Lưu' }).first().click();
+  await staff.waitForURL(new RegExp(`/staff/feedback/${number}`));
+  assert.equal(await staff.locator('#case-status').innerText(), 'Đã giải quyết');
+
+  // Back on the phone: the answer, and a rating.
+  await page.goto(`${base}/feedback/track?code=${encodeURIComponent(code.toLowerCase())}`);
+  await page.waitForURL(/\/feedback\/track\/[0-9A-Z]{12}$/);
+  assert.equal(await page.locator('#case-status').innerText(), 'Đã giải quyết');
+  assert.ok(await page.getByText('Đã thay hai bóng đèn chiều 30/11.').first().isVisible());
+  assert.equal(await page.getByText('Tổ điện ấp Bình Tả 1').count(), 0);
+  await page.getByLabel('5 ★').check();
+  await page.getByLabel('Góp ý thêm (không bắt buộc)').fill('Cảm ơn xã.');
+  await page.getByRole('button', { name: 'Gửi đánh giá' }).click();
+  await page.waitForURL(/saved=rated/);
+  assert.ok(await page.getByText('Cảm ơn bạn đã đánh giá.').isVisible());
+  await shot(page, 'feedback-rated');
+
+  // The public list shows the case, never the phone number.
+  await page.goto(`${base}/feedback/cases?unit=27937`);
+  assert.ok(await page.getByRole('link', { name: new RegExp(`#${number}`) }).isVisible());
+  assert.equal((await page.content()).includes('0912345678'), false);
+  await shot(page, 'feedback-list');
+  await staff.context().close();
+  await context.close();
+});

@@ -757,7 +757,7 @@ fn demo_value(
 
 /// Feedback categories a commune would use: code (Open311 service_code), Vietnamese and English
 /// names, group, the commune's official who handles it, deadline and its unit, and the NTM
-/// criteria (2021–2025 numbering) each touches. Deadlines are the demo's choice, not a rule.
+/// criteria each touches (a bare number in the 2021–2025 set, and in the 2026–2030 set by key). Deadlines are the demo's choice, not a rule.
 struct DemoCategory {
     code: &'static str,
     name_vi: &'static str,
@@ -778,7 +778,7 @@ const FEEDBACK_CATEGORIES: &[DemoCategory] = &[
         handler: "Công chức Địa chính – Xây dựng",
         deadline: 5,
         unit: "working_days",
-        criteria: "2",
+        criteria: "2,vn-xa-ntm-2026-2030:2",
     },
     DemoCategory {
         code: "chieu-sang",
@@ -788,7 +788,7 @@ const FEEDBACK_CATEGORIES: &[DemoCategory] = &[
         handler: "Công chức Địa chính – Xây dựng",
         deadline: 3,
         unit: "working_days",
-        criteria: "4",
+        criteria: "4,vn-xa-ntm-2026-2030:2",
     },
     DemoCategory {
         code: "dien-nguy-hiem",
@@ -798,7 +798,7 @@ const FEEDBACK_CATEGORIES: &[DemoCategory] = &[
         handler: "Công chức Địa chính – Xây dựng",
         deadline: 24,
         unit: "hours",
-        criteria: "4",
+        criteria: "4,vn-xa-ntm-2026-2030:2",
     },
     DemoCategory {
         code: "thuy-loi",
@@ -808,7 +808,7 @@ const FEEDBACK_CATEGORIES: &[DemoCategory] = &[
         handler: "Công chức Địa chính – Nông nghiệp",
         deadline: 5,
         unit: "working_days",
-        criteria: "3",
+        criteria: "3,vn-xa-ntm-2026-2030:2",
     },
     DemoCategory {
         code: "moi-truong",
@@ -818,7 +818,7 @@ const FEEDBACK_CATEGORIES: &[DemoCategory] = &[
         handler: "Công chức Địa chính – Môi trường",
         deadline: 5,
         unit: "working_days",
-        criteria: "17",
+        criteria: "17,vn-xa-ntm-2026-2030:8",
     },
     DemoCategory {
         code: "an-ninh",
@@ -828,7 +828,7 @@ const FEEDBACK_CATEGORIES: &[DemoCategory] = &[
         handler: "Công an xã",
         deadline: 24,
         unit: "hours",
-        criteria: "19",
+        criteria: "19,vn-xa-ntm-2026-2030:10",
     },
     DemoCategory {
         code: "dich-vu-cong",
@@ -838,7 +838,7 @@ const FEEDBACK_CATEGORIES: &[DemoCategory] = &[
         handler: "Văn phòng – Thống kê",
         deadline: 5,
         unit: "working_days",
-        criteria: "18",
+        criteria: "18,vn-xa-ntm-2026-2030:9",
     },
     DemoCategory {
         code: "khac",

@@ -1801,12 +1801,24 @@ pub async fn stats(store: &Store, unit_code: &str) -> Result<Stats> {
     Ok(s)
 }
 
-/// Open cases of a commune whose category touches each NTM criterion: criterion code → cases
-/// (public view), for the commune's criteria page.
+/// The national 2021–2025 commune set, which a bare criterion number in a category's tags
+/// refers to; other sets are named: "vn-xa-ntm-2026-2030:2".
+pub const DEFAULT_CRITERIA_SET: &str = "vn-xa-ntm-2021-2025";
+
+/// The (set key, criterion number) a category tag names.
+pub fn criterion_of(tag: &str) -> (String, String) {
+    match tag.rsplit_once(':') {
+        Some((set, no)) => (set.trim().to_string(), no.trim().to_string()),
+        None => (DEFAULT_CRITERIA_SET.to_string(), tag.trim().to_string()),
+    }
+}
+
+/// Open cases of a commune whose category touches each NTM criterion: (set key, criterion
+/// number) → cases (public view), for the commune's criteria page.
 pub async fn open_by_criterion(
     store: &Store,
     commune_id: &str,
-) -> Result<HashMap<String, Vec<Case>>> {
+) -> Result<HashMap<(String, String), Vec<Case>>> {
     let f = CaseFilter {
         communes: Some(vec![commune_id.to_string()]),
         statuses: vec!["received".into(), "accepted".into(), "in_progress".into()],
@@ -1819,11 +1831,11 @@ pub async fn open_by_criterion(
         db::cases(&mut conn, &f).await?
     };
     let mut l = Loaded::new(store).await?;
-    let mut out: HashMap<String, Vec<Case>> = HashMap::new();
+    let mut out: HashMap<(String, String), Vec<Case>> = HashMap::new();
     for r in rows {
         let c = l.case(store, r, false).await?.public();
-        for code in c.category.criteria.clone() {
-            out.entry(code).or_default().push(c.clone());
+        for tag in &c.category.criteria {
+            out.entry(criterion_of(tag)).or_default().push(c.clone());
         }
     }
     Ok(out)

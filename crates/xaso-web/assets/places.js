@@ -16,7 +16,9 @@
   }
   var colours = {
     household: '#0b57a4', agency: '#a4161a', organisation: '#7a4b00', business: '#6a3d9a',
-    relic: '#b15928', school: '#1f78b4', health: '#e31a1c', market: '#33a02c', wifi: '#00838f', other: '#59636e'
+    relic: '#b15928', school: '#1f78b4', health: '#e31a1c', market: '#33a02c', wifi: '#00838f', other: '#59636e',
+    // Feedback cases, by status.
+    received: '#c2410c', accepted: '#1d4ed8', in_progress: '#7c3aed', resolved: '#15803d', closed: '#59636e', rejected: '#9ca3af'
   };
   var group = L.featureGroup().addTo(map);
   if (data.boundary) {

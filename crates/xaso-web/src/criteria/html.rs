@@ -55,9 +55,19 @@ struct CommunePage {
     typed: HashMap<String, String>,
     errors: HashMap<String, String>,
     saved: bool,
+    /// Open citizen reports whose category touches a criterion: (set key, criterion number) →
+    /// (case number, category name).
+    complaints: HashMap<(String, String), Vec<(i64, String)>>,
 }
 
 impl CommunePage {
+    fn complaints_of(&self, set: &str, no: &str) -> &[(i64, String)] {
+        self.complaints
+            .get(&(set.to_string(), no.to_string()))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
     fn level_name(&self, l: &Option<NtmLevel>) -> &'static str {
         match l {
             Some(l) => self.p.t(&format!("ntm_level.{}", l.as_str())),
@@ -344,7 +354,20 @@ async fn page(
 ) -> Result<CommunePage, PageError> {
     let (can_edit, can_submit, can_review) = rights(state, ctx, &a).await?;
     let evidence = evidence_of(state, ctx, &a).await?;
+    let lang = ctx.page().lang_code();
+    let complaints = xaso_core::feedback::open_by_criterion(&state.store, &a.unit.id)
+        .await?
+        .into_iter()
+        .map(|(k, cases)| {
+            let list = cases
+                .iter()
+                .map(|c| (c.number, c.category.name(lang).to_string()))
+                .collect();
+            (k, list)
+        })
+        .collect();
     Ok(CommunePage {
+        complaints,
         evidence,
         evidence_error: None,
         p: ctx.page(),

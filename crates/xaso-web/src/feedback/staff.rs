@@ -149,6 +149,14 @@ impl StaffCasePage {
     fn metres(&self, d: &f64) -> String {
         format!("{d:.0}")
     }
+    /// Who made a step: an account name, or the reporter or the system in words.
+    fn actor(&self, e: &fb::Event) -> String {
+        match e.actor.as_str() {
+            fb::REPORTER => self.p.t("feedback.actor_reporter").to_string(),
+            fb::SYSTEM => self.p.t("feedback.actor_system").to_string(),
+            other => other.to_string(),
+        }
+    }
 }
 
 async fn case_page(

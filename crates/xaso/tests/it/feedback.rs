@@ -1065,3 +1065,59 @@ async fn categories_are_set_by_administrators_only() {
         .body
         .contains(&key));
 }
+
+#[tokio::test]
+async fn a_communes_criteria_page_shows_the_open_reports_touching_each_criterion() {
+    let app = TestApp::demo().await;
+    let files = app.state.files.clone();
+    let s = fb::submit(
+        &app.store,
+        &files,
+        None,
+        report(
+            "giao-thong",
+            "Đường liên ấp sụt lún sau mưa lớn.",
+            at_unit("27937"),
+        ),
+    )
+    .await
+    .unwrap();
+    let mut visitor = app.visitor();
+    for year in [2025, 2026] {
+        let page = visitor.get(&format!("/units/27937/criteria/{year}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let at = page
+            .body
+            .find(&format!("href=\"/feedback/cases/{}\"", s.number))
+            .unwrap_or_else(|| panic!("{year}: the open report is listed"));
+        // Under the roads criterion of that year's set (2: Giao thông, then Hạ tầng kinh tế - xã hội).
+        let before = &page.body[..at];
+        let summary = before.rfind("<summary>").unwrap();
+        let name = if year == 2025 {
+            "Giao thông"
+        } else {
+            "Hạ tầng kinh tế - xã hội"
+        };
+        assert!(
+            before[summary..].contains(name),
+            "{year}: {}",
+            &before[summary..]
+        );
+    }
+    // Resolved, it leaves the page.
+    let officer = officer(&app, "canbo.xaduchoa").await;
+    fb::change_status(
+        &app.store,
+        Some(&officer),
+        &s.id,
+        Status::Resolved,
+        "Đã sửa.",
+        "",
+    )
+    .await
+    .unwrap();
+    let page = visitor.get("/units/27937/criteria/2025").await;
+    assert!(!page
+        .body
+        .contains(&format!("href=\"/feedback/cases/{}\"", s.number)));
+}
