@@ -546,6 +546,27 @@ async fn the_reporter_is_on_no_public_page_or_api_answer() {
             assert!(!r.body.contains(secret), "{path} shows `{secret}`");
         }
     }
+    // A village's poster opens the form with the village filled in.
+    let today = xaso_domain::time::today_vn();
+    let (_, villages) = xaso_core::units::children(&app.store, "27937", today)
+        .await
+        .unwrap();
+    let v = &villages[0];
+    let poster = visitor
+        .get(&format!("/units/{}/feedback/poster", v.code))
+        .await;
+    assert_eq!(poster.status, StatusCode::OK);
+    assert!(poster.body.contains("Phản ánh tại đây") && poster.body.contains("<svg"));
+    assert!(poster
+        .body
+        .contains(&format!("/feedback?unit={}&#38;from=qr", v.code)));
+    let form = visitor
+        .get(&format!("/feedback?unit={}&from=qr", v.code))
+        .await;
+    assert!(form
+        .body
+        .contains(&format!("<option value=\"{}\" selected>", v.code)));
+    assert!(form.body.contains("value=\"qr_poster\""));
     // The public lists do show the case itself.
     assert!(visitor
         .get("/feedback/cases")
