@@ -304,6 +304,9 @@ pub(crate) fn report_of(
     (f, report)
 }
 
+/// Reports one client may file without an account per throttle window (15 minutes).
+const REPORTS_PER_CLIENT: u32 = 30;
+
 /// Files a report from the public form and opens its tracking page.
 pub async fn submit(
     State(state): State<AppState>,
@@ -318,6 +321,21 @@ pub async fn submit(
         _ => Channel::Web,
     };
     let (f, report) = report_of(&fields, photos, channel);
+    // One phone (or one village's shared connection) files at most this many reports a quarter
+    // of an hour without an account: enough for a busy village, not for a flood.
+    if ctx.actor.is_none()
+        && !state
+            .throttle
+            .take(&format!("feedback:{}", ctx.client), REPORTS_PER_CLIENT)
+    {
+        tracing::info!(client = %ctx.client, "feedback refused: too many reports from one client");
+        let errors = vec![(
+            "form".to_string(),
+            ctx.t("feedback.err_too_many").to_string(),
+        )];
+        let page = form_page(&state, &ctx, f, errors, false).await?;
+        return Ok((StatusCode::TOO_MANY_REQUESTS, render(&page)).into_response());
+    }
     match fb::submit(&state.store, &state.files, ctx.actor.as_ref(), report).await {
         Ok(s) => Ok(Redirect::to(&format!("/feedback/track/{}?new=1", s.token)).into_response()),
         Err(e @ Error::Invalid(_)) => {

@@ -1142,3 +1142,42 @@ async fn a_communes_criteria_page_shows_the_open_reports_touching_each_criterion
         .body
         .contains(&format!("href=\"/feedback/cases/{}\"", s.number)));
 }
+
+#[tokio::test]
+async fn one_connection_cannot_flood_the_form() {
+    let app = TestApp::demo().await;
+    let mut visitor = app.visitor();
+    let fields = [
+        ("category", "khac"),
+        ("description", "Góp ý về giờ làm việc của bộ phận một cửa."),
+        ("unit", "27937"),
+        ("channel", "web"),
+    ];
+    for i in 0..30 {
+        let r = visitor.post_files("/feedback", &fields, &[]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "report {i}: {}", r.body);
+    }
+    let r = visitor.post_files("/feedback", &fields, &[]).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.body.contains("quá nhiều phản ánh"), "{}", r.body);
+    // Staff entering calls are not limited.
+    let mut desk = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    let r = desk
+        .post_files(
+            "/staff/feedback/new",
+            &[
+                ("category", "khac"),
+                ("description", "Người dân gọi 1022 góp ý giờ làm việc."),
+                ("unit", "27937"),
+                ("channel", "hotline_1022"),
+                ("phone", "0912345678"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(r.location().ends_with("?created=1"));
+    let page = desk.get(r.location()).await;
+    assert!(page.body.contains("Đọc mã tra cứu cho người dân"));
+    assert!(page.body.contains("Đường dây nóng 1022"));
+}
