@@ -87,6 +87,22 @@ pub(crate) fn channel_name(p: &Page, c: Channel) -> &'static str {
     p.t(&format!("feedback_channel.{}", c.as_str()))
 }
 
+/// The status filter's choices: open or closed as a whole, then each status.
+pub(crate) fn status_choices(p: &Page) -> Vec<(String, String)> {
+    [
+        ("open", "feedback.filter_open"),
+        ("closed", "feedback.filter_closed"),
+    ]
+    .iter()
+    .map(|(v, k)| (v.to_string(), p.t(k).to_string()))
+    .chain(
+        ALL_STATUSES
+            .iter()
+            .map(|s| (s.as_str().to_string(), status_name(p, *s).to_string())),
+    )
+    .collect()
+}
+
 /// "dd/mm/yyyy hh:mm" in Vietnam's time.
 pub(crate) fn when(t: &DateTime<Utc>) -> String {
     xaso_domain::time::format_datetime_vn(*t)
@@ -681,18 +697,7 @@ pub async fn list(
         .into_iter()
         .map(|(c, _)| c)
         .collect();
-    let statuses = [
-        ("open", "feedback.filter_open"),
-        ("closed", "feedback.filter_closed"),
-    ]
-    .iter()
-    .map(|(v, k)| (v.to_string(), p.t(k).to_string()))
-    .chain(
-        ALL_STATUSES
-            .iter()
-            .map(|s| (s.as_str().to_string(), status_name(&p, *s).to_string())),
-    )
-    .collect();
+    let statuses = status_choices(&p);
     let page = q.page;
     Ok(render(&ListPage {
         pages: ((total + PER_PAGE - 1) / PER_PAGE).max(1),

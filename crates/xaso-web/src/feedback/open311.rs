@@ -102,6 +102,44 @@ fn answer(format: Format, status: StatusCode, root: &str, item: &str, items: &[V
     }
 }
 
+/// One object as the format wants it: JSON, or `<root>…fields…</root>`.
+fn object(format: Format, root: &str, body: &Value) -> Response {
+    match format {
+        Format::Json => (
+            [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+            body.to_string(),
+        )
+            .into_response(),
+        Format::Xml => {
+            let mut out = format!("<?xml version=\"1.0\" encoding=\"utf-8\"?><{root}>");
+            xml_fields(&mut out, body);
+            out.push_str(&format!("</{root}>"));
+            ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], out).into_response()
+        }
+    }
+}
+
+/// The name and format of a requested file, once its jurisdiction is checked; else the answer
+/// (boxed: a response is large) to send instead.
+fn resource<'a>(
+    state: &AppState,
+    headers: &HeaderMap,
+    file: &'a str,
+    q: &Params,
+) -> Result<(&'a str, Format), Box<Response>> {
+    let Some((name, format)) = split(file) else {
+        return Err(Box::new(error(
+            Format::Json,
+            StatusCode::NOT_FOUND,
+            "unknown resource; add .json or .xml",
+        )));
+    };
+    match other_jurisdiction(state, headers, q.get("jurisdiction_id"), format) {
+        Some(r) => Err(Box::new(r)),
+        None => Ok((name, format)),
+    }
+}
+
 /// The Open311 error body: `[{"code": 400, "description": "…"}]` or `<errors><error>…`.
 fn error(format: Format, status: StatusCode, description: &str) -> Response {
     answer(
@@ -234,16 +272,10 @@ pub async fn root_get(
     Path(file): Path<String>,
     Query(q): Query<Params>,
 ) -> Response {
-    let Some((name, format)) = split(&file) else {
-        return error(
-            Format::Json,
-            StatusCode::NOT_FOUND,
-            "unknown resource; add .json or .xml",
-        );
+    let (name, format) = match resource(&state, &headers, &file, &q) {
+        Ok(x) => x,
+        Err(r) => return *r,
     };
-    if let Some(r) = other_jurisdiction(&state, &headers, q.get("jurisdiction_id"), format) {
-        return r;
-    }
     match name {
         "discovery" => discovery(&state, &headers, format),
         "services" => match fb::categories(&state.store, false).await {
@@ -272,19 +304,7 @@ fn discovery(state: &AppState, headers: &HeaderMap, format: Format) -> Response 
             "formats": ["application/json", "text/xml"],
         }],
     });
-    match format {
-        Format::Json => (
-            [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-            body.to_string(),
-        )
-            .into_response(),
-        Format::Xml => {
-            let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?><discovery>");
-            xml_fields(&mut out, &body);
-            out.push_str("</discovery>");
-            ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], out).into_response()
-        }
-    }
+    object(format, "discovery", &body)
 }
 
 fn parse_time(s: &str) -> Option<DateTime<Utc>> {
@@ -378,30 +398,14 @@ pub async fn service_definition(
     Path(file): Path<String>,
     Query(q): Query<Params>,
 ) -> Response {
-    let Some((code, format)) = split(&file) else {
-        return error(Format::Json, StatusCode::NOT_FOUND, "add .json or .xml");
+    let (code, format) = match resource(&state, &headers, &file, &q) {
+        Ok(x) => x,
+        Err(r) => return *r,
     };
-    if let Some(r) = other_jurisdiction(&state, &headers, q.get("jurisdiction_id"), format) {
-        return r;
-    }
     match fb::category_by_code(&state.store, code).await {
         Ok(c) => {
             let body = json!({"service_code": c.code, "attributes": []});
-            match format {
-                Format::Json => (
-                    [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-                    body.to_string(),
-                )
-                    .into_response(),
-                Format::Xml => {
-                    let mut out = String::from(
-                        "<?xml version=\"1.0\" encoding=\"utf-8\"?><service_definition>",
-                    );
-                    xml_fields(&mut out, &body);
-                    out.push_str("</service_definition>");
-                    ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], out).into_response()
-                }
-            }
+            object(format, "service_definition", &body)
         }
         Err(e) => core_error(format, e),
     }
@@ -414,12 +418,10 @@ pub async fn one_request(
     Path(file): Path<String>,
     Query(q): Query<Params>,
 ) -> Response {
-    let Some((id, format)) = split(&file) else {
-        return error(Format::Json, StatusCode::NOT_FOUND, "add .json or .xml");
+    let (id, format) = match resource(&state, &headers, &file, &q) {
+        Ok(x) => x,
+        Err(r) => return *r,
     };
-    if let Some(r) = other_jurisdiction(&state, &headers, q.get("jurisdiction_id"), format) {
-        return r;
-    }
     let Ok(number) = id.parse::<i64>() else {
         return error(
             format,
@@ -452,12 +454,10 @@ pub async fn token(
     Path(file): Path<String>,
     Query(q): Query<Params>,
 ) -> Response {
-    let Some((token, format)) = split(&file) else {
-        return error(Format::Json, StatusCode::NOT_FOUND, "add .json or .xml");
+    let (token, format) = match resource(&state, &headers, &file, &q) {
+        Ok(x) => x,
+        Err(r) => return *r,
     };
-    if let Some(r) = other_jurisdiction(&state, &headers, q.get("jurisdiction_id"), format) {
-        return r;
-    }
     match fb::tracked(&state.store, token).await {
         Ok(c) => answer(
             format,

@@ -82,18 +82,7 @@ pub async fn inbox(
     oq.statuses.clear();
     let (_, overdue_total) = fb::list_staff(&state.store, ctx.actor.as_ref(), &oq, now).await?;
     let p = ctx.page();
-    let statuses = [
-        ("open", "feedback.filter_open"),
-        ("closed", "feedback.filter_closed"),
-    ]
-    .iter()
-    .map(|(v, k)| (v.to_string(), p.t(k).to_string()))
-    .chain(
-        ALL_STATUSES
-            .iter()
-            .map(|s| (s.as_str().to_string(), status_name(&p, *s).to_string())),
-    )
-    .collect();
+    let statuses = super::status_choices(&p);
     Ok(render(&InboxPage {
         pages: ((total + PER_PAGE - 1) / PER_PAGE).max(1),
         is_admin: ctx.actor.as_ref().is_some_and(|a| a.is_admin()),
