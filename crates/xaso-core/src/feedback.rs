@@ -562,25 +562,55 @@ struct Routed {
     position: Option<(f64, f64)>,
 }
 
-/// The commune whose boundary holds a point.
-async fn commune_at(store: &Store, lat: f64, lng: f64) -> Result<Option<Unit>> {
+/// The stored boundaries, parsed, with the version they were read at. Parsing them is most of
+/// the cost of routing a report by its position, so they are kept until a boundary changes
+/// (one database per process, as the server runs).
+type Parsed = (
+    String,
+    std::sync::Arc<Vec<(String, xaso_domain::places::Boundary)>>,
+);
+static BOUNDARIES: std::sync::Mutex<Option<Parsed>> = std::sync::Mutex::new(None);
+
+async fn boundaries(
+    store: &Store,
+) -> Result<std::sync::Arc<Vec<(String, xaso_domain::places::Boundary)>>> {
+    let version = {
+        let mut conn = store.read().await?;
+        xaso_storage::places::boundaries_version(&mut conn).await?
+    };
+    if let Some((v, list)) = BOUNDARIES.lock().expect("boundary cache").as_ref() {
+        if *v == version {
+            return Ok(list.clone());
+        }
+    }
     let rows = {
         let mut conn = store.read().await?;
         xaso_storage::places::boundaries(&mut conn).await?
     };
+    let list: Vec<_> = rows
+        .into_iter()
+        .filter_map(|(unit_id, geometry)| {
+            let value = serde_json::from_str::<serde_json::Value>(&geometry).ok()?;
+            Some((
+                unit_id,
+                xaso_domain::places::Boundary::from_geojson(&value)?,
+            ))
+        })
+        .collect();
+    let list = std::sync::Arc::new(list);
+    *BOUNDARIES.lock().expect("boundary cache") = Some((version, list.clone()));
+    Ok(list)
+}
+
+/// The commune (valid today) whose boundary holds a point.
+async fn commune_at(store: &Store, lat: f64, lng: f64) -> Result<Option<Unit>> {
     let today = xaso_domain::time::today_vn();
-    for (unit_id, geometry) in rows {
-        let Ok(value) = serde_json::from_str::<serde_json::Value>(&geometry) else {
-            continue;
-        };
-        let Some(b) = xaso_domain::places::Boundary::from_geojson(&value) else {
-            continue;
-        };
+    for (unit_id, b) in boundaries(store).await?.iter() {
         if !b.contains(lat, lng) {
             continue;
         }
         let mut conn = store.read().await?;
-        if let Some(u) = xaso_storage::units::by_id(&mut conn, &unit_id).await? {
+        if let Some(u) = xaso_storage::units::by_id(&mut conn, unit_id).await? {
             if u.level == Level::Commune && u.validity().contains(today) {
                 return Ok(Some(u));
             }

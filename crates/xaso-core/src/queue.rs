@@ -130,7 +130,8 @@ impl Queue {
         self
     }
 
-    /// Runs the jobs due at `now` (at most `limit`), one attempt each.
+    /// Runs the jobs due at `now` (at most `limit`), one attempt each, [`PARALLEL`] at a time
+    /// (photo resizing keeps a core busy; notifications mostly wait on the network).
     pub async fn run_due(&self, store: &Store, now: DateTime<Utc>, limit: i64) -> Result<Pass> {
         let stamp = to_storage(now);
         let due = {
@@ -138,56 +139,88 @@ impl Queue {
             db::due(&mut conn, &stamp, limit).await?
         };
         let mut pass = Pass::default();
-        for row in due {
-            let claimed = {
-                let mut tx = store.begin().await?;
-                let ok = db::claim(tx.conn(), &row.id, &stamp).await?;
-                tx.commit().await?;
-                ok
-            };
-            if !claimed {
-                continue; // another worker has it
-            }
-            let attempts = row.attempts + 1;
-            let result = match self.handlers.get(&row.kind) {
-                Some(h) => {
-                    let payload: serde_json::Value =
-                        serde_json::from_str(&row.payload).unwrap_or(serde_json::Value::Null);
-                    h.run(&payload).await.map_err(|e| (e, true))
-                }
-                None => Err((format!("no runner for jobs of kind `{}`", row.kind), false)),
-            };
-            let mut tx = store.begin().await?;
-            match result {
-                Ok(()) => {
-                    db::settle(tx.conn(), &row.id, "done", &row.run_at, "", Some(&stamp)).await?;
-                    pass.done += 1;
-                }
-                Err((error, retry)) if retry && attempts < row.max_attempts => {
-                    let next = to_storage(now + backoff(attempts));
-                    tracing::warn!(job = %row.id, kind = %row.kind, attempts, %error, next = %next, "job failed; will retry");
-                    db::settle(tx.conn(), &row.id, "queued", &next, &error, None).await?;
-                    pass.retried += 1;
-                }
-                Err((error, _)) => {
-                    tracing::error!(job = %row.id, kind = %row.kind, attempts, %error, "job failed for good");
-                    db::settle(
-                        tx.conn(),
-                        &row.id,
-                        "failed",
-                        &row.run_at,
-                        &error,
-                        Some(&stamp),
-                    )
-                    .await?;
-                    pass.failed += 1;
+        for chunk in due.chunks(PARALLEL) {
+            let runs = chunk
+                .iter()
+                .map(|row| self.run_one(store, row, now, &stamp));
+            for outcome in futures_util::future::join_all(runs).await {
+                match outcome? {
+                    Some(Settled::Done) => pass.done += 1,
+                    Some(Settled::Retried) => pass.retried += 1,
+                    Some(Settled::Failed) => pass.failed += 1,
+                    None => {}
                 }
             }
-            tx.commit().await?;
         }
         Ok(pass)
     }
+
+    /// One attempt at one job; `None` when another worker claimed it first.
+    async fn run_one(
+        &self,
+        store: &Store,
+        row: &JobRow,
+        now: DateTime<Utc>,
+        stamp: &str,
+    ) -> Result<Option<Settled>> {
+        let claimed = {
+            let mut tx = store.begin().await?;
+            let ok = db::claim(tx.conn(), &row.id, stamp).await?;
+            tx.commit().await?;
+            ok
+        };
+        if !claimed {
+            return Ok(None); // another worker has it
+        }
+        let attempts = row.attempts + 1;
+        let result = match self.handlers.get(&row.kind) {
+            Some(h) => {
+                let payload: serde_json::Value =
+                    serde_json::from_str(&row.payload).unwrap_or(serde_json::Value::Null);
+                h.run(&payload).await.map_err(|e| (e, true))
+            }
+            None => Err((format!("no runner for jobs of kind `{}`", row.kind), false)),
+        };
+        let mut tx = store.begin().await?;
+        let settled = match result {
+            Ok(()) => {
+                db::settle(tx.conn(), &row.id, "done", &row.run_at, "", Some(stamp)).await?;
+                Settled::Done
+            }
+            Err((error, retry)) if retry && attempts < row.max_attempts => {
+                let next = to_storage(now + backoff(attempts));
+                tracing::warn!(job = %row.id, kind = %row.kind, attempts, %error, next = %next, "job failed; will retry");
+                db::settle(tx.conn(), &row.id, "queued", &next, &error, None).await?;
+                Settled::Retried
+            }
+            Err((error, _)) => {
+                tracing::error!(job = %row.id, kind = %row.kind, attempts, %error, "job failed for good");
+                db::settle(
+                    tx.conn(),
+                    &row.id,
+                    "failed",
+                    &row.run_at,
+                    &error,
+                    Some(stamp),
+                )
+                .await?;
+                Settled::Failed
+            }
+        };
+        tx.commit().await?;
+        Ok(Some(settled))
+    }
 }
+
+/// How one attempt ended.
+enum Settled {
+    Done,
+    Retried,
+    Failed,
+}
+
+/// How many jobs a pass runs at once.
+pub const PARALLEL: usize = 2;
 
 /// Puts back the jobs a stopped worker left running (claimed more than [`STALE_AFTER`] before
 /// `now`); the server calls it at start. Returns how many.

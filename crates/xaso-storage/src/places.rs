@@ -357,3 +357,12 @@ pub async fn boundaries(conn: &mut AnyConnection) -> Result<Vec<(String, String)
             .await?,
     )
 }
+
+/// What changes whenever a boundary is stored: how many there are and the latest update.
+pub async fn boundaries_version(conn: &mut AnyConnection) -> Result<String> {
+    let (n, at): (i64, Option<String>) =
+        sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT), MAX(updated_at) FROM unit_boundaries")
+            .fetch_one(conn)
+            .await?;
+    Ok(format!("{n}|{}", at.unwrap_or_default()))
+}
