@@ -138,18 +138,21 @@ impl Queue {
             let mut conn = store.read().await?;
             db::due(&mut conn, &stamp, limit).await?
         };
+        use futures_util::stream::{self, StreamExt};
         let mut pass = Pass::default();
-        for chunk in due.chunks(PARALLEL) {
-            let runs = chunk
-                .iter()
-                .map(|row| self.run_one(store, row, now, &stamp));
-            for outcome in futures_util::future::join_all(runs).await {
-                match outcome? {
-                    Some(Settled::Done) => pass.done += 1,
-                    Some(Settled::Retried) => pass.retried += 1,
-                    Some(Settled::Failed) => pass.failed += 1,
-                    None => {}
-                }
+        // A job starts as soon as one of the running ones ends, so a quick notice does not hold
+        // a second photo back.
+        let attempts: Vec<_> = due
+            .iter()
+            .map(|row| self.run_one(store, row, now, &stamp))
+            .collect();
+        let mut runs = stream::iter(attempts).buffer_unordered(PARALLEL);
+        while let Some(outcome) = runs.next().await {
+            match outcome? {
+                Some(Settled::Done) => pass.done += 1,
+                Some(Settled::Retried) => pass.retried += 1,
+                Some(Settled::Failed) => pass.failed += 1,
+                None => {}
             }
         }
         Ok(pass)
