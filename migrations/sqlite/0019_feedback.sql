@@ -52,7 +52,11 @@ CREATE TABLE feedback_cases (
     updated_at      TEXT NOT NULL,
     resolved_at     TEXT
 );
+-- Lists are newest first, narrowed by commune, status and category; counts and figures read
+-- the (commune, status, category) triple without touching the rows.
 CREATE INDEX feedback_cases_commune ON feedback_cases(commune_id, created_at);
+CREATE INDEX feedback_cases_commune_status ON feedback_cases(commune_id, status, category_id);
+CREATE INDEX feedback_cases_category ON feedback_cases(category_id, created_at);
 CREATE INDEX feedback_cases_status ON feedback_cases(status, due_at);
 CREATE INDEX feedback_cases_created ON feedback_cases(created_at);
 CREATE INDEX feedback_cases_position ON feedback_cases(latitude, longitude);

@@ -1588,19 +1588,31 @@ async fn filter_of(store: &Store, q: &ListQuery, now: DateTime<Utc>) -> Result<C
 /// A page of cases as the public sees them, newest first, with the total count.
 pub async fn list_public(store: &Store, q: &ListQuery) -> Result<(Vec<Case>, i64)> {
     let f = filter_of(store, q, Utc::now()).await?;
+    let total = {
+        let mut conn = store.read().await?;
+        db::count_cases(&mut conn, &f).await?
+    };
+    Ok((public_rows(store, &f).await?, total))
+}
+
+/// A page of cases as the public sees them, newest first, without counting them all (for
+/// Open311, whose answers carry no total).
+pub async fn list_public_page(store: &Store, q: &ListQuery) -> Result<Vec<Case>> {
+    let f = filter_of(store, q, Utc::now()).await?;
+    public_rows(store, &f).await
+}
+
+async fn public_rows(store: &Store, f: &CaseFilter) -> Result<Vec<Case>> {
     let rows = {
         let mut conn = store.read().await?;
-        (
-            db::cases(&mut conn, &f).await?,
-            db::count_cases(&mut conn, &f).await?,
-        )
+        db::cases(&mut conn, f).await?
     };
     let mut l = Loaded::new(store).await?;
-    let mut out = Vec::with_capacity(rows.0.len());
-    for r in rows.0 {
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
         out.push(l.case(store, r, false).await?.public());
     }
-    Ok((out, rows.1))
+    Ok(out)
 }
 
 /// A page of the cases of the communes the actor handles (with reporters), and the count.

@@ -376,8 +376,8 @@ async fn requests(state: &AppState, headers: &HeaderMap, format: Format, q: &Par
         lq.page = q.get("page").and_then(|v| v.parse().ok()).unwrap_or(1);
     }
     let base = crate::qr::base_url(state, headers);
-    match fb::list_public(&state.store, &lq).await {
-        Ok((cases, _)) => {
+    match fb::list_public_page(&state.store, &lq).await {
+        Ok(cases) => {
             let items: Vec<Value> = cases.iter().map(|c| request(&base, c)).collect();
             answer(
                 format,
