@@ -1181,3 +1181,134 @@ async fn one_connection_cannot_flood_the_form() {
     assert!(page.body.contains("Đọc mã tra cứu cho người dân"));
     assert!(page.body.contains("Đường dây nóng 1022"));
 }
+
+/// A minimal SMTP server on 127.0.0.1 that accepts every message and keeps what it was sent
+/// (the envelope and the message), refusing the first `refuse` messages with 451.
+async fn smtp_sink(refuse: usize) -> (String, Arc<Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let seen = got.clone();
+    let tries = Arc::new(AtomicUsize::new(0));
+    tokio::spawn(async move {
+        loop {
+            let (sock, _) = listener.accept().await.unwrap();
+            let seen = seen.clone();
+            let tries = tries.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = sock.into_split();
+                let mut lines = BufReader::new(r).lines();
+                w.write_all(b"220 sink ESMTP\r\n").await.unwrap();
+                let mut transcript = String::new();
+                let mut in_data = false;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    transcript.push_str(&line);
+                    transcript.push('\n');
+                    if in_data {
+                        if line == "." {
+                            in_data = false;
+                            if tries.fetch_add(1, Ordering::SeqCst) < refuse {
+                                w.write_all(b"451 try again later\r\n").await.unwrap();
+                            } else {
+                                seen.lock().unwrap().push(transcript.clone());
+                                w.write_all(b"250 queued\r\n").await.unwrap();
+                            }
+                        }
+                        continue;
+                    }
+                    let upper = line.to_ascii_uppercase();
+                    let reply: &[u8] = if upper.starts_with("EHLO") {
+                        b"250-sink\r\n250 8BITMIME\r\n"
+                    } else if upper.starts_with("DATA") {
+                        in_data = true;
+                        b"354 go on\r\n"
+                    } else if upper.starts_with("QUIT") {
+                        w.write_all(b"221 bye\r\n").await.ok();
+                        break;
+                    } else {
+                        b"250 ok\r\n"
+                    };
+                    w.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (format!("smtp://{addr}"), got)
+}
+
+#[tokio::test]
+async fn the_reporter_gets_an_email_through_smtp_retried_after_a_refusal() {
+    let app = TestApp::demo().await;
+    run_jobs(&app, &workers(&app, Default::default())).await;
+    let (url, got) = smtp_sink(1).await;
+    let mut senders: std::collections::HashMap<String, Arc<dyn notify::Sender>> =
+        Default::default();
+    senders.insert(
+        notify::EMAIL.into(),
+        Arc::new(senders::Email::new(&url, "Xã Đức Hòa <phananh@example.org>").unwrap()),
+    );
+    let q = workers(&app, senders);
+    let s = fb::submit(
+        &app.store,
+        &app.state.files,
+        None,
+        report(
+            "chieu-sang",
+            "Đèn đường ngoài chợ không sáng.",
+            at_unit("27937"),
+        ),
+    )
+    .await
+    .unwrap();
+    let officer = officer(&app, "canbo.xaduchoa").await;
+    fb::change_status(
+        &app.store,
+        Some(&officer),
+        &s.id,
+        Status::Resolved,
+        "Đã thay bóng đèn.",
+        "",
+    )
+    .await
+    .unwrap();
+    let first = q.run_due(&app.store, Utc::now(), 100).await.unwrap();
+    assert_eq!(first.retried, 1, "the server said 451: {first:?}");
+    assert!(got.lock().unwrap().is_empty());
+    q.run_due(&app.store, Utc::now() + Duration::minutes(1), 100)
+        .await
+        .unwrap();
+    let mails = got.lock().unwrap().clone();
+    assert_eq!(mails.len(), 1);
+    let mail = &mails[0];
+    assert!(mail.contains(&format!("RCPT TO:<{EMAIL}>")), "{mail}");
+    assert!(mail.contains("MAIL FROM:<phananh@example.org>"), "{mail}");
+    // The text is UTF-8 in base64: what the reporter reads.
+    use base64::Engine;
+    let body: String = mail
+        .split("\n\n")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .take_while(|l| *l != ".")
+        .collect();
+    let text = String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        text.starts_with(&format!("Phản ánh số {}: Đã giải quyết", s.number)),
+        "{text}"
+    );
+    assert!(text.contains("Ghi chú: Đã thay bóng đèn."), "{text}");
+    assert!(
+        text.contains("đánh giá"),
+        "a resolved case asks for a rating: {text}"
+    );
+    assert!(text.contains(&format!(
+        "https://xaso.example.vn/feedback/track/{}",
+        s.token
+    )));
+}
