@@ -69,6 +69,8 @@ CREATE TABLE feedback_photos (
     width       INTEGER NOT NULL DEFAULT 0,
     height      INTEGER NOT NULL DEFAULT 0,
     size        INTEGER NOT NULL,
+    -- Hidden by staff (a face, a private paper in the picture): then only staff see it.
+    hidden      INTEGER NOT NULL DEFAULT 0,
     created_at  TEXT NOT NULL
 );
 CREATE INDEX feedback_photos_case ON feedback_photos(case_id);

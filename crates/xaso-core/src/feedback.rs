@@ -244,6 +244,8 @@ pub struct Reporter {
 pub struct Photo {
     pub id: String,
     pub ready: bool,
+    /// Hidden from the public by staff (public views leave it out).
+    pub hidden: bool,
     pub width: i64,
     pub height: i64,
 }
@@ -303,6 +305,7 @@ impl Case {
         self.reporter = None;
         self.token = None;
         self.assignee = String::new();
+        self.photos.retain(|p| !p.hidden);
         for e in &mut self.events {
             e.internal_note.clear();
             if !e.actor.is_empty() && e.actor != REPORTER && e.actor != SYSTEM {
@@ -422,6 +425,7 @@ impl Loaded {
                 .into_iter()
                 .map(|p| Photo {
                     ready: p.thumb_key.is_some(),
+                    hidden: p.hidden != 0,
                     id: p.id,
                     width: p.width,
                     height: p.height,
@@ -876,6 +880,7 @@ pub async fn submit_at(
             width: 0,
             height: 0,
             size,
+            hidden: 0,
             created_at: stamp.clone(),
         });
     }
@@ -1030,11 +1035,12 @@ pub async fn process_photo(store: &Store, files: &Files, photo_id: &str) -> Resu
     Ok(())
 }
 
-/// A case's photo (resized JPEG, or its thumbnail) for anyone: photos are public once resized,
-/// and resizing drops the camera's metadata.
+/// A case's photo (resized JPEG, or its thumbnail): public once resized (resizing drops the
+/// camera's metadata) unless staff hid it; a hidden one only for the case's handlers.
 pub async fn photo_file(
     store: &Store,
     files: &Files,
+    actor: Option<&Actor>,
     photo_id: &str,
     thumb: bool,
 ) -> Result<Vec<u8>> {
@@ -1047,11 +1053,58 @@ pub async fn photo_file(
     let Some(thumb_key) = &row.thumb_key else {
         return Err(Error::NotFound);
     };
+    if row.hidden != 0 {
+        let commune = {
+            let mut conn = store.read().await?;
+            db::case_by_id(&mut conn, &row.case_id)
+                .await?
+                .ok_or(Error::NotFound)?
+                .commune_id
+        };
+        if !handles(store, actor, &commune).await? {
+            // Not "forbidden": a visitor must not learn that a hidden photo exists.
+            return Err(Error::NotFound);
+        }
+    }
     let key = if thumb { thumb_key } else { &row.object_key };
     files
         .get(key)
         .await
         .map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// Hides a case's photo from the public (a face, a private paper in the picture), or shows it
+/// again. The case's handlers only; audited.
+pub async fn set_photo_hidden(
+    store: &Store,
+    actor: Option<&Actor>,
+    photo_id: &str,
+    hidden: bool,
+) -> Result<i64> {
+    let photo = {
+        let mut conn = store.read().await?;
+        db::photo(&mut conn, photo_id)
+            .await?
+            .ok_or(Error::NotFound)?
+    };
+    let (row, actor) = load_for_staff(store, actor, &photo.case_id).await?;
+    let mut tx = store.begin().await?;
+    db::set_photo_hidden(tx.conn(), photo_id, hidden).await?;
+    crate::audit::record(
+        &mut tx,
+        &actor,
+        crate::audit::Change {
+            action: "update",
+            record_type: "feedback_case",
+            record_id: &row.id,
+            unit_id: Some(&row.commune_id),
+            before: Some(json!({"photo": photo_id, "hidden": photo.hidden != 0})),
+            after: Some(json!({"photo": photo_id, "hidden": hidden})),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(row.number)
 }
 
 async fn load_for_staff(

@@ -438,14 +438,17 @@ pub struct PhotoRow {
     pub width: i64,
     pub height: i64,
     pub size: i64,
+    /// Hidden from the public by staff.
+    pub hidden: i64,
     pub created_at: String,
 }
 
-const PHOTO_COLUMNS: &str = "id, case_id, object_key, thumb_key, width, height, size, created_at";
+const PHOTO_COLUMNS: &str =
+    "id, case_id, object_key, thumb_key, width, height, size, hidden, created_at";
 
 pub async fn insert_photo(conn: &mut AnyConnection, p: &PhotoRow) -> Result<()> {
     sqlx::query(&format!(
-        "INSERT INTO feedback_photos ({PHOTO_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        "INSERT INTO feedback_photos ({PHOTO_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
     ))
     .bind(&p.id)
     .bind(&p.case_id)
@@ -454,6 +457,7 @@ pub async fn insert_photo(conn: &mut AnyConnection, p: &PhotoRow) -> Result<()> 
     .bind(p.width)
     .bind(p.height)
     .bind(p.size)
+    .bind(p.hidden)
     .bind(&p.created_at)
     .execute(conn)
     .await?;
@@ -500,6 +504,16 @@ pub async fn photo(conn: &mut AnyConnection, id: &str) -> Result<Option<PhotoRow
     .bind(id)
     .fetch_optional(conn)
     .await?)
+}
+
+/// Hides a photo from the public, or shows it again.
+pub async fn set_photo_hidden(conn: &mut AnyConnection, id: &str, hidden: bool) -> Result<()> {
+    sqlx::query("UPDATE feedback_photos SET hidden = $2 WHERE id = $1")
+        .bind(id)
+        .bind(hidden as i64)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Moves photos from one case to another (a merge) — by ids.

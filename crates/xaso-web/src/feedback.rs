@@ -761,15 +761,24 @@ pub struct PhotoQuery {
 /// A case's photo (public once resized; resizing drops the camera's metadata).
 pub async fn photo(
     State(state): State<AppState>,
+    ctx: Ctx,
     Path(file): Path<String>,
     Query(q): Query<PhotoQuery>,
 ) -> Result<Response, PageError> {
     let id = file.trim_end_matches(".jpg");
-    let bytes = fb::photo_file(&state.store, &state.files, id, q.thumb.is_some()).await?;
+    let bytes = fb::photo_file(
+        &state.store,
+        &state.files,
+        ctx.actor.as_ref(),
+        id,
+        q.thumb.is_some(),
+    )
+    .await?;
     Ok((
         [
             (header::CONTENT_TYPE, "image/jpeg"),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
+            // Short-lived and private: staff may hide a photo after it was first shown.
+            (header::CACHE_CONTROL, "private, max-age=300"),
         ],
         bytes,
     )

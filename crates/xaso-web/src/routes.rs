@@ -284,6 +284,10 @@ pub fn router(state: AppState) -> Router {
         .route("/feedback/cases", get(feedback::list))
         .route("/feedback/cases/{number}", get(feedback::public_case))
         .route("/feedback/photos/{file}", get(feedback::photo))
+        .route(
+            "/feedback/photos/{file}/hide",
+            post(feedback::staff::hide_photo),
+        )
         .route("/feedback/nearby", get(feedback::nearby))
         .route("/units/{code}/feedback", get(feedback::stats))
         .route("/units/{code}/feedback/poster", get(feedback::poster))

@@ -534,3 +534,25 @@ pub async fn create_key(
         Err(e) => Err(e.into()),
     }
 }
+
+#[derive(Deserialize)]
+pub struct HideForm {
+    #[serde(default)]
+    csrf: String,
+    /// "1" to hide, anything else to show again.
+    #[serde(default)]
+    hidden: String,
+}
+
+/// Hides a photo from the public pages, or shows it again.
+pub async fn hide_photo(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<HideForm>,
+) -> Result<Response, PageError> {
+    ctx.check_form_write(&f.csrf)?;
+    let number =
+        fb::set_photo_hidden(&state.store, ctx.actor.as_ref(), &id, f.hidden == "1").await?;
+    Ok(Redirect::to(&format!("/staff/feedback/{number}#photos")).into_response())
+}

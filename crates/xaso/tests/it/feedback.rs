@@ -1328,3 +1328,72 @@ async fn the_reporter_gets_an_email_through_smtp_retried_after_a_refusal() {
         s.token
     )));
 }
+
+#[tokio::test]
+async fn staff_hide_a_photo_from_the_public_and_show_it_again() {
+    let app = TestApp::demo().await;
+    let mut r = report(
+        "moi-truong",
+        "Bãi rác sau nhà văn hóa ấp, có ảnh.",
+        at_unit("27937"),
+    );
+    r.photos = vec![photo_jpeg()];
+    let s = fb::submit(&app.store, &app.state.files, None, r)
+        .await
+        .unwrap();
+    run_jobs(&app, &workers(&app, Default::default())).await;
+    let photo = fb::tracked(&app.store, &s.token).await.unwrap().photos[0]
+        .id
+        .clone();
+    let url = format!("/feedback/photos/{photo}.jpg");
+    let mut visitor = app.visitor();
+    assert_eq!(visitor.get(&url).await.status, StatusCode::OK);
+
+    // Another commune's officer cannot hide it; the commune's can.
+    let mut other = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
+    let refused = other
+        .post_form(
+            &format!("/feedback/photos/{photo}/hide"),
+            &[("hidden", "1")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let mut staff = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    let hid = staff
+        .post_form(
+            &format!("/feedback/photos/{photo}/hide"),
+            &[("hidden", "1")],
+        )
+        .await;
+    assert_eq!(hid.status, StatusCode::SEE_OTHER, "{}", hid.body);
+    assert_eq!(visitor.get(&url).await.status, StatusCode::NOT_FOUND);
+    for path in [
+        format!("/feedback/cases/{}", s.number),
+        format!("/feedback/track/{}", s.token),
+        format!("/open311/v2/requests/{}.json", s.number),
+    ] {
+        let page = visitor.get(&path).await;
+        assert!(!page.body.contains(&photo), "{path} still shows the photo");
+    }
+    assert_eq!(staff.get(&url).await.status, StatusCode::OK);
+    assert!(staff
+        .get(&format!("/staff/feedback/{}", s.number))
+        .await
+        .body
+        .contains("Đã ẩn khỏi trang công khai"));
+    // Shown again.
+    staff
+        .post_form(
+            &format!("/feedback/photos/{photo}/hide"),
+            &[("hidden", "0")],
+        )
+        .await;
+    assert_eq!(visitor.get(&url).await.status, StatusCode::OK);
+    let api = visitor
+        .get(&format!("/open311/v2/requests/{}.json", s.number))
+        .await;
+    assert!(api.json()[0]["media_url"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/feedback/photos/{photo}.jpg")));
+}
