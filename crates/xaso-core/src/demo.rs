@@ -878,7 +878,7 @@ async fn load_feedback(store: &Store, files: &Files, system: &Actor) -> Result<(
     crate::feedback::create_open311_key(
         store,
         Some(system),
-        "demo clients (fixed key, demo only)",
+        "Ứng dụng dùng thử (khóa cố định, chỉ cho dữ liệu mẫu)",
         Some(DEMO_OPEN311_KEY),
     )
     .await?;

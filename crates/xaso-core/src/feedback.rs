@@ -327,6 +327,11 @@ pub const SYSTEM: &str = "system";
 /// What the public sees in place of a staff member's account name.
 pub const STAFF: &str = "staff";
 
+/// A status as stored (a row written by this module always holds a known one).
+fn stored_status(s: &str) -> Status {
+    Status::parse(s).unwrap_or(Status::Received)
+}
+
 fn time(s: &str) -> DateTime<Utc> {
     from_storage(s).unwrap_or_else(Utc::now)
 }
@@ -462,7 +467,7 @@ impl Loaded {
             longitude: r.longitude,
             address: r.address,
             description: r.description,
-            status: Status::parse(&r.status).unwrap_or(Status::Received),
+            status: stored_status(&r.status),
             status_note: r.status_note,
             channel: Channel::parse(&r.channel).unwrap_or(Channel::Web),
             reporter: Some(Reporter {
@@ -781,11 +786,7 @@ fn check_reporter(r: &Reporter) -> Result<Reporter> {
 
 /// The account name written on a case's history for this actor.
 fn actor_name(actor: Option<&Actor>) -> String {
-    match actor {
-        Some(a) if a.credential != Credential::System || a.user_id.is_some() => a.username.clone(),
-        Some(a) => a.username.clone(),
-        None => REPORTER.into(),
-    }
+    actor.map_or_else(|| REPORTER.to_string(), |a| a.username.clone())
 }
 
 /// The actor the audit log names for a citizen (no account).
@@ -1131,6 +1132,28 @@ fn note(input: &str, field: &str) -> Result<String> {
     Ok(n)
 }
 
+/// Writes one step of a case in one transaction: the case as it now is, the step's event, the
+/// notices it calls for and the audit entry.
+async fn record_step(
+    store: &Store,
+    actor: &Actor,
+    before: &CaseRow,
+    row: &CaseRow,
+    event: &EventRow,
+    notice: Option<notify::Audience>,
+    extra: serde_json::Value,
+) -> Result<()> {
+    let mut tx = store.begin().await?;
+    db::save_case(tx.conn(), row).await?;
+    db::insert_event(tx.conn(), event).await?;
+    if let Some(audience) = notice {
+        notify::enqueue(&mut tx, row, &event.id, audience).await?;
+    }
+    audit_case(&mut tx, actor, "update", before, row, extra).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 async fn audit_case(
     tx: &mut Tx,
     actor: &Actor,
@@ -1188,7 +1211,7 @@ pub async fn change_status_at(
     now: DateTime<Utc>,
 ) -> Result<Case> {
     let (before, actor) = load_for_staff(store, actor, id).await?;
-    let from = Status::parse(&before.status).unwrap_or(Status::Received);
+    let from = stored_status(&before.status);
     if !from.may_become(to) {
         return Err(Error::Conflict(format!(
             "a case that is {} cannot become {}",
@@ -1214,8 +1237,6 @@ pub async fn change_status_at(
     if !to.is_open() {
         row.resolved_at = Some(stamp.clone());
     }
-    let mut tx = store.begin().await?;
-    db::save_case(tx.conn(), &row).await?;
     let event = event_row(
         &row.id,
         &stamp,
@@ -1226,10 +1247,8 @@ pub async fn change_status_at(
         &public_note,
         &internal_note,
     );
-    db::insert_event(tx.conn(), &event).await?;
-    notify::enqueue(&mut tx, &row, &event.id, notify::Audience::Reporter).await?;
-    audit_case(&mut tx, &actor, "update", &before, &row, json!({})).await?;
-    tx.commit().await?;
+    let notice = Some(notify::Audience::Reporter);
+    record_step(store, &actor, &before, &row, &event, notice, json!({})).await?;
     case(store, Some(&actor), &row.id).await
 }
 
@@ -1247,9 +1266,8 @@ pub async fn add_note(
     if public_note.is_empty() && internal_note.is_empty() {
         return Err(Error::invalid("public_note", "write a note"));
     }
-    let status = Status::parse(&row.status).unwrap_or(Status::Received);
+    let status = stored_status(&row.status);
     let stamp = xaso_storage::now();
-    let mut tx = store.begin().await?;
     let event = event_row(
         &row.id,
         &stamp,
@@ -1260,12 +1278,17 @@ pub async fn add_note(
         &public_note,
         &internal_note,
     );
-    db::insert_event(tx.conn(), &event).await?;
-    if !public_note.is_empty() {
-        notify::enqueue(&mut tx, &row, &event.id, notify::Audience::Reporter).await?;
-    }
-    audit_case(&mut tx, &actor, "update", &row, &row, json!({"note": true})).await?;
-    tx.commit().await?;
+    let notice = (!public_note.is_empty()).then_some(notify::Audience::Reporter);
+    record_step(
+        store,
+        &actor,
+        &row,
+        &row,
+        &event,
+        notice,
+        json!({"note": true}),
+    )
+    .await?;
     case(store, Some(&actor), &row.id).await
 }
 
@@ -1295,9 +1318,7 @@ pub async fn reassign(
     row.assignee = text::clean(assignee);
     let internal_note = note(internal_note, "internal_note")?;
     row.updated_at = xaso_storage::now();
-    let status = Status::parse(&row.status).unwrap_or(Status::Received);
-    let mut tx = store.begin().await?;
-    db::save_case(tx.conn(), &row).await?;
+    let status = stored_status(&row.status);
     let event = event_row(
         &row.id,
         &row.updated_at,
@@ -1308,9 +1329,7 @@ pub async fn reassign(
         "",
         &internal_note,
     );
-    db::insert_event(tx.conn(), &event).await?;
-    audit_case(&mut tx, &actor, "update", &before, &row, json!({})).await?;
-    tx.commit().await?;
+    record_step(store, &actor, &before, &row, &event, None, json!({})).await?;
     case(store, Some(&actor), &row.id).await
 }
 
@@ -1331,7 +1350,7 @@ pub async fn merge(store: &Store, actor: Option<&Actor>, id: &str, into: &str) -
             "that case was itself merged into another",
         ));
     }
-    let from = Status::parse(&before.status).unwrap_or(Status::Received);
+    let from = stored_status(&before.status);
     if !from.is_open() {
         return Err(Error::Conflict("only an open case can be merged".into()));
     }
@@ -1362,7 +1381,7 @@ pub async fn merge(store: &Store, actor: Option<&Actor>, id: &str, into: &str) -
         "",
     );
     db::insert_event(tx.conn(), &event).await?;
-    let target_status = Status::parse(&target.status).unwrap_or(Status::Received);
+    let target_status = stored_status(&target.status);
     db::insert_event(
         tx.conn(),
         &event_row(
@@ -1482,7 +1501,7 @@ async fn reporter_row(store: &Store, token: &str) -> Result<CaseRow> {
 /// back to "received" with a fresh deadline.
 pub async fn reopen(store: &Store, token: &str, reason: &str) -> Result<Case> {
     let before = reporter_row(store, token).await?;
-    let from = Status::parse(&before.status).unwrap_or(Status::Received);
+    let from = stored_status(&before.status);
     if from.is_open() {
         return Err(Error::Conflict("the case is still open".into()));
     }
@@ -1528,8 +1547,6 @@ pub async fn reopen(store: &Store, token: &str, reason: &str) -> Result<Case> {
         category.deadline_unit,
     ));
     row.updated_at = stamp.clone();
-    let mut tx = store.begin().await?;
-    db::save_case(tx.conn(), &row).await?;
     let event = event_row(
         &row.id,
         &stamp,
@@ -1540,25 +1557,16 @@ pub async fn reopen(store: &Store, token: &str, reason: &str) -> Result<Case> {
         &reason,
         "",
     );
-    db::insert_event(tx.conn(), &event).await?;
-    notify::enqueue(&mut tx, &row, &event.id, notify::Audience::Staff).await?;
-    audit_case(
-        &mut tx,
-        &citizen(),
-        "update",
-        &before,
-        &row,
-        json!({"reopened": true}),
-    )
-    .await?;
-    tx.commit().await?;
+    let notice = Some(notify::Audience::Staff);
+    let extra = json!({"reopened": true});
+    record_step(store, &citizen(), &before, &row, &event, notice, extra).await?;
     tracked(store, token).await
 }
 
 /// The reporter rates how a closed case was handled (1 to 5 stars), once.
 pub async fn rate(store: &Store, token: &str, stars: i64, comment: &str) -> Result<Case> {
     let before = reporter_row(store, token).await?;
-    let status = Status::parse(&before.status).unwrap_or(Status::Received);
+    let status = stored_status(&before.status);
     if status.is_open() || status == Status::Rejected {
         return Err(Error::Conflict(
             "a case is rated once it has been resolved or closed".into(),
@@ -1576,17 +1584,10 @@ pub async fn rate(store: &Store, token: &str, stars: i64, comment: &str) -> Resu
     row.rating = Some(stars);
     row.rating_comment = comment.clone();
     row.updated_at = stamp.clone();
-    let mut tx = store.begin().await?;
-    db::save_case(tx.conn(), &row).await?;
-    db::insert_event(
-        tx.conn(),
-        &event_row(
-            &row.id, &stamp, REPORTER, "rating", None, status, &comment, "",
-        ),
-    )
-    .await?;
-    audit_case(&mut tx, &citizen(), "update", &before, &row, json!({})).await?;
-    tx.commit().await?;
+    let event = event_row(
+        &row.id, &stamp, REPORTER, "rating", None, status, &comment, "",
+    );
+    record_step(store, &citizen(), &before, &row, &event, None, json!({})).await?;
     tracked(store, token).await
 }
 
@@ -1731,7 +1732,7 @@ pub async fn map_points(store: &Store, q: &ListQuery, limit: i64) -> Result<Vec<
                 .get(&r.category_id)
                 .map(|c| c.code.clone())
                 .unwrap_or_default(),
-            status: Status::parse(&r.status).unwrap_or(Status::Received),
+            status: stored_status(&r.status),
             latitude: r.latitude,
             longitude: r.longitude,
         })
@@ -1849,7 +1850,7 @@ pub async fn stats(store: &Store, unit_code: &str) -> Result<Stats> {
         ..Stats::default()
     };
     for c in counts {
-        let status = Status::parse(&c.status).unwrap_or(Status::Received);
+        let status = stored_status(&c.status);
         s.total += c.n;
         if status.is_open() {
             s.open += c.n;
@@ -1946,7 +1947,7 @@ pub async fn notice_overdue(store: &Store, now: DateTime<Utc>) -> Result<usize> 
     };
     let n = rows.len();
     for row in rows {
-        let status = Status::parse(&row.status).unwrap_or(Status::Received);
+        let status = stored_status(&row.status);
         let mut tx = store.begin().await?;
         db::mark_overdue_noticed(tx.conn(), &row.id).await?;
         let event = event_row(&row.id, &stamp, SYSTEM, "overdue", None, status, "", "");

@@ -269,15 +269,6 @@ pub(crate) async fn read_report(
     Ok((fields, photos))
 }
 
-fn number(s: &str) -> Option<f64> {
-    let s = s.trim();
-    if s.is_empty() {
-        None
-    } else {
-        s.replace(',', ".").parse::<f64>().ok()
-    }
-}
-
 pub(crate) fn report_of(
     fields: &HashMap<String, String>,
     photos: Vec<Vec<u8>>,
@@ -302,8 +293,8 @@ pub(crate) fn report_of(
         category: f.category.clone(),
         description: f.description.clone(),
         location: Location {
-            latitude: number(&f.latitude),
-            longitude: number(&f.longitude),
+            latitude: xaso_domain::text::parse_number_vi(&f.latitude),
+            longitude: xaso_domain::text::parse_number_vi(&f.longitude),
             place_code: f.place.clone(),
             unit_code: f.unit.clone(),
             address: f.address.clone(),

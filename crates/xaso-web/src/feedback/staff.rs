@@ -422,7 +422,12 @@ async fn categories_page(
     let keys = fb::open311_keys(&state.store, ctx.actor.as_ref())
         .await?
         .into_iter()
-        .map(|k| (k.label, k.created_at, k.revoked_at.is_some()))
+        .map(|k| {
+            let at = xaso_domain::time::from_storage(&k.created_at)
+                .map(xaso_domain::time::format_datetime_vn)
+                .unwrap_or(k.created_at);
+            (k.label, at, k.revoked_at.is_some())
+        })
         .collect();
     Ok(CategoriesPage {
         p: ctx.page(),
