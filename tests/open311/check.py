@@ -15,10 +15,12 @@ Exits non-zero with a message on the first check that fails.
 import io
 import itertools
 import os
+import re
 import sys
 
 itertools.ifilter = filter  # three 0.8.0's only Python 2 import
 
+import requests  # noqa: E402  (three's own dependency)
 import three  # noqa: E402
 from georeport import GeoReport  # noqa: E402
 
@@ -75,7 +77,7 @@ check(
     f"three posts a request (HTTP {t.post_response.status_code}: {posted})",
 )
 rid = posted[0]["service_request_id"]
-token = posted[0].get("token")
+check("token" not in posted[0], "the answer carries the request's id and no token (GeoReport v2: one or the other)")
 
 bad = three.Three(ENDPOINT, api_key="wrong-key").post("chieu-sang", lat=10.88, long=106.42, description="Không có khóa hợp lệ.")
 check(isinstance(bad, list) and bad[0].get("code") == 403, "a wrong api_key gets the Open311 error body")
@@ -97,8 +99,22 @@ xml_one = xml_one if isinstance(xml_one, dict) else xml_one[0]
 check(xml_one["service_request_id"] == rid, "georeport reads it back in XML")
 by_path = t.request(rid)
 check(by_path[0]["service_request_id"] == rid, "three reads requests/{id}.json")
-if token:
-    found = t.token(token)
-    check(found[0]["service_request_id"] == rid, "three resolves the token to the request")
+# A tracking code (the public form hands one to the citizen; the Open311 POST did before)
+# still resolves through tokens/{token}.
+web = requests.Session()
+form = web.get(BASE + "/feedback").text
+csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+filed = web.post(
+    BASE + "/feedback",
+    files={"photo": ("", b"", "application/octet-stream")},
+    data={"csrf": csrf, "channel": "web", "category": "chieu-sang", "description": "Đèn hỏng (kiểm tra mã tra cứu).",
+          "latitude": "10.8826", "longitude": "106.4232"},
+    allow_redirects=False,
+)
+where = filed.headers.get("location", "")
+check(filed.status_code == 303 and "/feedback/track/" in where, f"the public form gives a tracking code ({filed.status_code} {where})")
+token = where.rsplit("/", 1)[-1].split("?")[0]
+found = t.token(token)
+check(found and found[0].get("service_request_id"), f"three resolves the tracking code through tokens/{{token}} ({found})")
 print("all Open311 client checks passed")
 print(f"# pass {PASSED}\n# fail 0")

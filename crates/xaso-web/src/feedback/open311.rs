@@ -567,9 +567,12 @@ pub async fn post_request(
                 StatusCode::CREATED,
                 "service_requests",
                 "request",
+                // GeoReport v2 answers a POST with either the id or a token. A report is
+                // stored at once, so the id; the reporter's tracking code stays theirs
+                // (reached by e-mail or Zalo), and `tokens/{token}` still answers for the
+                // codes handed out before.
                 &[json!({
                     "service_request_id": s.number.to_string(),
-                    "token": s.token,
                     "service_notice": format!("Thời hạn xử lý: {}", xaso_domain::time::format_datetime_vn(s.due_at)),
                     "account_id": Value::Null,
                 })],

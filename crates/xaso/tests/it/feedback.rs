@@ -1006,6 +1006,13 @@ async fn open311_refuses_bad_posts_with_its_error_format_and_writes_nothing() {
         )
         .await;
     assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.body);
+    // GeoReport v2: the id of a stored request or a token, never both.
+    let posted = ok.json()[0].clone();
+    assert!(posted.get("token").is_none(), "{}", ok.body);
+    assert!(posted["service_notice"]
+        .as_str()
+        .unwrap()
+        .contains("Thời hạn"));
     let id = ok.json()[0]["service_request_id"]
         .as_str()
         .unwrap()
