@@ -68,6 +68,15 @@ static CATALOG: LazyLock<Catalog> = LazyLock::new(|| Catalog {
 /// The message for `key` in `lang`; Vietnamese when the English one is missing; the key
 /// itself when both are (a test makes sure that never ships).
 pub fn t(lang: Lang, key: &str) -> &'static str {
+    try_t(lang, key).unwrap_or_else(|| {
+        tracing::warn!(key, "missing message");
+        Box::leak(key.to_string().into_boxed_str())
+    })
+}
+
+/// The message for `key` if the catalogue has one (for names of data that may also hold
+/// values a province added, shown as they are when the catalogue has no name for them).
+pub fn try_t(lang: Lang, key: &str) -> Option<&'static str> {
     let c = &*CATALOG;
     let primary = match lang {
         Lang::Vi => &c.vi,
@@ -77,10 +86,6 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         .get(key)
         .or_else(|| c.vi.get(key))
         .map(String::as_str)
-        .unwrap_or_else(|| {
-            tracing::warn!(key, "missing message");
-            Box::leak(key.to_string().into_boxed_str())
-        })
 }
 
 /// A message with `{name}` placeholders filled in.

@@ -229,6 +229,12 @@ impl CommunePage {
             .collect()
     }
 
+    /// A region's or group's name ("Đồng bằng sông Cửu Long"), or the key a province added.
+    fn key_name(&self, k: &str) -> String {
+        crate::i18n::try_t(self.p.lang, &format!("threshold_key.{k}"))
+            .map_or_else(|| k.to_string(), str::to_string)
+    }
+
     fn is_key(&self, k: &str) -> bool {
         self.a
             .profile

@@ -80,6 +80,14 @@ async fn an_officer_enters_a_year_by_form_and_the_roll_up_follows() {
         page.body.contains("≤ 19%"),
         "the commune's threshold is shown beside 15.3"
     );
+    // The region is named in words, not by its key.
+    assert!(
+        page.body
+            .contains("Vùng / nhóm xã:</span> Đồng bằng sông Cửu Long</p>"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("DBSCL"));
     let r = officer
         .post_form(
             "/units/27985/criteria/2024",
@@ -566,7 +574,7 @@ async fn the_area_officer_sets_a_merged_communes_group_and_target_for_2026() {
     assert!(page.body.contains("Chưa khai báo vùng hoặc nhóm xã"));
     assert!(page
         .body
-        .contains("<option value=\"group2\">group2</option>"));
+        .contains("<option value=\"group2\">Nhóm 2</option>"));
     let r = area
         .post_form(
             "/units/27937/criteria/2026/profile",
@@ -574,6 +582,12 @@ async fn the_area_officer_sets_a_merged_communes_group_and_target_for_2026() {
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
+    // The form names the commune groups in words.
+    let page = area.get("/units/27937/criteria/2026").await.body;
+    assert!(
+        page.contains(r#"<option value="group2" selected>Nhóm 2</option>"#),
+        "{page}"
+    );
     let a = app
         .visitor()
         .get("/api/v1/units/27937/assessment?year=2026")
