@@ -507,6 +507,7 @@ pub async fn query(store: &Store, actor: Option<&Actor>, q: &EventQuery) -> Resu
         event_type: q.event_type.clone(),
         offset: q.offset,
         limit: q.per_page.clamp(1, 1000),
+        newest_first: false,
     };
     let rows = {
         let mut conn = store.read().await?;
@@ -534,20 +535,43 @@ pub async fn query(store: &Store, actor: Option<&Actor>, q: &EventQuery) -> Resu
     Ok(out)
 }
 
-/// The events of one batch the caller has already been allowed to see, in time order, for its
-/// page and its stamps' pages.
-pub async fn timeline(store: &Store, batch_id: &str) -> Result<Vec<Event>> {
+/// The latest `latest` events of one batch the caller has already been allowed to see, in
+/// time order, and how many the batch has in all.
+pub async fn timeline(store: &Store, batch_id: &str, latest: i64) -> Result<(Vec<Event>, i64)> {
     let mut conn = store.read().await?;
-    let rows = db::events(
+    let mut rows = db::events(
         &mut conn,
         &EventFilter {
             batches: Some(vec![batch_id.to_string()]),
-            limit: 200,
+            limit: latest,
+            newest_first: true,
             ..EventFilter::default()
         },
     )
     .await?;
-    Ok(rows.into_iter().map(to_event).collect())
+    let total = db::count_of_batch(&mut conn, batch_id).await?;
+    rows.reverse();
+    Ok((rows.into_iter().map(to_event).collect(), total))
+}
+
+/// The steps of a batch's page: every step a batch is likely to have.
+pub const BATCH_PAGE_STEPS: i64 = 1000;
+
+/// The steps each stamp's page shows; the rest are on the batch's page.
+pub const STAMP_PAGE_STEPS: i64 = 6;
+
+/// A batch's latest steps, and how many it has in all.
+#[derive(Debug, Clone, Default)]
+pub struct Timeline {
+    pub entries: Vec<TimelineEntry>,
+    pub total: i64,
+}
+
+impl Timeline {
+    /// The steps not shown.
+    pub fn more(&self) -> i64 {
+        self.total - self.entries.len() as i64
+    }
 }
 
 /// One step of a batch's log, ready for a page: the step, when, where (the place's page and
@@ -563,9 +587,10 @@ pub struct TimelineEntry {
     pub note: String,
 }
 
-/// The log of a batch the caller may already see, oldest first, with place names resolved.
-pub async fn timeline_entries(store: &Store, batch_id: &str) -> Result<Vec<TimelineEntry>> {
-    let events = timeline(store, batch_id).await?;
+/// The latest `latest` steps of a batch the caller may already see, oldest first, with place
+/// names resolved.
+pub async fn timeline_entries(store: &Store, batch_id: &str, latest: i64) -> Result<Timeline> {
+    let (events, total) = timeline(store, batch_id, latest).await?;
     let mut out = Vec::with_capacity(events.len());
     for e in events {
         let place = match &e.row.place_id {
@@ -590,7 +615,10 @@ pub async fn timeline_entries(store: &Store, batch_id: &str) -> Result<Vec<Timel
             place,
         });
     }
-    Ok(out)
+    Ok(Timeline {
+        entries: out,
+        total,
+    })
 }
 
 /// The EPCIS query document for a list of events: validates against GS1's schema.

@@ -77,6 +77,8 @@ pub struct EventFilter {
     pub event_type: Option<String>,
     pub offset: i64,
     pub limit: i64,
+    /// The newest events first (a batch's latest steps); oldest first otherwise.
+    pub newest_first: bool,
 }
 
 /// Events in time order, each with every batch it touches.
@@ -115,8 +117,13 @@ pub async fn events(
     if let Some(v) = &f.event_type {
         sql.push_str(&format!(" AND e.event_type = {}", arg(v, &mut binds)));
     }
+    let order = if f.newest_first {
+        "e.event_time DESC, e.id DESC"
+    } else {
+        "e.event_time, e.id"
+    };
     sql.push_str(&format!(
-        " ORDER BY e.event_time, e.id LIMIT {} OFFSET {}",
+        " ORDER BY {order} LIMIT {} OFFSET {}",
         f.limit.clamp(1, 10_000),
         f.offset.max(0)
     ));
@@ -136,6 +143,16 @@ pub async fn events(
         out.push((r, links.into_iter().map(|l| l.0).collect()));
     }
     Ok(out)
+}
+
+/// How many events touch a batch.
+pub async fn count_of_batch(conn: &mut AnyConnection, batch_id: &str) -> Result<i64> {
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM epcis_event_batches WHERE batch_id = $1")
+            .bind(batch_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok(n)
 }
 
 /// Records where a stamp was scanned (already rounded by the caller).

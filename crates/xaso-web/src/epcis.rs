@@ -26,10 +26,49 @@ pub struct Step {
     pub note: String,
 }
 
-/// The log of a batch the caller may already see, oldest first.
-pub async fn steps(state: &AppState, ctx: &Ctx, batch_id: &str) -> Result<Vec<Step>, Error> {
-    let entries = xaso_core::epcis::timeline_entries(&state.store, batch_id).await?;
-    Ok(entries.iter().map(|e| step_of(ctx.lang, e)).collect())
+/// A batch's latest steps as a page shows them, oldest first, with how many older ones are
+/// left out and where to read them (the batch's page, from a stamp's page).
+#[derive(Debug, Clone, Default)]
+pub struct Log {
+    pub steps: Vec<Step>,
+    /// "The latest 6 of 40 steps", when some are left out.
+    pub partial: Option<String>,
+    pub link: Option<String>,
+}
+
+impl Log {
+    pub fn of(
+        lang: crate::i18n::Lang,
+        t: &xaso_core::epcis::Timeline,
+        link: Option<String>,
+    ) -> Log {
+        let partial = (t.more() > 0).then(|| {
+            crate::i18n::tf(
+                lang,
+                "events.latest",
+                &[
+                    ("shown", &t.entries.len().to_string()),
+                    ("total", &t.total.to_string()),
+                ],
+            )
+        });
+        Log {
+            steps: t.entries.iter().map(|e| step_of(lang, e)).collect(),
+            partial,
+            link,
+        }
+    }
+}
+
+/// The log of a batch the caller may already see, for the batch's own page.
+pub async fn log(state: &AppState, ctx: &Ctx, batch_id: &str) -> Result<Log, Error> {
+    let t = xaso_core::epcis::timeline_entries(
+        &state.store,
+        batch_id,
+        xaso_core::epcis::BATCH_PAGE_STEPS,
+    )
+    .await?;
+    Ok(Log::of(ctx.lang, &t, None))
 }
 
 /// A log entry in the reader's language.

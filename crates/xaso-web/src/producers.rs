@@ -918,7 +918,7 @@ struct BatchPage {
     errors: Vec<String>,
     orders: Vec<xaso_core::stamps::Order>,
     sizes: Vec<(&'static str, &'static str)>,
-    steps: Vec<crate::epcis::Step>,
+    log: crate::epcis::Log,
     step_names: Vec<(&'static str, &'static str)>,
     /// Now in Vietnam's time, for the step form's date-time field.
     now_local: String,
@@ -958,7 +958,7 @@ async fn batch_page(state: &AppState, ctx: &Ctx, id: &str) -> Result<BatchPage, 
         .iter()
         .map(|l| (l.as_str(), p.t(&format!("stamps.size_{}", l.as_str()))))
         .collect();
-    let steps = crate::epcis::steps(state, ctx, id).await?;
+    let log = crate::epcis::log(state, ctx, id).await?;
     let step_names = xaso_domain::epcis::BizStep::ALL
         .iter()
         .map(|s| (s.as_str(), p.t(&format!("biz_step.{}", s.as_str()))))
@@ -972,7 +972,7 @@ async fn batch_page(state: &AppState, ctx: &Ctx, id: &str) -> Result<BatchPage, 
         origin,
         orders,
         sizes,
-        steps,
+        log,
         step_names,
         now_local,
         logged: false,

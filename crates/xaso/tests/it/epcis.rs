@@ -446,3 +446,45 @@ async fn a_stamp_scanned_in_two_distant_places_warns_of_a_copy() {
     assert_eq!(places.len(), 3);
     assert!(places.iter().any(|p| p.1 == 21.03 && p.2 == 105.85));
 }
+
+#[tokio::test]
+async fn a_stamp_page_shows_the_latest_steps_and_links_to_the_whole_log() {
+    let app = TestApp::demo().await;
+    let mut producer = app.signed_in("coso.dauphong", DEMO_PASSWORD).await;
+    let batch = demo_batch(&app).await;
+    // Ten shipments, one a day, after the demo's three steps.
+    for day in 10..20 {
+        let r = producer
+            .post_form(
+                &format!("{batch}/events"),
+                &[
+                    ("step", "shipping"),
+                    ("time", &format!("2026-11-{day}T08:00")),
+                    ("note", &format!("Chuyến hàng ngày {day}")),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+    }
+    let codes = app.demo_stamp_codes().await;
+    let mut visitor = app.visitor();
+    let stamp = visitor
+        .get(&format!("/01/09520001123450/10/DH-2026-03/21/{}", codes[0]))
+        .await
+        .body;
+    let steps = stamp.matches("<li><strong>").count();
+    assert_eq!(
+        steps,
+        xaso_core::epcis::STAMP_PAGE_STEPS as usize,
+        "{stamp}"
+    );
+    assert!(stamp.contains("Chuyến hàng ngày 19") && !stamp.contains("Chuyến hàng ngày 13"));
+    assert!(stamp.contains("6 bước gần nhất trong 13 bước."), "{stamp}");
+    let batch_id = batch.rsplit('/').next().unwrap();
+    assert!(stamp.contains(&format!("href=\"/batches/{batch_id}#events\"")));
+    // The batch's page has them all, oldest first.
+    let page = visitor.get(&batch).await.body;
+    assert!(page.contains("Chuyến hàng ngày 10") && page.contains("Chuyến hàng ngày 19"));
+    assert!(!page.contains("bước gần nhất trong"));
+    assert!(page.find("Chuyến hàng ngày 10") < page.find("Chuyến hàng ngày 19"));
+}
