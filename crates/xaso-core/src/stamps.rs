@@ -62,12 +62,15 @@ impl From<OrderRow> for Order {
     }
 }
 
-/// The URL a stamp's QR code carries. Scheme and host are written in capitals (they are
-/// case-insensitive, RFC 3986 §6.2.2.1), so with the capital codes and a lot in capitals the
-/// whole Digital Link fits the QR alphanumeric mode: a symbol one version smaller, with larger
-/// modules on a small label.
+/// The URL a stamp's QR code carries. The host is written in capitals (it is
+/// case-insensitive, RFC 3986 §6.2.2.1), so with the capital codes and a lot in capitals
+/// everything after the scheme fits the QR alphanumeric mode: a symbol one version smaller,
+/// with larger modules on a small label. The scheme stays lower-case: GS1's Digital Link
+/// toolkit (digital-link.js) refuses `HTTPS://`, and so may scanners built on it; it goes in
+/// a byte-mode segment of its own (`qr::symbol`). Sheets printed before with `HTTPS://…`
+/// still resolve: only the path reaches the server.
 pub fn stamp_url(base: &str, product: &Product, lot: &str, code: &str) -> String {
-    let base = upper_origin(base.trim_end_matches('/'));
+    let base = upper_host(base.trim_end_matches('/'));
     match product.gtin {
         Some(gtin) => DigitalLink {
             gtin,
@@ -79,15 +82,15 @@ pub fn stamp_url(base: &str, product: &Product, lot: &str, code: &str) -> String
     }
 }
 
-/// `https://xaso.example.vn` → `HTTPS://XASO.EXAMPLE.VN`; anything after the host is kept.
-fn upper_origin(base: &str) -> String {
+/// `HTTPS://xaso.example.vn` → `https://XASO.EXAMPLE.VN`; anything after the host is kept.
+fn upper_host(base: &str) -> String {
     let Some((scheme, rest)) = base.split_once("://") else {
         return base.to_string();
     };
     let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     format!(
         "{}://{}{path}",
-        scheme.to_ascii_uppercase(),
+        scheme.to_ascii_lowercase(),
         host.to_ascii_uppercase()
     )
 }
@@ -551,7 +554,8 @@ pub struct BatchView {
     pub batch: Batch,
     pub product: Product,
     pub producer: Producer,
-    pub timeline: Vec<crate::epcis::TimelineEntry>,
+    /// The batch's latest steps (`epcis::STAMP_PAGE_STEPS`) and how many it has.
+    pub timeline: crate::epcis::Timeline,
     pub certifications: Vec<crate::catalogue::Certification>,
     pub photo_ids: Vec<String>,
     /// The producer's registered place (public fields), for its digital address and map.
@@ -694,7 +698,12 @@ impl Verifier {
         let view = Arc::new(BatchView {
             place,
             origin,
-            timeline: crate::epcis::timeline_entries(store, batch_id).await?,
+            timeline: crate::epcis::timeline_entries(
+                store,
+                batch_id,
+                crate::epcis::STAMP_PAGE_STEPS,
+            )
+            .await?,
             certifications: crate::catalogue::certifications(store, &product.id).await?,
             photo_ids: crate::catalogue::photos(store, &product.id)
                 .await?
@@ -966,5 +975,63 @@ mod tests {
         }
         // A small label's usual symbol (version 4 with its quiet zone): 4 dots a module.
         assert!((qr_side(41, 26.0, 30.0) - 41.0 * 4.0 * DOT_MM).abs() < 1e-3);
+    }
+
+    fn product(gtin: Option<&str>) -> Product {
+        Product {
+            id: String::new(),
+            producer_id: String::new(),
+            name: String::new(),
+            category: String::new(),
+            description: String::new(),
+            sale_unit: String::new(),
+            gtin: gtin.map(|g| xaso_domain::trace::Gtin::parse(g).unwrap()),
+            ocop: None,
+            updated_at: String::new(),
+        }
+    }
+
+    /// The QR version (level M) of a URL, segmented by the qrcode crate (numeric,
+    /// alphanumeric and byte segments, as short as it finds).
+    fn version(url: &str) -> i16 {
+        match qrcode::QrCode::with_error_correction_level(url, qrcode::EcLevel::M)
+            .unwrap()
+            .version()
+        {
+            qrcode::Version::Normal(v) => v,
+            qrcode::Version::Micro(v) => -v,
+        }
+    }
+
+    #[test]
+    fn stamp_urls_keep_a_lower_case_scheme_and_a_symbol_as_small_as_all_capitals() {
+        let code = "7KQ2M9XR4TB3C";
+        let with_gtin = stamp_url(
+            "HTTPS://Xaso.Example.vn/",
+            &product(Some("09520001123450")),
+            "DH-2026-03",
+            code,
+        );
+        assert_eq!(
+            with_gtin,
+            "https://XASO.EXAMPLE.VN/01/09520001123450/10/DH-2026-03/21/7KQ2M9XR4TB3C"
+        );
+        let plain = stamp_url("http://127.0.0.1:8080", &product(None), "L1", code);
+        assert_eq!(plain, "http://127.0.0.1:8080/q/7KQ2M9XR4TB3C");
+        // The scheme costs 19 bits more in a byte segment of its own than in capitals; on
+        // the demo's and the usual hosts the symbol keeps the version the all-capitals URL
+        // had (docs/BENCHMARKS.md has where it does not).
+        for base in [
+            "https://XASO.EXAMPLE.VN",
+            "http://127.0.0.1:8080",
+            "https://XASO.TAYNINH.GOV.VN",
+        ] {
+            let url = format!("{base}/01/09520001123450/10/DH-2026-03/21/{code}");
+            let old = url
+                .replacen("https", "HTTPS", 1)
+                .replacen("http:", "HTTP:", 1);
+            assert_eq!(version(&url), version(&old), "{url}");
+            assert_eq!(version(&url), 4, "{url}");
+        }
     }
 }

@@ -107,7 +107,7 @@ async fn a_thousand_printed_stamps_decode_to_valid_digital_links_that_open_their
     let mut serials = Vec::new();
     for u in &urls {
         let path = u
-            .strip_prefix("HTTP://LOCALHOST")
+            .strip_prefix("http://LOCALHOST")
             .expect("this installation");
         let link =
             xaso_domain::trace::DigitalLink::parse_path(path).expect("a valid GS1 Digital Link");
@@ -128,7 +128,7 @@ async fn a_thousand_printed_stamps_decode_to_valid_digital_links_that_open_their
     // Each URL opens its own stamp's page; a scan is counted.
     let mut visitor = app.visitor();
     for u in urls.iter().step_by(97) {
-        let path = u.strip_prefix("HTTP://LOCALHOST").unwrap();
+        let path = u.strip_prefix("http://LOCALHOST").unwrap();
         let r = visitor.get(path).await;
         assert_eq!(r.status, 200, "{path}");
         assert!(r.body.contains("Tem hợp lệ"), "{path}");
@@ -136,7 +136,7 @@ async fn a_thousand_printed_stamps_decode_to_valid_digital_links_that_open_their
         assert!(r.body.contains("Tem đã được quét <strong>1</strong> lần"));
     }
     let again = visitor
-        .get(urls[0].strip_prefix("HTTP://LOCALHOST").unwrap())
+        .get(urls[0].strip_prefix("http://LOCALHOST").unwrap())
         .await;
     assert!(again
         .body
@@ -526,7 +526,7 @@ async fn an_order_a_restart_interrupted_is_made_again_with_the_links_it_was_orde
     assert_eq!(urls.len(), 42);
     assert!(
         urls.iter()
-            .all(|u| u.starts_with("HTTPS://TEM.EXAMPLE.VN/01/09520001123450/10/DH-2026-03/21/")),
+            .all(|u| u.starts_with("https://TEM.EXAMPLE.VN/01/09520001123450/10/DH-2026-03/21/")),
         "{:?}",
         &urls[..3]
     );
