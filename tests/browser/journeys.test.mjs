@@ -1,6 +1,6 @@
 // Browser journeys in a real headless Chromium against a running `xaso demo`.
 // Run by scripts/test with XASO_BASE_URL set; screenshots go to $XASO_SHOTS (if set).
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,11 +13,34 @@ const shots = process.env.XASO_SHOTS;
 const password = 'xaso-demo-2026';
 let browser;
 
+// Every page runs under the server's Content-Security-Policy; anything it blocks (an inline
+// script or style, a handler attribute, a resource from elsewhere) fails the journey.
+const violations = [];
+
 before(async () => {
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => {
+    const context = await newContext(options);
+    await context.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => {
+        console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`);
+      });
+    });
+    context.on('page', (page) => {
+      page.on('console', (msg) => {
+        if (/Content Security Policy|CSP violation/i.test(msg.text())) violations.push(`${page.url()}: ${msg.text()}`);
+      });
+    });
+    return context;
+  };
+});
+
+afterEach(() => {
+  assert.deepEqual(violations.splice(0), [], 'the Content-Security-Policy blocked something');
 });
 
 after(async () => {
@@ -35,7 +58,10 @@ async function shot(page, name) {
 
 test('a commune officer signs in, sees the commune page and adds a village', async () => {
   const page = await phone();
-  await page.goto(`${base}/staff`);
+  const first = await page.goto(`${base}/staff`);
+  // Every answer carries the policy the pages are written for.
+  assert.match(first.headers()['content-security-policy'], /script-src 'self'; style-src 'self';/);
+  assert.equal(first.headers()['x-content-type-options'], 'nosniff');
   // Not signed in: the sign-in page, which brings us back afterwards.
   assert.match(page.url(), /\/login\?next=\/staff$/);
   await page.getByLabel('Tên đăng nhập').fill('canbo.duchoaha');
@@ -98,7 +124,8 @@ test('the language switch turns the interface to English and back', async () => 
 
 test('a commune enters a year, submits it, and the area officer approves it', async () => {
   const page = await phone();
-  page.on('dialog', (d) => d.accept());
+  const asked = [];
+  page.on('dialog', (d) => { asked.push(d.message()); d.accept(); });
   await page.goto(`${base}/login?next=/units/27985/criteria/2024`);
   await page.getByLabel('Tên đăng nhập').fill('canbo.duchoaha');
   await page.getByLabel('Mật khẩu').fill(password);
@@ -128,8 +155,10 @@ test('a commune enters a year, submits it, and the area officer approves it', as
   await page.waitForLoadState();
   assert.ok(await page.getByRole('link', { name: 'bien-ban-kiem-tra-moi-truong.pdf' }).isVisible());
 
+  assert.deepEqual(asked, []);
   await page.getByRole('button', { name: 'Gửi duyệt' }).click();
   await page.waitForLoadState();
+  assert.equal(asked.length, 1, 'submitting asks for a confirmation first (app.js, no inline handler)');
   assert.ok(await page.getByRole('heading', { name: 'Trạng thái số liệu: Đã gửi duyệt' }).isVisible());
   assert.equal(await page.getByRole('button', { name: 'Lưu' }).count(), 0, 'no edits after submitting');
   await page.context().close();

@@ -80,17 +80,27 @@ pub struct TestApp {
 impl TestApp {
     /// An empty, migrated installation.
     pub async fn new() -> TestApp {
+        TestApp::new_with(WebConfig::default()).await
+    }
+
+    /// An empty installation with these web settings.
+    pub async fn new_with(config: WebConfig) -> TestApp {
         let db = TestDb::new().await;
         let store = Store::connect(&db.url).await.expect("connect");
         store.migrate().await.expect("migrate");
         xaso_core::criteria::ensure_national(&store)
             .await
             .expect("national sets");
-        TestApp::wire(db, store, WebConfig::default()).await
+        TestApp::wire(db, store, config).await
     }
 
     /// An installation with the demo loaded (area: Đức Hòa as of 2024-06-30).
     pub async fn demo() -> TestApp {
+        TestApp::demo_with(WebConfig::default()).await
+    }
+
+    /// The demo with other web settings (the area stays Đức Hòa unless `config` names one).
+    pub async fn demo_with(config: WebConfig) -> TestApp {
         let db = TestDb::new().await;
         let store = Store::connect(&db.url).await.expect("connect");
         store.migrate().await.expect("migrate");
@@ -103,8 +113,11 @@ impl TestApp {
             .await
             .expect("demo loads");
         let config = WebConfig {
-            area: Some(("802".into(), chrono_date("2024-06-30"))),
-            ..Default::default()
+            area: config
+                .area
+                .clone()
+                .or_else(|| Some(("802".into(), chrono_date("2024-06-30")))),
+            ..config
         };
         TestApp::wire_with(db, store, config, files_dir).await
     }

@@ -17,6 +17,16 @@ const ASSETS: &[Asset] = &[
         mime: "text/css; charset=utf-8",
         body: include_bytes!("../assets/app.css"),
     },
+    Asset {
+        name: "app.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/app.js"),
+    },
+    Asset {
+        name: "poster.css",
+        mime: "text/css; charset=utf-8",
+        body: include_bytes!("../assets/poster.css"),
+    },
     // htmx 2.0.11 from the npm registry (htmx.org, Zero-Clause BSD).
     Asset {
         name: "htmx.min.js",

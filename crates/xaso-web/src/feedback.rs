@@ -160,6 +160,11 @@ pub(crate) struct FormPage {
 }
 
 impl FormPage {
+    /// The form, whose GPS button may ask for the reporter's position.
+    pub(crate) fn respond(&self, status: StatusCode) -> Response {
+        crate::security::with_geolocation((status, render(self)).into_response())
+    }
+
     fn error(&self, field: &str) -> Option<&str> {
         crate::error::field_error(&self.errors, field)
     }
@@ -242,9 +247,9 @@ pub async fn form(
         },
         ..ReportForm::default()
     };
-    Ok(render(
-        &form_page(&state, &ctx, f, Vec::new(), false).await?,
-    ))
+    Ok(form_page(&state, &ctx, f, Vec::new(), false)
+        .await?
+        .respond(StatusCode::OK))
 }
 
 /// Reads the multipart form: text fields, and every file sent as `photo`.
@@ -341,14 +346,14 @@ pub async fn submit(
             ctx.t("feedback.err_too_many").to_string(),
         )];
         let page = form_page(&state, &ctx, f, errors, false).await?;
-        return Ok((StatusCode::TOO_MANY_REQUESTS, render(&page)).into_response());
+        return Ok(page.respond(StatusCode::TOO_MANY_REQUESTS));
     }
     match fb::submit(&state.store, &state.files, ctx.actor.as_ref(), report).await {
         Ok(s) => Ok(Redirect::to(&format!("/feedback/track/{}?new=1", s.token)).into_response()),
         Err(e @ Error::Invalid(_)) => {
             let errors = refusals(&ctx, e)?;
             let page = form_page(&state, &ctx, f, errors, false).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+            Ok(page.respond(StatusCode::UNPROCESSABLE_ENTITY))
         }
         Err(e) => Err(e.into()),
     }

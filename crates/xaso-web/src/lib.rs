@@ -20,6 +20,7 @@ mod places;
 mod producers;
 mod qr;
 mod routes;
+pub mod security;
 mod staff;
 mod stamps;
 pub use stamps::resume_orders;
@@ -31,7 +32,7 @@ use std::sync::Arc;
 use xaso_core::auth::Throttle;
 use xaso_storage::Store;
 
-pub use routes::router;
+pub use routes::{metrics_router, route_paths, router};
 
 /// Settings of the web edge.
 #[derive(Debug, Clone, Default)]
@@ -48,6 +49,27 @@ pub struct WebConfig {
     /// The public address printed in QR codes (e.g. https://xaso.example.vn); without it, the
     /// address the request came to.
     pub public_url: Option<String>,
+    /// Who may read `/metrics`.
+    pub metrics: MetricsAccess,
+}
+
+/// Who may read the Prometheus metrics (request counts by route say what people do; they are
+/// not for everyone). Nothing configured: nobody, and `/metrics` answers 404.
+#[derive(Clone, Default)]
+pub struct MetricsAccess {
+    /// A scraper sends `Authorization: Bearer <token>`.
+    pub token: Option<String>,
+    /// Metrics are served only on their own address (`metrics_listen`), not the public one.
+    pub separate_listener: bool,
+}
+
+impl std::fmt::Debug for MetricsAccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsAccess")
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .field("separate_listener", &self.separate_listener)
+            .finish()
+    }
 }
 
 /// What every handler can reach. One shared allocation: every layer of every request clones
@@ -81,6 +103,8 @@ pub struct Shared {
     pub facts: Arc<stamps::FactsCache>,
     /// Background jobs (large imports) and their progress.
     pub jobs: Arc<xaso_core::jobs::Jobs>,
+    /// The security headers every answer carries.
+    pub security: security::Policy,
 }
 
 impl AppState {
@@ -91,6 +115,7 @@ impl AppState {
     ) -> Result<AppState, xaso_core::Error> {
         let demo = xaso_core::demo::is_loaded(&store).await?;
         Ok(AppState(Arc::new(Shared {
+            security: security::Policy::new(&config),
             store,
             files,
             config: Arc::new(config),

@@ -3,22 +3,88 @@
 use axum::extract::Request;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post, put};
+use axum::routing::{get, post, put, MethodRouter};
 use axum::Router;
 use axum_extra::extract::CookieJar;
 
 use crate::ctx::{cookie, new_csrf, MintedCsrf, CSRF_COOKIE};
 use crate::{
     assets, auth, catalogue, criteria, epcis, error, feedback, heritage, home, metrics, openapi,
-    ops, places, producers, qr, staff, stamps, trace_api, units, AppState,
+    ops, places, producers, qr, security, staff, stamps, trace_api, units, AppState,
 };
 
-/// The platform's routes. The outermost layer answers a QR scan that leads somewhere before
-/// the rest of the stack (no metrics map, no cookies, no error-page wrapper, no routing): it is
-/// the one request printed codes make by the thousand. Every other outcome of a scan (a
-/// withdrawn or unknown code, an image) goes through the full router.
+/// The platform's routes. The outermost layer puts the security headers on every answer; the
+/// next answers a QR scan that leads somewhere before the rest of the stack (no metrics map,
+/// no cookies, no error-page wrapper, no routing): it is the one request printed codes make by
+/// the thousand. Every other outcome of a scan (a withdrawn or unknown code, an image) goes
+/// through the full router.
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
+    routes()
+        .router
+        .layer(axum::extract::DefaultBodyLimit::max(12 * 1024 * 1024))
+        .layer(middleware::from_fn(error::error_pages))
+        .layer(middleware::from_fn_with_state(state.clone(), csrf_cookie))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            qr::scan_first,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
+        .with_state(state)
+}
+
+/// The metrics address's router (`metrics_listen`): `/metrics` and nothing else.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(ops::metrics_behind_token))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
+        .with_state(state)
+}
+
+/// Every route's path (`/units/{code}`, `/api/v1/me` …), for tests that walk them all.
+pub fn route_paths() -> Vec<String> {
+    routes().paths
+}
+
+/// A router that remembers the paths it was given.
+struct Routes {
+    router: Router<AppState>,
+    paths: Vec<String>,
+}
+
+impl Routes {
+    fn new() -> Routes {
+        Routes {
+            router: Router::new(),
+            paths: Vec::new(),
+        }
+    }
+
+    fn route(mut self, path: &str, method: MethodRouter<AppState>) -> Routes {
+        self.paths.push(path.to_string());
+        self.router = self.router.route(path, method);
+        self
+    }
+
+    fn nest(mut self, prefix: &str, inner: Routes) -> Routes {
+        self.paths
+            .extend(inner.paths.iter().map(|p| format!("{prefix}{p}")));
+        self.router = self.router.nest(prefix, inner.router);
+        self
+    }
+}
+
+fn routes() -> Routes {
+    let api = Routes::new()
         .route("/openapi.json", get(openapi::document))
         .route("/me", get(auth::api::me))
         .route("/units", get(units::api::list).post(units::api::create))
@@ -72,7 +138,7 @@ pub fn router(state: AppState) -> Router {
             get(criteria::api::template).post(criteria::api::upload),
         );
 
-    Router::new()
+    Routes::new()
         // Public pages
         .route("/", get(home::index))
         .route("/units", get(units::html::tree))
@@ -380,22 +446,11 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .route("/static/{file}", get(assets::serve))
-        .layer(axum::extract::DefaultBodyLimit::max(12 * 1024 * 1024))
-        .layer(middleware::from_fn(error::error_pages))
-        .layer(middleware::from_fn_with_state(state.clone(), csrf_cookie))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            metrics::track,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            qr::scan_first,
-        ))
-        .with_state(state)
 }
 
-/// Gives every visitor a CSRF token cookie on their first request, so the first form they see
-/// (the sign-in form) is already protected.
+/// Gives every visitor a CSRF token cookie with the first page they get, so the first form
+/// they see (the sign-in form) is already protected. Answers that are not pages (the JSON API,
+/// Open311, files, images) set no cookie: nothing in them posts a form.
 async fn csrf_cookie(
     axum::extract::State(state): axum::extract::State<AppState>,
     mut req: Request,
@@ -410,6 +465,13 @@ async fn csrf_cookie(
     let token = new_csrf();
     req.extensions_mut().insert(MintedCsrf(token.clone()));
     let mut resp = next.run(req).await;
+    let is_page = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if !is_page {
+        return resp;
+    }
     let c = cookie(CSRF_COOKIE, &token, state.config.secure_cookies, 0);
     if let Ok(v) = c.to_string().parse() {
         resp.headers_mut().append(axum::http::header::SET_COOKIE, v);

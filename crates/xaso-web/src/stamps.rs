@@ -221,7 +221,7 @@ struct VerifyPage {
 struct BatchFacts<'a> {
     p: &'a Page,
     view: &'a BatchView,
-    steps: Vec<crate::epcis::Step>,
+    log: crate::epcis::Log,
 }
 
 impl BatchFacts<'_> {
@@ -248,15 +248,15 @@ impl FactsCache {
                 return html.clone();
             }
         }
-        let steps = view
-            .timeline
-            .iter()
-            .map(|e| crate::epcis::step_of(p.lang, e))
-            .collect();
+        let log = crate::epcis::Log::of(
+            p.lang,
+            &view.timeline,
+            Some(format!("/batches/{}#events", view.batch.id)),
+        );
         let html = BatchFacts {
             p,
             view: view.as_ref(),
-            steps,
+            log,
         }
         .render()
         .unwrap_or_default();
@@ -275,6 +275,14 @@ impl FactsCache {
 }
 
 impl VerifyPage {
+    /// The page, never cached (the scan count changes), allowed to ask for the buyer's
+    /// position when they tap "share where I scanned".
+    fn respond(&self) -> Response {
+        crate::security::with_geolocation(
+            ([(header::CACHE_CONTROL, "no-store")], render(self)).into_response(),
+        )
+    }
+
     fn warning(&self, w: &Warning) -> String {
         match w {
             Warning::CertificateExpired(k) => format!(
@@ -329,16 +337,13 @@ async fn verify_page(
             };
             let p = ctx.page();
             let facts = state.facts.get(&p, &v.view);
-            Ok((
-                [(header::CACHE_CONTROL, "no-store")],
-                render(&VerifyPage {
-                    p,
-                    v,
-                    can_write,
-                    facts,
-                }),
-            )
-                .into_response())
+            Ok(VerifyPage {
+                p,
+                v,
+                can_write,
+                facts,
+            }
+            .respond())
         }
         None => Ok((
             StatusCode::NOT_FOUND,
@@ -378,7 +383,7 @@ pub async fn fast_verify(state: &AppState, path: &str) -> Option<Response> {
         can_write: false,
         facts,
     };
-    Some(([(header::CACHE_CONTROL, "no-store")], render(&page)).into_response())
+    Some(page.respond())
 }
 
 /// The page a stamp without a GTIN opens (`/q/{code}` leads here).

@@ -368,9 +368,9 @@ pub async fn intake_form(State(state): State<AppState>, ctx: Ctx) -> Result<Resp
         channel: Channel::Hotline1022.as_str().into(),
         ..Default::default()
     };
-    Ok(render(
-        &super::form_page(&state, &ctx, f, Vec::new(), true).await?,
-    ))
+    Ok(super::form_page(&state, &ctx, f, Vec::new(), true)
+        .await?
+        .respond(StatusCode::OK))
 }
 
 pub async fn intake(
@@ -393,7 +393,7 @@ pub async fn intake(
         Err(e @ Error::Invalid(_)) => {
             let errors = refusals(&ctx, e)?;
             let page = super::form_page(&state, &ctx, f, errors, true).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+            Ok(page.respond(StatusCode::UNPROCESSABLE_ENTITY))
         }
         Err(e) => Err(e.into()),
     }

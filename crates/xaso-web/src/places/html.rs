@@ -15,6 +15,7 @@ use xaso_domain::units::Unit;
 
 use crate::ctx::{Ctx, Page};
 use crate::error::PageError;
+use crate::security::with_geolocation;
 use crate::{render, AppState};
 
 /// JSON for the map script, safe inside `<script type="application/json">`.
@@ -311,7 +312,7 @@ pub async fn new_form(
         false,
     )
     .await?;
-    Ok(render(&NewPage::from(page)))
+    Ok(with_geolocation(render(&NewPage::from(page))))
 }
 
 #[derive(Template)]
@@ -368,11 +369,13 @@ pub async fn create(
             )
             .await?;
             page.errors = errors;
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                render(&NewPage::from(page)),
-            )
-                .into_response())
+            Ok(with_geolocation(
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    render(&NewPage::from(page)),
+                )
+                    .into_response(),
+            ))
         }
     }
 }
@@ -396,6 +399,16 @@ struct ShowPage {
 }
 
 impl ShowPage {
+    /// The page; an editor's has the form with its GPS button.
+    fn respond(&self, status: StatusCode) -> Response {
+        let resp = (status, render(self)).into_response();
+        if self.form.is_some() {
+            with_geolocation(resp)
+        } else {
+            resp
+        }
+    }
+
     fn form_html(&self) -> String {
         self.form
             .as_ref()
@@ -482,7 +495,7 @@ pub async fn show(
     let mut page = show_page(&state, &ctx, &id).await?;
     page.saved = q.saved.is_some();
     page.base = crate::qr::base_url(&state, &headers);
-    Ok(render(&page))
+    Ok(page.respond(StatusCode::OK))
 }
 
 /// Saves the edit form.
@@ -502,7 +515,7 @@ pub async fn update(
                 form.f = f;
                 form.errors = errors;
             }
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+            Ok(page.respond(StatusCode::UNPROCESSABLE_ENTITY))
         }
     }
 }

@@ -11,6 +11,7 @@ mod epcis;
 mod evidence;
 mod excel;
 mod feedback;
+mod headers;
 mod heritage;
 mod import;
 mod pages;
