@@ -1,10 +1,11 @@
 //! Health, readiness and metrics for operators and load balancers.
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
+use xaso_core::auth::token_hash;
 
 use crate::AppState;
 
@@ -29,7 +30,33 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// `/metrics` on the public address: only with the configured bearer token, and not at all
+/// when metrics have their own address or no token is set (404, as if there were none).
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let access = &state.config.metrics;
+    if access.separate_listener || access.token.is_none() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    metrics_behind_token(State(state), headers).await
+}
+
+/// `/metrics` on the metrics address: the token too, when one is set.
+pub async fn metrics_behind_token(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = &state.config.metrics.token {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        // Compared as digests, so the time taken says nothing about the token.
+        if token_hash(given) != token_hash(token) {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\"")],
+            )
+                .into_response();
+        }
+    }
     let pool = state.store.pool();
     let size = pool.size() as f64;
     let idle = pool.num_idle() as f64;

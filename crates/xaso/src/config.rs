@@ -22,6 +22,8 @@ pub struct Settings {
     pub area_code: Option<String>,
     pub area_as_of: Option<String>,
     pub tile_url: Option<String>,
+    pub metrics_listen: Option<String>,
+    pub metrics_token: Option<String>,
 }
 
 impl Settings {
@@ -37,8 +39,8 @@ impl Settings {
     }
 }
 
-/// The settings in force.
-#[derive(Debug, Clone)]
+/// The settings in force. Debug output hides the metrics token.
+#[derive(Clone)]
 pub struct Config {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
@@ -49,6 +51,23 @@ pub struct Config {
     pub area: Option<(String, NaiveDate)>,
     /// Map tiles: a URL template with {z}, {x}, {y}; empty for no tiles (points only).
     pub tile_url: String,
+    /// A separate address for `/metrics` (e.g. 127.0.0.1:9464), kept off the public one.
+    pub metrics_listen: Option<SocketAddr>,
+    /// The bearer token a metrics scraper sends.
+    pub metrics_token: Option<String>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redact(&self.database_url))
+            .field("public_url", &self.public_url)
+            .field("metrics_listen", &self.metrics_listen)
+            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
+            .finish_non_exhaustive()
+    }
 }
 
 /// OpenStreetMap's tile server: fine for a pilot; an installation with many users runs or
@@ -100,8 +119,30 @@ impl Config {
             }
             None => None,
         };
+        let metrics_listen = match o
+            .metrics_listen
+            .or(f.metrics_listen)
+            .filter(|s| !s.is_empty())
+        {
+            Some(text) => Some(text.parse::<SocketAddr>().with_context(|| {
+                format!("metrics_listen `{text}` is not host:port (e.g. 127.0.0.1:9464)")
+            })?),
+            None => None,
+        };
+        if metrics_listen == Some(listen) && listen.port() != 0 {
+            bail!("metrics_listen must differ from listen ({listen})");
+        }
+        let metrics_token = o
+            .metrics_token
+            .or(f.metrics_token)
+            .filter(|s| !s.is_empty());
+        if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
+            bail!("metrics_token is too short: use at least 16 random characters");
+        }
         Ok(Config {
             listen,
+            metrics_listen,
+            metrics_token,
             data_dir,
             database_url,
             json_logs,
@@ -168,6 +209,14 @@ trust_proxy = false
 # tile_url = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 # area_code = "802"
 # area_as_of = "2024-06-30"
+
+# Prometheus metrics (/metrics) are private; choose one way to reach them, or both:
+# - their own address, kept off the public one (a firewall or 127.0.0.1 keeps it internal).
+#   Env: XASO_METRICS_LISTEN. Flag: --metrics-listen
+# metrics_listen = "127.0.0.1:9464"
+# - a bearer token the scraper sends (Authorization: Bearer …), at least 16 characters;
+#   required on whichever address serves them. Env: XASO_METRICS_TOKEN (better than this file).
+# metrics_token = ""
 "#;
 
 #[cfg(test)]

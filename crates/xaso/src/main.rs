@@ -68,6 +68,12 @@ struct ServeArgs {
     /// Map tile URL template ({z}/{x}/{y}); empty for points without tiles.
     #[arg(long, env = "XASO_TILE_URL")]
     tile_url: Option<String>,
+    /// Serve /metrics on this address only (e.g. 127.0.0.1:9464), not on the public one.
+    #[arg(long, env = "XASO_METRICS_LISTEN")]
+    metrics_listen: Option<String>,
+    /// Bearer token required to read /metrics (at least 16 characters).
+    #[arg(long, env = "XASO_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -198,6 +204,8 @@ fn overrides(common: &Common, serve: Option<&ServeArgs>) -> Settings {
         area_code: serve.and_then(|s| s.area_code.clone()),
         area_as_of: serve.and_then(|s| s.area_as_of.clone()),
         tile_url: serve.and_then(|s| s.tile_url.clone()),
+        metrics_listen: serve.and_then(|s| s.metrics_listen.clone()),
+        metrics_token: serve.and_then(|s| s.metrics_token.clone()),
     }
 }
 

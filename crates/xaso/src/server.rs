@@ -20,6 +20,10 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
         area: config.area.clone(),
         tile_url: config.tile_url.clone(),
         public_url: config.public_url.clone(),
+        metrics: xaso_web::MetricsAccess {
+            token: config.metrics_token.clone(),
+            separate_listener: config.metrics_listen.is_some(),
+        },
     };
     let files = open_files(&config)?;
     let state = AppState::new(store.clone(), files, web)
@@ -88,6 +92,28 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
     };
     let qr = state.qr.clone();
     let verifier = state.verifier.clone();
+    let metrics_server = match config.metrics_listen {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen for metrics on {addr}"))?;
+            let addr = listener.local_addr()?;
+            let app = xaso_web::metrics_router(state.clone());
+            println!("Metrics (Prometheus) at http://{addr}/metrics");
+            tracing::info!(%addr, token = config.metrics_token.is_some(), "metrics served");
+            Some(tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, app).await {
+                    tracing::error!(error = %e, "metrics server failed");
+                }
+            }))
+        }
+        None => {
+            if config.metrics_token.is_none() {
+                tracing::info!("metrics off: set metrics_listen or metrics_token to read /metrics");
+            }
+            None
+        }
+    };
     let app = xaso_web::router(state);
     // Scan counts are written in batches every few seconds, and once more on the way out.
     let flusher = {
@@ -131,6 +157,9 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
     .context("server failed")?;
     flusher.abort();
     worker.abort();
+    if let Some(m) = metrics_server {
+        m.abort();
+    }
     match qr.flush(&store).await {
         Ok(n) => tracing::info!(rows = n, "scan counts written"),
         Err(e) => tracing::error!(error = %e, "scan counts could not be written at shutdown"),

@@ -96,7 +96,15 @@ async fn api_errors_use_the_json_envelope() {
 
 #[tokio::test]
 async fn health_readiness_and_metrics() {
-    let app = TestApp::new().await;
+    let token = "scraper-token-for-tests";
+    let app = TestApp::new_with(xaso_web::WebConfig {
+        metrics: xaso_web::MetricsAccess {
+            token: Some(token.into()),
+            separate_listener: false,
+        },
+        ..Default::default()
+    })
+    .await;
     let mut c = app.visitor();
     assert_eq!(c.get("/healthz").await.json()["status"], "ok");
     let ready = c.get("/readyz").await.json();
@@ -107,7 +115,9 @@ async fn health_readiness_and_metrics() {
         "SQLite"
     };
     assert_eq!(ready["database"], engine);
-    let m = c.get("/metrics").await;
+    // Metrics only with the scraper's token.
+    assert_eq!(c.get("/metrics").await.status, 401);
+    let m = app.with_token(token).get("/metrics").await;
     assert!(
         m.body.contains(
             "xaso_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 1"

@@ -226,3 +226,130 @@ async fn backup_writes_a_consistent_copy() {
     let o = xaso(&db, dir.path(), &["backup", target.to_str().unwrap()]);
     assert!(!o.status.success(), "never overwrite a backup");
 }
+
+/// A running `xaso serve` on free ports, with the addresses it printed. Killed when dropped.
+struct Server {
+    child: std::process::Child,
+    public: String,
+    metrics: Option<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(db: &TestDb, dir: &std::path::Path, args: &[&str], envs: &[(&str, &str)]) -> Server {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xaso"))
+        .arg("serve")
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
+        .envs(envs.iter().copied())
+        .env("XASO_DATABASE_URL", &db.url)
+        .env("XASO_DATA_DIR", dir)
+        .env_remove("XASO_CONFIG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("xaso serve starts");
+    let mut metrics = None;
+    // The metrics address (if any) is printed before the ready line.
+    for line in std::io::BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        let Some(i) = line.find("http://") else {
+            continue;
+        };
+        let url: String = line[i..]
+            .chars()
+            .take_while(|c| !c.is_whitespace())
+            .collect();
+        if let Some(m) = url.strip_suffix("/metrics") {
+            metrics = Some(m.to_string());
+        } else {
+            let public = url.trim_end_matches('/').to_string();
+            return Server {
+                child,
+                public,
+                metrics,
+            };
+        }
+    }
+    let _ = child.wait();
+    panic!("xaso serve stopped before it was ready");
+}
+
+#[tokio::test]
+async fn metrics_are_private_unless_an_operator_opens_them() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let http = reqwest::Client::new();
+    let status = |url: String, token: Option<&'static str>| {
+        let req = http.get(url);
+        let req = match token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        };
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    // Nothing configured: no metrics anywhere.
+    let plain = serve(&db, dir.path(), &[], &[]);
+    assert!(plain.metrics.is_none());
+    assert_eq!(status(format!("{}/metrics", plain.public), None).await, 404);
+    assert_eq!(status(format!("{}/healthz", plain.public), None).await, 200);
+    drop(plain);
+    // A token: the public address serves them to whoever sends it.
+    let token = "a-scraper-token-0123456789";
+    let with_token = serve(&db, dir.path(), &[], &[("XASO_METRICS_TOKEN", token)]);
+    let url = format!("{}/metrics", with_token.public);
+    assert_eq!(status(url.clone(), None).await, 401);
+    assert_eq!(
+        status(url.clone(), Some("wrong-token-0123456789")).await,
+        401
+    );
+    let body = http
+        .get(&url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("xaso_uptime_seconds"), "{body}");
+    drop(with_token);
+    // Their own address: served there (no token needed), never on the public one.
+    let separate = serve(&db, dir.path(), &["--metrics-listen", "127.0.0.1:0"], &[]);
+    let (public, metrics) = (&separate.public, separate.metrics.as_ref().unwrap());
+    assert_ne!(public, metrics);
+    assert_eq!(status(format!("{public}/metrics"), None).await, 404);
+    let r = http.get(format!("{metrics}/metrics")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    assert!(r.text().await.unwrap().contains("xaso_db_pool_connections"));
+    assert_eq!(status(format!("{metrics}/healthz"), None).await, 404);
+    // A token too short is refused at start, with the reason.
+    let o = Command::new(env!("CARGO_BIN_EXE_xaso"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--metrics-token",
+            "short",
+        ])
+        .env("XASO_DATABASE_URL", &db.url)
+        .env("XASO_DATA_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("metrics_token is too short"),
+        "{}",
+        text(&o)
+    );
+}
