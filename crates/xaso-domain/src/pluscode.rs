@@ -118,6 +118,16 @@ fn normalize_longitude(lng: f64) -> f64 {
 /// A point as whole multiples of the finest cell, measured from the south-west corner of the
 /// world: latitude clipped to just below 90°, longitude wrapped round the antimeridian.
 pub fn location_to_integers(lat: f64, lng: f64) -> (i64, i64) {
+    // Far outside the world the products below would not fit an i64 (a longitude of 10^12
+    // came from a fuzzer): latitude is clipped anyway, and a longitude wraps to the same
+    // place, so both are brought in range first. Within ±10^6 the arithmetic is the
+    // specification's, to the last digit of its test data.
+    let lat = lat.clamp(-1e6, 1e6);
+    let lng = if (-1e6..1e6).contains(&lng) {
+        lng
+    } else {
+        normalize_longitude(lng)
+    };
     let lat_span = 2 * LAT_MAX * FINAL_LAT_PRECISION;
     let lng_span = 2 * LNG_MAX * FINAL_LNG_PRECISION;
     let mut lat_val =

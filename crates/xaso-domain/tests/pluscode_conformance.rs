@@ -148,3 +148,24 @@ proptest! {
         prop_assert_eq!(pluscode::recover_nearest(&short, lat + dlat, lng + dlng).unwrap(), code);
     }
 }
+
+proptest! {
+    /// Any finite point, however far outside the world, encodes (latitude clipped, longitude
+    /// wrapped) to a valid full code; a fuzzer once overflowed the arithmetic with 10^12.
+    #[test]
+    fn any_finite_point_encodes(
+        lat in prop::num::f64::NORMAL | prop::num::f64::ZERO,
+        lng in prop::num::f64::NORMAL | prop::num::f64::ZERO,
+    ) {
+        let code = pluscode::encode(lat, lng, 10).unwrap();
+        prop_assert!(pluscode::is_full(&code), "{}", code);
+        prop_assert!(pluscode::decode(&code).is_ok(), "{}", code);
+    }
+}
+
+#[test]
+fn a_longitude_of_a_trillion_degrees_is_wrapped_not_overflowed() {
+    let code = pluscode::encode(0.0, 1_125_899_906_663.0, 10).unwrap();
+    assert!(pluscode::is_full(&code));
+    assert!(pluscode::encode(f64::MAX, -f64::MAX, 10).is_ok());
+}
