@@ -69,13 +69,17 @@ pub struct Entry {
 
 pub const PAGE_SIZE: i64 = 50;
 
+/// The last page anyone can ask for (5 million entries in): beyond it the offset would not
+/// fit, and nothing is there.
+pub const MAX_PAGE: i64 = 100_000;
+
 pub async fn list(store: &Store, actor: Option<&Actor>, q: &AuditQuery) -> Result<Vec<Entry>> {
     let actor = actor.ok_or(Error::Unauthenticated)?;
     let mut f = AuditFilter {
         record_type: q.record_type.clone().filter(|s| !s.is_empty()),
         record_id: q.record_id.clone().filter(|s| !s.is_empty()),
         limit: PAGE_SIZE,
-        offset: q.page.max(0) * PAGE_SIZE,
+        offset: q.page.clamp(0, MAX_PAGE) * PAGE_SIZE,
         ..Default::default()
     };
     let vn_midnight = |d: NaiveDate| {
