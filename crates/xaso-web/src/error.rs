@@ -187,10 +187,12 @@ pub async fn error_pages(req: Request, next: Next) -> Response {
     let uri = req.uri().clone();
     let is_api = uri.path().starts_with("/api/");
     let resp = next.run(req).await;
+    if is_api {
+        return api_error_body(resp).await;
+    }
     let info = match resp.extensions().get::<ErrorInfo>() {
         Some(info) => info.clone(),
         None if resp.status() == StatusCode::NOT_FOUND
-            && !is_api
             && resp.headers().get(header::CONTENT_TYPE).is_none() =>
         {
             ErrorInfo {
@@ -198,12 +200,6 @@ pub async fn error_pages(req: Request, next: Next) -> Response {
                 key: "error.not_found",
                 detail: "no such page".into(),
             }
-        }
-        None if resp.status() == StatusCode::NOT_FOUND
-            && is_api
-            && resp.headers().get(header::CONTENT_TYPE).is_none() =>
-        {
-            return PageError::not_found(true).into_response();
         }
         None => return resp,
     };
@@ -251,6 +247,78 @@ pub async fn error_pages(req: Request, next: Next) -> Response {
 }
 
 /// The JSON body of an API request, or a 400 with the reason in the JSON envelope.
+/// Every error answer of the JSON API has the JSON error body, whoever made it: a handler's
+/// error meant for a page (a file download shared with the pages), an extractor's rejection
+/// (axum answers those in plain text: a missing query parameter, a path of the wrong type),
+/// or no route at all.
+async fn api_error_body(resp: Response) -> Response {
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json {
+        return resp;
+    }
+    if let Some(info) = resp.extensions().get::<ErrorInfo>() {
+        return PageError {
+            info: info.clone(),
+            json: true,
+            problems: Vec::new(),
+        }
+        .into_response();
+    }
+    let plain = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
+    let detail = if plain {
+        // Extractor rejections: short messages that name the parameter.
+        let bytes = axum::body::to_bytes(resp.into_body(), 4096)
+            .await
+            .unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    } else {
+        String::new()
+    };
+    let detail = match detail.trim() {
+        "" => status
+            .canonical_reason()
+            .unwrap_or("error")
+            .to_ascii_lowercase(),
+        d => d.to_string(),
+    };
+    PageError {
+        info: ErrorInfo {
+            status,
+            key: "error.bad_request",
+            detail,
+        },
+        json: true,
+        problems: Vec::new(),
+    }
+    .into_response()
+}
+
+/// The answer when a handler panicked: a bare 500 (the panic itself goes to the log).
+pub fn panicked(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown");
+    tracing::error!(panic = what, "a handler panicked");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "500 Internal Server Error",
+    )
+        .into_response()
+}
+
 pub fn json_body<T>(
     body: Result<Json<T>, axum::extract::rejection::JsonRejection>,
 ) -> Result<T, PageError> {

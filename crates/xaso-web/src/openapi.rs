@@ -26,7 +26,7 @@ use crate::units::api as units_api;
     components(schemas(
         xaso_domain::units::Unit, xaso_domain::units::UnitLink, xaso_domain::units::Level, xaso_domain::units::Portion,
         xaso_domain::auth::Role, units_api::UnitList, units_api::UnitDetail, units_api::SearchResult,
-        units_api::SearchHit, units_api::NewVillageRequest, auth_api::Me, auth_api::RoleOut,
+        units_api::SearchHit, units_api::NewVillageRequest, units_api::VillageType, auth_api::Me, auth_api::RoleOut,
         staff_api::AuditPage, staff_api::AuditEntryOut,
         criteria_api::SetList, criteria_api::SetSummary, criteria_api::SetDetail, criteria_api::AssessmentOut,
         criteria_api::SetOut, criteria_api::CriterionOut, criteria_api::IndicatorOut, criteria_api::RollupOut,
@@ -41,9 +41,10 @@ use crate::units::api as units_api;
         trace_api::ProducerOut, trace_api::ProducerList, trace_api::ProductOut, trace_api::ProductList,
         trace_api::OcopOut, trace_api::BatchOut, trace_api::BatchList,
         places_api::PlaceOut, places_api::PlaceList, places_api::UnitRef, places_api::ContactOut, places_api::NewPlaceIn,
-        xaso_domain::places::PlaceInput, xaso_domain::places::PlaceKind, xaso_domain::places::PlaceStatus
+        xaso_domain::places::PlaceInput, xaso_domain::places::PlaceKind, xaso_domain::places::PlaceStatus,
+        Errors, ErrorItem
     )),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ErrorAnswers),
     tags((name = "units", description = "Administrative units with history"),
          (name = "accounts", description = "The caller's account"),
          (name = "audit", description = "Who changed what"),
@@ -65,6 +66,145 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
+    }
+}
+
+/// Nothing but white space (as Rust's `trim` sees it): an optional parameter given empty,
+/// as a form sends an empty field, counts as not given.
+const BLANK: &str =
+    r"^[\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$";
+
+/// `item`, or a blank value meaning "not given".
+fn or_blank(
+    item: impl Into<utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>>,
+) -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+    Schema::OneOf(
+        OneOfBuilder::new()
+            .item(item)
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(BLANK)),
+            )
+            .build(),
+    )
+}
+
+/// A date (yyyy-mm-dd), or blank for "not given".
+pub fn date_or_empty() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    or_blank(
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))),
+    )
+}
+
+/// A date (yyyy-mm-dd) in a JSON body: null or blank for "not given".
+pub fn date_blank_or_null() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+    match date_or_empty() {
+        Schema::OneOf(mut one_of) => {
+            one_of
+                .items
+                .push(ObjectBuilder::new().schema_type(Type::Null).into());
+            Schema::OneOf(one_of)
+        }
+        other => other,
+    }
+}
+
+/// Reads such a date: null, absent or blank is none.
+pub fn blank_date<'de, D>(d: D) -> Result<Option<chrono::NaiveDate>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::Deserialize;
+    let s: Option<String> = Option::deserialize(d)?;
+    match s.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| serde::de::Error::custom(format!("`{v}` is not a date (yyyy-mm-dd)"))),
+    }
+}
+
+/// A kind of place, or blank for any.
+pub fn place_kind_or_empty() -> utoipa::openapi::schema::Schema {
+    or_blank(utoipa::openapi::Ref::from_schema_name("PlaceKind"))
+}
+
+/// The body of every error answer of the JSON API.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Errors {
+    pub errors: Vec<ErrorItem>,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorItem {
+    /// What was wrong, in English.
+    pub detail: String,
+    /// The field or parameter at fault, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub source: Option<String>,
+}
+
+/// The error answers the edge gives any operation of the JSON API, whatever its handler does:
+/// 400 when a parameter or body cannot be read into its type, 401 for an unknown or revoked
+/// bearer token (or none where one is needed), 404 when a path names nothing; and every 4xx
+/// answer's body is `Errors`. Handlers document the rest (403, 409, 422 …) themselves.
+struct ErrorAnswers;
+
+impl Modify for ErrorAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if !path.starts_with("/api/v1/") {
+                continue;
+            }
+            let has_path_params = path.contains('{');
+            let ops = [
+                item.get.as_mut(),
+                item.put.as_mut(),
+                item.post.as_mut(),
+                item.delete.as_mut(),
+            ];
+            for op in ops.into_iter().flatten() {
+                let has_input = op.request_body.is_some()
+                    || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                let mut shared = vec![(
+                    "401",
+                    "The bearer token is unknown or revoked, or the operation needs one",
+                )];
+                if has_input {
+                    shared.push((
+                        "400",
+                        "A parameter or the body could not be read (wrong type, shape or content type)",
+                    ));
+                }
+                if has_path_params {
+                    shared.push(("404", "Nothing has this identifier"));
+                }
+                for (status, description) in shared {
+                    op.responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| ResponseBuilder::new().description(description).into());
+                }
+                for (status, answer) in op.responses.responses.iter_mut() {
+                    if let (true, RefOr::T(answer)) = (status.starts_with('4'), answer) {
+                        if answer.content.is_empty() {
+                            answer.content.insert(
+                                "application/json".into(),
+                                Content::new(Some(Ref::from_schema_name("Errors"))),
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 

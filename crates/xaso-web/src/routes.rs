@@ -21,6 +21,10 @@ use crate::{
 pub fn router(state: AppState) -> Router {
     routes()
         .router
+        // A handler that panics answers 500 (logged) instead of dropping the connection.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            error::panicked,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(12 * 1024 * 1024))
         .layer(middleware::from_fn(error::error_pages))
         .layer(middleware::from_fn_with_state(state.clone(), csrf_cookie))

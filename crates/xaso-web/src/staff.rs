@@ -11,12 +11,14 @@ use crate::error::PageError;
 
 /// Audit log filters, from a query string (page and API alike).
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditParams {
     /// Unit code; entries about it and everything under it.
     #[serde(default)]
     pub unit: String,
     /// The date the unit code is read on (yyyy-mm-dd); today by default.
     #[serde(default)]
+    #[param(schema_with = crate::openapi::date_or_empty)]
     pub as_of: String,
     /// Username of the person who made the change.
     #[serde(default)]
@@ -27,13 +29,17 @@ pub struct AuditParams {
     /// Id of one record.
     #[serde(default)]
     pub record_id: String,
-    /// First day (yyyy-mm-dd or dd/mm/yyyy), Vietnam time.
+    /// First day (yyyy-mm-dd; pages also take dd/mm/yyyy), Vietnam time.
     #[serde(default)]
+    #[param(schema_with = crate::openapi::date_or_empty)]
     pub from: String,
     /// Last day, inclusive.
     #[serde(default)]
+    #[param(schema_with = crate::openapi::date_or_empty)]
     pub to: String,
+    /// Page number from 0, 50 entries a page.
     #[serde(default)]
+    #[param(minimum = 0, maximum = 100_000)]
     pub page: i64,
 }
 
@@ -47,6 +53,12 @@ impl AuditParams {
                 }),
             }
         };
+        if !(0..=xaso_core::audit::MAX_PAGE).contains(&self.page) {
+            return Err(PageError::bad_request(
+                format!("page must be 0 to {}", xaso_core::audit::MAX_PAGE),
+                json,
+            ));
+        }
         Ok(AuditQuery {
             unit: Some(self.unit.clone()),
             as_of: date("as_of", &self.as_of)?,
@@ -55,7 +67,7 @@ impl AuditParams {
             record_id: Some(self.record_id.clone()),
             from: date("from", &self.from)?,
             to: date("to", &self.to)?,
-            page: self.page.max(0),
+            page: self.page,
         })
     }
 }

@@ -577,9 +577,11 @@ fn order_out(state: &AppState, ctx: &Ctx, o: Order) -> OrderOut {
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewOrderIn {
     /// 1 to 100,000.
+    #[schema(minimum = 1, maximum = 100_000)]
     pub count: i64,
     /// small (30 × 36 mm), medium (40 × 50 mm) or large (60 × 70 mm); medium when absent.
     #[serde(default)]
+    #[schema(pattern = "^(small|medium|large)$")]
     pub label_size: Option<String>,
 }
 

@@ -82,8 +82,10 @@ pub async fn show_set(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct YearQuery {
     /// Programme year, e.g. 2024.
+    #[param(minimum = 2010, maximum = 2100)]
     year: i32,
 }
 
@@ -227,7 +229,8 @@ pub struct RollupMember {
 /// How many communes under a unit reached each level in a year.
 #[utoipa::path(get, path = "/api/v1/units/{code}/rollup", tag = "criteria",
     params(("code" = String, Path, description = "Code of a district (before 2025) or province"), YearQuery),
-    responses((status = 200, body = RollupOut), (status = 404, description = "No such unit in that year")))]
+    responses((status = 200, body = RollupOut), (status = 404, description = "No such unit in that year"),
+        (status = 422, description = "Year out of range")))]
 pub async fn rollup(
     State(state): State<AppState>,
     Path(code): Path<String>,
@@ -264,12 +267,24 @@ pub async fn rollup(
     }))
 }
 
+/// An indicator's value: met or not (judged indicators), a number, or null.
+fn judged_or_number() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+    Schema::OneOf(
+        OneOfBuilder::new()
+            .item(ObjectBuilder::new().schema_type(Type::Boolean))
+            .item(ObjectBuilder::new().schema_type(Type::Number))
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .build(),
+    )
+}
+
 #[derive(Deserialize, ToSchema)]
 pub struct ValueIn {
     pub set_key: String,
     pub code: String,
     /// true/false for judged indicators, a number otherwise, null to clear.
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = judged_or_number)]
     pub value: Option<serde_json::Value>,
     pub note: Option<String>,
 }
@@ -289,9 +304,11 @@ pub struct Saved {
 /// commune, area officers above it and administrators.
 #[utoipa::path(put, path = "/api/v1/units/{code}/indicators/{year}", tag = "criteria", request_body = ValuesIn,
     security(("bearer" = [])),
-    params(("code" = String, Path, description = "Commune code"), ("year" = i32, Path, description = "Programme year")),
+    params(("code" = String, Path, description = "Commune code"), ("year" = i32, Path, description = "Programme year", minimum = 2010, maximum = 2100)),
     responses((status = 200, body = Saved), (status = 401, description = "Not signed in"),
-        (status = 403, description = "Commune outside the account's units"), (status = 422, description = "Bad values; nothing saved")))]
+        (status = 403, description = "Commune outside the account's units"),
+        (status = 409, description = "The year is submitted or approved: return or reopen it first"),
+        (status = 422, description = "Bad values; nothing saved")))]
 pub async fn save_values(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -349,7 +366,7 @@ pub struct ReviewOut {
 /// refuse value changes with 409.
 #[utoipa::path(post, path = "/api/v1/units/{code}/indicators/{year}/review", tag = "criteria", request_body = ReviewIn,
     security(("bearer" = [])),
-    params(("code" = String, Path, description = "Commune code"), ("year" = i32, Path, description = "Programme year")),
+    params(("code" = String, Path, description = "Commune code"), ("year" = i32, Path, description = "Programme year", minimum = 2010, maximum = 2100)),
     responses((status = 200, body = ReviewOut), (status = 401, description = "Not signed in"),
         (status = 403, description = "Not allowed for this account"), (status = 409, description = "Not possible in the current state"),
         (status = 422, description = "A comment is required")))]
@@ -378,9 +395,9 @@ pub async fn review(
 /// The Excel template for a commune (or one sheet with a column per xã of an area): codes,
 /// names, thresholds and blank value cells.
 #[utoipa::path(get, path = "/api/v1/units/{code}/indicators/{year}/template.xlsx", tag = "criteria",
-    params(("code" = String, Path, description = "Commune or area code"), ("year" = i32, Path, description = "Programme year")),
+    params(("code" = String, Path, description = "Commune or area code"), ("year" = i32, Path, description = "Programme year", minimum = 2010, maximum = 2100)),
     responses((status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        (status = 404, description = "No such unit in that year")))]
+        (status = 404, description = "No such unit in that year"), (status = 422, description = "Year out of range")))]
 pub async fn template(
     State(state): State<AppState>,
     Path((code, year)): Path<(String, i32)>,
@@ -401,8 +418,9 @@ pub struct UploadOut {
 /// gets 422 with one error per bad cell (`source` = "So lieu!G12").
 #[utoipa::path(post, path = "/api/v1/units/{code}/indicators/{year}/template.xlsx", tag = "criteria",
     security(("bearer" = [])),
-    request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    params(("code" = String, Path, description = "Commune or area code"), ("year" = i32, Path, description = "Programme year")),
+    request_body(description = "The .xlsx file, sent as it is (either content type)",
+        content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (Vec<u8> = "application/octet-stream"))),
+    params(("code" = String, Path, description = "Commune or area code"), ("year" = i32, Path, description = "Programme year", minimum = 2010, maximum = 2100)),
     responses((status = 200, body = UploadOut), (status = 401, description = "Not signed in"),
         (status = 403, description = "A commune outside the account's units"), (status = 409, description = "A year is submitted or locked"),
         (status = 422, description = "Bad cells; nothing saved")))]
@@ -435,7 +453,7 @@ pub struct ProfileIn {
 /// commune, administrators). Refused (409) while the year is submitted or approved.
 #[utoipa::path(put, path = "/api/v1/units/{code}/profile/{year}", tag = "criteria", request_body = ProfileIn,
     security(("bearer" = [])),
-    params(("code" = String, Path, description = "Commune code"), ("year" = i32, Path, description = "Programme year")),
+    params(("code" = String, Path, description = "Commune code"), ("year" = i32, Path, description = "Programme year", minimum = 2010, maximum = 2100)),
     responses((status = 200, body = AssessmentOut), (status = 401, description = "Not signed in"),
         (status = 403, description = "Not an area officer above this commune"), (status = 409, description = "The year is locked"),
         (status = 422, description = "Unknown region, group or level for the year")))]

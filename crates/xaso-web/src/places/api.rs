@@ -34,13 +34,37 @@ fn code_param(v: &Option<String>) -> Result<&str, PageError> {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EncodeQuery {
-    /// Latitude in WGS84 degrees.
+    /// Latitude in WGS84 degrees (beyond ±90 it is clipped).
+    #[param(value_type = f64, required = true)]
     lat: Option<String>,
-    /// Longitude in WGS84 degrees.
+    /// Longitude in WGS84 degrees (any, normalised to −180…180).
+    #[param(value_type = f64, required = true)]
     lng: Option<String>,
     /// Digits: 2, 4, 6, 8 or 10–15 (default 10).
+    #[param(schema_with = code_length)]
     length: Option<usize>,
+}
+
+/// The lengths a Plus Code may have: 2, 4, 6, 8, 10–15 (longer asks give 15 digits).
+fn code_length() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+    Schema::OneOf(
+        OneOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .enum_values(Some([2, 4, 6, 8])),
+            )
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(10))
+                    .maximum(Some(u64::MAX)),
+            )
+            .build(),
+    )
 }
 
 #[derive(Serialize, ToSchema)]
@@ -59,8 +83,21 @@ pub async fn encode(Query(q): Query<EncodeQuery>) -> Result<Json<CodeOut>, PageE
 }
 
 #[derive(Deserialize, IntoParams)]
-pub struct CodeQuery {
-    /// A Plus Code, e.g. 7P28GCP7+6G.
+#[into_params(parameter_in = Query)]
+pub struct FullCodeQuery {
+    /// A full Plus Code, e.g. 7P28GCP7+6G (padded codes such as 7P280000+ too; any case).
+    #[param(
+        required = true,
+        pattern = "^\\s*(?:[23456789Cc][23456789CFGHJMPQRVcfghjmpqrv][23456789CFGHJMPQRVWXcfghjmpqrvwx]{6}\\+(?:[23456789CFGHJMPQRVWXcfghjmpqrvwx]{2,7})?|[23456789Cc][23456789CFGHJMPQRVcfghjmpqrv](?:[23456789CFGHJMPQRVWXcfghjmpqrvwx]{4}00|[23456789CFGHJMPQRVWXcfghjmpqrvwx]{2}0000|000000)\\+)\\s*$"
+    )]
+    code: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AnyCodeQuery {
+    /// Any text to check as a Plus Code.
+    #[param(required = true, min_length = 1, pattern = "\\S")]
     code: Option<String>,
 }
 
@@ -76,9 +113,9 @@ pub struct AreaOut {
 }
 
 /// Decodes a full code to the area it stands for.
-#[utoipa::path(get, path = "/api/v1/pluscode/decode", tag = "pluscode", params(CodeQuery),
+#[utoipa::path(get, path = "/api/v1/pluscode/decode", tag = "pluscode", params(FullCodeQuery),
     responses((status = 200, body = AreaOut), (status = 400, description = "Not a valid full code")))]
-pub async fn decode(Query(q): Query<CodeQuery>) -> Result<Json<AreaOut>, PageError> {
+pub async fn decode(Query(q): Query<FullCodeQuery>) -> Result<Json<AreaOut>, PageError> {
     let a = pluscode::decode(code_param(&q.code)?).map_err(bad)?;
     Ok(Json(AreaOut {
         latitude_lo: a.latitude_lo,
@@ -92,19 +129,43 @@ pub async fn decode(Query(q): Query<CodeQuery>) -> Result<Json<AreaOut>, PageErr
 }
 
 #[derive(Deserialize, IntoParams)]
-pub struct NearQuery {
-    /// A full code (shorten) or a short one (recover).
+#[into_params(parameter_in = Query)]
+pub struct ShortenQuery {
+    /// A full code without padding.
+    #[param(
+        required = true,
+        pattern = "^\\s*[23456789Cc][23456789CFGHJMPQRVcfghjmpqrv][23456789CFGHJMPQRVWXcfghjmpqrvwx]{6}\\+(?:[23456789CFGHJMPQRVWXcfghjmpqrvwx]{2,7})?\\s*$"
+    )]
     code: Option<String>,
     /// Reference latitude.
+    #[param(value_type = f64, required = true)]
     lat: Option<String>,
     /// Reference longitude.
+    #[param(value_type = f64, required = true)]
+    lng: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RecoverQuery {
+    /// A short code (or a full one, given back as it is).
+    #[param(
+        required = true,
+        pattern = "^\\s*(?:(?:[23456789CFGHJMPQRVWXcfghjmpqrvwx]{2}|[23456789CFGHJMPQRVWXcfghjmpqrvwx]{4}|[23456789CFGHJMPQRVWXcfghjmpqrvwx]{6})\\+[23456789CFGHJMPQRVWXcfghjmpqrvwx]{2,7}|[23456789Cc][23456789CFGHJMPQRVcfghjmpqrv][23456789CFGHJMPQRVWXcfghjmpqrvwx]{6}\\+(?:[23456789CFGHJMPQRVWXcfghjmpqrvwx]{2,7})?|[23456789Cc][23456789CFGHJMPQRVcfghjmpqrv](?:[23456789CFGHJMPQRVWXcfghjmpqrvwx]{4}00|[23456789CFGHJMPQRVWXcfghjmpqrvwx]{2}0000|000000)\\+)\\s*$"
+    )]
+    code: Option<String>,
+    /// Reference latitude.
+    #[param(value_type = f64, required = true)]
+    lat: Option<String>,
+    /// Reference longitude.
+    #[param(value_type = f64, required = true)]
     lng: Option<String>,
 }
 
 /// Shortens a full code relative to a nearby reference point.
-#[utoipa::path(get, path = "/api/v1/pluscode/shorten", tag = "pluscode", params(NearQuery),
+#[utoipa::path(get, path = "/api/v1/pluscode/shorten", tag = "pluscode", params(ShortenQuery),
     responses((status = 200, body = CodeOut), (status = 400, description = "Not a full code, padded, or bad reference")))]
-pub async fn shorten(Query(q): Query<NearQuery>) -> Result<Json<CodeOut>, PageError> {
+pub async fn shorten(Query(q): Query<ShortenQuery>) -> Result<Json<CodeOut>, PageError> {
     let code = code_param(&q.code)?;
     let (lat, lng) = (number("lat", &q.lat)?, number("lng", &q.lng)?);
     let code = pluscode::shorten(code, lat, lng).map_err(bad)?;
@@ -112,9 +173,9 @@ pub async fn shorten(Query(q): Query<NearQuery>) -> Result<Json<CodeOut>, PageEr
 }
 
 /// Recovers the full code nearest a reference point from a short code.
-#[utoipa::path(get, path = "/api/v1/pluscode/recover", tag = "pluscode", params(NearQuery),
+#[utoipa::path(get, path = "/api/v1/pluscode/recover", tag = "pluscode", params(RecoverQuery),
     responses((status = 200, body = CodeOut), (status = 400, description = "Not a valid code, or bad reference")))]
-pub async fn recover(Query(q): Query<NearQuery>) -> Result<Json<CodeOut>, PageError> {
+pub async fn recover(Query(q): Query<RecoverQuery>) -> Result<Json<CodeOut>, PageError> {
     let code = code_param(&q.code)?;
     let (lat, lng) = (number("lat", &q.lat)?, number("lng", &q.lng)?);
     let code = pluscode::recover_nearest(code, lat, lng).map_err(bad)?;
@@ -129,9 +190,9 @@ pub struct ValidityOut {
 }
 
 /// Whether a code is valid, short or full (an invalid code is an answer, not an error).
-#[utoipa::path(get, path = "/api/v1/pluscode/validate", tag = "pluscode", params(CodeQuery),
+#[utoipa::path(get, path = "/api/v1/pluscode/validate", tag = "pluscode", params(AnyCodeQuery),
     responses((status = 200, body = ValidityOut), (status = 400, description = "No code given")))]
-pub async fn validate(Query(q): Query<CodeQuery>) -> Result<Json<ValidityOut>, PageError> {
+pub async fn validate(Query(q): Query<AnyCodeQuery>) -> Result<Json<ValidityOut>, PageError> {
     let code = code_param(&q.code)?;
     Ok(Json(ValidityOut {
         valid: pluscode::is_valid(code),
@@ -224,18 +285,27 @@ pub fn place_out(p: &Place, distance_m: Option<f64>, private: bool) -> PlaceOut 
     }
 }
 
+/// Give `near` or `unit` (a request with neither is refused with 400).
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PlacesQuery {
-    /// "LAT,LNG": the nearest active places to this point.
+    /// "LAT,LNG" in degrees: the nearest active places to this point.
+    #[param(
+        pattern = "^\\s*[-+]?(?:90(?:\\.0{1,15})?|[1-8]?[0-9](?:\\.[0-9]{1,15})?)\\s*,\\s*[-+]?[0-9]{1,3}(?:\\.[0-9]{1,15})?\\s*$"
+    )]
     near: Option<String>,
-    /// How many (nearest: 1–100, default 10; lists: default 200).
+    /// How many: 1–100 nearest (default 10), 1–1000 of a unit (default 200).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
-    /// household, agency, organisation, business, relic, school, health, market, wifi, other.
+    /// The kind of place.
+    #[param(schema_with = crate::openapi::place_kind_or_empty)]
     kind: Option<String>,
     /// A commune, village or area code (today's units): its places.
     unit: Option<String>,
     /// Text in the name or address, with or without diacritics, or a Plus Code.
     q: Option<String>,
+    /// Places to skip (lists of a unit).
+    #[param(minimum = 0)]
     offset: Option<i64>,
 }
 
@@ -256,7 +326,8 @@ fn kind_param(kind: &Option<String>) -> Result<Option<PlaceKind>, PageError> {
 /// Places: the nearest to a point (`near`), or those of a unit (`unit`), filtered by kind and
 /// text. Public fields only.
 #[utoipa::path(get, path = "/api/v1/places", tag = "places", params(PlacesQuery),
-    responses((status = 200, body = PlaceList), (status = 400, description = "Neither near nor unit, or a bad value")))]
+    responses((status = 200, body = PlaceList), (status = 400, description = "Neither near nor unit, or a bad value"),
+        (status = 404, description = "No unit has this code today")))]
 pub async fn list(
     State(state): State<AppState>,
     Query(q): Query<PlacesQuery>,
@@ -331,7 +402,8 @@ pub struct NewPlaceIn {
 #[utoipa::path(post, path = "/api/v1/places", tag = "places", request_body = NewPlaceIn,
     security(("bearer" = [])),
     responses((status = 200, body = PlaceOut), (status = 401, description = "Not signed in"),
-        (status = 403, description = "Unit outside the account's units"), (status = 422, description = "Bad fields; nothing saved")))]
+        (status = 403, description = "Unit outside the account's units"), (status = 404, description = "No unit has this code today"),
+        (status = 422, description = "Bad fields; nothing saved")))]
 pub async fn create(
     State(state): State<AppState>,
     ctx: Ctx,

@@ -239,6 +239,7 @@ pub async fn job(
 // --- API ---
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// The commune to import into.
     unit: String,
@@ -258,7 +259,8 @@ pub struct JobStarted {
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     security(("bearer" = [])),
     responses((status = 202, body = JobStarted), (status = 401, description = "Not signed in"),
-        (status = 403, description = "Commune outside the account's units")))]
+        (status = 403, description = "Commune outside the account's units"),
+        (status = 404, description = "No unit has this code today")))]
 pub async fn api_import(
     State(state): State<AppState>,
     ctx: Ctx,

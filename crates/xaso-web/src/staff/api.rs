@@ -20,9 +20,11 @@ pub struct AuditEntryOut {
     pub record_type: String,
     pub record_id: String,
     pub unit_name: Option<String>,
-    #[schema(value_type = Object)]
+    /// The record before the change (none for a creation).
+    #[schema(value_type = Option<Object>)]
     pub before: Option<serde_json::Value>,
-    #[schema(value_type = Object)]
+    /// The record after the change (none for a deletion).
+    #[schema(value_type = Option<Object>)]
     pub after: Option<serde_json::Value>,
 }
 
@@ -35,7 +37,8 @@ pub struct AuditPage {
 /// The audit log, newest first, 50 a page. Administrators see everything, area officers
 /// their units, everyone else their own changes.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditParams), security(("bearer" = [])),
-    responses((status = 200, body = AuditPage), (status = 401, description = "Not signed in")))]
+    responses((status = 200, body = AuditPage), (status = 400, description = "A date or the page out of range"),
+        (status = 401, description = "Not signed in")))]
 pub async fn audit(
     State(state): State<AppState>,
     ctx: Ctx,

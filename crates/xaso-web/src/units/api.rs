@@ -16,10 +16,12 @@ use crate::error::PageError;
 use crate::AppState;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Code of the parent unit; without it, the provinces.
     parent: Option<String>,
     /// The date the codes are read on (yyyy-mm-dd); today in Vietnam by default.
+    #[param(schema_with = crate::openapi::date_or_empty)]
     as_of: Option<String>,
 }
 
@@ -69,8 +71,10 @@ fn not_on(e: Error, code: &str, day: NaiveDate) -> PageError {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AsOfQuery {
     /// The date the code is read on (yyyy-mm-dd); today in Vietnam by default.
+    #[param(schema_with = crate::openapi::date_or_empty)]
     as_of: Option<String>,
 }
 
@@ -142,10 +146,12 @@ fn fmt(d: Option<NaiveDate>) -> String {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// Words of the name, with or without diacritics ("duc hoa ha").
     q: String,
     /// Only units valid on this date (yyyy-mm-dd); all periods when absent.
+    #[param(schema_with = crate::openapi::date_or_empty)]
     as_of: Option<String>,
 }
 
@@ -191,13 +197,34 @@ pub struct NewVillageRequest {
     /// Code of the commune the village belongs to.
     pub parent_code: String,
     /// The date the parent code is read on; today by default.
+    #[serde(default, deserialize_with = "crate::openapi::blank_date")]
+    #[schema(schema_with = crate::openapi::date_blank_or_null)]
     pub as_of: Option<NaiveDate>,
     /// Name without the type, e.g. "Bình Tả 3".
+    #[schema(min_length = 1, max_length = 100, pattern = r"[^\s\u0085]")]
     pub name: String,
-    /// Ấp, Thôn, Khu phố, Tổ dân phố or Bản.
+    #[schema(value_type = VillageType)]
     pub unit_type: String,
     /// First day of the village, when known.
+    #[serde(default, deserialize_with = "crate::openapi::blank_date")]
+    #[schema(schema_with = crate::openapi::date_blank_or_null)]
     pub valid_from: Option<NaiveDate>,
+}
+
+/// The kinds of village a commune may add (what the request's `unit_type` accepts).
+#[derive(ToSchema)]
+#[allow(dead_code)] // only its schema is used
+pub enum VillageType {
+    #[schema(rename = "Ấp")]
+    Ap,
+    #[schema(rename = "Thôn")]
+    Thon,
+    #[schema(rename = "Khu phố")]
+    KhuPho,
+    #[schema(rename = "Tổ dân phố")]
+    ToDanPho,
+    #[schema(rename = "Bản")]
+    Ban,
 }
 
 /// Adds a village (ấp, thôn, …) under a commune. Needs a session (with the X-CSRF-Token header)
@@ -206,6 +233,7 @@ pub struct NewVillageRequest {
     security(("bearer" = [])),
     responses((status = 201, body = Unit), (status = 401, description = "Not signed in"),
         (status = 403, description = "The commune is outside the account's units"),
+        (status = 404, description = "No unit has the parent code on that date"),
         (status = 409, description = "The commune already has a village of that name"),
         (status = 422, description = "Invalid input")))]
 pub async fn create(

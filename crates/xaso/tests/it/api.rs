@@ -20,6 +20,34 @@ async fn openapi_document_describes_every_api_route() {
         assert!(paths.contains_key(p), "OpenAPI lacks {p}");
     }
     assert!(paths["/api/v1/units"]["post"].is_object());
+    // Parameters are where the routes read them: a path parameter names a segment of its
+    // path, everything else is in the query; and every error answer has the error body.
+    for (p, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            for param in op["parameters"].as_array().into_iter().flatten() {
+                let name = param["name"].as_str().unwrap();
+                let inside = param["in"].as_str().unwrap();
+                assert_eq!(
+                    inside == "path",
+                    p.contains(&format!("{{{name}}}")),
+                    "{method} {p}: `{name}` is documented in the {inside}"
+                );
+            }
+            if !p.starts_with("/api/v1/") {
+                continue;
+            }
+            for (status, answer) in op["responses"].as_object().unwrap() {
+                if status.starts_with('4') {
+                    assert_eq!(
+                        answer["content"]["application/json"]["schema"]["$ref"],
+                        "#/components/schemas/Errors",
+                        "{method} {p} {status}"
+                    );
+                }
+            }
+            assert!(op["responses"]["401"].is_object(), "{method} {p}");
+        }
+    }
     assert!(doc["components"]["schemas"]["Unit"].is_object());
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
     // Every documented operation is routed (none is a leftover): GETs answer, writes ask for a
@@ -92,6 +120,28 @@ async fn api_errors_use_the_json_envelope() {
     assert_eq!(r.json()["errors"][0]["detail"], "sign in first");
     let r = app.with_token("demo-admin-token").get("/api/v1/me").await;
     assert_eq!(r.status, 401, "serve never creates the demo token");
+    // What the extractors refuse (a missing or mistyped parameter, a body that is not JSON)
+    // comes in the same envelope, not as plain text.
+    for path in [
+        "/api/v1/units/search",
+        "/api/v1/units/80/assessment?year=abc",
+        "/api/v1/audit?page=-1",
+    ] {
+        let r = c.get(path).await;
+        assert_eq!(r.status, 400, "{path}");
+        assert_eq!(r.headers["content-type"], "application/json", "{path}");
+        assert!(r.json()["errors"][0]["detail"].is_string(), "{path}");
+    }
+    let r = c.get("/api/v1/units/search").await;
+    assert_eq!(r.status, 400);
+    assert!(
+        r.json()["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("missing field `q`"),
+        "{}",
+        r.body
+    );
 }
 
 #[tokio::test]
