@@ -693,7 +693,8 @@ async fn load_producers(
     }
     crate::producers::set_batch_status(store, Some(system), &batch.id, BatchStatus::Released, "")
         .await?;
-    // A printed order of 100 stamps, as the producer would have made before selling.
+    // A printed order of 100 stamps, as the producer would have made before selling. Its
+    // sheet is made here, through the order's job, before the server starts.
     let order = crate::stamps::create_order(
         store,
         Some(system),
@@ -703,22 +704,23 @@ async fn load_producers(
         base_url,
     )
     .await?;
-    crate::stamps::generate(
-        store,
-        files,
-        &order.id,
-        base_url,
-        std::sync::Arc::new(NoProgress),
-    )
-    .await?;
+    let lane = crate::queue::Queue::only(&[crate::jobs::STAMP_SHEET]).handle(
+        crate::jobs::STAMP_SHEET,
+        std::sync::Arc::new(crate::stamps::SheetJob {
+            store: store.clone(),
+            files: files.clone(),
+            fallback_url: base_url.to_string(),
+        }),
+    );
+    lane.run_due(store, chrono::Utc::now(), 10).await?;
+    let made = crate::queue::get(store, &order.id).await?;
+    if made.status != "done" {
+        return Err(crate::Error::Internal(format!(
+            "the demo's stamp sheet was not made: {}",
+            made.last_error
+        )));
+    }
     Ok(())
-}
-
-/// Progress nobody watches (the demo loads before the server starts).
-struct NoProgress;
-
-impl crate::places::import::Progress for NoProgress {
-    fn set(&self, _: usize, _: usize, _: &'static str) {}
 }
 
 fn current_level(code: &str) -> Option<NtmLevel> {

@@ -36,9 +36,16 @@ pub fn backoff(attempts: i64) -> Duration {
 /// What a job runner returns: `Err` with a reason (kept on the job) to try again later.
 pub type Outcome<'a> = Pin<Box<dyn Future<Output = std::result::Result<(), String>> + Send + 'a>>;
 
+/// The job a runner is given.
+#[derive(Debug, Clone)]
+pub struct Running {
+    pub id: String,
+    pub payload: serde_json::Value,
+}
+
 /// Runs the jobs of one kind.
 pub trait Handler: Send + Sync {
-    fn run<'a>(&'a self, payload: &'a serde_json::Value) -> Outcome<'a>;
+    fn run<'a>(&'a self, job: &'a Running) -> Outcome<'a>;
 }
 
 /// A job as the queue keeps it.
@@ -53,11 +60,24 @@ pub struct Job {
     pub max_attempts: i64,
     pub run_at: String,
     pub last_error: String,
+    /// Who started it (long jobs); empty for the platform's own.
+    pub owner: String,
+    pub phase: String,
+    pub done: i64,
+    pub total: i64,
+    pub heartbeat_at: Option<String>,
+    pub finished_at: Option<String>,
+    /// What came of it (long jobs).
+    pub result: Option<serde_json::Value>,
 }
 
 fn to_job(r: JobRow) -> Job {
     Job {
         payload: serde_json::from_str(&r.payload).unwrap_or(serde_json::Value::Null),
+        result: r
+            .result
+            .as_deref()
+            .and_then(|t| serde_json::from_str(t).ok()),
         id: r.id,
         kind: r.kind,
         status: r.status,
@@ -65,6 +85,12 @@ fn to_job(r: JobRow) -> Job {
         max_attempts: r.max_attempts,
         run_at: r.run_at,
         last_error: r.last_error,
+        owner: r.owner,
+        phase: r.phase,
+        done: r.progress_done,
+        total: r.progress_total,
+        heartbeat_at: r.heartbeat_at,
+        finished_at: r.finished_at,
     }
 }
 
@@ -76,9 +102,22 @@ pub async fn enqueue(
     payload: &serde_json::Value,
     max_attempts: i64,
 ) -> Result<String> {
+    enqueue_as(tx, &xaso_storage::new_id(), kind, payload, max_attempts, "").await
+}
+
+/// Adds a job under a given id (a stamp order's, so its page finds it) and for an owner who
+/// watches it.
+pub async fn enqueue_as(
+    tx: &mut xaso_storage::Tx,
+    id: &str,
+    kind: &str,
+    payload: &serde_json::Value,
+    max_attempts: i64,
+    owner: &str,
+) -> Result<String> {
     let now = xaso_storage::now();
     let row = JobRow {
-        id: xaso_storage::new_id(),
+        id: id.into(),
         kind: kind.into(),
         payload: payload.to_string(),
         status: "queued".into(),
@@ -89,6 +128,12 @@ pub async fn enqueue(
         claimed_at: None,
         created_at: now,
         finished_at: None,
+        owner: owner.into(),
+        phase: String::new(),
+        progress_done: 0,
+        progress_total: 0,
+        heartbeat_at: None,
+        result: None,
     };
     db::insert(tx.conn(), &row).await?;
     Ok(row.id)
@@ -113,15 +158,35 @@ pub struct Pass {
     pub failed: usize,
 }
 
-/// The runners by job kind.
-#[derive(Default, Clone)]
+/// The runners by job kind, and the kinds this worker takes.
+#[derive(Clone)]
 pub struct Queue {
     handlers: HashMap<String, Arc<dyn Handler>>,
+    kinds: db::Kinds<'static>,
+}
+
+impl Default for Queue {
+    fn default() -> Queue {
+        Queue {
+            handlers: HashMap::new(),
+            kinds: db::Kinds::Except(crate::jobs::KINDS),
+        }
+    }
 }
 
 impl Queue {
+    /// A worker for every kind of job but the long ones ([`crate::jobs::KINDS`]), which have
+    /// a lane of their own.
     pub fn new() -> Queue {
         Queue::default()
+    }
+
+    /// A worker for these kinds only.
+    pub fn only(kinds: &'static [&'static str]) -> Queue {
+        Queue {
+            kinds: db::Kinds::Only(kinds),
+            ..Queue::default()
+        }
     }
 
     /// Registers the runner of a kind of job.
@@ -136,7 +201,7 @@ impl Queue {
         let stamp = to_storage(now);
         let due = {
             let mut conn = store.read().await?;
-            db::due(&mut conn, &stamp, limit).await?
+            db::due(&mut conn, &stamp, limit, self.kinds).await?
         };
         use futures_util::stream::{self, StreamExt};
         let mut pass = Pass::default();
@@ -178,9 +243,11 @@ impl Queue {
         let attempts = row.attempts + 1;
         let result = match self.handlers.get(&row.kind) {
             Some(h) => {
-                let payload: serde_json::Value =
-                    serde_json::from_str(&row.payload).unwrap_or(serde_json::Value::Null);
-                h.run(&payload).await.map_err(|e| (e, true))
+                let job = Running {
+                    id: row.id.clone(),
+                    payload: serde_json::from_str(&row.payload).unwrap_or(serde_json::Value::Null),
+                };
+                h.run(&job).await.map_err(|e| (e, true))
             }
             None => Err((format!("no runner for jobs of kind `{}`", row.kind), false)),
         };
@@ -226,10 +293,16 @@ enum Settled {
 pub const PARALLEL: usize = 2;
 
 /// Puts back the jobs a stopped worker left running (claimed more than [`STALE_AFTER`] before
-/// `now`); the server calls it at start. Returns how many.
+/// `now`); the server calls it at start. Long jobs are not among them (`jobs::at_start`
+/// handles those). Returns how many.
 pub async fn requeue_stale(store: &Store, now: DateTime<Utc>) -> Result<u64> {
     let mut tx = store.begin().await?;
-    let n = db::requeue_stale(tx.conn(), &to_storage(now - STALE_AFTER)).await?;
+    let n = db::requeue_stale(
+        tx.conn(),
+        &to_storage(now - STALE_AFTER),
+        crate::jobs::KINDS,
+    )
+    .await?;
     tx.commit().await?;
     Ok(n)
 }

@@ -22,7 +22,7 @@ use xaso_storage::stamps::{self as db, OrderRow, StampRow};
 use xaso_storage::Store;
 
 use crate::criteria::pdf::{BOLD, REGULAR};
-use crate::places::import::Progress;
+use crate::jobs::Progress;
 use crate::producers::{Batch, Producer, Product};
 use crate::{Actor, Error, Result};
 
@@ -147,19 +147,84 @@ pub async fn create_order(
         },
     )
     .await?;
+    // The sheet is made by the long-job worker ([`SheetJob`]); the job has the order's id.
+    crate::queue::enqueue_as(
+        &mut tx,
+        &row.id,
+        crate::jobs::STAMP_SHEET,
+        &json!({"order": row.id}),
+        1,
+        &row.created_by,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Order::from(row))
 }
 
-/// Orders a restart interrupted: still "generating", to be made again from the start (making
-/// an order is all or nothing, so nothing of the first attempt remains).
-pub async fn unfinished_orders(store: &Store) -> Result<Vec<Order>> {
-    let mut conn = store.read().await?;
-    Ok(db::unfinished_orders(&mut conn)
-        .await?
-        .into_iter()
-        .map(Order::from)
-        .collect())
+/// Orders still "generating" that have no job (placed before sheets were made on the job
+/// queue) get one, so the worker makes them; the server calls it at start. Returns how many.
+pub async fn queue_unfinished(store: &Store) -> Result<usize> {
+    let orders = {
+        let mut conn = store.read().await?;
+        db::unfinished_orders(&mut conn).await?
+    };
+    let mut queued = 0;
+    for o in orders {
+        if crate::queue::get(store, &o.id).await.is_ok() {
+            continue;
+        }
+        let mut tx = store.begin().await?;
+        crate::queue::enqueue_as(
+            &mut tx,
+            &o.id,
+            crate::jobs::STAMP_SHEET,
+            &json!({"order": o.id}),
+            1,
+            &o.created_by,
+        )
+        .await?;
+        tx.commit().await?;
+        queued += 1;
+    }
+    Ok(queued)
+}
+
+/// How far the making of an order's sheet is: (done, total), while its job runs.
+pub async fn progress(store: &Store, order_id: &str) -> Option<(usize, usize)> {
+    let job = crate::queue::get(store, order_id).await.ok()?;
+    (job.total > 0).then(|| (job.done.max(0) as usize, job.total as usize))
+}
+
+/// Makes an order's codes and sheet on the long-job worker, with progress on the job's row.
+/// An order a stopped server interrupted is made again from the start (`jobs::at_start`).
+pub struct SheetJob {
+    pub store: Store,
+    pub files: Files,
+    /// The address for orders placed before orders kept their own.
+    pub fallback_url: String,
+}
+
+impl crate::queue::Handler for SheetJob {
+    fn run<'a>(&'a self, job: &'a crate::queue::Running) -> crate::queue::Outcome<'a> {
+        Box::pin(async move {
+            let order = job.payload["order"].as_str().unwrap_or(&job.id).to_string();
+            crate::jobs::report_while(&self.store, &job.id, |reporter| async move {
+                generate(
+                    &self.store,
+                    &self.files,
+                    &order,
+                    &self.fallback_url,
+                    reporter,
+                )
+                .await
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+            crate::jobs::finish(&self.store, &job.id, &crate::jobs::done(json!({})))
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
 }
 
 /// Makes the codes and the sheet of an order and stores both, all or nothing. Progress is
@@ -202,6 +267,11 @@ async fn generate_inner(
             .await?
             .ok_or(Error::NotFound)?
     };
+    if order.status == "ready" {
+        // Made already: the server stopped after the sheet was stored but before its job was
+        // marked done.
+        return Ok(());
+    }
     let base_url = match order.base_url.as_str() {
         "" => fallback_url,
         b => b,

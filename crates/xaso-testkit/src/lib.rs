@@ -75,6 +75,16 @@ pub struct TestApp {
     /// The state behind the router, for what the server does outside requests (e.g. resuming
     /// interrupted stamp orders at start).
     pub state: AppState,
+    /// The long-job worker (imports, stamp sheets), running as in the server.
+    long_lane: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(h) = self.long_lane.lock().expect("lane lock").take() {
+            h.abort();
+        }
+    }
 }
 
 impl TestApp {
@@ -138,12 +148,36 @@ impl TestApp {
             .await
             .expect("state");
         TestApp {
+            long_lane: std::sync::Mutex::new(Some(TestApp::spawn_lane(&state))),
             state: state.clone(),
             verifier: state.verifier.clone(),
             router: xaso_web::router(state),
             store,
             db,
             files_dir,
+        }
+    }
+
+    /// Woken when a job is started; the short period only covers jobs left queued.
+    fn spawn_lane(state: &AppState) -> tokio::task::JoinHandle<()> {
+        state.worker.spawn(std::time::Duration::from_millis(200))
+    }
+
+    /// Stops the long-job worker, as a stopped server would (for tests of what a restart
+    /// finds); nothing runs a long job until [`TestApp::start_long_jobs`].
+    pub async fn stop_long_jobs(&self) {
+        let handle = self.long_lane.lock().expect("lane lock").take();
+        if let Some(h) = handle {
+            h.abort();
+            let _ = h.await;
+        }
+    }
+
+    /// Starts the long-job worker again, as the server does at start.
+    pub fn start_long_jobs(&self) {
+        let mut lane = self.long_lane.lock().expect("lane lock");
+        if lane.is_none() {
+            *lane = Some(TestApp::spawn_lane(&self.state));
         }
     }
 

@@ -23,7 +23,6 @@ mod routes;
 pub mod security;
 mod staff;
 mod stamps;
-pub use stamps::resume_orders;
 mod trace_api;
 mod units;
 
@@ -101,8 +100,9 @@ pub struct Shared {
     pub verifier: Arc<xaso_core::stamps::Verifier>,
     /// Stamp pages' batch parts, drawn once per batch and language.
     pub facts: Arc<stamps::FactsCache>,
-    /// Background jobs (large imports) and their progress.
-    pub jobs: Arc<xaso_core::jobs::Jobs>,
+    /// The worker of long jobs (place imports, stamp sheets) on the database queue; the
+    /// server (and the test kit) starts it with `spawn`, handlers `wake` it.
+    pub worker: Arc<xaso_core::jobs::Worker>,
     /// The security headers every answer carries.
     pub security: security::Policy,
 }
@@ -114,8 +114,36 @@ impl AppState {
         config: WebConfig,
     ) -> Result<AppState, xaso_core::Error> {
         let demo = xaso_core::demo::is_loaded(&store).await?;
+        let worker = {
+            use xaso_core::jobs::{PLACE_IMPORT, STAMP_SHEET};
+            // No request to take a host from for orders placed before orders kept their
+            // address: the configured public address, or the default.
+            let fallback_url = config
+                .public_url
+                .as_deref()
+                .map(|u| u.trim_end_matches('/').to_string())
+                .unwrap_or_else(|| "http://localhost".into());
+            let lane = xaso_core::queue::Queue::only(xaso_core::jobs::KINDS)
+                .handle(
+                    PLACE_IMPORT,
+                    Arc::new(xaso_core::places::import::ImportJob {
+                        store: store.clone(),
+                        files: files.clone(),
+                    }),
+                )
+                .handle(
+                    STAMP_SHEET,
+                    Arc::new(xaso_core::stamps::SheetJob {
+                        store: store.clone(),
+                        files: files.clone(),
+                        fallback_url,
+                    }),
+                );
+            Arc::new(xaso_core::jobs::Worker::new(store.clone(), lane))
+        };
         Ok(AppState(Arc::new(Shared {
             security: security::Policy::new(&config),
+            worker,
             store,
             files,
             config: Arc::new(config),
@@ -125,7 +153,6 @@ impl AppState {
             qr: Arc::new(xaso_core::qr::Resolver::new()),
             verifier: Arc::new(xaso_core::stamps::Verifier::new()),
             facts: Arc::new(stamps::FactsCache::default()),
-            jobs: Arc::new(xaso_core::jobs::Jobs::new()),
         })))
     }
 }

@@ -18,7 +18,7 @@ use crate::units::api as units_api;
         criteria_api::list_sets, criteria_api::show_set, criteria_api::assessment, criteria_api::rollup, criteria_api::save_values, criteria_api::review,
         criteria_api::template, criteria_api::upload, criteria_api::save_profile,
         places_api::list, places_api::show, places_api::create, places_api::update,
-        crate::places::transfer::api_import, crate::places::transfer::api_job,
+        crate::places::transfer::api_import, crate::places::transfer::api_job, crate::places::transfer::api_restart,
         places_api::encode, places_api::decode, places_api::shorten, places_api::recover, places_api::validate,
         crate::stamps::api_create_order, crate::stamps::api_orders, crate::stamps::api_order, crate::stamps::api_sheet,
         trace_api::producers, trace_api::producer, trace_api::products, trace_api::product, trace_api::batches, trace_api::batch,

@@ -102,6 +102,7 @@ fn routes() -> Routes {
                 .layer(axum::extract::DefaultBodyLimit::max(200 * 1024 * 1024)),
         )
         .route("/jobs/{id}", get(places::transfer::api_job))
+        .route("/jobs/{id}/restart", post(places::transfer::api_restart))
         .route(
             "/places/{id}",
             get(places::api::show).put(places::api::update),
@@ -225,6 +226,7 @@ fn routes() -> Routes {
             get(places::transfer::export_csv),
         )
         .route("/jobs/{id}", get(places::transfer::job))
+        .route("/jobs/{id}/restart", post(places::transfer::restart))
         .route(
             "/places/{id}",
             get(places::html::show).post(places::html::update),

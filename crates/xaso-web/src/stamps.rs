@@ -30,47 +30,6 @@ pub struct OrderForm {
     label_size: String,
 }
 
-/// Starts the making of an order in the background; its page shows the progress.
-pub(crate) fn spawn_generation(
-    state: &AppState,
-    order: &Order,
-    owner: &str,
-    base: String,
-) -> tokio::task::JoinHandle<()> {
-    let job = state.jobs.start_as(
-        &order.id,
-        "stamp_order",
-        owner,
-        &format!("/stamp-orders/{}", order.id),
-    );
-    let (store, files, id) = (state.store.clone(), state.files.clone(), order.id.clone());
-    tokio::spawn(async move {
-        let r = xaso_core::stamps::generate(&store, &files, &id, &base, job.clone()).await;
-        job.finish(match r {
-            Ok(()) => xaso_core::jobs::Outcome::Done(serde_json::json!({})),
-            Err(e) => xaso_core::jobs::Outcome::Failed(e.to_string()),
-        });
-    })
-}
-
-/// Makes again, in the background, the orders a restart interrupted (they are all or nothing,
-/// so each starts from the beginning). The server calls it once at start; the handles let a
-/// caller wait for them.
-pub async fn resume_orders(
-    state: &AppState,
-) -> xaso_core::Result<Vec<tokio::task::JoinHandle<()>>> {
-    let orders = xaso_core::stamps::unfinished_orders(&state.store).await?;
-    // No request to take a host from: the configured public address, or the default.
-    let fallback = crate::qr::base_url(state, &HeaderMap::new());
-    let mut handles = Vec::with_capacity(orders.len());
-    for o in orders {
-        tracing::info!(order = %o.id, count = o.count, "stamp order interrupted by a restart: made again");
-        let owner = o.created_by.clone();
-        handles.push(spawn_generation(state, &o, &owner, fallback.clone()));
-    }
-    Ok(handles)
-}
-
 /// Orders stamps for a batch.
 pub async fn create_order(
     State(state): State<AppState>,
@@ -94,12 +53,7 @@ pub async fn create_order(
     .await
     {
         Ok(order) => {
-            let owner = ctx
-                .actor
-                .as_ref()
-                .map(|a| a.username.clone())
-                .unwrap_or_default();
-            spawn_generation(&state, &order, &owner, base);
+            state.worker.wake();
             Ok(Redirect::to(&format!("/stamp-orders/{}", order.id)).into_response())
         }
         Err(Error::Invalid(_)) => Ok((
@@ -166,10 +120,9 @@ pub async fn order(
         return Ok(Redirect::to(&format!("/login?next=/stamp-orders/{id}")).into_response());
     }
     let (order, batch) = xaso_core::stamps::order(&state.store, ctx.actor.as_ref(), &id).await?;
-    let (done, total) = match ctx.actor.as_ref().and_then(|a| state.jobs.get(&id, a)) {
-        Some(s) => (s.done, s.total),
-        None => (0, order.count as usize),
-    };
+    let (done, total) = xaso_core::stamps::progress(&state.store, &id)
+        .await
+        .unwrap_or((0, order.count as usize));
     Ok(render(&OrderPage {
         p: ctx.page(),
         order,
@@ -553,9 +506,9 @@ pub struct OrderOut {
     pub created_at: String,
 }
 
-fn order_out(state: &AppState, ctx: &Ctx, o: Order) -> OrderOut {
-    let (done, total) = match ctx.actor.as_ref().and_then(|a| state.jobs.get(&o.id, a)) {
-        Some(s) => (s.done, s.total),
+async fn order_out(state: &AppState, o: Order) -> OrderOut {
+    let (done, total) = match xaso_core::stamps::progress(&state.store, &o.id).await {
+        Some(p) => p,
         None if o.status == "ready" => (o.count as usize, o.count as usize),
         None => (0, o.count as usize),
     };
@@ -617,13 +570,8 @@ pub async fn api_create_order(
     )
     .await
     .map_err(PageError::api)?;
-    let owner = ctx
-        .actor
-        .as_ref()
-        .map(|a| a.username.clone())
-        .unwrap_or_default();
-    spawn_generation(&state, &order, &owner, base);
-    Ok(axum::Json(order_out(&state, &ctx, order)))
+    state.worker.wake();
+    Ok(axum::Json(order_out(&state, order).await))
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -641,12 +589,11 @@ pub async fn api_orders(
     let orders = xaso_core::stamps::my_orders(&state.store, ctx.actor.as_ref())
         .await
         .map_err(PageError::api)?;
-    Ok(axum::Json(OrderList {
-        orders: orders
-            .into_iter()
-            .map(|o| order_out(&state, &ctx, o))
-            .collect(),
-    }))
+    let mut out = Vec::with_capacity(orders.len());
+    for o in orders {
+        out.push(order_out(&state, o).await);
+    }
+    Ok(axum::Json(OrderList { orders: out }))
 }
 
 /// One order: its status and progress.
@@ -665,7 +612,7 @@ pub async fn api_order(
     let (order, _) = xaso_core::stamps::order(&state.store, ctx.actor.as_ref(), &id)
         .await
         .map_err(PageError::api)?;
-    Ok(axum::Json(order_out(&state, &ctx, order)))
+    Ok(axum::Json(order_out(&state, order).await))
 }
 
 /// The printable A4 sheet of a ready order.

@@ -29,21 +29,29 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
     let state = AppState::new(store.clone(), files, web)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    // Stamp orders a restart interrupted are made again; their pages show the progress.
-    xaso_web::resume_orders(&state)
+    // The background job queue: jobs a stopped server left running go back in line (stamp
+    // sheets are made again; imports are marked interrupted for their owner to start again),
+    // then the workers run what is due. Modules register their runners here.
+    let now = chrono::Utc::now();
+    let requeued = xaso_core::queue::requeue_stale(&store, now)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    // The background job queue: jobs a stopped server left running go back in line, then a
-    // worker runs what is due every two seconds. Modules register their runners here.
-    let requeued = xaso_core::queue::requeue_stale(&store, chrono::Utc::now())
+    let (again, interrupted) = xaso_core::jobs::at_start(&store, now)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    if requeued > 0 {
+    let orders = xaso_core::stamps::queue_unfinished(&store)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if requeued + again + interrupted > 0 || orders > 0 {
         tracing::info!(
             jobs = requeued,
-            "jobs left running by a stopped server queued again"
+            stamp_sheets = again as usize + orders,
+            imports_interrupted = interrupted,
+            "work left unfinished by a stopped server: queued again or marked interrupted"
         );
     }
+    // Long jobs (imports, stamp sheets) have a lane of their own, woken when one is started.
+    let long_lane = state.worker.spawn(std::time::Duration::from_secs(2));
     let worker = {
         use std::sync::Arc;
         use xaso_core::feedback::{self, notify, senders};
@@ -54,6 +62,7 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{}", config.listen));
+        // Every kind but the long jobs.
         let queue = xaso_core::queue::Queue::new()
             .handle(
                 feedback::JOB_NOTIFY,
@@ -157,6 +166,7 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
     .context("server failed")?;
     flusher.abort();
     worker.abort();
+    long_lane.abort();
     if let Some(m) = metrics_server {
         m.abort();
     }

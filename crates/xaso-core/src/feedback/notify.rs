@@ -164,7 +164,8 @@ impl NotifyJob {
 }
 
 impl Handler for NotifyJob {
-    fn run<'a>(&'a self, payload: &'a serde_json::Value) -> Outcome<'a> {
+    fn run<'a>(&'a self, job: &'a crate::queue::Running) -> Outcome<'a> {
+        let payload = &job.payload;
         Box::pin(async move {
             let field = |k: &str| payload.get(k).and_then(|v| v.as_str()).unwrap_or("");
             let channel = field("channel");
@@ -205,7 +206,8 @@ pub struct PhotoJob {
 }
 
 impl Handler for PhotoJob {
-    fn run<'a>(&'a self, payload: &'a serde_json::Value) -> Outcome<'a> {
+    fn run<'a>(&'a self, job: &'a crate::queue::Running) -> Outcome<'a> {
+        let payload = &job.payload;
         Box::pin(async move {
             let id = payload.get("photo").and_then(|v| v.as_str()).unwrap_or("");
             match super::process_photo(&self.store, &self.files, id).await {

@@ -228,14 +228,7 @@ pub struct ImportReport {
     pub inserted: usize,
 }
 
-/// Progress of a long import, shared with whoever watches it.
-pub trait Progress: Send + Sync {
-    fn set(&self, done: usize, total: usize, phase: &'static str);
-}
-
-impl Progress for () {
-    fn set(&self, _: usize, _: usize, _: &'static str) {}
-}
+pub use crate::jobs::Progress;
 
 /// Imports places into a commune (rows may name the commune's villages in `unit_code`). Staff
 /// of the commune only. All or nothing.
@@ -505,4 +498,115 @@ pub fn to_csv(places: &[Place]) -> Result<Vec<u8>> {
     }
     w.into_inner()
         .map_err(|e| Error::Internal(format!("csv: {e}")))
+}
+
+/// Checks that `actor` may import into the commune at `code`, keeps the file, and queues the
+/// import as a long job on the database queue (its state outlives the process). Returns the
+/// job's id; the server's long-job worker runs it ([`ImportJob`]).
+pub async fn start(
+    store: &Store,
+    files: &xaso_storage::Files,
+    actor: Option<&Actor>,
+    commune_code: &str,
+    filename: &str,
+    bytes: Vec<u8>,
+) -> Result<String> {
+    let actor = actor.ok_or(Error::Unauthenticated)?;
+    let (commune, _) = super::units_for(store, commune_code).await?;
+    authz::require_role_over(store, Some(actor), WRITERS, &commune.id).await?;
+    if bytes.len() > MAX_BYTES {
+        return Err(Error::invalid("file", "the file is larger than 200 MB"));
+    }
+    let id = xaso_storage::new_id();
+    let key = format!("jobs/{id}/upload");
+    files
+        .put(&key, bytes)
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let payload = json!({
+        "unit": commune_code,
+        "filename": filename,
+        "file": key,
+        "user_id": actor.user_id,
+    });
+    let mut tx = store.begin().await?;
+    crate::queue::enqueue_as(
+        &mut tx,
+        &id,
+        crate::jobs::PLACE_IMPORT,
+        &payload,
+        1,
+        &actor.username,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Runs a queued place import: as the person who started it (their rights as they are now),
+/// from the kept file, with its progress on the job's row. The result (rows imported, or every
+/// problem) is recorded on the job; the file is dropped once the import is done or refused,
+/// and kept when it failed otherwise or was interrupted, so it can be started again.
+pub struct ImportJob {
+    pub store: Store,
+    pub files: xaso_storage::Files,
+}
+
+impl crate::queue::Handler for ImportJob {
+    fn run<'a>(&'a self, job: &'a crate::queue::Running) -> crate::queue::Outcome<'a> {
+        Box::pin(async move {
+            let p = &job.payload;
+            let text = |k: &str| p[k].as_str().unwrap_or("").to_string();
+            let (code, filename, key) = (text("unit"), text("filename"), text("file"));
+            let actor = match p["user_id"].as_str() {
+                Some(uid) => {
+                    crate::auth::actor_for(&self.store, uid, crate::auth::Credential::System)
+                        .await
+                        .map_err(|e| e.to_string())?
+                }
+                // Started by the command line or the system.
+                None => Some(Actor::system("import")),
+            };
+            let bytes = self
+                .files
+                .get(&key)
+                .await
+                .map_err(|e| format!("the uploaded file is gone: {e}"))?;
+            let result = crate::jobs::report_while(&self.store, &job.id, |reporter| async move {
+                import(
+                    &self.store,
+                    actor.as_ref(),
+                    &code,
+                    &filename,
+                    &bytes,
+                    &*reporter,
+                )
+                .await
+            })
+            .await;
+            let recorded = match &result {
+                Ok(report) => {
+                    crate::jobs::done(json!({"rows": report.rows, "inserted": report.inserted}))
+                }
+                Err(Error::Invalid(problems)) => crate::jobs::refused(problems),
+                Err(Error::Forbidden | Error::Unauthenticated) => {
+                    crate::jobs::refused(&[Problem {
+                        at: "unit".into(),
+                        detail: "the account may no longer import into this commune".into(),
+                    }])
+                }
+                Err(e) => {
+                    tracing::error!(job = %job.id, error = %e, "place import failed");
+                    return Err(e.to_string());
+                }
+            };
+            crate::jobs::finish(&self.store, &job.id, &recorded)
+                .await
+                .map_err(|e| e.to_string())?;
+            if let Err(e) = self.files.delete(&key).await {
+                tracing::warn!(job = %job.id, error = %e, "import file not removed");
+            }
+            Ok(())
+        })
+    }
 }

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use xaso_core::jobs::{Outcome, Snapshot};
+use xaso_core::jobs::{self, Snapshot, State as JobState};
 use xaso_core::places::import::{self, COLUMNS};
 use xaso_core::places::Query as PlaceQuery;
 use xaso_core::Error;
@@ -57,7 +57,7 @@ pub async fn form(
     }))
 }
 
-/// Checks the rights, then starts the import in the background and returns the job's id.
+/// Checks the rights, keeps the file and queues the import; the long-job worker runs it.
 async fn start(
     state: &AppState,
     ctx: &Ctx,
@@ -65,38 +65,16 @@ async fn start(
     filename: String,
     bytes: Vec<u8>,
 ) -> Result<String, Error> {
-    let actor = ctx.actor.clone().ok_or(Error::Unauthenticated)?;
-    let (commune, _) = xaso_core::places::units_for(&state.store, code).await?;
-    if !xaso_core::authz::has_role_over(
+    let id = import::start(
         &state.store,
-        &actor,
-        xaso_core::places::WRITERS,
-        &commune.id,
+        &state.files,
+        ctx.actor.as_ref(),
+        code,
+        &filename,
+        bytes,
     )
-    .await?
-    {
-        return Err(Error::Forbidden);
-    }
-    let job = state.jobs.start(
-        "place_import",
-        &actor.username,
-        &format!("/units/{code}/places"),
-    );
-    let id = job.snapshot().id;
-    let (store, code) = (state.store.clone(), code.to_string());
-    tokio::spawn(async move {
-        let r = import::import(&store, Some(&actor), &code, &filename, &bytes, &*job).await;
-        job.finish(match r {
-            Ok(report) => {
-                Outcome::Done(serde_json::json!({"rows": report.rows, "inserted": report.inserted}))
-            }
-            Err(Error::Invalid(problems)) => Outcome::Refused(problems),
-            Err(e) => {
-                tracing::error!(error = %e, "place import failed");
-                Outcome::Failed(e.to_string())
-            }
-        });
-    });
+    .await?;
+    state.worker.wake();
     Ok(id)
 }
 
@@ -121,6 +99,8 @@ struct JobBody {
     j: Snapshot,
     problems: Vec<(String, String)>,
     inserted: i64,
+    /// The commune's places, where the imported ones are.
+    back: String,
 }
 
 #[derive(Template)]
@@ -131,8 +111,8 @@ struct JobPage {
 }
 
 impl JobBody {
-    fn running(&self) -> bool {
-        self.j.outcome == Outcome::Running
+    fn waiting(&self) -> bool {
+        !self.j.state.is_over()
     }
 
     fn percent(&self) -> usize {
@@ -140,11 +120,18 @@ impl JobBody {
     }
 
     fn phase(&self) -> &'static str {
-        self.p.t(&format!("jobs.phase_{}", self.j.phase))
+        match (&self.j.state, self.j.phase.as_str()) {
+            (JobState::Queued, _) | (_, "") => self.p.t("jobs.phase_queued"),
+            (_, phase) => self.p.t(&format!("jobs.phase_{phase}")),
+        }
     }
 
     fn failed(&self) -> bool {
-        matches!(self.j.outcome, Outcome::Failed(_))
+        matches!(self.j.state, JobState::Failed(_))
+    }
+
+    fn interrupted(&self) -> bool {
+        self.j.state == JobState::Interrupted
     }
 }
 
@@ -195,34 +182,36 @@ pub struct JobQuery {
     fragment: Option<String>,
 }
 
-/// A job's progress; while it runs the page refreshes its progress part every second.
+fn back_of(j: &Snapshot) -> String {
+    match j.payload["unit"].as_str() {
+        Some(code) => format!("/units/{code}/places"),
+        None => "/staff".into(),
+    }
+}
+
+/// A job's progress; while it waits or runs the page refreshes its progress part every
+/// second. The state is read from the database, so it is there after a restart too.
 pub async fn job(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     Query(q): Query<JobQuery>,
 ) -> Result<Response, PageError> {
-    let actor = ctx
-        .actor
-        .as_ref()
-        .ok_or_else(|| PageError::page(Error::Unauthenticated))?;
-    let j = state
-        .jobs
-        .get(&id, actor)
-        .ok_or_else(|| PageError::page(Error::NotFound))?;
-    let problems = match &j.outcome {
-        Outcome::Refused(list) => list
+    let j = jobs::get(&state.store, &id, ctx.actor.as_ref()).await?;
+    let problems = match &j.state {
+        JobState::Refused(list) => list
             .iter()
             .map(|p| (at_vi(&ctx, &p.at), problem_vi(&ctx, &p.detail)))
             .collect(),
         _ => Vec::new(),
     };
-    let inserted = match &j.outcome {
-        Outcome::Done(v) => v["inserted"].as_i64().unwrap_or(0),
+    let inserted = match &j.state {
+        JobState::Done(v) => v["inserted"].as_i64().unwrap_or(0),
         _ => 0,
     };
     let body = JobBody {
         p: ctx.page(),
+        back: back_of(&j),
         j,
         problems,
         inserted,
@@ -234,6 +223,25 @@ pub async fn job(
         p: ctx.page(),
         body: body.render().unwrap_or_default(),
     }))
+}
+
+#[derive(Deserialize)]
+pub struct RestartForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Starts an interrupted or failed import again, from the file it was given.
+pub async fn restart(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<RestartForm>,
+) -> Result<Response, PageError> {
+    ctx.check_form_write(&f.csrf)?;
+    jobs::restart(&state.store, &id, ctx.actor.as_ref()).await?;
+    state.worker.wake();
+    Ok(Redirect::to(&format!("/jobs/{id}")).into_response())
 }
 
 // --- API ---
@@ -292,18 +300,48 @@ pub struct ProblemOut {
 pub struct JobOut {
     pub id: String,
     pub kind: String,
-    /// running, done, refused or failed.
+    /// queued, running, done, refused, failed or interrupted (its server stopped while it
+    /// ran; nothing of it was kept: start it again with POST …/restart).
     pub state: String,
     pub phase: String,
     pub done: usize,
     pub total: usize,
     /// For a finished import: {"rows": …, "inserted": …}.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub result: Option<serde_json::Value>,
     pub problems: Vec<ProblemOut>,
 }
 
-/// A background job's progress and result (its owner or an administrator).
+impl From<Snapshot> for JobOut {
+    fn from(j: Snapshot) -> JobOut {
+        let (result, problems) = match &j.state {
+            JobState::Done(v) => (Some(v.clone()), Vec::new()),
+            JobState::Refused(list) => (
+                None,
+                list.iter()
+                    .map(|p| ProblemOut {
+                        at: p.at.clone(),
+                        detail: p.detail.clone(),
+                    })
+                    .collect(),
+            ),
+            _ => (None, Vec::new()),
+        };
+        JobOut {
+            state: j.state.as_str().into(),
+            id: j.id,
+            kind: j.kind,
+            phase: j.phase,
+            done: j.done,
+            total: j.total,
+            result,
+            problems,
+        }
+    }
+}
+
+/// A background job's progress and result (its owner or an administrator). Kept in the
+/// database: it outlives a restart of the server.
 #[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "places",
     params(("id" = String, Path, description = "Job id")), security(("bearer" = [])),
     responses((status = 200, body = JobOut), (status = 404, description = "No such job for you")))]
@@ -312,39 +350,30 @@ pub async fn api_job(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<JobOut>, PageError> {
-    let actor = ctx
-        .actor
-        .as_ref()
-        .ok_or_else(|| PageError::api(Error::Unauthenticated))?;
-    let j = state
-        .jobs
-        .get(&id, actor)
-        .ok_or_else(|| PageError::api(Error::NotFound))?;
-    let (st, result, problems) = match j.outcome {
-        Outcome::Running => ("running", None, Vec::new()),
-        Outcome::Done(v) => ("done", Some(v), Vec::new()),
-        Outcome::Refused(list) => (
-            "refused",
-            None,
-            list.into_iter()
-                .map(|p| ProblemOut {
-                    at: p.at,
-                    detail: p.detail,
-                })
-                .collect(),
-        ),
-        Outcome::Failed(_) => ("failed", None, Vec::new()),
-    };
-    Ok(Json(JobOut {
-        id: j.id,
-        kind: j.kind.into(),
-        state: st.into(),
-        phase: j.phase.into(),
-        done: j.done,
-        total: j.total,
-        result,
-        problems,
-    }))
+    let j = jobs::get(&state.store, &id, ctx.actor.as_ref())
+        .await
+        .map_err(PageError::api)?;
+    Ok(Json(j.into()))
+}
+
+/// Starts an interrupted or failed job again from the beginning (its owner or an
+/// administrator).
+#[utoipa::path(post, path = "/api/v1/jobs/{id}/restart", tag = "places",
+    params(("id" = String, Path, description = "Job id")), security(("bearer" = [])),
+    responses((status = 200, body = JobOut), (status = 404, description = "No such job for you"),
+        (status = 409, description = "The job is not interrupted or failed")))]
+pub async fn api_restart(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<JobOut>, PageError> {
+    ctx.check_api_write(&headers)?;
+    let j = jobs::restart(&state.store, &id, ctx.actor.as_ref())
+        .await
+        .map_err(PageError::api)?;
+    state.worker.wake();
+    Ok(Json(j.into()))
 }
 
 #[derive(Deserialize)]

@@ -242,9 +242,20 @@ impl Drop for Server {
 }
 
 fn serve(db: &TestDb, dir: &std::path::Path, args: &[&str], envs: &[(&str, &str)]) -> Server {
+    run_server("serve", db, dir, args, envs)
+}
+
+/// `xaso serve` or `xaso demo` on free ports.
+fn run_server(
+    command: &str,
+    db: &TestDb,
+    dir: &std::path::Path,
+    args: &[&str],
+    envs: &[(&str, &str)],
+) -> Server {
     use std::io::BufRead;
     let mut child = Command::new(env!("CARGO_BIN_EXE_xaso"))
-        .arg("serve")
+        .arg(command)
         .args(["--listen", "127.0.0.1:0"])
         .args(args)
         .envs(envs.iter().copied())
@@ -352,4 +363,61 @@ async fn metrics_are_private_unless_an_operator_opens_them() {
         "{}",
         text(&o)
     );
+}
+
+#[tokio::test]
+async fn a_finished_import_is_still_there_after_a_restart() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let http = reqwest::Client::new();
+    let token = "demo-admin-token";
+    let demo = run_server("demo", &db, dir.path(), &[], &[]);
+    let csv = "kind,name,latitude,longitude\nhousehold,Nhà ông Sáu,10.8240,106.4550\nschool,Trường Mẫu giáo Hoa Sen,10.8210,106.4530\n";
+    let started: serde_json::Value = serde_json::from_str(
+        &http
+            .post(format!(
+                "{}/api/v1/places/import?unit=27937&filename=dia-diem.csv",
+                demo.public
+            ))
+            .bearer_auth(token)
+            .body(csv)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let job = started["url"].as_str().unwrap().to_string();
+    let state = |base: String| {
+        let (http, job) = (http.clone(), job.clone());
+        async move {
+            let body = http
+                .get(format!("{base}{job}"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            serde_json::from_str::<serde_json::Value>(&body).unwrap()
+        }
+    };
+    let mut done = serde_json::Value::Null;
+    for _ in 0..600 {
+        done = state(demo.public.clone()).await;
+        if done["state"] != "queued" && done["state"] != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(done["state"], "done", "{done}");
+    assert_eq!(done["result"]["inserted"], 2);
+    drop(demo);
+    // The same installation started again: the job and its result are still there.
+    let again = serve(&db, dir.path(), &[], &[]);
+    let after = state(again.public.clone()).await;
+    assert_eq!(after, done);
 }

@@ -26,7 +26,8 @@ impl Flaky {
 }
 
 impl Handler for Flaky {
-    fn run<'a>(&'a self, payload: &'a serde_json::Value) -> Outcome<'a> {
+    fn run<'a>(&'a self, job: &'a xaso_core::queue::Running) -> Outcome<'a> {
+        let payload = &job.payload;
         Box::pin(async move {
             self.seen.lock().unwrap().push(payload.clone());
             let n = self.runs.fetch_add(1, Ordering::SeqCst);

@@ -491,7 +491,9 @@ async fn an_order_a_restart_interrupted_is_made_again_with_the_links_it_was_orde
     let batch = demo_batch(&app, &mut producer).await;
     let batch = batch.trim_start_matches("/batches/");
     let system = xaso_core::Actor::system("test");
-    // Placed, then the server stopped before making it: it stays "generating", with no codes.
+    // The server stops while the sheet is being made: its job is left "running", its
+    // heartbeat a minute old, the order "generating" with no codes.
+    app.stop_long_jobs().await;
     let order = xaso_core::stamps::create_order(
         &app.store,
         Some(&system),
@@ -502,19 +504,55 @@ async fn an_order_a_restart_interrupted_is_made_again_with_the_links_it_was_orde
     )
     .await
     .unwrap();
+    let minute_ago =
+        xaso_domain::time::to_storage(chrono::Utc::now() - chrono::Duration::minutes(1));
+    {
+        let mut tx = app.store.begin().await.unwrap();
+        assert!(
+            xaso_storage::queue::claim(tx.conn(), &order.id, &minute_ago)
+                .await
+                .unwrap()
+        );
+        tx.commit().await.unwrap();
+    }
+    // An order placed before sheets were made on the job queue has no job at all.
+    let older = xaso_core::stamps::create_order(
+        &app.store,
+        Some(&system),
+        batch,
+        5,
+        xaso_domain::trace::LabelSize::Large,
+        "https://tem.example.vn",
+    )
+    .await
+    .unwrap();
+    sqlx::query("DELETE FROM queued_jobs WHERE id = $1")
+        .bind(&older.id)
+        .execute(app.store.pool())
+        .await
+        .unwrap();
     let page = producer
         .get(&format!("/stamp-orders/{}", order.id))
         .await
         .body;
     assert!(page.contains("Đang tạo"), "{page}");
-    // At start the server makes it again, from the beginning.
-    let handles = xaso_web::resume_orders(&app.state).await.unwrap();
-    assert_eq!(handles.len(), 1, "only the interrupted order");
-    for h in handles {
-        h.await.unwrap();
-    }
+    // At start the server queues both again, and its worker makes them from the beginning.
+    let now = chrono::Utc::now();
+    assert_eq!(
+        xaso_core::jobs::at_start(&app.store, now).await.unwrap(),
+        (1, 0)
+    );
+    assert_eq!(
+        xaso_core::stamps::queue_unfinished(&app.store)
+            .await
+            .unwrap(),
+        1
+    );
+    app.start_long_jobs();
+    app.state.worker.wake();
     let page = wait_ready(&mut producer, &format!("/stamp-orders/{}", order.id)).await;
     assert!(page.contains("Sẵn sàng để in"));
+    wait_ready(&mut producer, &format!("/stamp-orders/{}", older.id)).await;
     let codes = xaso_core::stamps::codes(&app.store, Some(&system), &order.id)
         .await
         .unwrap();
@@ -530,9 +568,17 @@ async fn an_order_a_restart_interrupted_is_made_again_with_the_links_it_was_orde
         "{:?}",
         &urls[..3]
     );
-    // Nothing is left to resume.
-    assert!(xaso_web::resume_orders(&app.state)
-        .await
-        .unwrap()
-        .is_empty());
+    // Nothing is left to make again.
+    assert_eq!(
+        xaso_core::jobs::at_start(&app.store, chrono::Utc::now())
+            .await
+            .unwrap(),
+        (0, 0)
+    );
+    assert_eq!(
+        xaso_core::stamps::queue_unfinished(&app.store)
+            .await
+            .unwrap(),
+        0
+    );
 }

@@ -136,7 +136,7 @@ async fn xlsx_and_geojson_import_through_the_api_and_export_round_trips() {
     let mut state = serde_json::Value::Null;
     for _ in 0..10_000 {
         state = officer.get(&url).await.json();
-        if state["state"] != "running" {
+        if state["state"] != "running" && state["state"] != "queued" {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
@@ -159,7 +159,7 @@ async fn xlsx_and_geojson_import_through_the_api_and_export_round_trips() {
     let url = r.json()["url"].as_str().unwrap().to_string();
     for _ in 0..10_000 {
         state = officer.get(&url).await.json();
-        if state["state"] != "running" {
+        if state["state"] != "running" && state["state"] != "queued" {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
@@ -189,5 +189,76 @@ async fn xlsx_and_geojson_import_through_the_api_and_export_round_trips() {
     assert!(csv.starts_with("kind,name,address,latitude,longitude,unit_code"));
     assert!(
         csv.contains("Trạm y tế xã Đức Hòa") && csv.contains("Khu di tích lịch sử Ngã tư Đức Hòa")
+    );
+}
+
+#[tokio::test]
+async fn an_import_a_restart_interrupted_is_shown_as_such_and_runs_again_from_its_file() {
+    let app = TestApp::demo().await;
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    let before = count(&app).await;
+    // The server stops while the import runs: its job was claimed a minute ago and nothing
+    // has been written since.
+    app.stop_long_jobs().await;
+    let r = officer
+        .post_multipart(
+            "/units/27937/places/import",
+            &[],
+            ("dia-diem.csv", GOOD.as_bytes()),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let job = r.headers["location"].to_str().unwrap().to_string();
+    let id = job.rsplit('/').next().unwrap().to_string();
+    let minute_ago =
+        xaso_domain::time::to_storage(chrono::Utc::now() - chrono::Duration::minutes(1));
+    {
+        let mut tx = app.store.begin().await.unwrap();
+        assert!(xaso_storage::queue::claim(tx.conn(), &id, &minute_ago)
+            .await
+            .unwrap());
+        tx.commit().await.unwrap();
+    }
+    // The page and the API say so at once (the job fell silent), before any restart.
+    let page = officer.get(&job).await.body;
+    assert!(page.contains("bị gián đoạn"), "{page}");
+    assert!(page.contains("Chạy lại"));
+    let api = officer.get(&format!("/api/v1/jobs/{id}")).await.json();
+    assert_eq!(api["state"], "interrupted", "{api}");
+    // At start the server marks it; nothing of it was imported.
+    assert_eq!(
+        xaso_core::jobs::at_start(&app.store, chrono::Utc::now())
+            .await
+            .unwrap(),
+        (0, 1)
+    );
+    assert_eq!(count(&app).await, before);
+    let api = officer.get(&format!("/api/v1/jobs/{id}")).await.json();
+    assert_eq!(api["state"], "interrupted");
+    // Someone else can neither see nor start it; its owner starts it again, from the file
+    // it was given.
+    let mut other = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
+    assert_eq!(
+        other.post_form(&format!("{job}/restart"), &[]).await.status,
+        404
+    );
+    app.start_long_jobs();
+    let r = officer.post_form(&format!("{job}/restart"), &[]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = finished(&mut officer, &job).await;
+    assert!(page.contains("Số địa điểm đã thêm: 3"), "{page}");
+    assert_eq!(count(&app).await, before + 3);
+    // A finished job does not start again.
+    assert_eq!(
+        officer
+            .post_form(&format!("{job}/restart"), &[])
+            .await
+            .status,
+        409
+    );
+    let api = officer.get(&format!("/api/v1/jobs/{id}")).await.json();
+    assert_eq!(
+        (api["state"].as_str(), api["result"]["inserted"].as_i64()),
+        (Some("done"), Some(3))
     );
 }
