@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod auth;
 pub mod authz;
+pub mod backup;
 pub mod catalogue;
 pub mod criteria;
 pub mod demo;

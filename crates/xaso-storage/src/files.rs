@@ -46,6 +46,17 @@ impl Files {
         Ok(got.to_vec())
     }
 
+    /// Every file's key and size (for backups), in no particular order.
+    pub async fn list(&self) -> Result<Vec<(String, u64)>, FilesError> {
+        use futures_util::TryStreamExt;
+        let mut out = Vec::new();
+        let mut stream = self.inner.list(None);
+        while let Some(meta) = stream.try_next().await? {
+            out.push((meta.location.to_string(), meta.size));
+        }
+        Ok(out)
+    }
+
     pub async fn delete(&self, key: &str) -> Result<(), FilesError> {
         self.inner.delete(&Path::from(key)).await?;
         Ok(())

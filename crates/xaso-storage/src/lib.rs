@@ -8,6 +8,7 @@
 //! [`Store::engine`].
 
 pub mod audit;
+pub mod backup;
 pub mod catalogue;
 pub mod criteria;
 pub mod epcis;

@@ -90,10 +90,21 @@ enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
-    /// Write a consistent copy of the live SQLite database to FILE (PostgreSQL: use pg_dump).
+    /// Write a backup archive to FILE while the platform runs: a consistent image of the
+    /// database (SQLite, or pg_dump for PostgreSQL), every uploaded file, and a manifest with
+    /// checksums and the schema version.
     Backup {
-        /// Where to write the copy; must not exist yet.
+        /// Where to write the archive (a .zip); must not exist yet.
         file: PathBuf,
+    },
+    /// Restore a backup archive into an empty data folder (or an empty PostgreSQL database),
+    /// after checking every checksum in it; then bring the schema up to date.
+    Restore {
+        /// The archive `xaso backup` wrote.
+        file: PathBuf,
+        /// Only check the archive (checksums, schema version); write nothing.
+        #[arg(long)]
+        check: bool,
     },
     /// Configuration helpers.
     #[command(subcommand)]
@@ -347,11 +358,41 @@ async fn run(cli: Cli) -> Result<()> {
                 bail!("{} already exists; choose a new file name", file.display());
             }
             let store = open(&config).await?;
-            store
-                .backup(&file.display().to_string())
+            let files = server::open_files(&config)?;
+            let s = xaso_core::backup::write(&store, &files, &config.database_url, &file)
                 .await
+                .map_err(explain)
                 .with_context(|| format!("backup to {} failed", file.display()))?;
-            println!("backup written to {}", file.display());
+            print_summary("backup written to", &file, &s);
+            Ok(())
+        }
+        Command::Restore { file, check } => {
+            if check {
+                let m = xaso_core::backup::check(&file).map_err(explain)?;
+                println!(
+                    "{}: a whole {} backup of {}, schema version {}, {} tables, {} files; every checksum matches",
+                    file.display(),
+                    m.engine,
+                    m.created_at,
+                    m.schema_version,
+                    m.tables.len(),
+                    m.files.len()
+                );
+                return Ok(());
+            }
+            let files = server::open_files(&config)?;
+            let s = xaso_core::backup::restore(&file, &config.database_url, &files)
+                .await
+                .map_err(explain)
+                .with_context(|| format!("nothing restored from {}", file.display()))?;
+            // An older backup's schema is brought up to date like any database.
+            open(&config).await?;
+            print_summary("restored from", &file, &s);
+            println!(
+                "into {} (files in {})",
+                config::redact(&config.database_url),
+                config.data_dir.join("files").display()
+            );
             Ok(())
         }
         Command::Config(_) | Command::Pluscode(_) => unreachable!("handled above"),
@@ -461,6 +502,21 @@ async fn user_command(store: &Store, cmd: UserCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+fn print_summary(what: &str, file: &std::path::Path, s: &xaso_core::backup::Summary) {
+    let rows: u64 = s.manifest.tables.values().map(|t| t.rows).sum();
+    let file_bytes: u64 = s.manifest.files.iter().map(|f| f.bytes).sum();
+    println!(
+        "{what} {} ({:.1} MB): {} database, schema version {}, {} tables with {rows} rows, {} files ({:.1} MB)",
+        file.display(),
+        s.bytes as f64 / 1e6,
+        s.manifest.engine,
+        s.manifest.schema_version,
+        s.manifest.tables.len(),
+        s.manifest.files.len(),
+        file_bytes as f64 / 1e6
+    );
 }
 
 /// Turns a core error into a message for the terminal.

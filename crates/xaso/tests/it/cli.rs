@@ -193,7 +193,7 @@ async fn accounts_are_created_only_on_request() {
 }
 
 #[tokio::test]
-async fn backup_writes_a_consistent_copy() {
+async fn backup_and_restore_from_the_command_line() {
     let db = TestDb::new().await;
     let dir = tempfile::tempdir().unwrap();
     xaso(
@@ -207,24 +207,49 @@ async fn backup_writes_a_consistent_copy() {
             "2025-06-30",
         ],
     );
-    let target = dir.path().join("backup.db");
-    let o = xaso(&db, dir.path(), &["backup", target.to_str().unwrap()]);
-    if db.is_postgres() {
-        assert!(!o.status.success());
-        assert!(text(&o).contains("pg_dump"));
-        return;
-    }
+    let archive = dir.path().join("backup.zip");
+    let o = xaso(&db, dir.path(), &["backup", archive.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o));
-    let copy = xaso_storage::Store::connect(&format!("sqlite://{}", target.display()))
-        .await
-        .unwrap();
+    assert!(text(&o).contains("backup written to"), "{}", text(&o));
+    let o = xaso(&db, dir.path(), &["backup", archive.to_str().unwrap()]);
+    assert!(!o.status.success(), "never overwrite a backup");
+    let o = xaso(
+        &db,
+        dir.path(),
+        &["restore", "--check", archive.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("every checksum matches"), "{}", text(&o));
+    // Into a new installation (a new data folder; a new database on PostgreSQL).
+    let target = TestDb::new().await;
+    let target_dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xaso"));
+    cmd.args(["restore", archive.to_str().unwrap()])
+        .env("XASO_DATA_DIR", target_dir.path())
+        .env_remove("XASO_CONFIG");
+    if target.is_postgres() {
+        cmd.env("XASO_DATABASE_URL", &target.url);
+    } else {
+        cmd.env_remove("XASO_DATABASE_URL");
+    }
+    let o = cmd.output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("restored from"), "{}", text(&o));
+    let url = if target.is_postgres() {
+        target.url.clone()
+    } else {
+        format!("sqlite://{}", target_dir.path().join("xaso.db").display())
+    };
+    let copy = xaso_storage::Store::connect(&url).await.unwrap();
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM units")
         .fetch_one(copy.pool())
         .await
         .unwrap();
     assert_eq!(n, 22);
-    let o = xaso(&db, dir.path(), &["backup", target.to_str().unwrap()]);
-    assert!(!o.status.success(), "never overwrite a backup");
+    // Not over it again.
+    let o = cmd.output().unwrap();
+    assert!(!o.status.success());
+    assert!(text(&o).contains("nothing restored"), "{}", text(&o));
 }
 
 /// A running `xaso serve` on free ports, with the addresses it printed. Killed when dropped.

@@ -4,6 +4,7 @@
 mod api;
 mod audit;
 mod auth;
+mod backup;
 mod catalogue;
 mod cli;
 mod criteria;
