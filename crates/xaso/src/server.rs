@@ -1,6 +1,16 @@
 //! Serving: bind, print what a newcomer needs, run until Ctrl-C or SIGTERM.
 
 use anyhow::{Context, Result};
+
+/// Prints a line for the person who started the server; a closed or full standard output
+/// (`xaso serve | head -1`, a supervisor that stopped reading) must not stop the server, as
+/// `println!` would by panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
 use xaso_storage::Store;
 use xaso_web::{AppState, WebConfig};
 
@@ -108,7 +118,7 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
                 .with_context(|| format!("cannot listen for metrics on {addr}"))?;
             let addr = listener.local_addr()?;
             let app = xaso_web::metrics_router(state.clone());
-            println!("Metrics (Prometheus) at http://{addr}/metrics");
+            say!("Metrics (Prometheus) at http://{addr}/metrics");
             tracing::info!(%addr, token = config.metrics_token.is_some(), "metrics served");
             Some(tokio::spawn(async move {
                 if let Err(e) = axum::serve(listener, app).await {
@@ -149,7 +159,7 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
             )
         })?;
     let addr = listener.local_addr()?;
-    println!(
+    say!(
         "Xã Số is ready at http://{addr}/  ({} database)",
         store.engine().name()
     );
@@ -186,17 +196,17 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
 fn print_demo(loaded_now: bool, addr: std::net::SocketAddr) {
     use xaso_core::demo::{ACCOUNTS, DEMO_ADMIN_TOKEN, DEMO_OPEN311_KEY, DEMO_PASSWORD};
     if loaded_now {
-        println!("Demo data loaded: Long An before 1 July 2025, Tây Ninh after it, the Đức Hòa mapping, a few villages.");
+        say!("Demo data loaded: Long An before 1 July 2025, Tây Ninh after it, the Đức Hòa mapping, a few villages.");
     } else {
-        println!("Demo data was already loaded.");
+        say!("Demo data was already loaded.");
     }
-    println!("Demo accounts (password for all: {DEMO_PASSWORD}) — demo only:");
+    say!("Demo accounts (password for all: {DEMO_PASSWORD}) — demo only:");
     for a in ACCOUNTS {
-        println!("  {:<16} {}", a.username, a.display_name);
+        say!("  {:<16} {}", a.username, a.display_name);
     }
-    println!("Demo API token (administrator): {DEMO_ADMIN_TOKEN}");
-    println!("  e.g. curl -H 'Authorization: Bearer {DEMO_ADMIN_TOKEN}' http://{addr}/api/v1/me");
-    println!("Demo Open311 api_key: {DEMO_OPEN311_KEY}  (GeoReport v2 at http://{addr}/open311/v2/discovery.json)");
+    say!("Demo API token (administrator): {DEMO_ADMIN_TOKEN}");
+    say!("  e.g. curl -H 'Authorization: Bearer {DEMO_ADMIN_TOKEN}' http://{addr}/api/v1/me");
+    say!("Demo Open311 api_key: {DEMO_OPEN311_KEY}  (GeoReport v2 at http://{addr}/open311/v2/discovery.json)");
 }
 
 async fn shutdown() {

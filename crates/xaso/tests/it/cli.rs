@@ -293,7 +293,12 @@ fn run_server(
         .expect("xaso serve starts");
     let mut metrics = None;
     // The metrics address (if any) is printed before the ready line.
-    for line in std::io::BufReader::new(child.stdout.take().unwrap()).lines() {
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let public = loop {
+        let Some(line) = lines.next() else {
+            let _ = child.wait();
+            panic!("xaso {command} stopped before it was ready");
+        };
         let line = line.unwrap();
         let Some(i) = line.find("http://") else {
             continue;
@@ -302,19 +307,18 @@ fn run_server(
             .chars()
             .take_while(|c| !c.is_whitespace())
             .collect();
-        if let Some(m) = url.strip_suffix("/metrics") {
-            metrics = Some(m.to_string());
-        } else {
-            let public = url.trim_end_matches('/').to_string();
-            return Server {
-                child,
-                public,
-                metrics,
-            };
+        match url.strip_suffix("/metrics") {
+            Some(m) => metrics = Some(m.to_string()),
+            None => break url.trim_end_matches('/').to_string(),
         }
+    };
+    // What it prints next (the demo's accounts) is read and dropped, as a terminal shows it.
+    std::thread::spawn(move || lines.for_each(drop));
+    Server {
+        child,
+        public,
+        metrics,
     }
-    let _ = child.wait();
-    panic!("xaso serve stopped before it was ready");
 }
 
 #[tokio::test]
