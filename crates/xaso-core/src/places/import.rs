@@ -567,11 +567,20 @@ impl crate::queue::Handler for ImportJob {
                 // Started by the command line or the system.
                 None => Some(Actor::system("import")),
             };
-            let bytes = self
-                .files
-                .get(&key)
-                .await
-                .map_err(|e| format!("the uploaded file is gone: {e}"))?;
+            let bytes = match self.files.get(&key).await {
+                Ok(b) => b,
+                Err(e) => {
+                    // Nothing to run again from (it went with a finished run): say so, once.
+                    tracing::warn!(job = %job.id, error = %e, "import file gone");
+                    let gone = crate::jobs::refused(&[Problem {
+                        at: "file".into(),
+                        detail: "the uploaded file is no longer kept: upload it again".into(),
+                    }]);
+                    return crate::jobs::finish(&self.store, &job.id, &gone)
+                        .await
+                        .map_err(|e| e.to_string());
+                }
+            };
             let result = crate::jobs::report_while(&self.store, &job.id, |reporter| async move {
                 import(
                     &self.store,

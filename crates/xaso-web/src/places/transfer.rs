@@ -158,6 +158,7 @@ fn problem_vi(ctx: &Ctx, detail: &str) -> String {
         _ if detail.contains("the header lacks") => Some("import.err_header"),
         _ if detail.contains("use a .csv") => Some("import.err_format"),
         _ if detail.contains("has no rows") => Some("import.err_empty"),
+        _ if detail.contains("no longer kept") => Some("import.err_gone"),
         _ if detail.contains("larger than 200") => Some("import.err_big"),
         _ if detail.contains("GeoJSON")
             || detail.contains("unreadable")

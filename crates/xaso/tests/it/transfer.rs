@@ -261,4 +261,16 @@ async fn an_import_a_restart_interrupted_is_shown_as_such_and_runs_again_from_it
         (api["state"].as_str(), api["result"]["inserted"].as_i64()),
         (Some("done"), Some(3))
     );
+    // Had the server stopped just after the import ended, its file would be gone: running it
+    // again then says so instead of failing.
+    sqlx::query("UPDATE queued_jobs SET status = 'interrupted', result = NULL WHERE id = $1")
+        .bind(&id)
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    let r = officer.post_form(&format!("{job}/restart"), &[]).await;
+    assert_eq!(r.status, 303);
+    let page = finished(&mut officer, &job).await;
+    assert!(page.contains("hãy tải tệp lên lại"), "{page}");
+    assert_eq!(count(&app).await, before + 3);
 }
