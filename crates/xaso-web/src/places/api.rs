@@ -26,6 +26,66 @@ fn number(name: &str, v: &Option<String>) -> Result<f64, PageError> {
         .ok_or_else(|| bad(format!("`{name}` must be a number in degrees, not `{s}`")))
 }
 
+/// Plus Code shapes for the OpenAPI document, as the API reads codes: any case, spaces around
+/// allowed. Built from the specification's alphabet, so they cannot drift from it.
+mod code_pattern {
+    use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
+    use xaso_domain::pluscode::ALPHABET;
+
+    /// One digit of the alphabet, or of its first `n` letters (the first two digits of a full
+    /// code stand for latitude 0–8 and longitude 0–17).
+    fn digit(n: usize) -> String {
+        let upper = std::str::from_utf8(&ALPHABET[..n]).unwrap_or_default();
+        let lower: String = upper
+            .chars()
+            .filter(char::is_ascii_alphabetic)
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        format!("[{upper}{lower}]")
+    }
+
+    fn full_unpadded() -> String {
+        let d = digit(20);
+        format!("{}{}{d}{{6}}\\+(?:{d}{{2,7}})?", digit(9), digit(18))
+    }
+
+    fn full_padded() -> String {
+        let d = digit(20);
+        format!(
+            "{}{}(?:{d}{{4}}00|{d}{{2}}0000|000000)\\+",
+            digit(9),
+            digit(18)
+        )
+    }
+
+    fn short() -> String {
+        let d = digit(20);
+        format!("(?:{d}{{2}}|{d}{{4}}|{d}{{6}})\\+{d}{{2,7}}")
+    }
+
+    fn param(alternatives: &[String]) -> Object {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(format!("^\\s*(?:{})\\s*$", alternatives.join("|"))))
+            .build()
+    }
+
+    /// A full code, padded or not.
+    pub fn full() -> Object {
+        param(&[full_unpadded(), full_padded()])
+    }
+
+    /// A full code without padding.
+    pub fn unpadded() -> Object {
+        param(&[full_unpadded()])
+    }
+
+    /// A short code, or a full one.
+    pub fn short_or_full() -> Object {
+        param(&[short(), full_unpadded(), full_padded()])
+    }
+}
+
 fn code_param(v: &Option<String>) -> Result<&str, PageError> {
     v.as_deref()
         .map(str::trim)
@@ -86,10 +146,7 @@ pub async fn encode(Query(q): Query<EncodeQuery>) -> Result<Json<CodeOut>, PageE
 #[into_params(parameter_in = Query)]
 pub struct FullCodeQuery {
     /// A full Plus Code, e.g. 7P28GCP7+6G (padded codes such as 7P280000+ too; any case).
-    #[param(
-        required = true,
-        pattern = "^\\s*(?:[23456789Cc][23456789CFGHJMPQRVcfghjmpqrv][23456789CFGHJMPQRVWXcfghjmpqrvwx]{6}\\+(?:[23456789CFGHJMPQRVWXcfghjmpqrvwx]{2,7})?|[23456789Cc][23456789CFGHJMPQRVcfghjmpqrv](?:[23456789CFGHJMPQRVWXcfghjmpqrvwx]{4}00|[23456789CFGHJMPQRVWXcfghjmpqrvwx]{2}0000|000000)\\+)\\s*$"
-    )]
+    #[param(required = true, schema_with = code_pattern::full)]
     code: Option<String>,
 }
 
@@ -132,10 +189,7 @@ pub async fn decode(Query(q): Query<FullCodeQuery>) -> Result<Json<AreaOut>, Pag
 #[into_params(parameter_in = Query)]
 pub struct ShortenQuery {
     /// A full code without padding.
-    #[param(
-        required = true,
-        pattern = "^\\s*[23456789Cc][23456789CFGHJMPQRVcfghjmpqrv][23456789CFGHJMPQRVWXcfghjmpqrvwx]{6}\\+(?:[23456789CFGHJMPQRVWXcfghjmpqrvwx]{2,7})?\\s*$"
-    )]
+    #[param(required = true, schema_with = code_pattern::unpadded)]
     code: Option<String>,
     /// Reference latitude.
     #[param(value_type = f64, required = true)]
@@ -149,10 +203,7 @@ pub struct ShortenQuery {
 #[into_params(parameter_in = Query)]
 pub struct RecoverQuery {
     /// A short code (or a full one, given back as it is).
-    #[param(
-        required = true,
-        pattern = "^\\s*(?:(?:[23456789CFGHJMPQRVWXcfghjmpqrvwx]{2}|[23456789CFGHJMPQRVWXcfghjmpqrvwx]{4}|[23456789CFGHJMPQRVWXcfghjmpqrvwx]{6})\\+[23456789CFGHJMPQRVWXcfghjmpqrvwx]{2,7}|[23456789Cc][23456789CFGHJMPQRVcfghjmpqrv][23456789CFGHJMPQRVWXcfghjmpqrvwx]{6}\\+(?:[23456789CFGHJMPQRVWXcfghjmpqrvwx]{2,7})?|[23456789Cc][23456789CFGHJMPQRVcfghjmpqrv](?:[23456789CFGHJMPQRVWXcfghjmpqrvwx]{4}00|[23456789CFGHJMPQRVWXcfghjmpqrvwx]{2}0000|000000)\\+)\\s*$"
-    )]
+    #[param(required = true, schema_with = code_pattern::short_or_full)]
     code: Option<String>,
     /// Reference latitude.
     #[param(value_type = f64, required = true)]
