@@ -44,7 +44,7 @@ use crate::units::api as units_api;
         xaso_domain::places::PlaceInput, xaso_domain::places::PlaceKind, xaso_domain::places::PlaceStatus,
         Errors, ErrorItem
     )),
-    modifiers(&BearerAuth, &ErrorAnswers),
+    modifiers(&BearerAuth, &ErrorAnswers, &ParamSchemas),
     tags((name = "units", description = "Administrative units with history"),
          (name = "accounts", description = "The caller's account"),
          (name = "audit", description = "Who changed what"),
@@ -133,6 +133,54 @@ where
 /// A kind of place, or blank for any.
 pub fn place_kind_or_empty() -> utoipa::openapi::schema::Schema {
     or_blank(utoipa::openapi::Ref::from_schema_name("PlaceKind"))
+}
+
+/// Query parameter schemas the derive cannot state (its `schema_with` drops a parameter's
+/// description and whether it is required): Plus Code shapes built from the specification's
+/// alphabet, dates and kinds that may be given blank for "not given", code lengths. Set by
+/// name, keeping the rest of each parameter as the derive wrote it.
+struct ParamSchemas;
+
+impl Modify for ParamSchemas {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
+        use utoipa::openapi::schema::Schema;
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let ops = [
+                item.get.as_mut(),
+                item.put.as_mut(),
+                item.post.as_mut(),
+                item.delete.as_mut(),
+            ];
+            for op in ops.into_iter().flatten() {
+                for p in op.parameters.iter_mut().flatten() {
+                    if p.parameter_in != ParameterIn::Query {
+                        continue;
+                    }
+                    let schema: Schema = match (path.as_str(), p.name.as_str()) {
+                        (
+                            "/api/v1/units" | "/api/v1/units/{code}" | "/api/v1/units/search",
+                            "as_of",
+                        )
+                        | ("/api/v1/audit", "as_of" | "from" | "to") => date_or_empty(),
+                        ("/api/v1/places", "kind") => place_kind_or_empty(),
+                        ("/api/v1/pluscode/encode", "length") => places_api::code_length(),
+                        ("/api/v1/pluscode/decode", "code") => {
+                            places_api::code_pattern::full().into()
+                        }
+                        ("/api/v1/pluscode/shorten", "code") => {
+                            places_api::code_pattern::unpadded().into()
+                        }
+                        ("/api/v1/pluscode/recover", "code") => {
+                            places_api::code_pattern::short_or_full().into()
+                        }
+                        _ => continue,
+                    };
+                    p.schema = Some(schema.into());
+                }
+            }
+        }
+    }
 }
 
 /// The body of every error answer of the JSON API.

@@ -18,7 +18,6 @@ pub struct AuditParams {
     pub unit: String,
     /// The date the unit code is read on (yyyy-mm-dd); today by default.
     #[serde(default)]
-    #[param(schema_with = crate::openapi::date_or_empty)]
     pub as_of: String,
     /// Username of the person who made the change.
     #[serde(default)]
@@ -31,11 +30,9 @@ pub struct AuditParams {
     pub record_id: String,
     /// First day (yyyy-mm-dd; pages also take dd/mm/yyyy), Vietnam time.
     #[serde(default)]
-    #[param(schema_with = crate::openapi::date_or_empty)]
     pub from: String,
     /// Last day, inclusive.
     #[serde(default)]
-    #[param(schema_with = crate::openapi::date_or_empty)]
     pub to: String,
     /// Page number from 0, 50 entries a page.
     #[serde(default)]

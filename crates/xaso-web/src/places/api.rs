@@ -28,7 +28,7 @@ fn number(name: &str, v: &Option<String>) -> Result<f64, PageError> {
 
 /// Plus Code shapes for the OpenAPI document, as the API reads codes: any case, spaces around
 /// allowed. Built from the specification's alphabet, so they cannot drift from it.
-mod code_pattern {
+pub(crate) mod code_pattern {
     use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
     use xaso_domain::pluscode::ALPHABET;
 
@@ -86,9 +86,8 @@ mod code_pattern {
     }
 }
 
-fn code_param(v: &Option<String>) -> Result<&str, PageError> {
-    v.as_deref()
-        .map(str::trim)
+fn code_param(v: &str) -> Result<&str, PageError> {
+    Some(v.trim())
         .filter(|s| !s.is_empty())
         .ok_or_else(|| bad("`code` is required"))
 }
@@ -103,12 +102,11 @@ pub struct EncodeQuery {
     #[param(value_type = f64, required = true)]
     lng: Option<String>,
     /// Digits: 2, 4, 6, 8 or 10–15 (default 10).
-    #[param(schema_with = code_length)]
     length: Option<usize>,
 }
 
 /// The lengths a Plus Code may have: 2, 4, 6, 8, 10–15 (longer asks give 15 digits).
-fn code_length() -> utoipa::openapi::schema::Schema {
+pub(crate) fn code_length() -> utoipa::openapi::schema::Schema {
     use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
     Schema::OneOf(
         OneOfBuilder::new()
@@ -146,8 +144,7 @@ pub async fn encode(Query(q): Query<EncodeQuery>) -> Result<Json<CodeOut>, PageE
 #[into_params(parameter_in = Query)]
 pub struct FullCodeQuery {
     /// A full Plus Code, e.g. 7P28GCP7+6G (padded codes such as 7P280000+ too; any case).
-    #[param(required = true, schema_with = code_pattern::full)]
-    code: Option<String>,
+    code: String,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -189,8 +186,7 @@ pub async fn decode(Query(q): Query<FullCodeQuery>) -> Result<Json<AreaOut>, Pag
 #[into_params(parameter_in = Query)]
 pub struct ShortenQuery {
     /// A full code without padding.
-    #[param(required = true, schema_with = code_pattern::unpadded)]
-    code: Option<String>,
+    code: String,
     /// Reference latitude.
     #[param(value_type = f64, required = true)]
     lat: Option<String>,
@@ -203,8 +199,7 @@ pub struct ShortenQuery {
 #[into_params(parameter_in = Query)]
 pub struct RecoverQuery {
     /// A short code (or a full one, given back as it is).
-    #[param(required = true, schema_with = code_pattern::short_or_full)]
-    code: Option<String>,
+    code: String,
     /// Reference latitude.
     #[param(value_type = f64, required = true)]
     lat: Option<String>,
@@ -244,7 +239,7 @@ pub struct ValidityOut {
 #[utoipa::path(get, path = "/api/v1/pluscode/validate", tag = "pluscode", params(AnyCodeQuery),
     responses((status = 200, body = ValidityOut), (status = 400, description = "No code given")))]
 pub async fn validate(Query(q): Query<AnyCodeQuery>) -> Result<Json<ValidityOut>, PageError> {
-    let code = code_param(&q.code)?;
+    let code = code_param(q.code.as_deref().unwrap_or(""))?;
     Ok(Json(ValidityOut {
         valid: pluscode::is_valid(code),
         short: pluscode::is_short(code),
@@ -349,7 +344,6 @@ pub struct PlacesQuery {
     #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
     /// The kind of place.
-    #[param(schema_with = crate::openapi::place_kind_or_empty)]
     kind: Option<String>,
     /// A commune, village or area code (today's units): its places.
     unit: Option<String>,

@@ -21,7 +21,6 @@ pub struct ListQuery {
     /// Code of the parent unit; without it, the provinces.
     parent: Option<String>,
     /// The date the codes are read on (yyyy-mm-dd); today in Vietnam by default.
-    #[param(schema_with = crate::openapi::date_or_empty)]
     as_of: Option<String>,
 }
 
@@ -74,7 +73,6 @@ fn not_on(e: Error, code: &str, day: NaiveDate) -> PageError {
 #[into_params(parameter_in = Query)]
 pub struct AsOfQuery {
     /// The date the code is read on (yyyy-mm-dd); today in Vietnam by default.
-    #[param(schema_with = crate::openapi::date_or_empty)]
     as_of: Option<String>,
 }
 
@@ -151,7 +149,6 @@ pub struct SearchQuery {
     /// Words of the name, with or without diacritics ("duc hoa ha").
     q: String,
     /// Only units valid on this date (yyyy-mm-dd); all periods when absent.
-    #[param(schema_with = crate::openapi::date_or_empty)]
     as_of: Option<String>,
 }
 

@@ -48,6 +48,30 @@ async fn openapi_document_describes_every_api_route() {
             assert!(op["responses"]["401"].is_object(), "{method} {p}");
         }
     }
+    // Parameters keep their description and whether they are required with the schemas the
+    // document sets by name (a Plus Code's shape, a date that may be blank).
+    let code = &paths["/api/v1/pluscode/decode"]["get"]["parameters"][0];
+    assert_eq!(
+        (code["name"].as_str(), code["required"].as_bool()),
+        (Some("code"), Some(true))
+    );
+    assert!(code["description"]
+        .as_str()
+        .unwrap()
+        .contains("full Plus Code"));
+    assert!(code["schema"]["pattern"]
+        .as_str()
+        .unwrap()
+        .starts_with("^\\s*(?:[23456789Cc][23456789CFGHJMPQRVcfghjmpqrv]"));
+    let as_of = paths["/api/v1/units"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "as_of")
+        .unwrap();
+    assert_eq!(as_of["required"], false);
+    assert!(as_of["description"].is_string());
+    assert_eq!(as_of["schema"]["oneOf"][0]["format"], "date");
     assert!(doc["components"]["schemas"]["Unit"].is_object());
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
     // Every documented operation is routed (none is a leftover): GETs answer, writes ask for a
