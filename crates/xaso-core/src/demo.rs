@@ -2,6 +2,8 @@
 //! villages named in public sources, and one account per role. Loaded only by `xaso demo`;
 //! `serve` never creates accounts.
 
+mod dt;
+
 use chrono::NaiveDate;
 use xaso_domain::auth::Role;
 use xaso_domain::heritage::{Rank, RelicInput, RelicText, TourInput, TourText};
@@ -30,6 +32,7 @@ pub const DEMO_ADMIN_TOKEN: &str = "demo-admin-token";
 pub const DEMO_OPEN311_KEY: &str = "demo-open311-key";
 /// Settings key marking an installation that holds demo data (the UI labels it).
 pub const DEMO_FLAG: &str = "demo";
+pub use dt::TEAM_ACCOUNT;
 
 /// A demo account: username, what it is for (Vietnamese), role, unit code and the date the
 /// code is read on.
@@ -199,6 +202,7 @@ pub async fn load(store: &Store, files: &Files, base_url: &str) -> Result<bool> 
     load_places(store, &system).await?;
     load_producers(store, files, &system, base_url).await?;
     load_feedback(store, files, &system).await?;
+    dt::load(store, &system, DEMO_PASSWORD).await?;
     let mut tx = store.begin().await?;
     settings::set(tx.conn(), DEMO_FLAG, "1").await?;
     tx.commit().await?;

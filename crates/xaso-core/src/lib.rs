@@ -10,6 +10,7 @@ pub mod catalogue;
 pub mod criteria;
 pub mod demo;
 pub mod dossier;
+pub mod dt;
 pub mod epcis;
 pub mod error;
 pub mod evidence;

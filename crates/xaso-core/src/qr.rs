@@ -60,18 +60,26 @@ pub fn looks_like_token(s: &str) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TargetType {
     Place,
+    /// A training session's check-in code (shown on the trainer's screen or printed).
+    TrainingSession,
+    /// A training certificate: its page says whether it is genuine.
+    Certificate,
 }
 
 impl TargetType {
     pub fn as_str(self) -> &'static str {
         match self {
             TargetType::Place => "place",
+            TargetType::TrainingSession => "training_session",
+            TargetType::Certificate => "certificate",
         }
     }
 
     pub fn parse(s: &str) -> Option<TargetType> {
         match s {
             "place" => Some(TargetType::Place),
+            "training_session" => Some(TargetType::TrainingSession),
+            "certificate" => Some(TargetType::Certificate),
             _ => None,
         }
     }
@@ -80,6 +88,8 @@ impl TargetType {
     pub fn landing(self, id: &str) -> String {
         match self {
             TargetType::Place => format!("/p/{id}"),
+            TargetType::TrainingSession => format!("/training/sessions/{id}/check-in"),
+            TargetType::Certificate => format!("/certificates/{id}"),
         }
     }
 }
@@ -321,6 +331,10 @@ async fn may_manage(store: &Store, actor: Option<&Actor>, row: &QrRow) -> Result
             let place = crate::places::get(store, Some(actor), &row.target_id).await?;
             crate::places::may_write(store, Some(actor), &place).await?
         }
+        Some(TargetType::TrainingSession | TargetType::Certificate) => match &row.unit_id {
+            Some(unit) => crate::dt::manages(store, Some(actor), unit).await?,
+            None => false,
+        },
         None => false,
     };
     if allowed {

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod criteria;
+pub mod dt;
 pub mod epcis;
 pub mod feedback;
 pub mod heritage;

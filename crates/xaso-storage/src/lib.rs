@@ -11,6 +11,7 @@ pub mod audit;
 pub mod backup;
 pub mod catalogue;
 pub mod criteria;
+pub mod dt;
 pub mod epcis;
 pub mod evidence;
 pub mod feedback;

@@ -7,6 +7,7 @@ mod auth;
 mod catalogue;
 mod criteria;
 mod ctx;
+mod dt;
 mod epcis;
 mod error;
 mod feedback;

@@ -22,7 +22,8 @@ use crate::units::api as units_api;
         places_api::encode, places_api::decode, places_api::shorten, places_api::recover, places_api::validate,
         crate::stamps::api_create_order, crate::stamps::api_orders, crate::stamps::api_order, crate::stamps::api_sheet,
         trace_api::producers, trace_api::producer, trace_api::products, trace_api::product, trace_api::batches, trace_api::batch,
-        crate::epcis::capture, crate::epcis::events),
+        crate::epcis::capture, crate::epcis::events,
+        crate::dt::api::teams, crate::dt::api::attendance),
     components(schemas(
         xaso_domain::units::Unit, xaso_domain::units::UnitLink, xaso_domain::units::Level, xaso_domain::units::Portion,
         xaso_domain::auth::Role, units_api::UnitList, units_api::UnitDetail, units_api::SearchResult,
@@ -42,6 +43,8 @@ use crate::units::api as units_api;
         trace_api::OcopOut, trace_api::BatchOut, trace_api::BatchList,
         places_api::PlaceOut, places_api::PlaceList, places_api::UnitRef, places_api::ContactOut, places_api::NewPlaceIn,
         xaso_domain::places::PlaceInput, xaso_domain::places::PlaceKind, xaso_domain::places::PlaceStatus,
+        crate::dt::api::TeamOut, crate::dt::api::TeamList, crate::dt::api::PersonIn,
+        crate::dt::api::AttendanceIn, crate::dt::api::AttendanceOut,
         Errors, ErrorItem
     )),
     modifiers(&BearerAuth, &ErrorAnswers, &ParamSchemas),
@@ -53,6 +56,7 @@ use crate::units::api as units_api;
          (name = "traceability", description = "Producers, products and batches"),
          (name = "stamps", description = "Digital stamp orders and their printable sheets"),
          (name = "epcis", description = "EPCIS 2.0 capture and event query"),
+         (name = "dt", description = "The commune's digital-transformation programme: teams and training"),
          (name = "pluscode", description = "Plus Codes (Open Location Code): encode, decode, shorten, recover, validate"))
 )]
 pub struct ApiDoc;

@@ -181,6 +181,8 @@ pub async fn retire(
     .await?;
     let back = match TargetType::parse(&row.target_type) {
         Some(TargetType::Place) => format!("/places/{}#qr", row.target_id),
+        Some(TargetType::TrainingSession) => format!("/training/sessions/{}", row.target_id),
+        Some(TargetType::Certificate) => format!("/certificates/{}", row.target_id),
         None => "/".to_string(),
     };
     Ok(Redirect::to(&back).into_response())

@@ -9,8 +9,8 @@ use axum_extra::extract::CookieJar;
 
 use crate::ctx::{cookie, new_csrf, MintedCsrf, CSRF_COOKIE};
 use crate::{
-    assets, auth, catalogue, criteria, epcis, error, feedback, heritage, home, metrics, openapi,
-    ops, places, producers, qr, security, staff, stamps, trace_api, units, AppState,
+    assets, auth, catalogue, criteria, dt, epcis, error, feedback, heritage, home, metrics,
+    openapi, ops, places, producers, qr, security, staff, stamps, trace_api, units, AppState,
 };
 
 /// The platform's routes. The outermost layer puts the security headers on every answer; the
@@ -106,6 +106,11 @@ fn routes() -> Routes {
         .route(
             "/places/{id}",
             get(places::api::show).put(places::api::update),
+        )
+        .route("/units/{code}/teams", get(dt::api::teams))
+        .route(
+            "/training/sessions/{id}/attendance",
+            post(dt::api::attendance),
         )
         .route("/units/{code}/producers", get(trace_api::producers))
         .route("/producers/{id}", get(trace_api::producer))
@@ -381,6 +386,71 @@ fn routes() -> Routes {
             get(feedback::open311::one_request),
         )
         .route("/open311/v2/tokens/{file}", get(feedback::open311::token))
+        // The DT programme: teams, training, certificates, household support
+        .route("/units/{code}/dt", get(dt::commune))
+        .route(
+            "/units/{code}/dt/teams",
+            get(dt::teams::list).post(dt::teams::create),
+        )
+        .route("/units/{code}/dt/teams.xlsx", get(dt::teams::export))
+        .route("/units/{code}/dt/teams/import", post(dt::teams::import))
+        .route(
+            "/dt/teams/{id}",
+            get(dt::teams::show).post(dt::teams::update),
+        )
+        .route(
+            "/dt/teams/{id}/decision",
+            get(dt::teams::decision)
+                .post(dt::teams::upload_decision)
+                .layer(axum::extract::DefaultBodyLimit::max(22 * 1024 * 1024)),
+        )
+        .route("/dt/teams/{id}/members", post(dt::teams::add_member))
+        .route(
+            "/dt/members/{id}",
+            get(dt::teams::member).post(dt::teams::update_member),
+        )
+        .route("/dt/members/{id}/account", post(dt::teams::account))
+        .route(
+            "/units/{code}/dt/support",
+            get(dt::support::form).post(dt::support::record),
+        )
+        .route(
+            "/units/{code}/training",
+            get(dt::training::courses).post(dt::training::create_course),
+        )
+        .route(
+            "/units/{code}/training/topics",
+            post(dt::training::add_topic),
+        )
+        .route("/training/courses/{id}", get(dt::training::course))
+        .route(
+            "/training/courses/{id}/sessions",
+            post(dt::training::create_session),
+        )
+        .route("/training/sessions/{id}", get(dt::training::session))
+        .route("/training/sessions/{id}/screen", get(dt::training::screen))
+        .route(
+            "/training/sessions/{id}/check-in",
+            get(dt::training::check_in_form).post(dt::training::check_in),
+        )
+        .route("/training/sessions/{id}/roster", post(dt::training::roster))
+        .route(
+            "/training/sessions/{id}/attendance",
+            post(dt::training::add_person),
+        )
+        .route(
+            "/training/sessions/{id}/attendance.xlsx",
+            post(dt::training::upload),
+        )
+        .route("/training/sessions/{id}/close", post(dt::training::close))
+        .route(
+            "/training/sessions/{id}/certificates.pdf",
+            get(dt::training::certificates_pdf),
+        )
+        .route("/certificates/{id}", get(dt::training::certificate))
+        .route("/certificates/{id}/pdf", get(dt::training::certificate_pdf))
+        .route("/certificates/{id}/revoke", post(dt::training::revoke))
+        .route("/certificates/{id}/reissue", post(dt::training::reissue))
         .route("/q/{token}", get(qr::resolve))
         .route("/q/{token}/retire", post(qr::retire))
         .route("/lang", get(home::set_lang))

@@ -194,7 +194,9 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
 }
 
 fn print_demo(loaded_now: bool, addr: std::net::SocketAddr) {
-    use xaso_core::demo::{ACCOUNTS, DEMO_ADMIN_TOKEN, DEMO_OPEN311_KEY, DEMO_PASSWORD};
+    use xaso_core::demo::{
+        ACCOUNTS, DEMO_ADMIN_TOKEN, DEMO_OPEN311_KEY, DEMO_PASSWORD, TEAM_ACCOUNT,
+    };
     if loaded_now {
         say!("Demo data loaded: Long An before 1 July 2025, Tây Ninh after it, the Đức Hòa mapping, a few villages.");
     } else {
@@ -204,6 +206,7 @@ fn print_demo(loaded_now: bool, addr: std::net::SocketAddr) {
     for a in ACCOUNTS {
         say!("  {:<16} {}", a.username, a.display_name);
     }
+    say!("  {TEAM_ACCOUNT:<16} Tổ trưởng tổ công nghệ số ấp Bình Tả 1, Xã Đức Hòa (mẫu)");
     say!("Demo API token (administrator): {DEMO_ADMIN_TOKEN}");
     say!("  e.g. curl -H 'Authorization: Bearer {DEMO_ADMIN_TOKEN}' http://{addr}/api/v1/me");
     say!("Demo Open311 api_key: {DEMO_OPEN311_KEY}  (GeoReport v2 at http://{addr}/open311/v2/discovery.json)");

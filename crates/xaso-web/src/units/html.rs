@@ -65,6 +65,8 @@ struct ShowPage {
     form: VillageForm,
     village_types: &'static [&'static str],
     added: Option<String>,
+    /// A current commune's digital teams: how many, and their active members.
+    dt: Option<(usize, i64)>,
 }
 
 impl ShowPage {
@@ -180,7 +182,14 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let (v, day) = load_view(&state, &code, q.as_of.as_deref()).await?;
     let can_add = can_add(&state, &ctx, &v).await?;
+    let dt = if v.unit.level == xaso_domain::units::Level::Commune && v.unit.valid_to.is_none() {
+        let o = xaso_core::dt::teams::overview(&state.store, None, &v.unit.code).await?;
+        Some((o.teams().count(), o.active_members()))
+    } else {
+        None
+    };
     Ok(render(&ShowPage {
+        dt,
         p: ctx.page(),
         v,
         day,
@@ -257,6 +266,7 @@ pub async fn add_village(
                 return Err(PageError::page(Error::Forbidden));
             }
             let page = ShowPage {
+                dt: None,
                 p: ctx.page(),
                 v,
                 day,

@@ -8,6 +8,7 @@ mod backup;
 mod catalogue;
 mod cli;
 mod criteria;
+mod dt;
 mod epcis;
 mod evidence;
 mod excel;

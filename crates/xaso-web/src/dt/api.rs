@@ -1,0 +1,160 @@
+//! The DT programme's JSON API: a commune's teams (public figures only) and attendance recorded
+//! by a trainer's tool.
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use xaso_domain::dt::Method;
+
+use crate::ctx::Ctx;
+use crate::error::PageError;
+use crate::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct TeamOut {
+    /// The village's code.
+    pub village_code: String,
+    pub village_name: String,
+    pub active_members: i64,
+    /// The leader's name, only where the commune chose to show it.
+    pub leader: Option<String>,
+    /// The decision that set the team up.
+    pub decision_no: String,
+    pub decision_date: Option<chrono::NaiveDate>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TeamList {
+    pub commune_code: String,
+    pub commune_name: String,
+    pub teams: Vec<TeamOut>,
+    /// Villages without a team yet.
+    pub villages_without_team: i64,
+    pub active_members: i64,
+}
+
+/// The community digital technology teams of a commune: member counts, no names of members
+/// (the leader's only where the commune shows it), no contacts.
+#[utoipa::path(get, path = "/api/v1/units/{code}/teams", tag = "dt",
+    params(("code" = String, Path, description = "Commune code, as of today")),
+    responses((status = 200, body = TeamList), (status = 404, description = "No such unit"),
+        (status = 422, description = "The unit is not a commune")))]
+pub async fn teams(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<TeamList>, PageError> {
+    let o = xaso_core::dt::teams::overview(&state.store, None, &code)
+        .await
+        .map_err(PageError::api)?;
+    let teams: Vec<TeamOut> = o
+        .teams()
+        .map(xaso_core::dt::teams::PublicTeam::from)
+        .map(|t| TeamOut {
+            village_code: t.village_code,
+            village_name: t.village_name,
+            active_members: t.active_members,
+            leader: t.leader,
+            decision_no: t.decision_no,
+            decision_date: t.decision_date,
+        })
+        .collect();
+    Ok(Json(TeamList {
+        commune_code: o.commune.code.clone(),
+        commune_name: o.commune.full_name.clone(),
+        villages_without_team: o.villages.iter().filter(|(_, t)| t.is_none()).count() as i64,
+        active_members: o.active_members(),
+        teams,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PersonIn {
+    /// A member of the commune's teams (from the roster); or leave it out and give a name.
+    #[serde(default)]
+    pub member_id: Option<String>,
+    #[serde(default)]
+    pub name: String,
+    /// 9 to 12 digits; a member's phone records that member.
+    #[serde(default)]
+    pub phone: String,
+    /// The participant's village (for people who are not members).
+    #[serde(default)]
+    pub village_code: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AttendanceIn {
+    /// 1 to 2,000 people.
+    pub people: Vec<PersonIn>,
+    /// roster (default) or xlsx.
+    #[serde(default)]
+    #[schema(pattern = "^(roster|xlsx)$")]
+    pub method: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AttendanceOut {
+    /// How many were newly recorded (people already present are left as they are).
+    pub added: usize,
+    /// Everyone now recorded for the session.
+    pub attendees: i64,
+}
+
+/// Records people as present at a session (the commune's officers). Additive and idempotent:
+/// sending the same person twice records them once. All or nothing.
+#[utoipa::path(post, path = "/api/v1/training/sessions/{id}/attendance", tag = "dt",
+    request_body = AttendanceIn, security(("bearer" = [])),
+    params(("id" = String, Path, description = "Session id")),
+    responses((status = 200, body = AttendanceOut), (status = 401, description = "Not signed in"),
+        (status = 403, description = "Not an officer of the session's commune"),
+        (status = 404, description = "No such session"), (status = 409, description = "The session is closed"),
+        (status = 422, description = "A person is refused (the detail says which)")))]
+pub async fn attendance(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Result<Json<AttendanceIn>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<AttendanceOut>, PageError> {
+    ctx.check_api_write(&headers)?;
+    let body = crate::error::json_body(body)?;
+    if body.people.is_empty() || body.people.len() > 2000 {
+        return Err(PageError::api(xaso_core::Error::invalid(
+            "people",
+            "send 1 to 2000 people",
+        )));
+    }
+    let method = match body.method.as_deref() {
+        None | Some("roster") => Method::Roster,
+        Some("xlsx") => Method::Xlsx,
+        Some(_) => {
+            return Err(PageError::api(xaso_core::Error::invalid(
+                "method",
+                "method is roster or xlsx",
+            )))
+        }
+    };
+    let people: Vec<xaso_core::dt::training::Person> = body
+        .people
+        .into_iter()
+        .map(|p| xaso_core::dt::training::Person {
+            member_id: p.member_id.filter(|m| !m.trim().is_empty()),
+            name: p.name,
+            phone: p.phone,
+            village_code: p.village_code,
+        })
+        .collect();
+    let added =
+        xaso_core::dt::training::record(&state.store, ctx.actor.as_ref(), &id, &people, method)
+            .await
+            .map_err(PageError::api)?;
+    let s = xaso_core::dt::training::public_session(&state.store, &id)
+        .await
+        .map_err(PageError::api)?;
+    Ok(Json(AttendanceOut {
+        added,
+        attendees: s.attendees,
+    }))
+}
