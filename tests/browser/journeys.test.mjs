@@ -6,37 +6,12 @@ import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { chromium } from 'playwright-core';
+import { base, password, violations, launch, phone as phoneOf, shot } from './support.mjs';
 
-const base = process.env.XASO_BASE_URL ?? 'http://127.0.0.1:8080';
-const shots = process.env.XASO_SHOTS;
-const password = 'xaso-demo-2026';
 let browser;
 
-// Every page runs under the server's Content-Security-Policy; anything it blocks (an inline
-// script or style, a handler attribute, a resource from elsewhere) fails the journey.
-const violations = [];
-
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  const newContext = browser.newContext.bind(browser);
-  browser.newContext = async (options) => {
-    const context = await newContext(options);
-    await context.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (e) => {
-        console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`);
-      });
-    });
-    context.on('page', (page) => {
-      page.on('console', (msg) => {
-        if (/Content Security Policy|CSP violation/i.test(msg.text())) violations.push(`${page.url()}: ${msg.text()}`);
-      });
-    });
-    return context;
-  };
+  browser = await launch();
 });
 
 afterEach(() => {
@@ -47,14 +22,7 @@ after(async () => {
   await browser?.close();
 });
 
-async function phone() {
-  const context = await browser.newContext({ viewport: { width: 412, height: 860 }, locale: 'vi-VN' });
-  return context.newPage();
-}
-
-async function shot(page, name) {
-  if (shots) await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
-}
+const phone = () => phoneOf(browser);
 
 test('a commune officer signs in, sees the commune page and adds a village', async () => {
   const page = await phone();

@@ -423,6 +423,22 @@ pub async fn attendance(conn: &mut AnyConnection, id: &str) -> Result<Option<Att
     .await?)
 }
 
+/// Whether a person is already recorded for a session.
+pub async fn has_attendance(
+    conn: &mut AnyConnection,
+    session_id: &str,
+    person_key: &str,
+) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM dt_attendance WHERE session_id = $1 AND person_key = $2",
+    )
+    .bind(session_id)
+    .bind(person_key)
+    .fetch_one(conn)
+    .await?;
+    Ok(n > 0)
+}
+
 pub async fn count_attendance(conn: &mut AnyConnection, session_id: &str) -> Result<i64> {
     Ok(
         sqlx::query_scalar("SELECT COUNT(*) FROM dt_attendance WHERE session_id = $1")

@@ -708,11 +708,9 @@ async fn write_attendance(
         return Err(Error::Conflict("the session is closed".into()));
     }
     let mut added = 0;
-    let mut names = Vec::new();
     for r in rows {
         if db::add_attendance(tx.conn(), r).await? {
             added += 1;
-            names.push(r.person_key.clone());
         }
     }
     if added > 0 {
@@ -765,15 +763,15 @@ pub async fn check_in(store: &Store, session_id: &str, person: &Person) -> Resul
     )];
     let rows = rows_for(store, &row, &people, Method::Scan, "participant").await?;
     let r = &rows[0];
-    {
+    let already = {
         let mut conn = store.read().await?;
-        let present = db::attendance_of(&mut conn, &row.id).await?;
-        if present.iter().any(|a| a.person_key == r.person_key) {
-            return Ok(CheckedIn {
-                name: r.name.clone(),
-                already: true,
-            });
-        }
+        db::has_attendance(&mut conn, &row.id, &r.person_key).await?
+    };
+    if already {
+        return Ok(CheckedIn {
+            name: r.name.clone(),
+            already: true,
+        });
     }
     if view.attendees >= view.capacity {
         return Err(Error::Conflict("the session is full".into()));
