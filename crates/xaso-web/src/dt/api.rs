@@ -87,6 +87,7 @@ pub struct PersonIn {
 #[derive(Deserialize, ToSchema)]
 pub struct AttendanceIn {
     /// 1 to 2,000 people.
+    #[schema(min_items = 1, max_items = 2000)]
     pub people: Vec<PersonIn>,
     /// roster (default) or xlsx.
     #[serde(default)]
