@@ -8,6 +8,7 @@
 //! the staff pages: the public sees counts.
 
 pub mod certificates;
+mod sheet;
 pub mod support;
 pub mod teams;
 pub mod training;

@@ -530,6 +530,49 @@ async fn attendance_through_the_api_is_idempotent_and_refused_once_closed() {
             .status,
         401
     );
+    // The same list as a spreadsheet: the two already present are not counted twice, a third
+    // is added; a bad village refuses the whole file, naming its row.
+    let sheet = |rows: &[[&str; 3]]| {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        for (c, h) in ["Họ và tên", "Điện thoại", "Mã ấp"].iter().enumerate() {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                ws.write_string(r as u32 + 1, c as u16, *v).unwrap();
+            }
+        }
+        wb.save_to_buffer().unwrap()
+    };
+    let upload = format!("/training/sessions/{session}/attendance.xlsx");
+    let bad = sheet(&[
+        ["Nguyễn Văn Ba", "", "27937-01"],
+        ["Nguyễn Văn Bốn", "", "12345-01"],
+    ]);
+    let r = officer
+        .post_multipart(&upload, &[], ("dd.xlsx", &bad))
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains("row 3") && r.body.contains("Chọn một ấp của xã."),
+        "{}",
+        r.body
+    );
+    let good = sheet(&[
+        ["Nguyễn Văn Một", "0911111111", "27937-01"],
+        ["Nguyễn Văn Hai", "", ""],
+        ["Nguyễn Văn Ba", "", "27937-02"],
+    ]);
+    let r = officer
+        .post_multipart(&upload, &[], ("dd.xlsx", &good))
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = officer
+        .get(&format!("/training/sessions/{session}"))
+        .await
+        .body;
+    assert!(page.contains("id=\"attendee-count\">3/40"), "{page}");
     officer
         .post_form(&format!("/training/sessions/{session}/close"), &[])
         .await;

@@ -1,8 +1,6 @@
 //! A commune's team lists as spreadsheets: the export officers keep and send on, and an
 //! import that is all or nothing.
 
-use std::io::Cursor;
-
 use chrono::NaiveDate;
 use xaso_domain::dt::{MemberInput, NewMember};
 use xaso_domain::text;
@@ -11,6 +9,7 @@ use xaso_storage::dt::{self as db, TeamRow};
 use xaso_storage::Store;
 
 use super::{member_row, overview};
+use crate::dt::sheet::Sheet;
 use crate::dt::{commune, villages, MANAGERS};
 use crate::error::Problem;
 use crate::{authz, Actor, Error, Result};
@@ -97,60 +96,6 @@ pub struct ImportReport {
     pub members_updated: usize,
 }
 
-/// Reads the first sheet of an xlsx into rows keyed by folded heading.
-fn read_xlsx(bytes: &[u8]) -> Result<Vec<(usize, std::collections::HashMap<String, String>)>> {
-    use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
-    let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
-        .map_err(|e| Error::invalid("file", format!("not an .xlsx workbook: {e}")))?;
-    let sheet = wb
-        .sheet_names()
-        .first()
-        .cloned()
-        .ok_or_else(|| Error::invalid("file", "the workbook has no sheet"))?;
-    let range = wb
-        .worksheet_range(&sheet)
-        .map_err(|e| Error::invalid("file", format!("unreadable sheet: {e}")))?;
-    let cell = |d: &Data| match d {
-        Data::Empty => String::new(),
-        Data::Float(f) if f.fract() == 0.0 => format!("{f:.0}"),
-        Data::Float(f) => f.to_string(),
-        Data::Int(i) => i.to_string(),
-        // Spreadsheet dates are days since 30/12/1899.
-        Data::DateTime(dt) => NaiveDate::from_ymd_opt(1899, 12, 30)
-            .and_then(|d| d.checked_add_signed(chrono::Duration::days(dt.as_f64() as i64)))
-            .map(xaso_domain::time::format_date_vn)
-            .unwrap_or_default(),
-        other => other.to_string(),
-    };
-    let mut it = range.rows();
-    let headers: Vec<String> = it
-        .next()
-        .map(|r| r.iter().map(|d| text::fold(&cell(d))).collect())
-        .unwrap_or_default();
-    let mut out = Vec::new();
-    for (i, r) in it.enumerate() {
-        let values: Vec<String> = r.iter().map(cell).collect();
-        if values.iter().all(|v| v.trim().is_empty()) {
-            continue;
-        }
-        out.push((i + 2, headers.iter().cloned().zip(values).collect()));
-    }
-    let missing: Vec<&str> = ["ma ap", "ho va ten", "vai tro"]
-        .into_iter()
-        .filter(|n| !headers.iter().any(|h| h == n))
-        .collect();
-    if !missing.is_empty() {
-        return Err(Error::invalid(
-            "file",
-            format!(
-                "the first row must have the headings Mã ấp, Họ và tên and Vai trò (missing: {})",
-                missing.join(", ")
-            ),
-        ));
-    }
-    Ok(out)
-}
-
 /// Imports members from an xlsx laid out like the export: a member of the same team with the
 /// same name and phone is updated, anyone else added; a village without a team gets one. All
 /// or nothing: one bad row refuses the file, with every problem listed by row.
@@ -162,17 +107,25 @@ pub async fn import_xlsx(
 ) -> Result<ImportReport> {
     let commune = commune(store, commune_code).await?;
     let actor = authz::require_role_over(store, actor, MANAGERS, &commune.id).await?;
-    let rows = read_xlsx(bytes)?;
-    if rows.is_empty() {
+    let sheet = Sheet::read(bytes)?;
+    let missing = sheet.missing(&["ma ap", "ho va ten", "vai tro"]);
+    if !missing.is_empty() {
+        return Err(Error::invalid(
+            "file",
+            format!(
+                "the first row must have the headings Mã ấp, Họ và tên and Vai trò (missing: {})",
+                missing.join(", ")
+            ),
+        ));
+    }
+    if sheet.rows.is_empty() {
         return Err(Error::invalid("file", "the sheet has no member rows"));
     }
     let villages = villages(store, &commune).await?;
-    let get = |r: &std::collections::HashMap<String, String>, k: &str| {
-        r.get(k).cloned().unwrap_or_default()
-    };
+    let get = |r: &[String], k: &str| sheet.get(r, k);
     let mut problems = Vec::new();
     let mut parsed: Vec<(Unit, NewMember)> = Vec::new();
-    for (line, r) in &rows {
+    for (line, r) in &sheet.rows {
         let code = get(r, "ma ap").trim().to_string();
         let Some(v) = villages.iter().find(|v| v.code == code) else {
             problems.push(Problem::new(

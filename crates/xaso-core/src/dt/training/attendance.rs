@@ -3,7 +3,6 @@
 //! records a person once per session.
 
 use std::collections::HashSet;
-use std::io::Cursor;
 
 use serde_json::json;
 use xaso_domain::dt::{person_key, Method};
@@ -12,6 +11,7 @@ use xaso_storage::dt::{self as db, AttendanceRow, SessionRow};
 use xaso_storage::Store;
 
 use super::{session, session_row, session_view};
+use crate::dt::sheet::Sheet;
 use crate::dt::{unit, villages, MANAGERS};
 use crate::error::Problem;
 use crate::{authz, Actor, Error, Result};
@@ -325,48 +325,25 @@ pub async fn import_xlsx(
     session_id: &str,
     bytes: &[u8],
 ) -> Result<usize> {
-    use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
-    let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
-        .map_err(|e| Error::invalid("file", format!("not an .xlsx workbook: {e}")))?;
-    let sheet = wb
-        .sheet_names()
-        .first()
-        .cloned()
-        .ok_or_else(|| Error::invalid("file", "the workbook has no sheet"))?;
-    let range = wb
-        .worksheet_range(&sheet)
-        .map_err(|e| Error::invalid("file", format!("unreadable sheet: {e}")))?;
-    let cell = |d: &Data| match d {
-        Data::Empty => String::new(),
-        Data::Float(f) if f.fract() == 0.0 => format!("{f:.0}"),
-        other => other.to_string(),
-    };
-    let mut it = range.rows();
-    let headers: Vec<String> = it
-        .next()
-        .map(|r| r.iter().map(|d| text::fold(&cell(d))).collect())
-        .unwrap_or_default();
-    let col = |name: &str| headers.iter().position(|h| h == name);
-    let Some(name_col) = col("ho va ten") else {
+    let sheet = Sheet::read(bytes)?;
+    if sheet.column("ho va ten").is_none() {
         return Err(Error::invalid(
             "file",
             "the first row must have the heading Họ và tên (and may have Điện thoại and Mã ấp)",
         ));
-    };
-    let (phone_col, village_col) = (col("dien thoai"), col("ma ap"));
+    }
     let mut people = Vec::new();
-    for r in it {
-        let get = |c: Option<usize>| c.and_then(|c| r.get(c)).map(cell).unwrap_or_default();
+    for (line, r) in &sheet.rows {
         let p = Person {
             member_id: None,
-            name: get(Some(name_col)),
-            phone: get(phone_col),
-            village_code: get(village_col),
+            name: sheet.get(r, "ho va ten"),
+            phone: sheet.get(r, "dien thoai"),
+            village_code: sheet.get(r, "ma ap"),
         };
         if p.name.trim().is_empty() && p.phone.trim().is_empty() {
             continue;
         }
-        people.push(p);
+        people.push((format!("row {line}"), p));
     }
     if people.is_empty() {
         return Err(Error::invalid("file", "the sheet lists nobody"));
@@ -376,11 +353,6 @@ pub async fn import_xlsx(
     if row.status == "closed" {
         return Err(Error::Conflict("the session is closed".into()));
     }
-    let keyed: Vec<(String, Person)> = people
-        .into_iter()
-        .enumerate()
-        .map(|(i, p)| (format!("row {}", i + 2), p))
-        .collect();
-    let rows = rows_for(store, &row, &keyed, Method::Xlsx, &actor.username).await?;
+    let rows = rows_for(store, &row, &people, Method::Xlsx, &actor.username).await?;
     write_attendance(store, &actor, &row, &rows, Method::Xlsx).await
 }
