@@ -106,6 +106,15 @@ pub(crate) fn refused(ctx: &Ctx, e: Error) -> Result<Vec<(String, String)>, Page
     }
 }
 
+/// 422 for a form shown again with its problems, else 200.
+pub(crate) fn status_of(errors: &[(String, String)]) -> axum::http::StatusCode {
+    if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
 pub(crate) fn service_name(p: &Page, s: Service) -> &'static str {
     p.t(&format!("dt_service.{}", s.as_str()))
 }

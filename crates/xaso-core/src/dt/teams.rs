@@ -403,13 +403,30 @@ pub async fn set_decision_file(
     Ok(())
 }
 
-/// The scanned decision of a team: its managers and members only.
+/// A member with their team, for the commune's managers only (the member's form).
+pub async fn member(
+    store: &Store,
+    actor: Option<&Actor>,
+    member_id: &str,
+) -> Result<(Team, Member)> {
+    let (row, _, _) = managed_member(store, actor, member_id).await?;
+    let t = team(store, actor, &row.team_id).await?;
+    let m = t
+        .members
+        .iter()
+        .find(|m| m.id == member_id)
+        .cloned()
+        .ok_or(Error::NotFound)?;
+    Ok((t, m))
+}
+
+/// The scanned decision of a team (name, media type, bytes): its managers and members only.
 pub async fn decision_file(
     store: &Store,
     files: &Files,
     actor: Option<&Actor>,
     team_id: &str,
-) -> Result<(String, Vec<u8>)> {
+) -> Result<(String, &'static str, Vec<u8>)> {
     let t = team(store, actor, team_id).await?;
     let row = {
         let mut conn = store.read().await?;
@@ -417,7 +434,8 @@ pub async fn decision_file(
     };
     let key = row.decision_file.ok_or(Error::NotFound)?;
     let bytes = files.get(&key).await.map_err(|_| Error::NotFound)?;
-    Ok((row.decision_file_name, bytes))
+    let (mime, _) = document_type(&bytes).ok_or(Error::NotFound)?;
+    Ok((row.decision_file_name, mime, bytes))
 }
 
 fn member_json(m: &MemberRow) -> serde_json::Value {

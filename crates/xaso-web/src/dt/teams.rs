@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
@@ -43,11 +43,7 @@ async fn teams_page(
             xaso_core::Error::Unauthenticated
         }));
     }
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::status_of(&errors);
     Ok((
         status,
         render(&TeamsPage {
@@ -134,10 +130,7 @@ impl TeamPage {
         role_name(&self.p, *r)
     }
     fn error(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
+        crate::error::field_error(&self.errors, field)
     }
 }
 
@@ -158,11 +151,7 @@ async fn team_page(
 ) -> Result<Response, PageError> {
     let t = xaso_core::dt::teams::team(&state.store, ctx.actor.as_ref(), id).await?;
     let manager = xaso_core::dt::manages(&state.store, ctx.actor.as_ref(), &t.commune_id).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::status_of(&errors);
     let p = ctx.page();
     Ok((
         status,
@@ -253,16 +242,9 @@ pub async fn decision(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let (name, bytes) =
+    let (name, mime, bytes) =
         xaso_core::dt::teams::decision_file(&state.store, &state.files, ctx.actor.as_ref(), &id)
             .await?;
-    let mime = if bytes.starts_with(b"%PDF") {
-        "application/pdf"
-    } else if bytes.starts_with(&[0xFF, 0xD8]) {
-        "image/jpeg"
-    } else {
-        "image/png"
-    };
     Ok(crate::catalogue::private_file(
         bytes,
         mime.into(),
@@ -351,10 +333,7 @@ struct MemberPage {
 
 impl MemberPage {
     fn error(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
+        crate::error::field_error(&self.errors, field)
     }
 }
 
@@ -366,29 +345,8 @@ async fn member_page(
     errors: Vec<(String, String)>,
     username: String,
 ) -> Result<Response, PageError> {
-    let team_id = {
-        let mut conn = state.store.read().await.map_err(xaso_core::Error::from)?;
-        xaso_storage::dt::member(&mut conn, member_id)
-            .await
-            .map_err(xaso_core::Error::from)?
-            .ok_or(xaso_core::Error::NotFound)?
-            .team_id
-    };
-    let t = xaso_core::dt::teams::team(&state.store, ctx.actor.as_ref(), &team_id).await?;
-    if !xaso_core::dt::manages(&state.store, ctx.actor.as_ref(), &t.commune_id).await? {
-        return Err(PageError::page(xaso_core::Error::Forbidden));
-    }
-    let m = t
-        .members
-        .iter()
-        .find(|m| m.id == member_id)
-        .cloned()
-        .ok_or(xaso_core::Error::NotFound)?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let (t, m) = xaso_core::dt::teams::member(&state.store, ctx.actor.as_ref(), member_id).await?;
+    let status = super::status_of(&errors);
     let p = ctx.page();
     Ok((
         status,

@@ -28,14 +28,6 @@ fn audience_name(p: &Page, a: Audience) -> &'static str {
     p.t(&format!("dt_audience.{}", a.as_str()))
 }
 
-fn status_of(errors: &[(String, String)]) -> StatusCode {
-    if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    }
-}
-
 fn pdf(bytes: Vec<u8>, name: &str) -> Response {
     (
         [
@@ -85,10 +77,7 @@ impl CoursesPage {
         t.name(self.p.is_en()).to_string()
     }
     fn error(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
+        crate::error::field_error(&self.errors, field)
     }
 }
 
@@ -103,7 +92,7 @@ async fn courses_page(
         xaso_core::dt::training::courses(&state.store, ctx.actor.as_ref(), code).await?;
     let topics = xaso_core::dt::training::topics(&state.store, &commune.id).await?;
     Ok((
-        status_of(&errors),
+        super::status_of(&errors),
         render(&CoursesPage {
             p: ctx.page(),
             commune,
@@ -245,10 +234,7 @@ impl CoursePage {
         t.name(self.p.is_en()).to_string()
     }
     fn error(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
+        crate::error::field_error(&self.errors, field)
     }
 }
 
@@ -271,7 +257,7 @@ async fn course_page(
         .map(|p| (p.id.clone(), p.name.clone()))
         .collect();
     Ok((
-        status_of(&errors),
+        super::status_of(&errors),
         render(&CoursePage {
             p: ctx.page(),
             c,
@@ -359,7 +345,7 @@ async fn session_page(
     let d = xaso_core::dt::training::session(&state.store, ctx.actor.as_ref(), id).await?;
     let check_in_url = crate::qr::qr_url(&crate::qr::base_url(state, headers), &d.check_in_token);
     Ok((
-        status_of(&errors),
+        super::status_of(&errors),
         render(&SessionPage {
             p: ctx.page(),
             d,
@@ -594,7 +580,7 @@ async fn check_in_page(
     let villages = xaso_core::dt::villages(&state.store, &s.commune).await?;
     let open = s.open_for_check_in(xaso_domain::time::today_vn());
     Ok((
-        status_of(&errors),
+        super::status_of(&errors),
         [(header::CACHE_CONTROL, "no-store")],
         render(&CheckInPage {
             p: ctx.page(),
@@ -673,7 +659,7 @@ async fn certificate_page(
     let status = if found.is_none() {
         StatusCode::NOT_FOUND
     } else {
-        status_of(&errors)
+        super::status_of(&errors)
     };
     let (c, staff) = match found {
         Some((c, s)) => (Some(c), s),

@@ -20,6 +20,12 @@ fn linked_ids(body: &str, prefix: &str) -> Vec<String> {
     out
 }
 
+/// What an officer of another commune gets for a path.
+async fn other_officer_status(app: &TestApp, path: &str) -> u16 {
+    let mut other = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
+    other.get(path).await.status.as_u16()
+}
+
 /// The team of a village of Xã Đức Hòa, from the officers' list.
 async fn team_of(officer: &mut Client, village: &str) -> String {
     let page = officer.get("/units/27937/dt/teams").await;
@@ -169,6 +175,16 @@ async fn members_contacts_stay_private_and_the_public_sees_counts() {
         .find(|r| r.contains("Lê Thị Riêng Tư"))
         .unwrap();
     let member = linked_ids(row, "/dt/members/").remove(0);
+    let form = officer.get(&format!("/dt/members/{member}")).await;
+    assert_eq!(form.status, 200);
+    assert!(
+        form.body.contains("value=\"0912345678\""),
+        "the form holds the phone"
+    );
+    assert_eq!(
+        other_officer_status(&app, &format!("/dt/members/{member}")).await,
+        403
+    );
     let r = officer
         .post_form(
             &format!("/dt/members/{member}"),
