@@ -110,6 +110,32 @@ pub async fn save_set(store: &Store, actor: &Actor, set: CriteriaSet, note: &str
     }
     set.validate()
         .map_err(|e| Error::invalid("set", e.to_string()))?;
+    let bound: Vec<(&str, &str)> = set
+        .criteria
+        .iter()
+        .flat_map(|c| c.indicators.iter())
+        .filter_map(|i| Some((i.code.as_str(), i.dt_indicator.as_deref()?)))
+        .collect();
+    if !bound.is_empty() {
+        let known: Vec<String> = crate::dt::plan::catalogue(store)
+            .await?
+            .into_iter()
+            .map(|i| i.def.key)
+            .collect();
+        let problems: Vec<Problem> = bound
+            .iter()
+            .filter(|(_, key)| !known.iter().any(|k| k == key))
+            .map(|(code, key)| {
+                Problem::new(
+                    "set",
+                    format!("indicator {code}: no DT-plan indicator has the key `{key}`"),
+                )
+            })
+            .collect();
+        if !problems.is_empty() {
+            return Err(Error::Invalid(problems));
+        }
+    }
     let note = xaso_domain::text::clean(note);
     if note.is_empty() {
         return Err(Error::invalid(
@@ -336,7 +362,21 @@ fn check_entries(
             ));
             continue;
         };
+        let note_given = e
+            .note
+            .as_deref()
+            .is_some_and(|n| !xaso_domain::text::clean(n).is_empty());
         match Value::parse(&e.raw, ind.kind) {
+            // A number bound to a DT-plan indicator is computed; typing one overrides it, and an
+            // override needs its reason.
+            Ok(Some(_))
+                if ind.dt_indicator.is_some() && ind.kind != xaso_domain::criteria::Kind::Judged && !note_given =>
+            {
+                problems.push(Problem::new(
+                    &at,
+                    "this value replaces the DT-plan figure: write the reason in the note",
+                ))
+            }
             Ok(value) => checked.push(Checked {
                 set_key: e.set_key.clone(),
                 code: e.code.clone(),
@@ -626,6 +666,48 @@ pub struct Stored {
     pub note: Option<String>,
     pub entered_by: String,
     pub entered_at: String,
+    /// True when nobody typed it: the value of the DT-plan indicator the set binds it to.
+    pub from_dt: bool,
+}
+
+/// The DT-plan figure an indicator is bound to, for a commune and year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Linked {
+    /// The DT-plan indicator's key.
+    pub key: String,
+    pub value: f64,
+    /// The day the figure was computed (or entered, for an entered DT indicator).
+    pub as_of: NaiveDate,
+}
+
+/// DT-plan figures of one commune: key → (value, as-of day).
+pub type DtFigures = HashMap<String, (f64, NaiveDate)>;
+
+/// The DT-plan keys the sets of a year bind to.
+fn dt_keys(applicable: &[Arc<SetVersion>]) -> Vec<String> {
+    let mut keys: Vec<String> = applicable
+        .iter()
+        .flat_map(|v| v.set.criteria.iter())
+        .flat_map(|c| c.indicators.iter())
+        .filter_map(|i| i.dt_indicator.clone())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// The DT-plan figures the year's sets need, of some communes (None: all).
+async fn dt_figures(
+    store: &Store,
+    applicable: &[Arc<SetVersion>],
+    year: i32,
+    communes: Option<&[String]>,
+) -> Result<HashMap<String, DtFigures>> {
+    let keys = dt_keys(applicable);
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    crate::dt::plan::values_for(store, year, communes, &keys).await
 }
 
 /// One set's outcome for a commune, with the version it used and the values behind it.
@@ -634,6 +716,8 @@ pub struct SetOutcome {
     pub version: Arc<SetVersion>,
     pub result: SetResult,
     pub values: BTreeMap<String, Stored>,
+    /// Indicators bound to a DT-plan indicator, with its figure (indicator code → figure).
+    pub linked: BTreeMap<String, Linked>,
 }
 
 #[derive(Debug, Clone)]
@@ -670,6 +754,7 @@ fn evaluate(
     review: Review,
     applicable: &[Arc<SetVersion>],
     rows: Vec<db::ValueRow>,
+    dt: Option<&DtFigures>,
 ) -> Assessment {
     let key = profile
         .as_ref()
@@ -685,6 +770,7 @@ fn evaluate(
                     note: r.note,
                     entered_by: r.entered_by,
                     entered_at: r.entered_at,
+                    from_dt: false,
                 },
             );
         }
@@ -696,7 +782,41 @@ fn evaluate(
         .iter()
         .filter(|v| !v.set.pilot || target == Some(v.set.level))
     {
-        let values = by_set.remove(&v.set.key).unwrap_or_default();
+        let mut values = by_set.remove(&v.set.key).unwrap_or_default();
+        let mut linked = BTreeMap::new();
+        for i in v.set.criteria.iter().flat_map(|c| c.indicators.iter()) {
+            let Some(key) = &i.dt_indicator else { continue };
+            let Some((value, as_of)) = dt.and_then(|d| d.get(key)).copied() else {
+                continue;
+            };
+            linked.insert(
+                i.code.clone(),
+                Linked {
+                    key: key.clone(),
+                    value,
+                    as_of,
+                },
+            );
+            // A number indicator takes the figure unless an officer entered a value (with a
+            // reason); a judged one keeps the officer's judgement and shows the figure beside.
+            if i.kind != xaso_domain::criteria::Kind::Judged && !values.contains_key(&i.code) {
+                let value = if i.kind.is_percent() {
+                    value.clamp(0.0, 100.0)
+                } else {
+                    value
+                };
+                values.insert(
+                    i.code.clone(),
+                    Stored {
+                        value: Value::Number(value),
+                        note: None,
+                        entered_by: String::new(),
+                        entered_at: as_of.to_string(),
+                        from_dt: true,
+                    },
+                );
+            }
+        }
         let plain: BTreeMap<String, Value> =
             values.iter().map(|(k, s)| (k.clone(), s.value)).collect();
         let result = assess_set(&v.set, &key, year, &plain);
@@ -704,6 +824,7 @@ fn evaluate(
             version: Arc::clone(v),
             result,
             values,
+            linked,
         });
     }
     let level = if profile.is_some() {
@@ -759,7 +880,17 @@ pub async fn assess(
         .map(to_profile);
     let rows = db::values(&mut conn, &unit.id, year as i64).await?;
     let review = Review::from_row(db::review(&mut conn, &unit.id, year as i64).await?);
-    Ok(evaluate(unit, year, profile, review, &applicable, rows))
+    drop(conn);
+    let dt = dt_figures(store, &applicable, year, Some(std::slice::from_ref(&unit.id))).await?;
+    Ok(evaluate(
+        unit.clone(),
+        year,
+        profile,
+        review,
+        &applicable,
+        rows,
+        dt.get(&unit.id),
+    ))
 }
 
 /// Communes below an area and their levels for a year.
@@ -864,6 +995,9 @@ pub async fn assess_many(store: &Store, communes: Vec<Unit>, year: i32) -> Resul
         .into_iter()
         .map(|r| (r.unit_id, r.review))
         .collect();
+    drop(conn);
+    let ids: Vec<String> = communes.iter().map(|u| u.id.clone()).collect();
+    let dt = dt_figures(store, &applicable, year, Some(&ids)).await?;
     Ok(communes
         .into_iter()
         .map(|u| {
@@ -875,6 +1009,7 @@ pub async fn assess_many(store: &Store, communes: Vec<Unit>, year: i32) -> Resul
                 Review::from_row(reviews.remove(&id)),
                 &applicable,
                 values.remove(&id).unwrap_or_default(),
+                dt.get(&id),
             )
         })
         .collect())
@@ -991,7 +1126,16 @@ async fn year_lines(store: &Store, unit: &Unit) -> Result<Vec<YearLine>> {
         let review = Review::from_row(db::review(&mut conn, &unit.id, year as i64).await?);
         drop(conn);
         let has_data = !rows.is_empty();
-        let a = evaluate(unit.clone(), year, profile, review, &applicable, rows);
+        let dt = dt_figures(store, &applicable, year, Some(std::slice::from_ref(&unit.id))).await?;
+        let a = evaluate(
+            unit.clone(),
+            year,
+            profile,
+            review,
+            &applicable,
+            rows,
+            dt.get(&unit.id),
+        );
         out.push(YearLine {
             year,
             level: a.level,

@@ -8,6 +8,7 @@
 //! the staff pages: the public sees counts.
 
 pub mod certificates;
+pub mod plan;
 mod sheet;
 pub mod support;
 pub mod teams;
@@ -27,7 +28,7 @@ pub const MANAGERS: &[Role] = &[Role::CommuneOfficer, Role::AreaOfficer];
 /// Roles that record the programme's daily work (support given) for a village.
 pub const RECORDERS: &[Role] = &[Role::CommuneOfficer, Role::AreaOfficer, Role::VillageTeam];
 
-fn today() -> NaiveDate {
+pub(crate) fn today() -> NaiveDate {
     xaso_domain::time::today_vn()
 }
 

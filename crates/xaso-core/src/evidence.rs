@@ -296,7 +296,8 @@ pub fn missing(a: &crate::criteria::Assessment, files: &[Evidence]) -> Vec<(Stri
     for o in &a.sets {
         for c in &o.version.set.criteria {
             for i in &c.indicators {
-                let has_value = o.values.contains_key(&i.code);
+                // A figure taken from the DT plan has its records as evidence.
+                let has_value = o.values.get(&i.code).is_some_and(|v| !v.from_dt);
                 let has_file = files
                     .iter()
                     .any(|f| f.set_key == o.version.set.key && f.indicator_code == i.code);

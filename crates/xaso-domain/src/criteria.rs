@@ -101,6 +101,10 @@ pub struct Indicator {
     /// Where the wording and thresholds come from, and how sure they are.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// The key of a DT-plan indicator whose actual value this indicator takes (a number
+    /// indicator) or shows beside the judgement (a judged one). Set by the province as data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dt_indicator: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

@@ -2,6 +2,8 @@
 //! (tổ công nghệ số cộng đồng), training sessions and the help teams give households. The rules
 //! here turn what people type into checked values; nothing does I/O.
 
+pub mod plan;
+
 use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

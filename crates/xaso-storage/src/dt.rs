@@ -1,6 +1,8 @@
 //! Queries for the digital-transformation programme: teams and members, training topics,
 //! courses, sessions, attendance, certificates and household support.
 
+pub mod plan;
+
 use sqlx::{AnyConnection, FromRow};
 
 use crate::Result;

@@ -16,6 +16,7 @@ use crate::error::PageError;
 use crate::{render, AppState};
 
 pub mod api;
+pub mod plan;
 pub mod support;
 pub mod teams;
 pub mod training;
@@ -80,6 +81,27 @@ const MESSAGES: &[(&str, &str)] = &[
         "producers.err_address_shape",
     ),
     ("kept per commune", "dt.err_commune"),
+    ("the key is 2 to 40", "dt.err_indicator_key"),
+    ("needs a Vietnamese name", "dt.err_indicator_name"),
+    ("the unit (người", "dt.err_indicator_unit"),
+    ("choose how the actual value", "dt.err_measure"),
+    ("choose how communes add up", "dt.err_aggregate"),
+    ("a share in % is entered", "dt.err_percent_entered"),
+    ("do not add up", "dt.err_percent_sum"),
+    ("the order is a whole number", "dt.err_position"),
+    ("the note is at most 500", "dt.err_note"),
+    ("write a number", "dt.err_number"),
+    ("must not be negative", "dt.err_negative"),
+    ("a share in % is from 0 to 100", "dt.err_percent"),
+    ("say where the figure comes from", "dt.err_evidence"),
+    ("the evidence is at most", "dt.err_evidence_long"),
+    ("computed from the records", "dt.err_computed"),
+    ("no active indicator has this key", "dt.err_no_indicator"),
+    ("not this commune or one of its villages", "dt.err_plan_unit"),
+    ("plans are kept for", "dt.err_plan_year"),
+    ("unknown placeholder", "dt.err_placeholder"),
+    ("the workbook is larger than 20 MB", "documents.err_size"),
+    ("is not above communes", "dt.err_not_above"),
     ("belongs to a village", "dt.err_team_village"),
 ];
 

@@ -23,7 +23,8 @@ use crate::units::api as units_api;
         crate::stamps::api_create_order, crate::stamps::api_orders, crate::stamps::api_order, crate::stamps::api_sheet,
         trace_api::producers, trace_api::producer, trace_api::products, trace_api::product, trace_api::batches, trace_api::batch,
         crate::epcis::capture, crate::epcis::events,
-        crate::dt::api::teams, crate::dt::api::attendance),
+        crate::dt::api::teams, crate::dt::api::attendance, crate::dt::api::plan,
+        crate::dt::api::rollup),
     components(schemas(
         xaso_domain::units::Unit, xaso_domain::units::UnitLink, xaso_domain::units::Level, xaso_domain::units::Portion,
         xaso_domain::auth::Role, units_api::UnitList, units_api::UnitDetail, units_api::SearchResult,
@@ -45,6 +46,9 @@ use crate::units::api as units_api;
         xaso_domain::places::PlaceInput, xaso_domain::places::PlaceKind, xaso_domain::places::PlaceStatus,
         crate::dt::api::TeamOut, crate::dt::api::TeamList, crate::dt::api::PersonIn,
         crate::dt::api::AttendanceIn, crate::dt::api::AttendanceOut,
+        crate::dt::api::CellOut, crate::dt::api::SourceOut, crate::dt::api::PlanLineOut,
+        crate::dt::api::UnitCellsOut, crate::dt::api::PlanOut, crate::dt::api::AreaLineOut,
+        crate::dt::api::RollupOut,
         Errors, ErrorItem
     )),
     modifiers(&BearerAuth, &ErrorAnswers, &ParamSchemas),

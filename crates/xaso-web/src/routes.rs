@@ -108,6 +108,8 @@ fn routes() -> Routes {
             get(places::api::show).put(places::api::update),
         )
         .route("/units/{code}/teams", get(dt::api::teams))
+        .route("/units/{code}/dt/{year}", get(dt::api::plan))
+        .route("/units/{code}/dt/{year}/rollup", get(dt::api::rollup))
         .route(
             "/training/sessions/{id}/attendance",
             post(dt::api::attendance),
@@ -388,6 +390,27 @@ fn routes() -> Routes {
         .route("/open311/v2/tokens/{file}", get(feedback::open311::token))
         // The DT programme: teams, training, certificates, household support
         .route("/units/{code}/dt", get(dt::commune))
+        .route("/units/{code}/dt/plan", get(dt::plan::show))
+        .route(
+            "/units/{code}/dt/plan/targets",
+            post(dt::plan::save_targets),
+        )
+        .route("/units/{code}/dt/plan/actual", post(dt::plan::save_actual))
+        .route(
+            "/units/{code}/dt/plan/evidence/{key}",
+            get(dt::plan::evidence),
+        )
+        .route("/units/{code}/dt/plan/report.xlsx", get(dt::plan::report))
+        .route("/units/{code}/dt/rollup", get(dt::plan::rollup))
+        .route(
+            "/dt/indicators",
+            get(dt::plan::indicators).post(dt::plan::save_indicator),
+        )
+        .route("/dt/indicators/template.xlsx", get(dt::plan::template))
+        .route(
+            "/dt/indicators/template",
+            post(dt::plan::upload_template),
+        )
         .route(
             "/units/{code}/dt/teams",
             get(dt::teams::list).post(dt::teams::create),

@@ -544,7 +544,11 @@ const SET_SHEET: &str = "Bo tieu chi";
 const SET_MARKER: &str = "xaso-set:v1";
 const SET_HEADER_ROW: u32 = 4;
 const SET_FIRST_ROW: u32 = 5;
-const SET_FIXED_COLS: u16 = 11; // A..K, thresholds from L
+const SET_FIXED_COLS: u16 = 12; // A..L, thresholds from M
+/// Column L: the DT-plan indicator an indicator takes its value from. Workbooks exported before
+/// it existed have thresholds from L, and are still read.
+const SET_DT_COL: u16 = 11;
+const SET_DT_HEADER: &str = "Chỉ tiêu CĐS (mã)";
 const KINDS: &[(Kind, &str)] = &[
     (Kind::Judged, "judged"),
     (Kind::AtLeast, "at_least"),
@@ -575,7 +579,7 @@ pub fn export_set(v: &SetVersion) -> Result<Template> {
     ws.write_string(
         1,
         0,
-        "Sửa tên, loại, nguồn và ngưỡng (các cột từ L; thêm cột KHÓA@NĂM, ví dụ DBSCL@2024, cho ngưỡng riêng một năm). \
+        "Sửa tên, loại, nguồn, chỉ tiêu CĐS liên kết (cột L, mã trong danh mục chỉ tiêu CĐS) và ngưỡng (các cột từ M; thêm cột KHÓA@NĂM, ví dụ DBSCL@2024, cho ngưỡng riêng một năm). \
          Ô ngưỡng để trống = chưa có ngưỡng. Loại: judged (Đạt/Không đạt), at_least, at_most, percent_at_least, percent_at_most. \
          Tải lên sẽ tạo phiên bản mới; các phiên bản cũ vẫn được giữ.",
     )
@@ -594,6 +598,7 @@ pub fn export_set(v: &SetVersion) -> Result<Template> {
         "Cần minh chứng (có/không)",
         "Đánh giá chung cả tiêu chí (có/không)",
         "Nguồn",
+        SET_DT_HEADER,
     ];
     for (c, h) in headers.iter().enumerate() {
         ws.write_string_with_format(SET_HEADER_ROW, c as u16, *h, &head)
@@ -628,6 +633,7 @@ pub fn export_set(v: &SetVersion) -> Result<Template> {
         (8, 12.0),
         (9, 12.0),
         (10, 40.0),
+        (11, 16.0),
     ] {
         ws.set_column_width(col, w).map_err(xlsx_error)?;
     }
@@ -658,6 +664,8 @@ pub fn export_set(v: &SetVersion) -> Result<Template> {
             ws.write_string(row, 9, yes_no(i.stand_in))
                 .map_err(xlsx_error)?;
             ws.write_string_with_format(row, 10, i.source.as_deref().unwrap_or(""), &wrap)
+                .map_err(xlsx_error)?;
+            ws.write_string(row, SET_DT_COL, i.dt_indicator.as_deref().unwrap_or(""))
                 .map_err(xlsx_error)?;
             for (n, k) in keys.iter().enumerate() {
                 let col = SET_FIXED_COLS + n as u16;
@@ -713,7 +721,14 @@ pub async fn import_set(
     let (height, width) = range.end().unwrap_or((0, 0));
     let mut problems = Vec::new();
     let mut keys: Vec<(u32, String)> = Vec::new();
-    for col in SET_FIXED_COLS as u32..=width {
+    let dt_col = (text_of(at(SET_HEADER_ROW, SET_DT_COL as u32)).as_deref() == Some(SET_DT_HEADER))
+        .then_some(SET_DT_COL as u32);
+    let first_key = if dt_col.is_some() {
+        SET_FIXED_COLS
+    } else {
+        SET_DT_COL
+    };
+    for col in first_key as u32..=width {
         if let Some(k) = text_of(at(SET_HEADER_ROW, col)) {
             keys.push((col, k));
         }
@@ -799,6 +814,7 @@ pub async fn import_set(
             stand_in: flag(row, 9, &mut problems),
             evidence_required: flag(row, 8, &mut problems),
             source: text_of(at(row, 10)),
+            dt_indicator: dt_col.and_then(|c| text_of(at(row, c))),
         };
         match criteria.last_mut() {
             Some(c) if c.no == no => c.indicators.push(indicator),

@@ -159,3 +159,219 @@ pub async fn attendance(
         attendees: s.attendees,
     }))
 }
+
+/// Target and actual of one indicator for one unit.
+#[derive(Serialize, ToSchema)]
+pub struct CellOut {
+    pub key: String,
+    pub target: Option<f64>,
+    pub actual: Option<f64>,
+    /// Actual against target, in per cent.
+    pub progress: Option<f64>,
+}
+
+/// Where an actual value comes from: `computed` from the platform's records (as of a day),
+/// `entered` by the commune with evidence, or `missing`.
+#[derive(Serialize, ToSchema)]
+pub struct SourceOut {
+    pub kind: String,
+    pub as_of: Option<chrono::NaiveDate>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PlanLineOut {
+    pub key: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub unit: String,
+    /// `sum` or `average`: how communes add up in an area.
+    pub aggregate: String,
+    pub target: Option<f64>,
+    pub actual: Option<f64>,
+    pub progress: Option<f64>,
+    pub source: SourceOut,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UnitCellsOut {
+    pub code: String,
+    pub name: String,
+    pub indicators: Vec<CellOut>,
+}
+
+/// A commune's DT plan for a year: targets and actual values per indicator, and per village.
+#[derive(Serialize, ToSchema)]
+pub struct PlanOut {
+    pub commune_code: String,
+    pub commune_name: String,
+    pub year: i32,
+    pub indicators: Vec<PlanLineOut>,
+    pub villages: Vec<UnitCellsOut>,
+}
+
+fn cell_out(key: &str, c: &xaso_core::dt::plan::Cell) -> CellOut {
+    CellOut {
+        key: key.to_string(),
+        target: c.target,
+        actual: c.actual,
+        progress: c.progress(),
+    }
+}
+
+fn source_out(s: &xaso_core::dt::plan::Source) -> SourceOut {
+    use xaso_core::dt::plan::Source;
+    match s {
+        Source::Computed { as_of } => SourceOut {
+            kind: "computed".into(),
+            as_of: Some(*as_of),
+        },
+        Source::Entered { entered_at, .. } => SourceOut {
+            kind: "entered".into(),
+            as_of: entered_at
+                .get(..10)
+                .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
+        },
+        Source::Missing => SourceOut {
+            kind: "missing".into(),
+            as_of: None,
+        },
+    }
+}
+
+fn plan_year(year: &str) -> Result<i32, PageError> {
+    super::year_of(Some(year), true)
+}
+
+/// A commune's DT plan for a year: the catalogue's indicators with targets and actual values
+/// (computed from the records, or entered with evidence), and the same per village. Public; no
+/// personal data and no evidence files.
+#[utoipa::path(get, path = "/api/v1/units/{code}/dt/{year}", tag = "dt",
+    params(("code" = String, Path, description = "Commune code, as of today"),
+        ("year" = i32, Path, description = "The plan's year")),
+    responses((status = 200, body = PlanOut), (status = 400, description = "Not a year"),
+        (status = 404, description = "No such unit"),
+        (status = 422, description = "The unit is not a commune, or the year is out of range")))]
+pub async fn plan(
+    State(state): State<AppState>,
+    Path((code, year)): Path<(String, String)>,
+) -> Result<Json<PlanOut>, PageError> {
+    let year = plan_year(&year)?;
+    let p = xaso_core::dt::plan::plan(&state.store, &code, year)
+        .await
+        .map_err(PageError::api)?;
+    let indicators = p
+        .indicators
+        .iter()
+        .zip(&p.cells)
+        .map(|(d, c)| PlanLineOut {
+            key: d.key.clone(),
+            name_vi: d.name_vi.clone(),
+            name_en: d.name_en.clone(),
+            unit: d.unit.clone(),
+            aggregate: d.aggregate.as_str().into(),
+            target: c.target,
+            actual: c.actual,
+            progress: c.progress(),
+            source: source_out(&c.source),
+        })
+        .collect();
+    let villages = p
+        .villages
+        .iter()
+        .map(|(v, cells)| UnitCellsOut {
+            code: v.code.clone(),
+            name: v.name.clone(),
+            indicators: p
+                .indicators
+                .iter()
+                .zip(cells)
+                .map(|(d, c)| cell_out(&d.key, c))
+                .collect(),
+        })
+        .collect();
+    Ok(Json(PlanOut {
+        commune_code: p.commune.code.clone(),
+        commune_name: p.commune.full_name.clone(),
+        year,
+        indicators,
+        villages,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AreaLineOut {
+    pub key: String,
+    pub name_vi: String,
+    pub unit: String,
+    pub aggregate: String,
+    /// The communes' targets combined (sum, or average of those with one).
+    pub target: Option<f64>,
+    pub actual: Option<f64>,
+    pub communes_with_target: i64,
+    pub communes_met: i64,
+}
+
+/// The DT plans of every commune under an area for a year.
+#[derive(Serialize, ToSchema)]
+pub struct RollupOut {
+    pub unit_code: String,
+    pub unit_name: String,
+    pub year: i32,
+    pub communes: i64,
+    pub indicators: Vec<AreaLineOut>,
+    pub by_commune: Vec<UnitCellsOut>,
+}
+
+/// The area roll-up of the communes' DT plans for a year: totals (or averages for shares),
+/// communes with a target and communes that met it, and each commune's figures.
+#[utoipa::path(get, path = "/api/v1/units/{code}/dt/{year}/rollup", tag = "dt",
+    params(("code" = String, Path, description = "Code of a province or (before 2025) a district"),
+        ("year" = i32, Path, description = "The plans' year")),
+    responses((status = 200, body = RollupOut), (status = 400, description = "Not a year"),
+        (status = 404, description = "No such unit"),
+        (status = 422, description = "The unit is not above communes")))]
+pub async fn rollup(
+    State(state): State<AppState>,
+    Path((code, year)): Path<(String, String)>,
+) -> Result<Json<RollupOut>, PageError> {
+    let year = plan_year(&year)?;
+    let r = xaso_core::dt::plan::rollup(&state.store, &code, year)
+        .await
+        .map_err(PageError::api)?;
+    let indicators = r
+        .lines
+        .iter()
+        .map(|l| AreaLineOut {
+            key: l.indicator.key.clone(),
+            name_vi: l.indicator.name_vi.clone(),
+            unit: l.indicator.unit.clone(),
+            aggregate: l.indicator.aggregate.as_str().into(),
+            target: l.target,
+            actual: l.actual,
+            communes_with_target: l.with_target as i64,
+            communes_met: l.met as i64,
+        })
+        .collect();
+    let by_commune = r
+        .communes
+        .iter()
+        .map(|(c, cells)| UnitCellsOut {
+            code: c.code.clone(),
+            name: c.full_name.clone(),
+            indicators: r
+                .indicators
+                .iter()
+                .zip(cells)
+                .map(|(d, c)| cell_out(&d.key, c))
+                .collect(),
+        })
+        .collect();
+    Ok(Json(RollupOut {
+        unit_code: r.unit.code.clone(),
+        unit_name: r.unit.full_name.clone(),
+        year,
+        communes: r.communes.len() as i64,
+        indicators,
+        by_commune,
+    }))
+}
