@@ -203,7 +203,7 @@ pub async fn load(store: &Store, files: &Files, base_url: &str) -> Result<bool> 
     load_places(store, &system).await?;
     load_producers(store, files, &system, base_url).await?;
     feedback::load_feedback(store, files, &system).await?;
-    dt::load(store, &system, DEMO_PASSWORD).await?;
+    dt::load(store, files, &system, DEMO_PASSWORD).await?;
     let mut tx = store.begin().await?;
     settings::set(tx.conn(), DEMO_FLAG, "1").await?;
     tx.commit().await?;
@@ -246,14 +246,36 @@ async fn load_criteria(store: &Store, files: &Files, system: &Actor) -> Result<(
                 }
             }
         }
+        // The NTM link, as a province would set it: 8.4 (IT and DT in the commune's management)
+        // shows the DT plan's figure beside the judgement. Which figure is illustrative.
+        for i in set.criteria.iter_mut().flat_map(|c| c.indicators.iter_mut()) {
+            if i.code == "8.4" {
+                i.dt_indicator = Some("people_helped".into());
+            }
+        }
         crate::criteria::save_set(
             store,
             system,
             set,
-            "Dữ liệu mẫu: chỉ tiêu chưa có ngưỡng vùng ĐBSCL được đánh giá Đạt/Không đạt",
+            "Dữ liệu mẫu: chỉ tiêu chưa có ngưỡng vùng ĐBSCL được đánh giá Đạt/Không đạt; 8.4 liên kết chỉ tiêu CĐS people_helped (minh họa)",
         )
         .await?;
     }
+    // The 2026–2030 set's digital-transformation criterion (7), whose indicators were not
+    // retrieved, shows the same figure beside its judgement.
+    let mut set = crate::criteria::set(store, "vn-xa-ntm-2026-2030").await?.set;
+    for i in set.criteria.iter_mut().flat_map(|c| c.indicators.iter_mut()) {
+        if i.code == "7" {
+            i.dt_indicator = Some("people_helped".into());
+        }
+    }
+    crate::criteria::save_set(
+        store,
+        system,
+        set,
+        "Dữ liệu mẫu: tiêu chí 7 liên kết chỉ tiêu CĐS people_helped (minh họa)",
+    )
+    .await?;
     let sets = crate::criteria::sets_for_year(store, 2023).await?;
     for year in [2023, 2024] {
         for code in DUC_HOA_XA {

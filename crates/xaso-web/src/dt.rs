@@ -188,6 +188,8 @@ struct CommunePage {
     services: Vec<(String, i64)>,
     bars: Vec<Bar>,
     may_record: bool,
+    /// Indicators of the year's plan that have a target: (name, unit, actual, target, percent).
+    progress: Vec<(String, String, String, String, i64)>,
 }
 
 #[derive(Deserialize)]
@@ -252,7 +254,30 @@ pub async fn commune(
         }
         None => false,
     };
+    let plan = xaso_core::dt::plan::plan(&state.store, &code, year).await?;
+    let fmt = xaso_domain::dt::plan::format_number;
+    let progress = plan
+        .indicators
+        .iter()
+        .zip(&plan.cells)
+        .filter_map(|(d, c)| {
+            let t = c.target?;
+            let name = if p.is_en() && !d.name_en.is_empty() {
+                d.name_en.clone()
+            } else {
+                d.name_vi.clone()
+            };
+            Some((
+                name,
+                d.unit.clone(),
+                c.actual.map(fmt).unwrap_or_else(|| "—".into()),
+                fmt(t),
+                c.progress().map(|v| v.clamp(0.0, 100.0).round() as i64).unwrap_or(0),
+            ))
+        })
+        .collect();
     Ok(render(&CommunePage {
+        progress,
         bars: bars(&f),
         p,
         services,

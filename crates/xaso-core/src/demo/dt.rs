@@ -46,7 +46,12 @@ fn spread(i: usize, modulo: usize) -> usize {
     (i * 7 + 3) % modulo
 }
 
-pub(super) async fn load(store: &Store, system: &Actor, password: &str) -> Result<()> {
+pub(super) async fn load(
+    store: &Store,
+    files: &xaso_storage::files::Files,
+    system: &Actor,
+    password: &str,
+) -> Result<()> {
     let reform = day("2025-07-01");
     for (commune, name) in MORE_VILLAGES {
         let v = NewVillage::parse(name, "Ấp", Some(reform)).expect("valid demo village");
@@ -179,7 +184,8 @@ pub(super) async fn load(store: &Store, system: &Actor, password: &str) -> Resul
         },
     )
     .await?;
-    // Support records: a few per village and month, this year until today and last year.
+    // Support records: a few per village and month in 2024 (the plan year of the demo), last year
+    // and this year until today.
     let services = [
         "vneid",
         "public_service",
@@ -188,11 +194,13 @@ pub(super) async fn load(store: &Store, system: &Actor, password: &str) -> Resul
         "zalo_oa",
         "scam_warning",
     ];
+    let mut support_years = vec![2024, today.year() - 1, today.year()];
+    support_years.dedup();
     let mut i = 0usize;
     for commune in TEAM_COMMUNES {
         let c2 = crate::dt::commune(store, commune).await?;
         for v in crate::dt::villages(store, &c2).await? {
-            for year in [today.year() - 1, today.year()] {
+            for year in support_years.iter().copied() {
                 for month in 1..=12u32 {
                     let on = NaiveDate::from_ymd_opt(year, month, 1 + spread(i, 27) as u32)
                         .expect("valid day");
@@ -214,6 +222,80 @@ pub(super) async fn load(store: &Store, system: &Actor, password: &str) -> Resul
                     )
                     .await?;
                 }
+            }
+        }
+    }
+    plan(store, files, system, today.year()).await?;
+    Ok(())
+}
+
+/// Targets per commune for 2024 and this year, and entered figures with their evidence; every
+/// figure is illustrative (the 2024 report gives none per commune).
+async fn plan(
+    store: &Store,
+    files: &xaso_storage::files::Files,
+    system: &Actor,
+    this_year: i32,
+) -> Result<()> {
+    use crate::dt::plan::{ActualInput, TargetEntry};
+    // (key, 2024 target, this year's target) per commune; shares in %.
+    const TARGETS: &[(&str, f64, f64)] = &[
+        ("members_trained", 20.0, 24.0),
+        ("vneid_l2_share", 80.0, 90.0),
+        ("online_dossier_share", 60.0, 80.0),
+        ("cashless_households", 1200.0, 1500.0),
+        ("ecommerce_sellers", 5.0, 8.0),
+        ("zalo_households", 1500.0, 1800.0),
+        ("wifi_points", 3.0, 5.0),
+        ("people_helped", 200.0, 250.0),
+        ("vneid_helped", 40.0, 50.0),
+    ];
+    // Entered figures: (key, 2024 value, this year's value).
+    const ENTERED: &[(&str, f64, f64)] = &[
+        ("vneid_l2_share", 82.5, 86.0),
+        ("online_dossier_share", 55.0, 71.5),
+        ("cashless_households", 1310.0, 1420.0),
+        ("zalo_households", 1450.0, 1610.0),
+    ];
+    for (n, commune) in TEAM_COMMUNES.iter().enumerate() {
+        let c = crate::dt::commune(store, commune).await?;
+        let villages = crate::dt::villages(store, &c).await?;
+        for year in [2024, this_year] {
+            let mut entries: Vec<TargetEntry> = TARGETS
+                .iter()
+                .map(|(key, t2024, now)| TargetEntry {
+                    unit_code: c.code.clone(),
+                    key: (*key).into(),
+                    raw: format!("{}", if year == 2024 { *t2024 } else { *now })
+                        .replace('.', ","),
+                })
+                .collect();
+            for v in &villages {
+                for (key, per_village) in [("members_trained", 6.0), ("people_helped", 50.0)] {
+                    entries.push(TargetEntry {
+                        unit_code: v.code.clone(),
+                        key: key.into(),
+                        raw: per_village.to_string(),
+                    });
+                }
+            }
+            crate::dt::plan::save_targets(store, Some(system), commune, year, &entries).await?;
+            for (key, v2024, now) in ENTERED {
+                let value = if year == 2024 { *v2024 } else { *now } - n as f64;
+                crate::dt::plan::save_actual(
+                    store,
+                    files,
+                    Some(system),
+                    commune,
+                    year,
+                    ActualInput {
+                        key: (*key).into(),
+                        value: format!("{value}").replace('.', ","),
+                        evidence: "Số liệu minh họa (dữ liệu mẫu), không phải báo cáo thật".into(),
+                        file: None,
+                    },
+                )
+                .await?;
             }
         }
     }

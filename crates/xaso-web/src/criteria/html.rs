@@ -120,11 +120,37 @@ impl CommunePage {
         if let Some(t) = self.typed.get(&self.field(o, i)) {
             return t.clone();
         }
-        match o.values.get(&i.code).map(|s| s.value) {
+        // A figure taken from the DT plan is not typed: the field stays empty (typing overrides).
+        match o.values.get(&i.code).filter(|s| !s.from_dt).map(|s| s.value) {
             Some(Value::Judged(true)) => "dat".into(),
             Some(Value::Judged(false)) => "khong_dat".into(),
             Some(Value::Number(n)) => xaso_domain::text::number_vi(n),
             None => String::new(),
+        }
+    }
+
+    /// The DT-plan figure an indicator is bound to, in words (empty when it is not bound).
+    fn linked(&self, o: &SetOutcome, i: &Indicator) -> String {
+        let Some(l) = o.linked.get(&i.code) else {
+            return String::new();
+        };
+        let figure = format!(
+            "{} {} ({}, {} {})",
+            self.p.t("criteria.dt_figure"),
+            xaso_domain::dt::plan::format_number(l.value),
+            l.key,
+            self.p.t("criteria.dt_as_of"),
+            self.p.day(&l.as_of)
+        );
+        match o.values.get(&i.code) {
+            _ if self.is_judged(i) => format!("{figure} — {}", self.p.t("criteria.dt_judged")),
+            Some(s) if s.from_dt => format!("{figure} — {}", self.p.t("criteria.dt_used")),
+            Some(s) => format!(
+                "{figure} — {}: {}",
+                self.p.t("criteria.dt_overridden"),
+                s.note.clone().unwrap_or_default()
+            ),
+            None => figure,
         }
     }
 
@@ -559,6 +585,8 @@ fn translate_problem(ctx: &Ctx, detail: &str) -> String {
         || detail.contains("unreadable")
     {
         "upload.err_file"
+    } else if detail.contains("replaces the DT-plan figure") {
+        "criteria.err_dt_reason"
     } else if detail.contains("Đạt") {
         "criteria.err_judged"
     } else if detail.contains("between 0 and 100") {
@@ -1169,6 +1197,9 @@ fn set_problem(ctx: &Ctx, at: &str, detail: &str) -> String {
         "sets.err_empty"
     } else if detail.contains("not a finite number") {
         "sets.err_threshold"
+    } else if detail.contains("no DT-plan indicator") {
+        // Name the indicator and the unknown key after the message.
+        return format!("{} ({detail})", ctx.t("sets.err_dt_key"));
     } else {
         // Unforeseen: a Vietnamese lead, with the technical detail for whoever helps.
         return format!("{} ({detail})", ctx.t("sets.err_other"));

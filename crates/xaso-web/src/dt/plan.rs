@@ -79,8 +79,8 @@ impl PlanPage {
     }
     fn met_class(&self, c: &Cell) -> &'static str {
         match c.met() {
-            Some(true) => "ok",
-            Some(false) => "warn",
+            Some(true) => "met-ok",
+            Some(false) => "met-warn",
             None => "",
         }
     }
@@ -371,8 +371,8 @@ impl RollupPage {
     }
     fn met_class(&self, c: &Cell) -> &'static str {
         match c.met() {
-            Some(true) => "ok",
-            Some(false) => "warn",
+            Some(true) => "met-ok",
+            Some(false) => "met-warn",
             None => "",
         }
     }
