@@ -637,6 +637,7 @@ mod tests {
             stand_in: false,
             evidence_required: false,
             source: None,
+            dt_indicator: None,
         }
     }
 

@@ -420,7 +420,8 @@ async fn a_province_enters_its_thresholds_by_excel() {
             .get("/api/v1/criteria-sets/vn-xa-ntm-2026-2030")
             .await
             .json()["version"],
-        1
+        2,
+        "the demo's version (it binds criterion 7 to a DT indicator)"
     );
 
     // A real edit: criterion 3 becomes a percentage with a group 2 threshold and a 2027 value.
@@ -440,13 +441,18 @@ async fn a_province_enters_its_thresholds_by_excel() {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert!(r.body.contains("Đã lưu phiên bản 2"));
+    assert!(r.body.contains("Đã lưu phiên bản 3"));
     let set = app
         .visitor()
         .get("/api/v1/criteria-sets/vn-xa-ntm-2026-2030")
         .await
         .json();
-    assert_eq!(set["version"], 2);
+    assert_eq!(set["version"], 3);
+    // The binding to a DT indicator (column L) went out and came back with the workbook.
+    assert_eq!(
+        set["set"]["criteria"][6]["indicators"][0]["dt_indicator"],
+        "people_helped"
+    );
     let ind = &set["set"]["criteria"][2]["indicators"][0];
     assert_eq!(ind["kind"], "percent_at_least");
     assert_eq!(

@@ -9,6 +9,7 @@ mod catalogue;
 mod cli;
 mod criteria;
 mod dt;
+mod dt_plan;
 mod epcis;
 mod evidence;
 mod excel;

@@ -257,6 +257,7 @@ pub fn fill(template: &[u8], data: &Data) -> std::result::Result<(Vec<u8>, Unkno
         }
         Err(_) => Vec::new(),
     };
+    let names = sheet_names(&mut zip);
     let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let mut unknown = Vec::new();
     let mut sheets = 0;
@@ -284,10 +285,11 @@ pub fn fill(template: &[u8], data: &Data) -> std::result::Result<(Vec<u8>, Unkno
             .map_err(|e| e.to_string())?;
         let new = if name.starts_with("xl/worksheets/") {
             sheets += 1;
-            let sheet = name
-                .trim_start_matches("xl/worksheets/")
-                .trim_end_matches(".xml")
-                .to_string();
+            let sheet = names.get(&name).cloned().unwrap_or_else(|| {
+                name.trim_start_matches("xl/worksheets/")
+                    .trim_end_matches(".xml")
+                    .to_string()
+            });
             let (xml, missing) = fill_sheet(&xml, &strings, data)?;
             unknown.extend(missing.into_iter().map(|(at, n)| (format!("{sheet}!{at}"), n)));
             xml
@@ -309,6 +311,55 @@ pub fn fill(template: &[u8], data: &Data) -> std::result::Result<(Vec<u8>, Unkno
     }
     let bytes = out.finish().map_err(|e| e.to_string())?.into_inner();
     Ok((bytes, unknown))
+}
+
+/// The names people see for each worksheet part ("xl/worksheets/sheet1.xml" → "Bao cao"), read
+/// from the workbook and its relationships; empty when they cannot be read.
+fn sheet_names(zip: &mut zip::ZipArchive<Cursor<&[u8]>>) -> HashMap<String, String> {
+    let mut read = |name: &str| -> String {
+        let mut xml = String::new();
+        if let Ok(mut f) = zip.by_name(name) {
+            let _ = f.read_to_string(&mut xml);
+        }
+        xml
+    };
+    let (workbook, rels) = (read("xl/workbook.xml"), read("xl/_rels/workbook.xml.rels"));
+    let elements = |xml: &str, tag: &str| -> Vec<HashMap<String, String>> {
+        let mut reader = Reader::from_str(xml);
+        let mut out = Vec::new();
+        while let Ok(e) = reader.read_event() {
+            match e {
+                Event::Eof => break,
+                Event::Start(s) | Event::Empty(s) if s.local_name().as_ref() == tag => out.push(
+                    s.attributes()
+                        .flatten()
+                        .filter_map(|a| {
+                            let v = a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok()?;
+                            Some((a.key.local_name().as_ref().to_string(), v.into_owned()))
+                        })
+                        .collect(),
+                ),
+                _ => {}
+            }
+        }
+        out
+    };
+    let targets: HashMap<String, String> = elements(&rels, "Relationship")
+        .into_iter()
+        .filter_map(|a| {
+            let target = a.get("Target")?.trim_start_matches('/');
+            let part = if target.starts_with("xl/") {
+                target.to_string()
+            } else {
+                format!("xl/{target}")
+            };
+            Some((a.get("Id")?.clone(), part))
+        })
+        .collect();
+    elements(&workbook, "sheet")
+        .into_iter()
+        .filter_map(|a| Some((targets.get(a.get("id")?)?.clone(), a.get("name")?.clone())))
+        .collect()
 }
 
 /// Removes every empty element (`<… />`) whose text mentions `needle`.
@@ -813,7 +864,7 @@ mod tests {
         }
         let (bytes, unknown) = fill(DEFAULT_TEMPLATE, &d).expect("fills");
         // The village sheet also names indicators this data leaves out: reported, left empty.
-        assert!(unknown.iter().all(|(at, _)| at.starts_with("sheet2!")), "{unknown:?}");
+        assert!(unknown.iter().all(|(at, _)| at.starts_with("Theo ap!")), "{unknown:?}");
         let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("an xlsx");
         let sheet = wb.worksheet_range("Ke hoach CDS").expect("sheet");
         let at = |r: u32, c: u32| sheet.get_value((r, c)).cloned().unwrap_or(Cell::Empty);
