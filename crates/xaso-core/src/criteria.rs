@@ -370,7 +370,9 @@ fn check_entries(
             // A number bound to a DT-plan indicator is computed; typing one overrides it, and an
             // override needs its reason.
             Ok(Some(_))
-                if ind.dt_indicator.is_some() && ind.kind != xaso_domain::criteria::Kind::Judged && !note_given =>
+                if ind.dt_indicator.is_some()
+                    && ind.kind != xaso_domain::criteria::Kind::Judged
+                    && !note_given =>
             {
                 problems.push(Problem::new(
                     &at,
@@ -881,7 +883,13 @@ pub async fn assess(
     let rows = db::values(&mut conn, &unit.id, year as i64).await?;
     let review = Review::from_row(db::review(&mut conn, &unit.id, year as i64).await?);
     drop(conn);
-    let dt = dt_figures(store, &applicable, year, Some(std::slice::from_ref(&unit.id))).await?;
+    let dt = dt_figures(
+        store,
+        &applicable,
+        year,
+        Some(std::slice::from_ref(&unit.id)),
+    )
+    .await?;
     Ok(evaluate(
         unit.clone(),
         year,
@@ -1126,7 +1134,13 @@ async fn year_lines(store: &Store, unit: &Unit) -> Result<Vec<YearLine>> {
         let review = Review::from_row(db::review(&mut conn, &unit.id, year as i64).await?);
         drop(conn);
         let has_data = !rows.is_empty();
-        let dt = dt_figures(store, &applicable, year, Some(std::slice::from_ref(&unit.id))).await?;
+        let dt = dt_figures(
+            store,
+            &applicable,
+            year,
+            Some(std::slice::from_ref(&unit.id)),
+        )
+        .await?;
         let a = evaluate(
             unit.clone(),
             year,

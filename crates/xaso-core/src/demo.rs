@@ -248,7 +248,11 @@ async fn load_criteria(store: &Store, files: &Files, system: &Actor) -> Result<(
         }
         // The NTM link, as a province would set it: 8.4 (IT and DT in the commune's management)
         // shows the DT plan's figure beside the judgement. Which figure is illustrative.
-        for i in set.criteria.iter_mut().flat_map(|c| c.indicators.iter_mut()) {
+        for i in set
+            .criteria
+            .iter_mut()
+            .flat_map(|c| c.indicators.iter_mut())
+        {
             if i.code == "8.4" {
                 i.dt_indicator = Some("people_helped".into());
             }
@@ -263,8 +267,14 @@ async fn load_criteria(store: &Store, files: &Files, system: &Actor) -> Result<(
     }
     // The 2026–2030 set's digital-transformation criterion (7), whose indicators were not
     // retrieved, shows the same figure beside its judgement.
-    let mut set = crate::criteria::set(store, "vn-xa-ntm-2026-2030").await?.set;
-    for i in set.criteria.iter_mut().flat_map(|c| c.indicators.iter_mut()) {
+    let mut set = crate::criteria::set(store, "vn-xa-ntm-2026-2030")
+        .await?
+        .set;
+    for i in set
+        .criteria
+        .iter_mut()
+        .flat_map(|c| c.indicators.iter_mut())
+    {
         if i.code == "7" {
             i.dt_indicator = Some("people_helped".into());
         }

@@ -97,7 +97,10 @@ const MESSAGES: &[(&str, &str)] = &[
     ("the evidence is at most", "dt.err_evidence_long"),
     ("computed from the records", "dt.err_computed"),
     ("no active indicator has this key", "dt.err_no_indicator"),
-    ("not this commune or one of its villages", "dt.err_plan_unit"),
+    (
+        "not this commune or one of its villages",
+        "dt.err_plan_unit",
+    ),
     ("plans are kept for", "dt.err_plan_year"),
     ("unknown placeholder", "dt.err_placeholder"),
     ("the workbook is larger than 20 MB", "documents.err_size"),
@@ -272,7 +275,9 @@ pub async fn commune(
                 d.unit.clone(),
                 c.actual.map(fmt).unwrap_or_else(|| "—".into()),
                 fmt(t),
-                c.progress().map(|v| v.clamp(0.0, 100.0).round() as i64).unwrap_or(0),
+                c.progress()
+                    .map(|v| v.clamp(0.0, 100.0).round() as i64)
+                    .unwrap_or(0),
             ))
         })
         .collect();

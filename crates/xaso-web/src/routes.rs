@@ -407,10 +407,7 @@ fn routes() -> Routes {
             get(dt::plan::indicators).post(dt::plan::save_indicator),
         )
         .route("/dt/indicators/template.xlsx", get(dt::plan::template))
-        .route(
-            "/dt/indicators/template",
-            post(dt::plan::upload_template),
-        )
+        .route("/dt/indicators/template", post(dt::plan::upload_template))
         .route(
             "/units/{code}/dt/teams",
             get(dt::teams::list).post(dt::teams::create),

@@ -266,8 +266,7 @@ async fn plan(
                 .map(|(key, t2024, now)| TargetEntry {
                     unit_code: c.code.clone(),
                     key: (*key).into(),
-                    raw: format!("{}", if year == 2024 { *t2024 } else { *now })
-                        .replace('.', ","),
+                    raw: format!("{}", if year == 2024 { *t2024 } else { *now }).replace('.', ","),
                 })
                 .collect();
             for v in &villages {

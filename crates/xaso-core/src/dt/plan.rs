@@ -294,7 +294,10 @@ impl Plan {
     /// Indicators with a target, and how many of them are met.
     pub fn met_count(&self) -> (usize, usize) {
         let with: Vec<&Cell> = self.cells.iter().filter(|c| c.target.is_some()).collect();
-        (with.iter().filter(|c| c.met() == Some(true)).count(), with.len())
+        (
+            with.iter().filter(|c| c.met() == Some(true)).count(),
+            with.len(),
+        )
     }
 }
 
@@ -331,11 +334,7 @@ fn cell(
     if def.measure.is_computed() {
         return Cell {
             target,
-            actual: Some(
-                counts
-                    .and_then(|c| c.value(def.measure))
-                    .unwrap_or(0.0),
-            ),
+            actual: Some(counts.and_then(|c| c.value(def.measure)).unwrap_or(0.0)),
             source: Source::Computed { as_of: as_of(year) },
         };
     }
@@ -595,7 +594,10 @@ pub async fn save_actual(
         ));
     }
     if evidence.chars().count() > 500 {
-        problems.push(Problem::new("evidence", "the evidence is at most 500 characters"));
+        problems.push(Problem::new(
+            "evidence",
+            "the evidence is at most 500 characters",
+        ));
     }
     let file = input.file.filter(|f| !f.bytes.is_empty());
     let mut ext = "";
@@ -617,10 +619,14 @@ pub async fn save_actual(
     }
     let before = {
         let mut conn = store.read().await?;
-        db::actuals(&mut conn, year as i64, Some(std::slice::from_ref(&commune.id)))
-            .await?
-            .into_iter()
-            .find(|a| a.indicator_key == def.key)
+        db::actuals(
+            &mut conn,
+            year as i64,
+            Some(std::slice::from_ref(&commune.id)),
+        )
+        .await?
+        .into_iter()
+        .find(|a| a.indicator_key == def.key)
     };
     // A new file replaces the old one; without one the old file stays with the new figure.
     let (evidence_file, evidence_file_name) = match &file {
@@ -634,8 +640,20 @@ pub async fn save_actual(
                 .put(&key, f.bytes.clone())
                 .await
                 .map_err(|e| Error::Internal(e.to_string()))?;
-            let name: String = f.name.chars().filter(|c| !c.is_control()).take(200).collect();
-            (Some(key), if name.is_empty() { format!("minh-chung.{ext}") } else { name })
+            let name: String = f
+                .name
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(200)
+                .collect();
+            (
+                Some(key),
+                if name.is_empty() {
+                    format!("minh-chung.{ext}")
+                } else {
+                    name
+                },
+            )
         }
         None => before
             .as_ref()
@@ -671,9 +689,9 @@ pub async fn save_actual(
             record_type: "dt_actual",
             record_id: &format!("{}/{year}/{}", commune.code, def.key),
             unit_id: Some(&commune.id),
-            before: before.as_ref().map(|b| {
-                json!({"value": b.value, "evidence": b.evidence, "file": b.evidence_file_name})
-            }),
+            before: before.as_ref().map(
+                |b| json!({"value": b.value, "evidence": b.evidence, "file": b.evidence_file_name}),
+            ),
             after,
         },
     )
@@ -698,18 +716,24 @@ pub async fn evidence_file(
     authz::require_role_over(store, actor, MANAGERS, &commune.id).await?;
     let row = {
         let mut conn = store.read().await?;
-        db::actuals(&mut conn, year as i64, Some(std::slice::from_ref(&commune.id)))
-            .await?
-            .into_iter()
-            .find(|a| a.indicator_key == key)
-            .ok_or(Error::NotFound)?
+        db::actuals(
+            &mut conn,
+            year as i64,
+            Some(std::slice::from_ref(&commune.id)),
+        )
+        .await?
+        .into_iter()
+        .find(|a| a.indicator_key == key)
+        .ok_or(Error::NotFound)?
     };
     let object = row.evidence_file.ok_or(Error::NotFound)?;
     let bytes = files
         .get(&object)
         .await
         .map_err(|e| Error::Internal(e.to_string()))?;
-    let mime = document_type(&bytes).map(|(m, _)| m).unwrap_or("application/octet-stream");
+    let mime = document_type(&bytes)
+        .map(|(m, _)| m)
+        .unwrap_or("application/octet-stream");
     Ok((row.evidence_file_name, mime, bytes))
 }
 
@@ -800,7 +824,10 @@ pub async fn rollup(store: &Store, code: &str, year: i32) -> Result<Rollup> {
                 target: d.aggregate.combine(&ts),
                 actual: d.aggregate.combine(&avs),
                 with_target: ts.len(),
-                met: rows.iter().filter(|(_, c)| c[n].met() == Some(true)).count(),
+                met: rows
+                    .iter()
+                    .filter(|(_, c)| c[n].met() == Some(true))
+                    .count(),
             }
         })
         .collect();

@@ -306,7 +306,7 @@ pub fn parse_number(input: &str, percent: bool) -> Result<Option<f64>, NumberErr
 pub fn progress(target: Option<f64>, actual: Option<f64>) -> Option<f64> {
     match (target, actual) {
         (Some(t), Some(a)) if t > 0.0 => Some(a / t * 100.0),
-        (Some(t), Some(_)) if t == 0.0 => Some(100.0),
+        (Some(0.0), Some(_)) => Some(100.0),
         _ => None,
     }
 }
@@ -316,14 +316,7 @@ pub fn format_number(n: f64) -> String {
     let rounded = (n * 10.0).round() / 10.0;
     let whole = rounded.trunc() as i64;
     let tenth = ((rounded - whole as f64).abs() * 10.0).round() as i64;
-    let digits = whole.abs().to_string();
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push('.');
-        }
-        grouped.push(c);
-    }
+    let grouped = crate::text::amount_vi(whole.abs());
     let sign = if rounded < 0.0 { "-" } else { "" };
     if tenth == 0 {
         format!("{sign}{grouped}")
@@ -370,7 +363,10 @@ mod tests {
 
     #[test]
     fn progress_and_aggregates() {
-        assert_eq!(progress(Some(300.0), Some(310.0)).map(|p| p.round()), Some(103.0));
+        assert_eq!(
+            progress(Some(300.0), Some(310.0)).map(|p| p.round()),
+            Some(103.0)
+        );
         assert_eq!(progress(None, Some(1.0)), None);
         assert_eq!(Aggregate::Sum.combine(&[1.0, 2.0]), Some(3.0));
         assert_eq!(Aggregate::Average.combine(&[80.0, 90.0]), Some(85.0));

@@ -69,7 +69,7 @@ pub async fn save_indicator(conn: &mut AnyConnection, r: &IndicatorRow) -> Resul
 /// `AND column IN (…)` for an optional list of unit ids, binding from `$first`.
 fn unit_filter(column: &str, ids: Option<&[String]>, first: usize) -> String {
     match ids {
-        Some(ids) if ids.is_empty() => " AND 1 = 0".into(),
+        Some([]) => " AND 1 = 0".into(),
         Some(ids) => format!(" AND {column} IN ({})", marks(first, ids.len())),
         None => String::new(),
     }

@@ -121,7 +121,12 @@ impl CommunePage {
             return t.clone();
         }
         // A figure taken from the DT plan is not typed: the field stays empty (typing overrides).
-        match o.values.get(&i.code).filter(|s| !s.from_dt).map(|s| s.value) {
+        match o
+            .values
+            .get(&i.code)
+            .filter(|s| !s.from_dt)
+            .map(|s| s.value)
+        {
             Some(Value::Judged(true)) => "dat".into(),
             Some(Value::Judged(false)) => "khong_dat".into(),
             Some(Value::Number(n)) => xaso_domain::text::number_vi(n),

@@ -68,7 +68,9 @@ impl PlanPage {
         }
     }
     fn bar(&self, c: &Cell) -> i64 {
-        c.progress().map(|v| v.clamp(0.0, 100.0).round() as i64).unwrap_or(0)
+        c.progress()
+            .map(|v| v.clamp(0.0, 100.0).round() as i64)
+            .unwrap_or(0)
     }
     fn met(&self, c: &Cell) -> &'static str {
         match c.met() {
@@ -238,10 +240,15 @@ pub async fn save_targets(
     match xaso_core::dt::plan::save_targets(&state.store, ctx.actor.as_ref(), &code, year, &entries)
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/units/{code}/dt/plan?year={year}&saved=1")).into_response()),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/units/{code}/dt/plan?year={year}&saved=1")).into_response())
+        }
         Err(e) => {
             let errors = refused(&ctx, e)?;
-            let typed = fields.into_iter().filter(|(k, _)| k.starts_with("t:")).collect();
+            let typed = fields
+                .into_iter()
+                .filter(|(k, _)| k.starts_with("t:"))
+                .collect();
             plan_page(&state, &ctx, &code, year, errors, typed, false).await
         }
     }
@@ -281,7 +288,9 @@ pub async fn save_actual(
     )
     .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/units/{code}/dt/plan?year={year}&saved=1")).into_response()),
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/units/{code}/dt/plan?year={year}&saved=1")).into_response())
+        }
         Err(e) => {
             let errors = refused(&ctx, e)?;
             plan_page(&state, &ctx, &code, year, errors, typed, false).await
@@ -487,8 +496,7 @@ async fn indicators_page(
         return Err(PageError::page(xaso_core::Error::Unauthenticated));
     }
     let list = xaso_core::dt::plan::catalogue(&state.store).await?;
-    let may_edit =
-        xaso_core::dt::plan::edits_catalogue(&state.store, ctx.actor.as_ref()).await?;
+    let may_edit = xaso_core::dt::plan::edits_catalogue(&state.store, ctx.actor.as_ref()).await?;
     let (_, custom_template) =
         xaso_core::dt::plan::report::template(&state.store, &state.files).await?;
     let status = status_of(&errors);
@@ -519,7 +527,14 @@ pub async fn indicators(
     ctx: Ctx,
     Query(q): Query<SavedQuery>,
 ) -> Result<Response, PageError> {
-    indicators_page(&state, &ctx, Vec::new(), IndicatorForm::default(), q.saved.is_some()).await
+    indicators_page(
+        &state,
+        &ctx,
+        Vec::new(),
+        IndicatorForm::default(),
+        q.saved.is_some(),
+    )
+    .await
 }
 
 /// Adds or changes a catalogue entry.

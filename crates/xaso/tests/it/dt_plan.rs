@@ -94,7 +94,11 @@ async fn actual_values_come_from_records_and_targets_from_the_communes_officers(
     .fetch_one(app.store.pool())
     .await
     .unwrap();
-    let plan2024 = app.visitor().get("/api/v1/units/27937/dt/2024").await.json();
+    let plan2024 = app
+        .visitor()
+        .get("/api/v1/units/27937/dt/2024")
+        .await
+        .json();
     assert!(members > 0);
     assert_eq!(actual(&plan2024, "members_trained"), members as f64);
 
@@ -166,7 +170,12 @@ async fn actual_values_come_from_records_and_targets_from_the_communes_officers(
     let r = officer
         .post_files(
             path,
-            &[("year", &y), ("key", "zalo_households"), ("value", "1700"), ("evidence", "")],
+            &[
+                ("year", &y),
+                ("key", "zalo_households"),
+                ("value", "1700"),
+                ("evidence", ""),
+            ],
             &[],
         )
         .await;
@@ -175,7 +184,12 @@ async fn actual_values_come_from_records_and_targets_from_the_communes_officers(
     let r = officer
         .post_files(
             path,
-            &[("year", &y), ("key", "people_helped"), ("value", "5"), ("evidence", "ước tính")],
+            &[
+                ("year", &y),
+                ("key", "people_helped"),
+                ("value", "5"),
+                ("evidence", "ước tính"),
+            ],
             &[],
         )
         .await;
@@ -209,7 +223,10 @@ async fn actual_values_come_from_records_and_targets_from_the_communes_officers(
     assert_eq!(r.status, 303, "{}", r.body);
     let entered = app.visitor().get(&api).await.json();
     assert_eq!(actual(&entered, "zalo_households"), 1700.0);
-    assert_eq!(line(&entered, "zalo_households")["source"]["kind"], "entered");
+    assert_eq!(
+        line(&entered, "zalo_households")["source"]["kind"],
+        "entered"
+    );
     let evidence = format!("/units/27937/dt/plan/evidence/zalo_households?year={year}");
     let file = officer.get(&evidence).await;
     assert_eq!(file.status, 200);
@@ -223,15 +240,26 @@ async fn actual_values_come_from_records_and_targets_from_the_communes_officers(
         .get(&format!("/units/27937/dt/plan?year={year}"))
         .await;
     assert_eq!(public.status, 200);
-    assert!(public.body.contains("Báo cáo tổng hợp của các tổ CNSCĐ số 3/BC"));
+    assert!(public
+        .body
+        .contains("Báo cáo tổng hợp của các tổ CNSCĐ số 3/BC"));
     assert!(!public.body.contains("canbo.xaduchoa"));
     assert!(!public.body.contains("/dt/plan/evidence/"));
-    assert!(!public.body.contains("name=\"t:27937"), "no target inputs for visitors");
+    assert!(
+        !public.body.contains("name=\"t:27937"),
+        "no target inputs for visitors"
+    );
     let raw = app.visitor().get(&api).await.body;
     assert!(!raw.contains("canbo") && !raw.contains("totruong") && !raw.contains("evidence"));
-    let dt_page = app.visitor().get(&format!("/units/27937/dt?year={year}")).await;
+    let dt_page = app
+        .visitor()
+        .get(&format!("/units/27937/dt?year={year}"))
+        .await;
     assert!(dt_page.body.contains("id=\"dt-plan-progress\""));
-    assert!(dt_page.body.contains("1.700 / 1.800 hộ"), "plan progress on the public page");
+    assert!(
+        dt_page.body.contains("1.700 / 1.800 hộ"),
+        "plan progress on the public page"
+    );
 
     // Every change is in the audit log.
     let log = officer
@@ -239,7 +267,10 @@ async fn actual_values_come_from_records_and_targets_from_the_communes_officers(
         .await
         .json();
     assert!(log.to_string().contains("27937:people_helped"), "{log}");
-    let log = officer.get("/api/v1/audit?record_type=dt_actual").await.json();
+    let log = officer
+        .get("/api/v1/audit?record_type=dt_actual")
+        .await
+        .json();
     assert!(log.to_string().contains("zalo_households"), "{log}");
 
     // The area roll-up adds the communes' counts up and averages shares.
@@ -295,7 +326,13 @@ async fn actual_values_come_from_records_and_targets_from_the_communes_officers(
         422,
         "a commune has no roll-up"
     );
-    assert_eq!(app.visitor().get("/api/v1/units/27937/dt/abcd").await.status, 400);
+    assert_eq!(
+        app.visitor()
+            .get("/api/v1/units/27937/dt/abcd")
+            .await
+            .status,
+        400
+    );
 }
 
 fn workbook(bytes: Vec<u8>) -> Xlsx<Cursor<Vec<u8>>> {
@@ -316,16 +353,29 @@ fn custom_template(cells: &[(u32, u16, &str)]) -> Vec<u8> {
 async fn the_report_fills_the_provinces_template_and_the_catalogue_is_data() {
     let app = TestApp::demo().await;
     let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
-    let plan = app.visitor().get("/api/v1/units/27937/dt/2024").await.json();
+    let plan = app
+        .visitor()
+        .get("/api/v1/units/27937/dt/2024")
+        .await
+        .json();
     let helped = actual(&plan, "people_helped");
 
     // The shipped template: one row per indicator, with its figures as numbers.
-    let bytes = officer.raw("/units/27937/dt/plan/report.xlsx?year=2024").await;
+    let bytes = officer
+        .raw("/units/27937/dt/plan/report.xlsx?year=2024")
+        .await;
     let mut wb = workbook(bytes);
-    let sheet = wb.worksheet_range("Ke hoach CDS").expect("the report sheet");
+    let sheet = wb
+        .worksheet_range("Ke hoach CDS")
+        .expect("the report sheet");
     let row = sheet
         .rows()
-        .find(|r| r.get(1) == Some(&Data::String("Lượt người dân được tổ công nghệ số hỗ trợ".into())))
+        .find(|r| {
+            r.get(1)
+                == Some(&Data::String(
+                    "Lượt người dân được tổ công nghệ số hỗ trợ".into(),
+                ))
+        })
         .expect("the people-helped row");
     assert_eq!(row[3], Data::Float(200.0), "the 2024 target");
     assert_eq!(row[4], Data::Float(helped));
@@ -353,11 +403,16 @@ async fn the_report_fills_the_provinces_template_and_the_catalogue_is_data() {
     assert_eq!(r.status, 422);
     let bad = custom_template(&[(0, 0, "{{xa}}"), (3, 2, "{{khong_co_chi_tieu.ke_hoach}}")]);
     let r = admin
-        .post_files("/dt/indicators/template", &[], &[("file", "mau.xlsx", &bad)])
+        .post_files(
+            "/dt/indicators/template",
+            &[],
+            &[("file", "mau.xlsx", &bad)],
+        )
         .await;
     assert_eq!(r.status, 422);
     assert!(
-        r.body.contains("{{khong_co_chi_tieu.ke_hoach}} (Bao cao!C4)"),
+        r.body
+            .contains("{{khong_co_chi_tieu.ke_hoach}} (Bao cao!C4)"),
         "{}",
         r.body
     );
@@ -367,14 +422,29 @@ async fn the_report_fills_the_provinces_template_and_the_catalogue_is_data() {
         (1, 1, "{{people_helped.thuc_hien}}"),
     ]);
     let r = officer
-        .post_files("/dt/indicators/template", &[], &[("file", "mau.xlsx", &good)])
+        .post_files(
+            "/dt/indicators/template",
+            &[],
+            &[("file", "mau.xlsx", &good)],
+        )
         .await;
-    assert_eq!(r.status, 403, "a commune officer does not change the province's template");
+    assert_eq!(
+        r.status, 403,
+        "a commune officer does not change the province's template"
+    );
     let r = admin
-        .post_files("/dt/indicators/template", &[], &[("file", "mau.xlsx", &good)])
+        .post_files(
+            "/dt/indicators/template",
+            &[],
+            &[("file", "mau.xlsx", &good)],
+        )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
-    let mut wb = workbook(officer.raw("/units/27937/dt/plan/report.xlsx?year=2024").await);
+    let mut wb = workbook(
+        officer
+            .raw("/units/27937/dt/plan/report.xlsx?year=2024")
+            .await,
+    );
     let sheet = wb.worksheet_range("Bao cao").expect("the province's sheet");
     assert_eq!(
         sheet.get_value((0, 0)),
@@ -387,30 +457,54 @@ async fn the_report_fills_the_provinces_template_and_the_catalogue_is_data() {
     let r = officer
         .post_form(
             "/dt/indicators",
-            &[("key", "zalo_oa_helped"), ("name_vi", "X"), ("unit", "lượt"),
-              ("measure", "support:zalo_oa"), ("aggregate", "sum"), ("active", "1")],
+            &[
+                ("key", "zalo_oa_helped"),
+                ("name_vi", "X"),
+                ("unit", "lượt"),
+                ("measure", "support:zalo_oa"),
+                ("aggregate", "sum"),
+                ("active", "1"),
+            ],
         )
         .await;
     assert_eq!(r.status, 403);
     let r = admin
         .post_form(
             "/dt/indicators",
-            &[("key", "Zalo OA"), ("name_vi", ""), ("unit", "%"), ("measure", "support:zalo_oa"),
-              ("aggregate", "sum"), ("active", "1")],
+            &[
+                ("key", "Zalo OA"),
+                ("name_vi", ""),
+                ("unit", "%"),
+                ("measure", "support:zalo_oa"),
+                ("aggregate", "sum"),
+                ("active", "1"),
+            ],
         )
         .await;
     assert_eq!(r.status, 422);
-    assert!(r.body.contains("Tỷ lệ (%) không cộng dồn được; chọn bình quân."));
+    assert!(r
+        .body
+        .contains("Tỷ lệ (%) không cộng dồn được; chọn bình quân."));
     let r = admin
         .post_form(
             "/dt/indicators",
-            &[("key", "zalo_oa_helped"), ("name_vi", "Lượt hỗ trợ quan tâm Zalo OA của xã"),
-              ("unit", "lượt"), ("measure", "support:zalo_oa"), ("aggregate", "sum"),
-              ("position", "95"), ("active", "1")],
+            &[
+                ("key", "zalo_oa_helped"),
+                ("name_vi", "Lượt hỗ trợ quan tâm Zalo OA của xã"),
+                ("unit", "lượt"),
+                ("measure", "support:zalo_oa"),
+                ("aggregate", "sum"),
+                ("position", "95"),
+                ("active", "1"),
+            ],
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
-    let plan = app.visitor().get("/api/v1/units/27937/dt/2024").await.json();
+    let plan = app
+        .visitor()
+        .get("/api/v1/units/27937/dt/2024")
+        .await
+        .json();
     let zalo = line(&plan, "zalo_oa_helped");
     let helped_by_service: i64 = sqlx::query_scalar::<_, i64>(
         "SELECT CAST(COALESCE(SUM(d.people), 0) AS BIGINT) FROM dt_support d JOIN units u ON u.id = d.commune_id \
@@ -420,7 +514,10 @@ async fn the_report_fills_the_provinces_template_and_the_catalogue_is_data() {
     .await
     .unwrap();
     assert_eq!(zalo["actual"].as_f64(), Some(helped_by_service as f64));
-    let log = admin.get("/api/v1/audit?record_type=dt_indicator").await.json();
+    let log = admin
+        .get("/api/v1/audit?record_type=dt_indicator")
+        .await
+        .json();
     assert!(log.to_string().contains("zalo_oa_helped"));
 }
 
@@ -450,7 +547,10 @@ async fn an_ntm_indicator_bound_to_a_dt_indicator_shows_the_figure_and_an_overri
     i.evidence_required = false;
     i.dt_indicator = Some("no_such_key".into());
     let refused = xaso_core::criteria::save_set(&app.store, &admin, set.clone(), "thử").await;
-    assert!(matches!(refused, Err(xaso_core::Error::Invalid(_))), "an unknown DT key");
+    assert!(
+        matches!(refused, Err(xaso_core::Error::Invalid(_))),
+        "an unknown DT key"
+    );
     let i = set
         .criteria
         .iter_mut()
@@ -483,7 +583,8 @@ async fn an_ntm_indicator_bound_to_a_dt_indicator_shows_the_figure_and_an_overri
     let page = officer.get(&format!("/units/27937/criteria/{year}")).await;
     let shown = xaso_domain::dt::plan::format_number(figure);
     assert!(
-        page.body.contains(&format!("Số liệu chuyển đổi số: {shown} (people_helped")),
+        page.body
+            .contains(&format!("Số liệu chuyển đổi số: {shown} (people_helped")),
         "{}",
         page.body
     );
@@ -497,7 +598,10 @@ async fn an_ntm_indicator_bound_to_a_dt_indicator_shows_the_figure_and_an_overri
     assert_eq!(r.status, 422);
     assert!(r.body.contains("ghi lý do vào ô ghi chú"), "{}", r.body);
     let r = officer
-        .post_form(&path, &[(field, "2"), (note, "Sổ hỗ trợ ghi trùng, đã rà soát lại")])
+        .post_form(
+            &path,
+            &[(field, "2"), (note, "Sổ hỗ trợ ghi trùng, đã rà soát lại")],
+        )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     let a = app

@@ -28,7 +28,8 @@ use crate::catalogue::{Upload, MAX_UPLOAD_BYTES};
 use crate::{Actor, Error, Result};
 
 /// The template shipped with Xã Số (made by `scripts/dt-report-template.py`).
-pub const DEFAULT_TEMPLATE: &[u8] = include_bytes!("../../../../../data/dt/bao-cao-ke-hoach-cds.xlsx");
+pub const DEFAULT_TEMPLATE: &[u8] =
+    include_bytes!("../../../../../data/dt/bao-cao-ke-hoach-cds.xlsx");
 /// The setting holding the object key of the province's own template.
 const SETTING: &str = "dt.report_template";
 
@@ -66,10 +67,9 @@ fn opt(n: Option<f64>) -> Fill {
 
 fn source_text(c: &Cell) -> String {
     match &c.source {
-        Source::Computed { as_of } => format!(
-            "Tính từ dữ liệu Xã Số ngày {}",
-            as_of.format("%d/%m/%Y")
-        ),
+        Source::Computed { as_of } => {
+            format!("Tính từ dữ liệu Xã Số ngày {}", as_of.format("%d/%m/%Y"))
+        }
         Source::Entered { evidence, .. } => evidence.clone(),
         Source::Missing => "Chưa nhập".into(),
     }
@@ -210,7 +210,16 @@ async fn sample(store: &Store) -> Result<Data> {
     }
     let mut row = HashMap::new();
     let mut village = HashMap::new();
-    for k in ["stt", "ma", "ten", "don_vi", "ke_hoach", "thuc_hien", "ty_le", "nguon"] {
+    for k in [
+        "stt",
+        "ma",
+        "ten",
+        "don_vi",
+        "ke_hoach",
+        "thuc_hien",
+        "ty_le",
+        "nguon",
+    ] {
         row.insert(k.to_string(), Fill::Empty);
     }
     for k in ["stt", "ma", "ten"] {
@@ -240,7 +249,10 @@ pub async fn commune_report(
     let (template, _) = template(store, files).await?;
     let (bytes, _) = fill(&template, &data_of(&p))
         .map_err(|e| Error::Internal(format!("the report template cannot be filled: {e}")))?;
-    Ok((format!("ke-hoach-cds-{}-{year}.xlsx", p.commune.code), bytes))
+    Ok((
+        format!("ke-hoach-cds-{}-{year}.xlsx", p.commune.code),
+        bytes,
+    ))
 }
 
 type Unknown = Vec<(String, String)>;
@@ -264,7 +276,12 @@ pub fn fill(template: &[u8], data: &Data) -> std::result::Result<(Vec<u8>, Unkno
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
     for i in 0..zip.len() {
-        let name = zip.by_index_raw(i).map_err(|e| e.to_string())?.name().map_err(|e| e.to_string())?.to_string();
+        let name = zip
+            .by_index_raw(i)
+            .map_err(|e| e.to_string())?
+            .name()
+            .map_err(|e| e.to_string())?
+            .to_string();
         if name == "xl/calcChain.xml" {
             // Cell positions move: Excel rebuilds the chain.
             continue;
@@ -291,7 +308,11 @@ pub fn fill(template: &[u8], data: &Data) -> std::result::Result<(Vec<u8>, Unkno
                     .to_string()
             });
             let (xml, missing) = fill_sheet(&xml, &strings, data)?;
-            unknown.extend(missing.into_iter().map(|(at, n)| (format!("{sheet}!{at}"), n)));
+            unknown.extend(
+                missing
+                    .into_iter()
+                    .map(|(at, n)| (format!("{sheet}!{at}"), n)),
+            );
             xml
         } else if name == "xl/workbook.xml" {
             // Formulas are worked out again when the workbook opens.
@@ -334,7 +355,9 @@ fn sheet_names(zip: &mut zip::ZipArchive<Cursor<&[u8]>>) -> HashMap<String, Stri
                     s.attributes()
                         .flatten()
                         .filter_map(|a| {
-                            let v = a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok()?;
+                            let v = a
+                                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                                .ok()?;
                             Some((a.key.local_name().as_ref().to_string(), v.into_owned()))
                         })
                         .collect(),
@@ -367,7 +390,10 @@ fn drop_element_mentioning(xml: &str, needle: &str) -> String {
     let mut out = xml.to_string();
     while let Some(at) = out.find(needle) {
         let start = out[..at].rfind('<').unwrap_or(at);
-        let end = out[at..].find("/>").map(|e| at + e + 2).unwrap_or(out.len());
+        let end = out[at..]
+            .find("/>")
+            .map(|e| at + e + 2)
+            .unwrap_or(out.len());
         out.replace_range(start..end, "");
     }
     out
@@ -422,7 +448,11 @@ fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
     e.attributes()
         .flatten()
         .find(|a| a.key.local_name().as_ref() == name)
-        .and_then(|a| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok().map(|v| v.into_owned()))
+        .and_then(|a| {
+            a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .ok()
+                .map(|v| v.into_owned())
+        })
 }
 
 /// "B12" → ("B", 12).
@@ -600,7 +630,11 @@ impl SheetFill<'_> {
             .iter()
             .map(|p| p.as_ref().ok().and_then(|c| c.text(self.strings)))
             .collect();
-        let names: Vec<String> = texts.iter().flatten().flat_map(|t| placeholders(t)).collect();
+        let names: Vec<String> = texts
+            .iter()
+            .flatten()
+            .flat_map(|t| placeholders(t))
+            .collect();
         let ct = names.iter().any(|n| n.starts_with("ct."));
         let ap = names.iter().any(|n| n.starts_with("ap."));
         let repeat = match (ct, ap) {
@@ -640,7 +674,8 @@ impl SheetFill<'_> {
                 }
             }
             start.push_attribute(("r", number.to_string().as_str()));
-            w.write_event(Event::Start(start)).map_err(|e| e.to_string())?;
+            w.write_event(Event::Start(start))
+                .map_err(|e| e.to_string())?;
             for (p, text) in parts.iter().zip(&texts) {
                 match p {
                     Err(e) => w.write_event(e.clone()).map_err(|e| e.to_string())?,
@@ -680,9 +715,11 @@ impl SheetFill<'_> {
         }
         if !filling {
             if c.inner.is_empty() {
-                w.write_event(Event::Empty(start)).map_err(|e| e.to_string())?;
+                w.write_event(Event::Empty(start))
+                    .map_err(|e| e.to_string())?;
             } else {
-                w.write_event(Event::Start(start)).map_err(|e| e.to_string())?;
+                w.write_event(Event::Start(start))
+                    .map_err(|e| e.to_string())?;
                 for e in &c.inner {
                     w.write_event(e.clone()).map_err(|e| e.to_string())?;
                 }
@@ -696,7 +733,8 @@ impl SheetFill<'_> {
         if names.len() == 1 && text.trim() == format!("{{{{{}}}}}", names[0]) {
             match lookup(&names[0], self.data, item) {
                 Some(Fill::Number(n)) => {
-                    w.write_event(Event::Start(start)).map_err(|e| e.to_string())?;
+                    w.write_event(Event::Start(start))
+                        .map_err(|e| e.to_string())?;
                     w.write_event(Event::Start(BytesStart::new("v")))
                         .map_err(|e| e.to_string())?;
                     w.write_event(Event::Text(BytesText::new(&n.to_string())))
@@ -708,7 +746,8 @@ impl SheetFill<'_> {
                     return Ok(());
                 }
                 Some(Fill::Empty) | None => {
-                    w.write_event(Event::Empty(start)).map_err(|e| e.to_string())?;
+                    w.write_event(Event::Empty(start))
+                        .map_err(|e| e.to_string())?;
                     return Ok(());
                 }
                 Some(Fill::Text(_)) => {}
@@ -729,7 +768,8 @@ impl SheetFill<'_> {
         }
         out.push_str(rest);
         start.push_attribute(("t", "inlineStr"));
-        w.write_event(Event::Start(start)).map_err(|e| e.to_string())?;
+        w.write_event(Event::Start(start))
+            .map_err(|e| e.to_string())?;
         w.write_event(Event::Start(BytesStart::new("is")))
             .map_err(|e| e.to_string())?;
         let mut t = BytesStart::new("t");
@@ -787,7 +827,9 @@ fn fill_sheet(
                 let mut m = BytesStart::new("mergeCell");
                 for a in s.attributes().flatten() {
                     if a.key.local_name().as_ref() == "ref" {
-                        let r = a.normalized_value(quick_xml::XmlVersion::Implicit1_0).map_err(|e| e.to_string())?;
+                        let r = a
+                            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                            .map_err(|e| e.to_string())?;
                         m.push_attribute(("ref", f.moved_ref(&r).as_str()));
                     } else {
                         m.push_attribute(a);
@@ -841,7 +883,8 @@ mod tests {
     fn the_shipped_template_fills_with_rows_repeated() {
         use calamine::{open_workbook_from_rs, Data as Cell, Reader, Xlsx};
         let mut d = Data::default();
-        d.scalars.insert("xa".into(), Fill::Text("Xã Đức Hòa & Co".into()));
+        d.scalars
+            .insert("xa".into(), Fill::Text("Xã Đức Hòa & Co".into()));
         for k in ["ma_xa", "nam", "ngay_lap", "dat"] {
             d.scalars.insert(k.into(), Fill::Text(format!("<{k}>")));
         }
@@ -864,7 +907,10 @@ mod tests {
         }
         let (bytes, unknown) = fill(DEFAULT_TEMPLATE, &d).expect("fills");
         // The village sheet also names indicators this data leaves out: reported, left empty.
-        assert!(unknown.iter().all(|(at, _)| at.starts_with("Theo ap!")), "{unknown:?}");
+        assert!(
+            unknown.iter().all(|(at, _)| at.starts_with("Theo ap!")),
+            "{unknown:?}"
+        );
         let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("an xlsx");
         let sheet = wb.worksheet_range("Ke hoach CDS").expect("sheet");
         let at = |r: u32, c: u32| sheet.get_value((r, c)).cloned().unwrap_or(Cell::Empty);
@@ -879,8 +925,15 @@ mod tests {
             at(11, 0),
             Cell::String("Số chỉ tiêu đạt kế hoạch / có kế hoạch: <dat>".into())
         );
-        let merged = wb.worksheet_merge_cells("Ke hoach CDS").expect("merges").expect("read");
-        assert!(merged.iter().any(|m| m.start == (11, 0) && m.end == (11, 6)), "{merged:?}");
+        let merged = wb
+            .merge_cells_by_sheet_name("Ke hoach CDS")
+            .expect("merges");
+        assert!(
+            merged
+                .iter()
+                .any(|m| m.start == (11, 0) && m.end == (11, 6)),
+            "{merged:?}"
+        );
         let villages = wb.worksheet_range("Theo ap").expect("sheet");
         let v = |r: u32, c: u32| villages.get_value((r, c)).cloned().unwrap_or(Cell::Empty);
         assert_eq!(v(4, 1), Cell::String("Ấp 1".into()));
