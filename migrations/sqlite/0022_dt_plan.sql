@@ -54,3 +54,5 @@ CREATE TABLE dt_actuals (
 );
 CREATE INDEX dt_actuals_year ON dt_actuals(year);
 CREATE INDEX dt_attendance_village ON dt_attendance(village_id);
+-- Totals per commune and service for the plan and the roll-up, read from the index alone.
+CREATE INDEX dt_support_totals ON dt_support(commune_id, service, helped_on, people);

@@ -236,6 +236,29 @@ pub async fn subtree(conn: &mut AnyConnection, id: &str) -> Result<Vec<Unit>> {
     Ok(rows.into_iter().map(Unit::from).collect())
 }
 
+/// The communes under a unit valid on `day`, walking down no further than commune level (so
+/// an area's villages are never read).
+pub async fn communes_under(
+    conn: &mut AnyConnection,
+    id: &str,
+    day: NaiveDate,
+) -> Result<Vec<Unit>> {
+    let sql = format!(
+        "WITH RECURSIVE sub(id, level) AS (SELECT id, level FROM units WHERE id = $1 \
+         UNION ALL SELECT u.id, u.level FROM units u JOIN sub ON u.parent_id = sub.id \
+         WHERE sub.level <> 'commune') \
+         SELECT {COLUMNS} FROM units u JOIN sub ON sub.id = u.id \
+         WHERE u.level = 'commune' AND {} ORDER BY u.code",
+        valid_on(2)
+    );
+    let rows: Vec<UnitRow> = sqlx::query_as(&sql)
+        .bind(id)
+        .bind(date_text(day))
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().map(Unit::from).collect())
+}
+
 /// Every commune-level unit valid on `day`.
 pub async fn communes_on(conn: &mut AnyConnection, day: NaiveDate) -> Result<Vec<Unit>> {
     let sql = format!(

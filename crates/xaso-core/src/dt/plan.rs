@@ -194,29 +194,57 @@ pub async fn compute(
     with_villages: bool,
 ) -> Result<Computed> {
     let (from, to) = year_span(year);
-    let mut conn = store.read().await?;
+    let (from, to) = (from.as_str(), to.as_str());
+    // The grouped queries are independent: each runs on its own pooled connection.
+    let trained = async {
+        let mut conn = store.read().await?;
+        Ok::<_, Error>(db::trained_by_commune(&mut conn, from, to, communes).await?)
+    };
+    let trained_villages = async {
+        match (with_villages, communes) {
+            (true, Some(ids)) => {
+                let mut conn = store.read().await?;
+                Ok::<_, Error>(db::trained_by_village(&mut conn, from, to, ids).await?)
+            }
+            _ => Ok(Vec::new()),
+        }
+    };
+    let support = async {
+        let mut conn = store.read().await?;
+        if with_villages {
+            Ok::<_, Error>(db::support_by_unit(&mut conn, from, to, communes).await?)
+        } else {
+            // Without villages, the totals per commune come from an index alone.
+            Ok(db::support_by_commune(&mut conn, from, to, communes)
+                .await?
+                .into_iter()
+                .map(|(commune, service, n)| (commune, String::new(), service, n))
+                .collect())
+        }
+    };
+    let wifi = async {
+        let mut conn = store.read().await?;
+        Ok::<_, Error>(db::wifi_by_unit(&mut conn, communes).await?)
+    };
+    let sellers = async {
+        let mut conn = store.read().await?;
+        Ok::<_, Error>(db::sellers_by_commune(&mut conn, communes).await?)
+    };
+    let (trained, trained_villages, support, wifi, sellers) =
+        tokio::try_join!(trained, trained_villages, support, wifi, sellers)?;
+
     let mut out = Computed::default();
-    for (commune, members, people) in
-        db::trained_by_commune(&mut conn, &from, &to, communes).await?
-    {
+    for (commune, members, people) in trained {
         let c = out.communes.entry(commune).or_default();
         c.members_trained = members as f64;
         c.people_trained = people as f64;
     }
-    if with_villages {
-        if let Some(ids) = communes {
-            for (village, members, people) in
-                db::trained_by_village(&mut conn, &from, &to, ids).await?
-            {
-                let v = out.villages.entry(village).or_default();
-                v.members_trained = members as f64;
-                v.people_trained = people as f64;
-            }
-        }
+    for (village, members, people) in trained_villages {
+        let v = out.villages.entry(village).or_default();
+        v.members_trained = members as f64;
+        v.people_trained = people as f64;
     }
-    for (commune, village, service, people) in
-        db::support_by_unit(&mut conn, &from, &to, communes).await?
-    {
+    for (commune, village, service, people) in support {
         let n = people as f64;
         let c = out.communes.entry(commune).or_default();
         *c.helped.entry(service.clone()).or_insert(0.0) += n;
@@ -227,13 +255,13 @@ pub async fn compute(
             v.helped_total += n;
         }
     }
-    for (commune, village, n) in db::wifi_by_unit(&mut conn, communes).await? {
+    for (commune, village, n) in wifi {
         out.communes.entry(commune).or_default().wifi_points += n as f64;
         if let (true, Some(v)) = (with_villages, village) {
             out.villages.entry(v).or_default().wifi_points += n as f64;
         }
     }
-    for (commune, n) in db::sellers_by_commune(&mut conn, communes).await? {
+    for (commune, n) in sellers {
         out.communes.entry(commune).or_default().sellers = n as f64;
     }
     Ok(out)
@@ -265,6 +293,32 @@ pub struct Cell {
 }
 
 impl Cell {
+    pub fn figure(&self) -> Figure {
+        Figure {
+            target: self.target,
+            actual: self.actual,
+        }
+    }
+
+    pub fn progress(&self) -> Option<f64> {
+        self.figure().progress()
+    }
+
+    /// Whether the actual value reached the target (None without both).
+    pub fn met(&self) -> Option<bool> {
+        self.figure().met()
+    }
+}
+
+/// Target and actual value without where the value comes from: what a roll-up shows per
+/// commune.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Figure {
+    pub target: Option<f64>,
+    pub actual: Option<f64>,
+}
+
+impl Figure {
     pub fn progress(&self) -> Option<f64> {
         progress(self.target, self.actual)
     }
@@ -755,7 +809,20 @@ pub struct Rollup {
     pub year: i32,
     pub indicators: Vec<IndicatorDef>,
     pub lines: Vec<AreaLine>,
-    pub communes: Vec<(Unit, Vec<Cell>)>,
+    /// Each commune with one figure per indicator, in the catalogue's order.
+    pub communes: Vec<(Unit, Vec<Figure>)>,
+}
+
+/// `(unit, "KEY=N;KEY=N")` rows as (unit, key) → number.
+fn unpack(rows: &[(String, String)]) -> HashMap<(&str, &str), f64> {
+    rows.iter()
+        .flat_map(|(unit, packed)| {
+            packed.split(';').filter_map(move |pair| {
+                let (key, value) = pair.split_once('=')?;
+                Some(((unit.as_str(), key), value.parse().ok()?))
+            })
+        })
+        .collect()
 }
 
 /// Rolls up the plans of the communes under an area (a province, or an old district), with a
@@ -770,47 +837,47 @@ pub async fn rollup(store: &Store, code: &str, year: i32) -> Result<Rollup> {
             format!("{} is not above communes", unit.full_name),
         ));
     }
-    let communes: Vec<Unit> = {
+    // Five independent reads, each on its own pooled connection.
+    let communes = async {
         let mut conn = store.read().await?;
-        xaso_storage::units::subtree(&mut conn, &unit.id)
-            .await?
-            .into_iter()
-            .filter(|u| u.level == Level::Commune && u.validity().contains(day))
-            .collect()
+        Ok::<_, Error>(xaso_storage::units::communes_under(&mut conn, &unit.id, day).await?)
     };
-    let indicators = active(store).await?;
-    let (targets, actuals) = {
+    let targets = async {
         let mut conn = store.read().await?;
-        (
-            db::targets(&mut conn, year as i64, None).await?,
-            db::actuals(&mut conn, year as i64, None).await?,
-        )
+        Ok::<_, Error>(db::packed_targets(&mut conn, store.engine(), year as i64).await?)
     };
-    let targets: HashMap<(&str, &str), f64> = targets
-        .iter()
-        .map(|t| ((t.unit_id.as_str(), t.indicator_key.as_str()), t.target))
-        .collect();
-    let actuals: HashMap<(&str, &str), &ActualRow> = actuals
-        .iter()
-        .map(|a| ((a.unit_id.as_str(), a.indicator_key.as_str()), a))
-        .collect();
-    let computed = compute(store, year, None, false).await?;
-    let rows: Vec<(Unit, Vec<Cell>)> = communes
+    let actuals = async {
+        let mut conn = store.read().await?;
+        Ok::<_, Error>(db::packed_actuals(&mut conn, store.engine(), year as i64).await?)
+    };
+    let (communes, indicators, targets, actuals, computed) = tokio::try_join!(
+        communes,
+        active(store),
+        targets,
+        actuals,
+        compute(store, year, None, false)
+    )?;
+    let targets = unpack(&targets);
+    let actuals = unpack(&actuals);
+    let rows: Vec<(Unit, Vec<Figure>)> = communes
         .into_iter()
         .map(|c| {
-            let cells = indicators
+            let counts = computed.communes.get(&c.id);
+            let figures = indicators
                 .iter()
                 .map(|d| {
-                    cell(
-                        d,
-                        targets.get(&(c.id.as_str(), d.key.as_str())).copied(),
-                        computed.communes.get(&c.id),
-                        actuals.get(&(c.id.as_str(), d.key.as_str())).copied(),
-                        year,
-                    )
+                    let key = (c.id.as_str(), d.key.as_str());
+                    Figure {
+                        target: targets.get(&key).copied(),
+                        actual: if d.measure.is_computed() {
+                            Some(counts.and_then(|n| n.value(d.measure)).unwrap_or(0.0))
+                        } else {
+                            actuals.get(&key).copied()
+                        },
+                    }
                 })
                 .collect();
-            (c, cells)
+            (c, figures)
         })
         .collect();
     let lines = indicators

@@ -101,6 +101,27 @@ pub async fn targets(
     Ok(q.fetch_all(conn).await?)
 }
 
+/// One year's targets of every unit, packed one row per unit as `KEY=TARGET;KEY=TARGET…`
+/// (keys are lowercase letters, digits and `_`): the area roll-up reads thousands of communes,
+/// and each row through sqlx costs microseconds, so nine times fewer rows matter.
+pub async fn packed_targets(
+    conn: &mut AnyConnection,
+    engine: crate::Engine,
+    year: i64,
+) -> Result<Vec<(String, String)>> {
+    let sql = match engine {
+        crate::Engine::Sqlite => {
+            "SELECT unit_id, group_concat(indicator_key || '=' || target, ';') \
+             FROM dt_targets WHERE year = $1 GROUP BY unit_id"
+        }
+        crate::Engine::Postgres => {
+            "SELECT unit_id, string_agg(indicator_key || '=' || target::text, ';') \
+             FROM dt_targets WHERE year = $1 GROUP BY unit_id"
+        }
+    };
+    Ok(sqlx::query_as(sql).bind(year).fetch_all(conn).await?)
+}
+
 pub async fn set_target(
     conn: &mut AnyConnection,
     unit_id: &str,
@@ -170,6 +191,26 @@ pub async fn actuals(
         q = q.bind(id);
     }
     Ok(q.fetch_all(conn).await?)
+}
+
+/// One year's entered values of every unit, packed like [`packed_targets`] as
+/// `KEY=VALUE;…` (values only: evidence stays with each commune's plan).
+pub async fn packed_actuals(
+    conn: &mut AnyConnection,
+    engine: crate::Engine,
+    year: i64,
+) -> Result<Vec<(String, String)>> {
+    let sql = match engine {
+        crate::Engine::Sqlite => {
+            "SELECT unit_id, group_concat(indicator_key || '=' || value, ';') \
+             FROM dt_actuals WHERE year = $1 GROUP BY unit_id"
+        }
+        crate::Engine::Postgres => {
+            "SELECT unit_id, string_agg(indicator_key || '=' || value::text, ';') \
+             FROM dt_actuals WHERE year = $1 GROUP BY unit_id"
+        }
+    };
+    Ok(sqlx::query_as(sql).bind(year).fetch_all(conn).await?)
 }
 
 pub async fn set_actual(conn: &mut AnyConnection, year: i64, a: &ActualRow) -> Result<()> {
@@ -260,6 +301,26 @@ pub async fn support_by_unit(
     let sql = format!(
         "SELECT commune_id, village_id, service, CAST(SUM(people) AS BIGINT) FROM dt_support \
          WHERE helped_on >= $1 AND helped_on <= $2{} GROUP BY commune_id, village_id, service",
+        unit_filter("commune_id", communes, 3)
+    );
+    let mut q = sqlx::query_as(&sql).bind(from).bind(to);
+    for id in communes.unwrap_or_default() {
+        q = q.bind(id);
+    }
+    Ok(q.fetch_all(conn).await?)
+}
+
+/// People helped in `from..=to` per commune and service (no village split; the roll-up's
+/// query, answered from the `dt_support_totals` index).
+pub async fn support_by_commune(
+    conn: &mut AnyConnection,
+    from: &str,
+    to: &str,
+    communes: Option<&[String]>,
+) -> Result<Vec<(String, String, i64)>> {
+    let sql = format!(
+        "SELECT commune_id, service, CAST(SUM(people) AS BIGINT) FROM dt_support \
+         WHERE helped_on >= $1 AND helped_on <= $2{} GROUP BY commune_id, service",
         unit_filter("commune_id", communes, 3)
     );
     let mut q = sqlx::query_as(&sql).bind(from).bind(to);

@@ -210,6 +210,10 @@ pub struct PlanOut {
 }
 
 fn cell_out(key: &str, c: &xaso_core::dt::plan::Cell) -> CellOut {
+    figure_out(key, &c.figure())
+}
+
+fn figure_out(key: &str, c: &xaso_core::dt::plan::Figure) -> CellOut {
     CellOut {
         key: key.to_string(),
         target: c.target,
@@ -362,7 +366,7 @@ pub async fn rollup(
                 .indicators
                 .iter()
                 .zip(cells)
-                .map(|(d, c)| cell_out(&d.key, c))
+                .map(|(d, c)| figure_out(&d.key, c))
                 .collect(),
         })
         .collect();

@@ -10,7 +10,9 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
-use xaso_core::dt::plan::{ActualInput, Cell, Indicator, Plan, Rollup, Source, TargetEntry};
+use xaso_core::dt::plan::{
+    ActualInput, Cell, Figure, Indicator, Plan, Rollup, Source, TargetEntry,
+};
 use xaso_domain::dt::plan::{format_number, measures, IndicatorDef, IndicatorInput, Measure};
 
 use super::{refused, status_of, year_of, YearQuery};
@@ -372,13 +374,13 @@ impl RollupPage {
     fn num(&self, n: &Option<f64>) -> String {
         shown(*n)
     }
-    fn cell(&self, c: &Cell) -> String {
+    fn cell(&self, c: &Figure) -> String {
         match (c.actual, c.target) {
             (a, Some(t)) => format!("{} / {}", shown(a), format_number(t)),
             (a, None) => shown(a),
         }
     }
-    fn met_class(&self, c: &Cell) -> &'static str {
+    fn met_class(&self, c: &Figure) -> &'static str {
         match c.met() {
             Some(true) => "met-ok",
             Some(false) => "met-warn",
