@@ -80,6 +80,32 @@ pub async fn has_role_over(
     Ok(false)
 }
 
+/// Whether the actor keeps province-wide data (catalogues, kinds, templates): the
+/// administrator, or an area officer of a province.
+pub async fn is_province_wide(store: &Store, actor: Option<&Actor>) -> Result<bool> {
+    let Some(actor) = actor else {
+        return Ok(false);
+    };
+    if actor.is_admin() {
+        return Ok(true);
+    }
+    let mut conn = store.read().await?;
+    for a in &actor.assignments {
+        if a.role != Role::AreaOfficer {
+            continue;
+        }
+        if let Some(id) = &a.unit_id {
+            if xaso_storage::units::by_id(&mut conn, id)
+                .await?
+                .is_some_and(|u| u.level == xaso_domain::units::Level::Province)
+            {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
 /// Refuses with 401 when nobody is signed in and 403 when the actor lacks the role.
 pub async fn require_role_over(
     store: &Store,

@@ -16,6 +16,7 @@ pub mod error;
 pub mod evidence;
 pub mod feedback;
 pub mod heritage;
+pub mod ict;
 pub mod jobs;
 pub mod places;
 pub mod producers;

@@ -8,6 +8,7 @@ pub mod dt;
 pub mod epcis;
 pub mod feedback;
 pub mod heritage;
+pub mod ict;
 pub mod places;
 pub mod pluscode;
 pub mod text;

@@ -17,6 +17,7 @@ pub mod evidence;
 pub mod feedback;
 pub mod files;
 pub mod heritage;
+pub mod ict;
 pub mod places;
 pub mod producers;
 pub mod qr;

@@ -14,6 +14,7 @@ mod feedback;
 mod heritage;
 mod home;
 pub mod i18n;
+mod ict;
 mod metrics;
 pub mod openapi;
 mod ops;

@@ -24,7 +24,8 @@ use crate::units::api as units_api;
         trace_api::producers, trace_api::producer, trace_api::products, trace_api::product, trace_api::batches, trace_api::batch,
         crate::epcis::capture, crate::epcis::events,
         crate::dt::api::teams, crate::dt::api::attendance, crate::dt::api::plan,
-        crate::dt::api::rollup),
+        crate::dt::api::rollup,
+        crate::ict::api::list, crate::ict::api::create, crate::ict::api::show, crate::ict::api::patch),
     components(schemas(
         xaso_domain::units::Unit, xaso_domain::units::UnitLink, xaso_domain::units::Level, xaso_domain::units::Portion,
         xaso_domain::auth::Role, units_api::UnitList, units_api::UnitDetail, units_api::SearchResult,
@@ -49,6 +50,8 @@ use crate::units::api as units_api;
         crate::dt::api::CellOut, crate::dt::api::SourceOut, crate::dt::api::PlanLineOut,
         crate::dt::api::UnitCellsOut, crate::dt::api::PlanOut, crate::dt::api::AreaLineOut,
         crate::dt::api::RollupOut,
+        crate::ict::api::AssetOut, crate::ict::api::AssetList, crate::ict::api::NetworkOut,
+        crate::ict::api::WifiOut, xaso_domain::ict::AssetInput,
         Errors, ErrorItem
     )),
     modifiers(&BearerAuth, &ErrorAnswers, &ParamSchemas),
@@ -61,6 +64,7 @@ use crate::units::api as units_api;
          (name = "stamps", description = "Digital stamp orders and their printable sheets"),
          (name = "epcis", description = "EPCIS 2.0 capture and event query"),
          (name = "dt", description = "The commune's digital-transformation programme: teams and training"),
+         (name = "ict", description = "The ICT register: a commune's devices (staff only)"),
          (name = "pluscode", description = "Plus Codes (Open Location Code): encode, decode, shorten, recover, validate"))
 )]
 pub struct ApiDoc;
@@ -226,6 +230,7 @@ impl Modify for ErrorAnswers {
                 item.put.as_mut(),
                 item.post.as_mut(),
                 item.delete.as_mut(),
+                item.patch.as_mut(),
             ];
             for op in ops.into_iter().flatten() {
                 let has_input = op.request_body.is_some()

@@ -9,7 +9,7 @@ use axum_extra::extract::CookieJar;
 
 use crate::ctx::{cookie, new_csrf, MintedCsrf, CSRF_COOKIE};
 use crate::{
-    assets, auth, catalogue, criteria, dt, epcis, error, feedback, heritage, home, metrics,
+    assets, auth, catalogue, criteria, dt, epcis, error, feedback, heritage, home, ict, metrics,
     openapi, ops, places, producers, qr, security, staff, stamps, trace_api, units, AppState,
 };
 
@@ -107,6 +107,11 @@ fn routes() -> Routes {
             "/places/{id}",
             get(places::api::show).put(places::api::update),
         )
+        .route(
+            "/units/{code}/assets",
+            get(ict::api::list).post(ict::api::create),
+        )
+        .route("/assets/{id}", get(ict::api::show).patch(ict::api::patch))
         .route("/units/{code}/teams", get(dt::api::teams))
         .route("/units/{code}/dt/{year}", get(dt::api::plan))
         .route("/units/{code}/dt/{year}/rollup", get(dt::api::rollup))

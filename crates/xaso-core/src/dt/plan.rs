@@ -14,7 +14,6 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use serde_json::json;
-use xaso_domain::auth::Role;
 use xaso_domain::dt::plan::{
     check_indicator, parse_number, progress, Aggregate, IndicatorDef, IndicatorInput, Measure,
     NumberError,
@@ -77,27 +76,7 @@ pub async fn active(store: &Store) -> Result<Vec<IndicatorDef>> {
 
 /// Whether the actor may edit the catalogue: administrators and area officers of a province.
 pub async fn edits_catalogue(store: &Store, actor: Option<&Actor>) -> Result<bool> {
-    let Some(actor) = actor else {
-        return Ok(false);
-    };
-    if actor.is_admin() {
-        return Ok(true);
-    }
-    let mut conn = store.read().await?;
-    for a in &actor.assignments {
-        if a.role != Role::AreaOfficer {
-            continue;
-        }
-        if let Some(id) = &a.unit_id {
-            if xaso_storage::units::by_id(&mut conn, id)
-                .await?
-                .is_some_and(|u| u.level == Level::Province)
-            {
-                return Ok(true);
-            }
-        }
-    }
-    Ok(false)
+    crate::authz::is_province_wide(store, actor).await
 }
 
 /// Adds an entry to the catalogue or changes one (same key). Audited.

@@ -16,6 +16,7 @@ mod excel;
 mod feedback;
 mod headers;
 mod heritage;
+mod ict;
 mod import;
 mod pages;
 mod places;

@@ -1,0 +1,218 @@
+//! The ICT register through its API: a commune officer adds, reads and changes assets; the
+//! record (with its network details) is for the commune's keepers only; bad input saves
+//! nothing; every change is audited.
+
+use axum::http::Method;
+use serde_json::{json, Value};
+use xaso_testkit::{TestApp, DEMO_PASSWORD};
+
+/// A place of today's Xã Đức Hòa and one of another commune, from the demo's registry.
+async fn places(app: &TestApp) -> (String, String) {
+    let list = app
+        .visitor()
+        .get("/api/v1/places?unit=80&limit=200")
+        .await
+        .json();
+    let all = list["places"].as_array().expect("places").clone();
+    let of = |inside: bool| {
+        all.iter()
+            .find(|p| (p["commune"]["code"] == "27937") == inside)
+            .and_then(|p| p["id"].as_str())
+            .expect("a demo place")
+            .to_string()
+    };
+    (of(true), of(false))
+}
+
+fn router(place: &str) -> Value {
+    json!({
+        "kind": "router",
+        "name": "Router phòng một cửa",
+        "place_id": place,
+        "location": "Phòng tiếp dân, tầng 1",
+        "custodian": "Nguyễn Văn Minh",
+        "serial": "SN-4471",
+        "model": "TP-Link ER605",
+        "purchased_on": "15/03/2024",
+        "funding": "CĐS",
+        "value_vnd": "3.490.000",
+        "warranty_until": "15/03/2026",
+        "ip": "192.168.1.1",
+        "mac": "aa-bb-cc-00-11-22",
+        "vlan": "10",
+        "admin_url": "http://192.168.1.1/"
+    })
+}
+
+#[tokio::test]
+async fn an_officer_keeps_the_register_and_nobody_else_sees_it() {
+    let app = TestApp::demo().await;
+    let (here, elsewhere) = places(&app).await;
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+
+    // Added with the commune's first tag, fields as typed but normalised.
+    let r = officer
+        .send_json(Method::POST, "/api/v1/units/27937/assets", &router(&here))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let a = r.json();
+    let id = a["id"].as_str().expect("id").to_string();
+    assert_eq!(a["tag"], "27937-TB-0001");
+    assert_eq!(a["kind_name_vi"], "Bộ định tuyến (router)");
+    assert_eq!(a["status"], "in_use", "in use unless said otherwise");
+    assert_eq!(a["funding"], "dt");
+    assert_eq!(a["value_vnd"], 3_490_000);
+    assert_eq!(a["purchased_on"], "2024-03-15");
+    assert_eq!(a["network"]["mac"], "AA:BB:CC:00:11:22");
+    assert_eq!(a["network"]["vlan"], 10);
+
+    // The next one gets the next number.
+    let mut second = router(&here);
+    second["name"] = json!("Switch tầng 2");
+    second["kind"] = json!("Bộ chuyển mạch (switch)");
+    let r = officer
+        .send_json(Method::POST, "/api/v1/units/27937/assets", &second)
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["tag"], "27937-TB-0002");
+    assert_eq!(r.json()["kind"], "switch", "a kind by its Vietnamese name");
+
+    // Bad fields: every problem named, nothing saved, no tag used up.
+    let r = officer
+        .send_json(
+            Method::POST,
+            "/api/v1/units/27937/assets",
+            &json!({"kind": "toaster", "name": "", "ip": "10.0.0.300", "vlan": "5000",
+                    "warranty_until": "01/01/2020", "purchased_on": "01/01/2021"}),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    for field in ["kind", "name", "ip", "vlan", "warranty_until"] {
+        assert!(r.body.contains(field), "{field} in {}", r.body);
+    }
+    // A place of another commune is refused.
+    let r = officer
+        .send_json(
+            Method::POST,
+            "/api/v1/units/27937/assets",
+            &router(&elsewhere),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("place_id"), "{}", r.body);
+    let list = officer.get("/api/v1/units/27937/assets").await;
+    assert_eq!(list.status, 200);
+    let tags: Vec<String> = list.json()["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["tag"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(tags, ["27937-TB-0001", "27937-TB-0002"]);
+
+    // A partial change touches only what it names; a bad one changes nothing.
+    let r = officer
+        .send_json(
+            Method::PATCH,
+            &format!("/api/v1/assets/{id}"),
+            &json!({"status": "Hỏng", "note": "Mất nguồn sau mưa bão"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let changed = r.json();
+    assert_eq!(changed["status"], "broken");
+    assert_eq!(changed["network"]["ip"], "192.168.1.1", "untouched");
+    let r = officer
+        .send_json(
+            Method::PATCH,
+            &format!("/api/v1/assets/{id}"),
+            &json!({"status": "in_use", "mac": "not a mac"}),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    let r = officer
+        .send_json(
+            Method::PATCH,
+            &format!("/api/v1/assets/{id}"),
+            &json!({"colour": "red"}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "unknown fields are refused: {}", r.body);
+    let now = officer.get(&format!("/api/v1/assets/{id}")).await.json();
+    assert_eq!(now["status"], "broken", "the refused change saved nothing");
+
+    // The audit log has the record before and after.
+    let log = officer
+        .get("/api/v1/audit?record_type=ict_asset")
+        .await
+        .json();
+    let text = log.to_string();
+    assert!(text.contains("Mất nguồn sau mưa bão"), "{log}");
+    assert!(text.contains("in_use") && text.contains("broken"), "{log}");
+
+    // The area officer of old district 802 covers the new commune.
+    let mut area = app.signed_in("canbo.duchoa", DEMO_PASSWORD).await;
+    assert_eq!(area.get(&format!("/api/v1/assets/{id}")).await.status, 200);
+
+    // The officer of another commune can neither see nor change it, nor add to this register.
+    let mut other = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
+    assert_eq!(other.get(&format!("/api/v1/assets/{id}")).await.status, 403);
+    assert_eq!(other.get("/api/v1/units/27937/assets").await.status, 403);
+    let r = other
+        .send_json(
+            Method::PATCH,
+            &format!("/api/v1/assets/{id}"),
+            &json!({"status": "retired"}),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let r = other
+        .send_json(Method::POST, "/api/v1/units/27937/assets", &router(&here))
+        .await;
+    assert_eq!(r.status, 403);
+    // Signed out: 401, without saying whether the asset exists.
+    let mut visitor = app.visitor();
+    assert_eq!(
+        visitor.get(&format!("/api/v1/assets/{id}")).await.status,
+        401
+    );
+    assert_eq!(visitor.get("/api/v1/assets/nothing").await.status, 401);
+    assert_eq!(visitor.get("/api/v1/units/27937/assets").await.status, 401);
+    let still = officer.get(&format!("/api/v1/assets/{id}")).await.json();
+    assert_eq!(still["status"], "broken");
+}
+
+#[tokio::test]
+async fn a_public_wifi_point_needs_its_network_name_and_the_register_is_per_commune() {
+    let app = TestApp::demo().await;
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    let r = officer
+        .send_json(
+            Method::POST,
+            "/api/v1/units/27937/assets",
+            &json!({"kind": "wifi_ap", "name": "Wi-Fi chợ Đức Hòa"}),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("wifi_ssid"), "{}", r.body);
+    let r = officer
+        .send_json(
+            Method::POST,
+            "/api/v1/units/27937/assets",
+            &json!({"kind": "wifi_ap", "name": "Wi-Fi chợ Đức Hòa", "wifi_ssid": "XaDucHoa-MienPhi",
+                    "wifi_hours": "5:00–21:00 hằng ngày", "wifi_howto": "Chọn mạng, không cần mật khẩu"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["wifi"]["ssid"], "XaDucHoa-MienPhi");
+    // A province is not a commune: the register is kept per commune.
+    let mut admin = app.with_token("demo-admin-token");
+    let r = admin
+        .send_json(
+            Method::POST,
+            "/api/v1/units/80/assets",
+            &json!({"kind": "computer", "name": "Máy tính"}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+}
