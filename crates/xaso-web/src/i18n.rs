@@ -168,6 +168,21 @@ mod tests {
             used.insert(format!("role.{}", r.as_str()));
         }
         for t in [
+            "dt_actual",
+            "dt_attendance",
+            "dt_certificate",
+            "dt_course",
+            "dt_indicator",
+            "dt_member",
+            "dt_report_template",
+            "dt_session",
+            "dt_support",
+            "dt_targets",
+            "dt_team",
+            "dt_topic",
+            "ict_asset",
+            "ict_kind",
+            "producer_document",
             "unit",
             "unit_import",
             "user",
