@@ -392,3 +392,97 @@ pub async fn update(
         .pop()
         .expect("one row"))
 }
+
+/// The places an asset of a commune may stand at: the commune's active places but households,
+/// by name (at most 500).
+pub async fn place_choices(store: &Store, commune: &Unit) -> Result<Vec<(String, String)>> {
+    let mut conn = store.read().await?;
+    let rows = xaso_storage::places::list(
+        &mut conn,
+        &xaso_storage::places::Filter {
+            commune_ids: vec![commune.id.clone()],
+            active_only: true,
+            limit: 2000,
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|p| p.kind != "household")
+        .take(500)
+        .map(|p| {
+            let label = if p.name.is_empty() {
+                p.address
+            } else if p.address.is_empty() {
+                p.name
+            } else {
+                format!("{} — {}", p.name, p.address)
+            };
+            (p.id, label)
+        })
+        .collect())
+}
+
+/// One change in an asset's history: when, by whom, and each field that changed (field, value
+/// before, value after; empty for none).
+#[derive(Debug, Clone)]
+pub struct HistoryEntry {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub fields: Vec<(String, String, String)>,
+}
+
+fn shown(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// The asset's history from the audit log, newest first (its keepers: the caller has read the
+/// asset with [`get`]).
+pub async fn history(store: &Store, asset: &Asset) -> Result<Vec<HistoryEntry>> {
+    let rows = {
+        let mut conn = store.read().await?;
+        xaso_storage::audit::list(
+            &mut conn,
+            &xaso_storage::audit::AuditFilter {
+                record_type: Some("ict_asset".into()),
+                record_id: Some(asset.row.id.clone()),
+                limit: 200,
+                ..Default::default()
+            },
+        )
+        .await?
+    };
+    let parse = |s: &Option<String>| -> serde_json::Map<String, Value> {
+        s.as_deref()
+            .and_then(|j| serde_json::from_str::<Value>(j).ok())
+            .and_then(|v| v.as_object().cloned())
+            .unwrap_or_default()
+    };
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let before = parse(&r.before_json);
+            let after = parse(&r.after_json);
+            let mut keys: Vec<&String> = after.keys().chain(before.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            let fields = keys
+                .into_iter()
+                .filter(|k| before.get(*k) != after.get(*k))
+                .map(|k| (k.clone(), shown(before.get(k)), shown(after.get(k))))
+                .collect();
+            HistoryEntry {
+                at: r.at,
+                actor: r.actor,
+                action: r.action,
+                fields,
+            }
+        })
+        .collect())
+}

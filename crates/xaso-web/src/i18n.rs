@@ -210,6 +210,40 @@ mod tests {
         ] {
             used.insert(format!("audit_type.{t}"));
         }
+        for s in xaso_domain::ict::STATUSES {
+            used.insert(format!("ict_status.{}", s.as_str()));
+        }
+        for f in xaso_domain::ict::FUNDINGS {
+            used.insert(format!("ict_funding.{}", f.as_str()));
+        }
+        for f in [
+            "tag",
+            "kind",
+            "name",
+            "place_id",
+            "location",
+            "custodian",
+            "serial",
+            "model",
+            "purchased_on",
+            "funding",
+            "value_vnd",
+            "warranty_until",
+            "status",
+            "ip",
+            "mac",
+            "vlan",
+            "admin_url",
+            "wifi_ssid",
+            "wifi_hours",
+            "wifi_howto",
+            "note",
+        ] {
+            used.insert(format!("ict.f_{f}"));
+        }
+        for (_, key) in crate::ict::MESSAGE_KEYS {
+            used.insert(key.to_string());
+        }
         for k in xaso_domain::trace::ProducerKind::ALL {
             used.insert(format!("producer_kind.{}", k.as_str()));
         }

@@ -1,3 +1,412 @@
-//! The ICT register on the web: the JSON API ([`api`]) for a commune's assets.
+//! The ICT register on the web: a commune's assets for its officers (list, add, read, change)
+//! and the JSON API ([`api`]).
 
 pub mod api;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use xaso_core::ict::Asset;
+use xaso_core::Error;
+use xaso_domain::ict::{AssetInput, Kind, Status, FUNDINGS, STATUSES};
+use xaso_domain::units::Unit;
+
+use crate::ctx::{Ctx, Page};
+use crate::error::PageError;
+use crate::{render, AppState};
+
+/// Core details (English) and the catalogue keys that say them in the visitor's language.
+pub(crate) const MESSAGE_KEYS: &[(&str, &str)] = &[
+    ("choose a kind", "ict.err_kind"),
+    ("give the asset a name", "ict.err_name"),
+    ("a name is at most", "ict.err_name_long"),
+    ("the location note", "ict.err_long"),
+    ("the custodian's name", "ict.err_long"),
+    ("a serial number", "ict.err_long"),
+    ("the model is", "ict.err_long"),
+    ("write the date", "ict.err_date"),
+    ("the warranty cannot end", "ict.err_warranty"),
+    ("the purchase date is in the future", "ict.err_future"),
+    ("the funding source", "ict.err_funding"),
+    ("the value is a whole amount", "ict.err_value"),
+    ("the status is", "ict.err_status"),
+    ("an IP address", "ict.err_ip"),
+    ("a MAC address", "ict.err_mac"),
+    ("a VLAN number", "ict.err_vlan"),
+    ("the administration page", "ict.err_admin_url"),
+    ("a Wi-Fi network name is at most", "ict.err_ssid_long"),
+    ("a public Wi-Fi point needs", "ict.err_ssid"),
+    ("opening hours", "ict.err_long"),
+    ("how to connect", "ict.err_long"),
+    ("the note is at most", "ict.err_long"),
+    ("choose a place registered", "ict.err_place"),
+    ("kept per commune", "ict.err_commune"),
+];
+
+fn say(ctx: &Ctx, detail: &str) -> String {
+    match MESSAGE_KEYS
+        .iter()
+        .find(|(needle, _)| detail.contains(needle))
+    {
+        Some((_, key)) => ctx.t(key).to_string(),
+        None => detail.to_string(),
+    }
+}
+
+/// A refused form's problems as (field, message); other errors go on as they are.
+fn refused(ctx: &Ctx, e: Error) -> Result<Vec<(String, String)>, PageError> {
+    match e {
+        Error::Invalid(list) => Ok(list
+            .into_iter()
+            .map(|p| {
+                let m = say(ctx, &p.detail);
+                (p.at, m)
+            })
+            .collect()),
+        other => Err(other.into()),
+    }
+}
+
+pub(crate) fn status_name(p: &Page, s: Status) -> &'static str {
+    p.t(&format!("ict_status.{}", s.as_str()))
+}
+
+fn kind_name(p: &Page, k: &Kind) -> String {
+    if p.is_en() && !k.name_en.is_empty() {
+        k.name_en.clone()
+    } else {
+        k.name_vi.clone()
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    q: String,
+}
+
+#[derive(Template)]
+#[template(path = "ict/list.html")]
+struct ListPage {
+    p: Page,
+    commune: Unit,
+    assets: Vec<Asset>,
+    total: usize,
+    kinds: Vec<Kind>,
+    f: ListQuery,
+}
+
+impl ListPage {
+    fn kind(&self, a: &Asset) -> String {
+        kind_name(&self.p, &a.kind)
+    }
+    fn kind_label(&self, k: &Kind) -> String {
+        kind_name(&self.p, k)
+    }
+    fn status(&self, a: &Asset) -> &'static str {
+        status_name(&self.p, a.status())
+    }
+    fn statuses(&self) -> Vec<(&'static str, &'static str)> {
+        STATUSES
+            .iter()
+            .map(|s| (s.as_str(), status_name(&self.p, *s)))
+            .collect()
+    }
+}
+
+/// A commune's assets, narrowed by kind, status and a search over name, tag, serial and model.
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Query(f): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    let (commune, all) = xaso_core::ict::list(&state.store, ctx.actor.as_ref(), &code).await?;
+    let total = all.len();
+    let key = xaso_domain::text::fold(&f.q);
+    let assets = all
+        .into_iter()
+        .filter(|a| f.kind.is_empty() || a.row.kind == f.kind)
+        .filter(|a| f.status.is_empty() || a.row.status == f.status)
+        .filter(|a| {
+            key.is_empty()
+                || a.row.name_key.contains(&key)
+                || xaso_domain::text::fold(&a.row.tag).contains(&key)
+                || xaso_domain::text::fold(&a.row.serial).contains(&key)
+                || xaso_domain::text::fold(&a.row.model).contains(&key)
+        })
+        .collect();
+    let kinds = xaso_core::ict::kinds(&state.store).await?;
+    Ok(render(&ListPage {
+        p: ctx.page(),
+        commune,
+        assets,
+        total,
+        kinds,
+        f,
+    }))
+}
+
+#[derive(Deserialize, Default)]
+pub struct AssetForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    input: AssetInput,
+}
+
+#[derive(Template)]
+#[template(path = "ict/form.html")]
+struct FormPage {
+    p: Page,
+    commune: Unit,
+    /// The asset being changed; None for a new one.
+    asset: Option<Asset>,
+    kinds: Vec<Kind>,
+    places: Vec<(String, String)>,
+    a: AssetInput,
+    errors: Vec<(String, String)>,
+}
+
+impl FormPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        crate::error::field_error(&self.errors, field)
+    }
+    fn kind_label(&self, k: &Kind) -> String {
+        kind_name(&self.p, k)
+    }
+    fn statuses(&self) -> Vec<(&'static str, &'static str)> {
+        STATUSES
+            .iter()
+            .map(|s| (s.as_str(), status_name(&self.p, *s)))
+            .collect()
+    }
+    fn fundings(&self) -> Vec<(&'static str, &'static str)> {
+        FUNDINGS
+            .iter()
+            .map(|f| (f.as_str(), self.p.t(&format!("ict_funding.{}", f.as_str()))))
+            .collect()
+    }
+    fn action(&self) -> String {
+        match &self.asset {
+            Some(a) => format!("/assets/{}", a.row.id),
+            None => format!("/units/{}/assets", self.commune.code),
+        }
+    }
+    /// Whether the typed status is this one (in use for a new asset).
+    fn status_is(&self, s: &str) -> bool {
+        let typed = Status::parse(&self.a.status).unwrap_or(Status::InUse);
+        typed.as_str() == s
+    }
+    fn funding_is(&self, f: &str) -> bool {
+        xaso_domain::ict::Funding::parse(&self.a.funding).is_some_and(|x| x.as_str() == f)
+    }
+}
+
+async fn form_page(
+    state: &AppState,
+    ctx: &Ctx,
+    commune: Unit,
+    asset: Option<Asset>,
+    a: AssetInput,
+    errors: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    let kinds = xaso_core::ict::kinds(&state.store).await?;
+    let places = xaso_core::ict::place_choices(&state.store, &commune).await?;
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((
+        status,
+        render(&FormPage {
+            p: ctx.page(),
+            commune,
+            asset,
+            kinds,
+            places,
+            a,
+            errors,
+        }),
+    )
+        .into_response())
+}
+
+/// The form for a new asset (the commune's keepers).
+pub async fn new(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    // The list checks the actor's rights over the commune.
+    let (commune, _) = xaso_core::ict::list(&state.store, ctx.actor.as_ref(), &code).await?;
+    form_page(
+        &state,
+        &ctx,
+        commune,
+        None,
+        AssetInput::default(),
+        Vec::new(),
+    )
+    .await
+}
+
+/// Adds an asset and opens it.
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Form(f): Form<AssetForm>,
+) -> Result<Response, PageError> {
+    ctx.check_form_write(&f.csrf)?;
+    match xaso_core::ict::create(&state.store, ctx.actor.as_ref(), &code, &f.input).await {
+        Ok(a) => Ok(Redirect::to(&format!("/assets/{}?saved=1", a.row.id)).into_response()),
+        Err(e) => {
+            let errors = refused(&ctx, e)?;
+            let commune = xaso_core::ict::commune(&state.store, &code).await?;
+            form_page(&state, &ctx, commune, None, f.input, errors).await
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct SavedQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "ict/show.html")]
+struct ShowPage {
+    p: Page,
+    a: Asset,
+    place: Option<(String, String)>,
+    history: Vec<xaso_core::ict::HistoryEntry>,
+    saved: bool,
+}
+
+impl ShowPage {
+    fn field(&self, name: &str) -> &'static str {
+        self.p.t(&format!("ict.f_{name}"))
+    }
+    fn when(&self, at: &str) -> String {
+        xaso_domain::time::from_storage(at)
+            .map(xaso_domain::time::format_datetime_vn)
+            .unwrap_or_else(|| at.to_string())
+    }
+    fn action(&self, a: &str) -> &'static str {
+        self.p.t(&format!("audit_action.{a}"))
+    }
+    /// A value of the history as people read it: status and funding by name, others as kept.
+    fn value_of(&self, field: &str, v: &str) -> String {
+        if v.is_empty() {
+            return "—".into();
+        }
+        match field {
+            "status" => Status::parse(v)
+                .map(|s| status_name(&self.p, s).to_string())
+                .unwrap_or_else(|| v.to_string()),
+            "funding" => self.p.t(&format!("ict_funding.{v}")).to_string(),
+            "value_vnd" => v
+                .parse::<i64>()
+                .map(|n| format!("{} đ", xaso_domain::text::amount_vi(n)))
+                .unwrap_or_else(|_| v.to_string()),
+            _ => v.to_string(),
+        }
+    }
+    fn kind(&self) -> String {
+        kind_name(&self.p, &self.a.kind)
+    }
+    fn status(&self) -> &'static str {
+        status_name(&self.p, self.a.status())
+    }
+    fn funding(&self) -> String {
+        match self.a.funding() {
+            Some(f) => self.p.t(&format!("ict_funding.{}", f.as_str())).to_string(),
+            None => "—".into(),
+        }
+    }
+    fn value(&self) -> String {
+        match self.a.row.value_vnd {
+            Some(v) => format!("{} đ", xaso_domain::text::amount_vi(v)),
+            None => "—".into(),
+        }
+    }
+    fn or_dash<'a>(&self, s: &'a str) -> &'a str {
+        if s.is_empty() {
+            "—"
+        } else {
+            s
+        }
+    }
+    fn opt<'a>(&self, s: &'a Option<String>) -> &'a str {
+        s.as_deref().unwrap_or("—")
+    }
+    fn has_network(&self) -> bool {
+        let r = &self.a.row;
+        r.ip.is_some() || r.mac.is_some() || r.vlan.is_some() || r.admin_url.is_some()
+    }
+}
+
+/// One asset's record (the commune's keepers).
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<SavedQuery>,
+) -> Result<Response, PageError> {
+    let a = xaso_core::ict::get(&state.store, ctx.actor.as_ref(), &id).await?;
+    let place = match &a.row.place_id {
+        Some(pid) => xaso_core::ict::place_choices(&state.store, &a.commune)
+            .await?
+            .into_iter()
+            .find(|(id, _)| id == pid),
+        None => None,
+    };
+    let history = xaso_core::ict::history(&state.store, &a).await?;
+    Ok(render(&ShowPage {
+        p: ctx.page(),
+        a,
+        place,
+        history,
+        saved: q.saved.is_some(),
+    }))
+}
+
+/// The form to change an asset.
+pub async fn edit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let a = xaso_core::ict::get(&state.store, ctx.actor.as_ref(), &id).await?;
+    let input = a.input();
+    let commune = a.commune.clone();
+    form_page(&state, &ctx, commune, Some(a), input, Vec::new()).await
+}
+
+/// Saves the changed asset.
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<AssetForm>,
+) -> Result<Response, PageError> {
+    ctx.check_form_write(&f.csrf)?;
+    match xaso_core::ict::update(&state.store, ctx.actor.as_ref(), &id, &f.input).await {
+        Ok(a) => Ok(Redirect::to(&format!("/assets/{}?saved=1", a.row.id)).into_response()),
+        Err(e) => {
+            let errors = refused(&ctx, e)?;
+            let a = xaso_core::ict::get(&state.store, ctx.actor.as_ref(), &id).await?;
+            let commune = a.commune.clone();
+            form_page(&state, &ctx, commune, Some(a), f.input, errors).await
+        }
+    }
+}

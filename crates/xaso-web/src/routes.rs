@@ -407,6 +407,10 @@ fn routes() -> Routes {
         )
         .route("/units/{code}/dt/plan/report.xlsx", get(dt::plan::report))
         .route("/units/{code}/dt/rollup", get(dt::plan::rollup))
+        .route("/units/{code}/assets", get(ict::list).post(ict::create))
+        .route("/units/{code}/assets/new", get(ict::new))
+        .route("/assets/{id}", get(ict::show).post(ict::update))
+        .route("/assets/{id}/edit", get(ict::edit))
         .route(
             "/dt/indicators",
             get(dt::plan::indicators).post(dt::plan::save_indicator),

@@ -67,6 +67,8 @@ struct ShowPage {
     added: Option<String>,
     /// A current commune's digital teams: how many, and their active members.
     dt: Option<(usize, i64)>,
+    /// Whether the reader keeps this commune's ICT register.
+    keeps_assets: bool,
 }
 
 impl ShowPage {
@@ -188,8 +190,12 @@ pub async fn show(
     } else {
         None
     };
+    let keeps_assets = v.unit.level == xaso_domain::units::Level::Commune
+        && v.unit.valid_to.is_none()
+        && xaso_core::ict::manages(&state.store, ctx.actor.as_ref(), &v.unit.id).await?;
     Ok(render(&ShowPage {
         dt,
+        keeps_assets,
         p: ctx.page(),
         v,
         day,
@@ -267,6 +273,7 @@ pub async fn add_village(
             }
             let page = ShowPage {
                 dt: None,
+                keeps_assets: false,
                 p: ctx.page(),
                 v,
                 day,

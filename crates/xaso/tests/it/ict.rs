@@ -216,3 +216,112 @@ async fn a_public_wifi_point_needs_its_network_name_and_the_register_is_per_comm
         .await;
     assert_eq!(r.status, 422, "{}", r.body);
 }
+
+#[tokio::test]
+async fn the_pages_add_change_and_show_an_asset_with_its_history() {
+    let app = TestApp::demo().await;
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    // The commune's page leads its keepers to the register, and nobody else.
+    let unit = officer.get("/units/27937").await;
+    assert!(
+        unit.body.contains("/units/27937/assets"),
+        "link for keepers"
+    );
+    assert!(!app
+        .visitor()
+        .get("/units/27937")
+        .await
+        .body
+        .contains("/units/27937/assets"));
+
+    // A refused form comes back with the problem in Vietnamese and what was typed.
+    let r = officer
+        .post_form(
+            "/units/27937/assets",
+            &[
+                ("kind", "printer"),
+                ("name", "Máy in văn thư"),
+                ("value_vnd", "bốn triệu"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("Giá trị ghi bằng số đồng"), "{}", r.body);
+    assert!(r.body.contains("Máy in văn thư"), "typed values kept");
+    let r = officer
+        .post_form(
+            "/units/27937/assets",
+            &[
+                ("kind", "printer"),
+                ("name", "Máy in văn thư"),
+                ("value_vnd", "4.200.000"),
+                ("funding", "ntm"),
+                ("location", "Phòng văn thư"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let at = r.location().to_string();
+    assert!(at.starts_with("/assets/"), "{at}");
+    let id = at
+        .trim_start_matches("/assets/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = officer.get(&at).await;
+    assert!(page.body.contains("27937-TB-0001"));
+    assert!(page.body.contains("4.200.000 đ"));
+
+    // A change shows in the history with the old and new value by name.
+    let edit = officer.get(&format!("/assets/{id}/edit")).await;
+    assert_eq!(edit.status, 200);
+    assert!(
+        edit.body.contains("Phòng văn thư"),
+        "the form holds the record"
+    );
+    let r = officer
+        .post_form(
+            &format!("/assets/{id}"),
+            &[
+                ("kind", "printer"),
+                ("name", "Máy in văn thư"),
+                ("value_vnd", "4.200.000"),
+                ("funding", "ntm"),
+                ("location", "Phòng văn thư"),
+                ("status", "in_repair"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = officer.get(&format!("/assets/{id}")).await.body;
+    assert!(page.contains("Lịch sử thay đổi"));
+    assert!(
+        page.contains("<del>Đang sử dụng</del> → <ins>Đang sửa chữa</ins>"),
+        "{page}"
+    );
+    // The list narrows by status.
+    let list = officer
+        .get("/units/27937/assets?status=in_repair")
+        .await
+        .body;
+    assert!(list.contains("Máy in văn thư"));
+    let list = officer.get("/units/27937/assets?status=broken").await.body;
+    assert!(!list.contains("Máy in văn thư"));
+
+    // Another commune's officer gets 403 on every page and every write, which changes nothing.
+    let mut other = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
+    assert_eq!(other.get(&format!("/assets/{id}")).await.status, 403);
+    assert_eq!(other.get(&format!("/assets/{id}/edit")).await.status, 403);
+    assert_eq!(other.get("/units/27937/assets").await.status, 403);
+    assert_eq!(other.get("/units/27937/assets/new").await.status, 403);
+    let r = other
+        .post_form(
+            &format!("/assets/{id}"),
+            &[("kind", "printer"), ("name", "Đổi tên")],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let page = officer.get(&format!("/assets/{id}")).await.body;
+    assert!(!page.contains("Đổi tên"));
+}
