@@ -6,6 +6,8 @@
 //! officers of a province edit them. Every change is audited with the whole record before and
 //! after.
 
+pub mod labels;
+
 use chrono::NaiveDate;
 use serde_json::{json, Value};
 use xaso_domain::auth::Role;
@@ -227,6 +229,8 @@ async fn assemble(store: &Store, rows: Vec<AssetRow>, commune: &Unit) -> Result<
 
 /// The assets of a commune (its keepers only).
 pub async fn list(store: &Store, actor: Option<&Actor>, code: &str) -> Result<(Unit, Vec<Asset>)> {
+    // Signed-out callers are told to sign in before anything about the unit.
+    actor.ok_or(Error::Unauthenticated)?;
     let commune = commune(store, code).await?;
     authz::require_role_over(store, actor, MANAGERS, &commune.id).await?;
     let rows = {
@@ -308,6 +312,7 @@ pub async fn create(
     code: &str,
     input: &AssetInput,
 ) -> Result<Asset> {
+    actor.ok_or(Error::Unauthenticated)?;
     let commune = commune(store, code).await?;
     let actor = authz::require_role_over(store, actor, MANAGERS, &commune.id).await?;
     let checked = input.check(&kinds(store).await?).map_err(invalid)?;
@@ -485,4 +490,69 @@ pub async fn history(store: &Store, asset: &Asset) -> Result<Vec<HistoryEntry>> 
             }
         })
         .collect())
+}
+
+/// What anyone who scans an asset's label may see: its tag, kind, commune and status, and for
+/// a public Wi-Fi point the network name, hours and how to connect. Never network details,
+/// custodian, serial or value.
+#[derive(Debug, Clone)]
+pub struct PublicAsset {
+    pub id: String,
+    pub tag: String,
+    pub kind: Kind,
+    pub commune: Unit,
+    pub status: Status,
+    /// (network name, hours, how to connect) for public Wi-Fi points.
+    pub wifi: Option<(String, String, String)>,
+    /// The registered place's name and digital address (Plus Code), for a problem report.
+    pub place: Option<(String, String)>,
+}
+
+/// What a scanned label shows: the record to the asset's keepers, the public part to others.
+#[derive(Debug, Clone)]
+pub enum Scan {
+    /// The asset's id: its keepers go to the record.
+    Staff(String),
+    Public(Box<PublicAsset>),
+}
+
+/// The landing of an asset's label.
+pub async fn scan(store: &Store, actor: Option<&Actor>, id: &str) -> Result<Scan> {
+    let row = {
+        let mut conn = store.read().await?;
+        db::asset(&mut conn, id).await?.ok_or(Error::NotFound)?
+    };
+    let commune = unit_by_id(store, &row.unit_id).await?;
+    if manages(store, actor, &row.unit_id).await? {
+        return Ok(Scan::Staff(row.id));
+    }
+    let asset = assemble(store, vec![row], &commune)
+        .await?
+        .pop()
+        .expect("one row");
+    let place = match &asset.row.place_id {
+        Some(p) => {
+            let mut conn = store.read().await?;
+            xaso_storage::places::by_id(&mut conn, p)
+                .await?
+                .map(|p| (p.name, p.plus_code))
+        }
+        None => None,
+    };
+    let wifi = (asset.kind.public_wifi && !asset.row.wifi_ssid.is_empty()).then(|| {
+        (
+            asset.row.wifi_ssid.clone(),
+            asset.row.wifi_hours.clone(),
+            asset.row.wifi_howto.clone(),
+        )
+    });
+    Ok(Scan::Public(Box::new(PublicAsset {
+        id: asset.row.id.clone(),
+        tag: asset.row.tag.clone(),
+        status: asset.status(),
+        kind: asset.kind,
+        commune,
+        wifi,
+        place,
+    })))
 }

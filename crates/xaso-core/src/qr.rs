@@ -64,6 +64,8 @@ pub enum TargetType {
     TrainingSession,
     /// A training certificate: its page says whether it is genuine.
     Certificate,
+    /// An asset of the ICT register (its label): staff see the record, others what is public.
+    Asset,
 }
 
 impl TargetType {
@@ -72,6 +74,7 @@ impl TargetType {
             TargetType::Place => "place",
             TargetType::TrainingSession => "training_session",
             TargetType::Certificate => "certificate",
+            TargetType::Asset => "ict_asset",
         }
     }
 
@@ -80,6 +83,7 @@ impl TargetType {
             "place" => Some(TargetType::Place),
             "training_session" => Some(TargetType::TrainingSession),
             "certificate" => Some(TargetType::Certificate),
+            "ict_asset" => Some(TargetType::Asset),
             _ => None,
         }
     }
@@ -90,6 +94,7 @@ impl TargetType {
             TargetType::Place => format!("/p/{id}"),
             TargetType::TrainingSession => format!("/training/sessions/{id}/check-in"),
             TargetType::Certificate => format!("/certificates/{id}"),
+            TargetType::Asset => format!("/t/{id}"),
         }
     }
 }
@@ -335,6 +340,10 @@ async fn may_manage(store: &Store, actor: Option<&Actor>, row: &QrRow) -> Result
             Some(unit) => crate::dt::manages(store, Some(actor), unit).await?,
             None => false,
         },
+        Some(TargetType::Asset) => match &row.unit_id {
+            Some(unit) => crate::ict::manages(store, Some(actor), unit).await?,
+            None => false,
+        },
         None => false,
     };
     if allowed {
@@ -407,6 +416,58 @@ pub fn modules(url: &str) -> Result<(usize, Vec<bool>)> {
         }
     }
     Ok((full, out))
+}
+
+fn pdf_rect(x: f32, y: f32, w: f32, h: f32) -> Vec<(printpdf::Point, bool)> {
+    use printpdf::{Mm, Point};
+    vec![
+        (Point::new(Mm(x), Mm(y)), false),
+        (Point::new(Mm(x + w), Mm(y)), false),
+        (Point::new(Mm(x + w), Mm(y + h)), false),
+        (Point::new(Mm(x), Mm(y + h)), false),
+    ]
+}
+
+/// Draws a QR symbol with its lower-left corner at (x, y): one filled rectangle per run of dark
+/// modules in a row, so a symbol is a few hundred shapes, not a thousand.
+pub fn draw_pdf(
+    layer: &printpdf::PdfLayerReference,
+    url: &str,
+    x: f32,
+    y: f32,
+    size: f32,
+) -> Result<()> {
+    let (n, dark) = modules(url)?;
+    let m = size / n as f32;
+    let mut rings = Vec::new();
+    for row in 0..n {
+        let mut col = 0;
+        while col < n {
+            if dark[row * n + col] {
+                let start = col;
+                while col < n && dark[row * n + col] {
+                    col += 1;
+                }
+                // Rows run top-down in the symbol, bottom-up on the page.
+                rings.push(pdf_rect(
+                    x + start as f32 * m,
+                    y + size - (row + 1) as f32 * m,
+                    (col - start) as f32 * m,
+                    m,
+                ));
+            } else {
+                col += 1;
+            }
+        }
+    }
+    layer.set_fill_color(printpdf::Color::Rgb(printpdf::Rgb::new(
+        0.0, 0.0, 0.0, None,
+    )));
+    layer.add_polygon(printpdf::Polygon {
+        rings,
+        ..Default::default()
+    });
+    Ok(())
 }
 
 /// The QR symbol of a URL as a grey-scale PNG, `scale` pixels per module.

@@ -21,7 +21,6 @@ use crate::{Actor, Error, Result};
 
 mod sheet;
 mod verify;
-pub use sheet::layout;
 use sheet::render;
 pub use verify::*;
 

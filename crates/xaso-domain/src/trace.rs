@@ -547,6 +547,19 @@ impl LabelSize {
         LabelSize::ALL.into_iter().find(|l| l.as_str() == s.trim())
     }
 
+    /// Where labels of this size sit on an A4 sheet: columns, rows, and the left and top edges
+    /// of the grid in millimetres from the page's lower-left corner (PDF coordinates), the grid
+    /// centred with at least 5 mm of margin.
+    pub fn grid(self) -> (usize, usize, f32, f32) {
+        let (page_w, page_h) = (210.0f32, 297.0f32);
+        let (w, h, _) = self.mm();
+        let cols = ((page_w - 10.0) / w).floor() as usize;
+        let rows = ((page_h - 10.0) / h).floor() as usize;
+        let left = (page_w - cols as f32 * w) / 2.0;
+        let top = page_h - (page_h - rows as f32 * h) / 2.0;
+        (cols, rows, left, top)
+    }
+
     /// Width, height and QR side in millimetres.
     pub fn mm(self) -> (f32, f32, f32) {
         match self {

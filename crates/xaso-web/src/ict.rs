@@ -410,3 +410,98 @@ pub async fn update(
         }
     }
 }
+
+#[derive(Deserialize, Default)]
+pub struct LabelsQuery {
+    /// small, medium or large (the stamp sheets' sizes); medium when absent.
+    #[serde(default)]
+    size: String,
+    /// Asset ids separated by commas: print only these.
+    #[serde(default)]
+    ids: String,
+}
+
+/// An A4 sheet of asset labels (the commune's keepers).
+pub async fn labels(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+    Path(code): Path<String>,
+    Query(q): Query<LabelsQuery>,
+) -> Result<Response, PageError> {
+    if ctx.actor.is_none() {
+        return Ok(Redirect::to(&format!("/login?next=/units/{code}/assets")).into_response());
+    }
+    let size = match q.size.trim() {
+        "" => xaso_domain::trace::LabelSize::Medium,
+        s => xaso_domain::trace::LabelSize::parse(s)
+            .ok_or_else(|| PageError::bad_request("size must be small, medium or large", false))?,
+    };
+    let ids: Vec<String> = q
+        .ids
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    let base = crate::qr::base_url(&state, &headers);
+    let (pdf, _) =
+        xaso_core::ict::labels::sheet(&state.store, ctx.actor.as_ref(), &code, &ids, size, &base)
+            .await?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"nhan-thiet-bi-{code}.pdf\""),
+            ),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "ict/public.html")]
+struct PublicPage {
+    p: Page,
+    a: xaso_core::ict::PublicAsset,
+}
+
+impl PublicPage {
+    fn kind(&self) -> String {
+        kind_name(&self.p, &self.a.kind)
+    }
+    fn status(&self) -> &'static str {
+        status_name(&self.p, self.a.status)
+    }
+    fn report_link(&self) -> String {
+        let mut url = format!("/feedback?unit={}&from=qr", self.a.commune.code);
+        if let Some((_, plus)) = &self.a.place {
+            url.push_str("&place=");
+            url.push_str(&plus.replace('+', "%2B"));
+        }
+        url
+    }
+}
+
+/// Where an asset's label leads: its keepers go to the record, everyone else sees what is
+/// public about it.
+pub async fn scan(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    match xaso_core::ict::scan(&state.store, ctx.actor.as_ref(), &id).await? {
+        xaso_core::ict::Scan::Staff(id) => {
+            Ok(Redirect::to(&format!("/assets/{id}")).into_response())
+        }
+        xaso_core::ict::Scan::Public(a) => Ok(render(&PublicPage {
+            p: ctx.page(),
+            a: *a,
+        })),
+    }
+}

@@ -49,7 +49,7 @@ use crate::units::api as units_api;
         crate::dt::api::AttendanceIn, crate::dt::api::AttendanceOut,
         crate::dt::api::CellOut, crate::dt::api::SourceOut, crate::dt::api::PlanLineOut,
         crate::dt::api::UnitCellsOut, crate::dt::api::PlanOut, crate::dt::api::AreaLineOut,
-        crate::dt::api::RollupOut,
+        crate::dt::api::DtRollupOut,
         crate::ict::api::AssetOut, crate::ict::api::AssetList, crate::ict::api::NetworkOut,
         crate::ict::api::WifiOut, xaso_domain::ict::AssetInput,
         Errors, ErrorItem

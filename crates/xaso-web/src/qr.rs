@@ -183,6 +183,7 @@ pub async fn retire(
         Some(TargetType::Place) => format!("/places/{}#qr", row.target_id),
         Some(TargetType::TrainingSession) => format!("/training/sessions/{}", row.target_id),
         Some(TargetType::Certificate) => format!("/certificates/{}", row.target_id),
+        Some(TargetType::Asset) => format!("/assets/{}", row.target_id),
         None => "/".to_string(),
     };
     Ok(Redirect::to(&back).into_response())

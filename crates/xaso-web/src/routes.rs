@@ -409,6 +409,8 @@ fn routes() -> Routes {
         .route("/units/{code}/dt/rollup", get(dt::plan::rollup))
         .route("/units/{code}/assets", get(ict::list).post(ict::create))
         .route("/units/{code}/assets/new", get(ict::new))
+        .route("/units/{code}/assets/labels.pdf", get(ict::labels))
+        .route("/t/{id}", get(ict::scan))
         .route("/assets/{id}", get(ict::show).post(ict::update))
         .route("/assets/{id}/edit", get(ict::edit))
         .route(

@@ -14,7 +14,6 @@ use xaso_storage::Store;
 
 use super::{unit, MANAGERS};
 use crate::criteria::pdf::{BOLD, REGULAR};
-use crate::places::plates::draw_qr;
 use crate::{authz, Actor, Error, Result};
 
 /// Where a certificate stands.
@@ -444,7 +443,7 @@ fn page(layer: &PdfLayerReference, f: &Fonts, c: &Certificate, url: &str) -> Res
     at("TM. ỦY BAN NHÂN DÂN", 11.0, right_mid, 50.0, true);
     at("(ký, ghi rõ họ tên, đóng dấu)", 9.0, right_mid, 45.0, false);
     let qr = 34.0;
-    draw_qr(layer, url, 20.0, 18.0, qr)?;
+    crate::qr::draw_pdf(layer, url, 20.0, 18.0, qr)?;
     layer.set_fill_color(black.clone());
     layer.use_text(
         "Quét mã để kiểm tra giấy chứng nhận",

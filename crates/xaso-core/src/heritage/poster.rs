@@ -11,7 +11,6 @@ use xaso_domain::places::PlaceKind;
 use xaso_storage::Store;
 
 use crate::criteria::pdf::{BOLD, REGULAR};
-use crate::places::plates::draw_qr;
 use crate::qr::{self, TargetType};
 use crate::{Actor, Error, Result};
 
@@ -130,7 +129,7 @@ fn render(h: &super::Heritage, size: Size, url: &str) -> Result<Vec<u8>> {
     let qr_size = 105.0 * s;
     let qx = (w - qr_size) / 2.0;
     let qy = y - 6.0 * s - qr_size;
-    draw_qr(&layer, url, qx, qy, qr_size)?;
+    crate::qr::draw_pdf(&layer, url, qx, qy, qr_size)?;
     y = qy - 10.0 * s;
     layer.set_fill_color(black.clone());
     text(

@@ -34,46 +34,6 @@ fn rect(x: f32, y: f32, w: f32, h: f32) -> Vec<(Point, bool)> {
     ]
 }
 
-/// Draws a QR symbol with its lower-left corner at (x, y): one filled rectangle per run of dark
-/// modules in a row, so a symbol is a few hundred shapes, not a thousand.
-pub(crate) fn draw_qr(
-    layer: &PdfLayerReference,
-    url: &str,
-    x: f32,
-    y: f32,
-    size: f32,
-) -> Result<()> {
-    let (n, dark) = qr::modules(url)?;
-    let m = size / n as f32;
-    let mut rings = Vec::new();
-    for row in 0..n {
-        let mut col = 0;
-        while col < n {
-            if dark[row * n + col] {
-                let start = col;
-                while col < n && dark[row * n + col] {
-                    col += 1;
-                }
-                // Rows run top-down in the symbol, bottom-up on the page.
-                rings.push(rect(
-                    x + start as f32 * m,
-                    y + size - (row + 1) as f32 * m,
-                    (col - start) as f32 * m,
-                    m,
-                ));
-            } else {
-                col += 1;
-            }
-        }
-    }
-    layer.set_fill_color(Color::Rgb(Rgb::new(0.0, 0.0, 0.0, None)));
-    layer.add_polygon(Polygon {
-        rings,
-        ..Default::default()
-    });
-    Ok(())
-}
-
 struct Fonts {
     regular: IndirectFontRef,
     bold: IndirectFontRef,
@@ -102,7 +62,7 @@ fn plate(layer: &PdfLayerReference, f: &Fonts, p: &Place, url: &str, x: f32, y: 
     layer.set_fill_color(Color::Rgb(Rgb::new(0.0, 0.0, 0.0, None)));
     let qx = x + 4.0;
     let qy = y + (PLATE_H - QR_MM) / 2.0 - 2.0;
-    draw_qr(layer, url, qx, qy, QR_MM)?;
+    qr::draw_pdf(layer, url, qx, qy, QR_MM)?;
     let tx = qx + QR_MM + 3.0;
     let mut ty = y + PLATE_H - 9.0;
     layer.use_text("ĐỊA CHỈ SỐ", 9.0, Mm(tx), Mm(ty), &f.bold);

@@ -11,18 +11,6 @@ use crate::criteria::pdf::{BOLD, REGULAR};
 use crate::jobs::Progress;
 use crate::{Error, Result};
 
-/// Where labels sit on an A4 sheet: columns, rows, and the left and top edges of the grid in
-/// millimetres from the page's lower-left corner (PDF coordinates).
-pub fn layout(size: LabelSize) -> (usize, usize, f32, f32) {
-    let (page_w, page_h) = (210.0f32, 297.0f32);
-    let (w, h, _) = size.mm();
-    let cols = ((page_w - 10.0) / w).floor() as usize;
-    let rows = ((page_h - 10.0) / h).floor() as usize;
-    let left = (page_w - cols as f32 * w) / 2.0;
-    let top = page_h - (page_h - rows as f32 * h) / 2.0;
-    (cols, rows, left, top)
-}
-
 /// Draws the label sheet: labels in rows on A4 with a cutting frame, each with its QR code,
 /// the product, the lot and the stamp's number.
 pub(super) fn render(
@@ -35,7 +23,7 @@ pub(super) fn render(
     let pdf_err = |e: printpdf::Error| Error::Internal(format!("pdf: {e}"));
     let (page_w, page_h) = (210.0f32, 297.0f32);
     let (w, h, qr) = size.mm();
-    let (cols, rows, left, top) = layout(size);
+    let (cols, rows, left, top) = size.grid();
     let per_page = cols * rows;
     let (doc, page, layer) =
         PdfDocument::new("Xa So - tem truy xuat", Mm(page_w), Mm(page_h), "Tem");

@@ -242,8 +242,17 @@ fn source_out(s: &xaso_core::dt::plan::Source) -> SourceOut {
     }
 }
 
+/// The path's year: not a number is a 400; a year no plan is kept for (before 2020 or after
+/// next year) is a 404, like any other record that does not exist.
 fn plan_year(year: &str) -> Result<i32, PageError> {
-    super::year_of(Some(year), true)
+    let y = year
+        .trim()
+        .parse::<i32>()
+        .map_err(|_| PageError::bad_request("year must be a number such as 2026", true))?;
+    xaso_core::dt::plan::check_year(y).map_err(|_| {
+        PageError::not_found(true).with_not_found(format!("no DT plans are kept for {y}"))
+    })?;
+    Ok(y)
 }
 
 /// A commune's DT plan for a year: the catalogue's indicators with targets and actual values
@@ -251,10 +260,10 @@ fn plan_year(year: &str) -> Result<i32, PageError> {
 /// personal data and no evidence files.
 #[utoipa::path(get, path = "/api/v1/units/{code}/dt/{year}", tag = "dt",
     params(("code" = String, Path, description = "Commune code, as of today"),
-        ("year" = i32, Path, description = "The plan's year")),
+        ("year" = i32, Path, description = "The plan's year (2020 to next year)", minimum = 2020, maximum = 2100)),
     responses((status = 200, body = PlanOut), (status = 400, description = "Not a year"),
-        (status = 404, description = "No such unit"),
-        (status = 422, description = "The unit is not a commune, or the year is out of range")))]
+        (status = 404, description = "No such unit, or no plans kept for that year"),
+        (status = 422, description = "The unit is not a commune")))]
 pub async fn plan(
     State(state): State<AppState>,
     Path((code, year)): Path<(String, String)>,
@@ -317,7 +326,7 @@ pub struct AreaLineOut {
 
 /// The DT plans of every commune under an area for a year.
 #[derive(Serialize, ToSchema)]
-pub struct RollupOut {
+pub struct DtRollupOut {
     pub unit_code: String,
     pub unit_name: String,
     pub year: i32,
@@ -330,14 +339,14 @@ pub struct RollupOut {
 /// communes with a target and communes that met it, and each commune's figures.
 #[utoipa::path(get, path = "/api/v1/units/{code}/dt/{year}/rollup", tag = "dt",
     params(("code" = String, Path, description = "Code of a province or (before 2025) a district"),
-        ("year" = i32, Path, description = "The plans' year")),
-    responses((status = 200, body = RollupOut), (status = 400, description = "Not a year"),
-        (status = 404, description = "No such unit"),
+        ("year" = i32, Path, description = "The plans' year (2020 to next year)", minimum = 2020, maximum = 2100)),
+    responses((status = 200, body = DtRollupOut), (status = 400, description = "Not a year"),
+        (status = 404, description = "No such unit, or no plans kept for that year"),
         (status = 422, description = "The unit is not above communes")))]
 pub async fn rollup(
     State(state): State<AppState>,
     Path((code, year)): Path<(String, String)>,
-) -> Result<Json<RollupOut>, PageError> {
+) -> Result<Json<DtRollupOut>, PageError> {
     let year = plan_year(&year)?;
     let r = xaso_core::dt::plan::rollup(&state.store, &code, year)
         .await
@@ -370,7 +379,7 @@ pub async fn rollup(
                 .collect(),
         })
         .collect();
-    Ok(Json(RollupOut {
+    Ok(Json(DtRollupOut {
         unit_code: r.unit.code.clone(),
         unit_name: r.unit.full_name.clone(),
         year,

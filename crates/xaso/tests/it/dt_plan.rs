@@ -333,6 +333,15 @@ async fn actual_values_come_from_records_and_targets_from_the_communes_officers(
             .status,
         400
     );
+    // A year no plan is kept for is a record that does not exist.
+    for path in [
+        "/api/v1/units/27937/dt/2099",
+        "/api/v1/units/80/dt/1999/rollup",
+    ] {
+        let r = app.visitor().get(path).await;
+        assert_eq!(r.status, 404, "{path}");
+        assert!(r.body.contains("no DT plans are kept for"), "{}", r.body);
+    }
 }
 
 fn workbook(bytes: Vec<u8>) -> Xlsx<Cursor<Vec<u8>>> {

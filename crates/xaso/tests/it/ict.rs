@@ -178,6 +178,8 @@ async fn an_officer_keeps_the_register_and_nobody_else_sees_it() {
     );
     assert_eq!(visitor.get("/api/v1/assets/nothing").await.status, 401);
     assert_eq!(visitor.get("/api/v1/units/27937/assets").await.status, 401);
+    // Even for a unit that keeps no register: sign in first, then learn about the unit.
+    assert_eq!(visitor.get("/api/v1/units/80/assets").await.status, 401);
     let still = officer.get(&format!("/api/v1/assets/{id}")).await.json();
     assert_eq!(still["status"], "broken");
 }
@@ -324,4 +326,137 @@ async fn the_pages_add_change_and_show_an_asset_with_its_history() {
     assert_eq!(r.status, 403);
     let page = officer.get(&format!("/assets/{id}")).await.body;
     assert!(!page.contains("Đổi tên"));
+}
+
+/// The path part of a printed label's URL (the test server answers as http://localhost).
+fn path_of(url: &str) -> String {
+    url.strip_prefix("http://localhost")
+        .unwrap_or_else(|| panic!("a URL of this installation: {url}"))
+        .to_string()
+}
+
+#[tokio::test]
+async fn printed_labels_decode_and_lead_staff_to_the_record_and_anyone_else_to_the_public_part() {
+    let app = TestApp::demo().await;
+    let (here, _) = places(&app).await;
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    let r = officer
+        .send_json(Method::POST, "/api/v1/units/27937/assets", &router(&here))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = officer
+        .send_json(
+            Method::POST,
+            "/api/v1/units/27937/assets",
+            &json!({"kind": "wifi_ap", "name": "Wi-Fi nhà văn hóa", "place_id": here,
+                    "serial": "AP-SERIAL-77", "ip": "10.0.0.7", "mac": "aa:bb:cc:dd:ee:07",
+                    "custodian": "Trần Thị Lan",
+                    "wifi_ssid": "DucHoa-MienPhi", "wifi_hours": "5:00–22:00 hằng ngày"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let ap_id = r.json()["id"].as_str().unwrap().to_string();
+    // A retired asset gets no label on the commune's sheet.
+    let r = officer
+        .send_json(
+            Method::POST,
+            "/api/v1/units/27937/assets",
+            &json!({"kind": "printer", "name": "Máy in cũ", "status": "retired"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+
+    // The sheet decodes, label by label, with a real reader, to one permanent URL per asset.
+    let pdf = officer
+        .raw("/units/27937/assets/labels.pdf?size=medium")
+        .await;
+    assert!(pdf.starts_with(b"%PDF"), "a PDF");
+    let urls = crate::stamps::decode_pdf(&pdf, xaso_domain::trace::LabelSize::Medium);
+    assert_eq!(
+        urls.len(),
+        2,
+        "two labels, the retired printer left out: {urls:?}"
+    );
+    assert!(urls.iter().all(|u| u.starts_with("http://localhost/q/")));
+    // Printing again keeps the codes: a label stuck on a device stays valid.
+    let again = officer
+        .raw("/units/27937/assets/labels.pdf?size=small")
+        .await;
+    let mut again = crate::stamps::decode_pdf(&again, xaso_domain::trace::LabelSize::Small);
+    let mut first = urls.clone();
+    first.sort();
+    again.sort();
+    assert_eq!(first, again);
+
+    // One label alone, for the access point.
+    let one = officer
+        .raw(&format!("/units/27937/assets/labels.pdf?ids={ap_id}"))
+        .await;
+    let one = crate::stamps::decode_pdf(&one, xaso_domain::trace::LabelSize::Medium);
+    assert_eq!(one.len(), 1);
+    let ap_url = path_of(&one[0]);
+
+    // The commune's keeper who scans it lands on the record.
+    let r = officer.get(&ap_url).await;
+    assert!(r.status.is_redirection(), "{}", r.status);
+    let landing = r.location().to_string();
+    let r = officer.get(&landing).await;
+    assert!(r.status.is_redirection(), "{}", r.status);
+    assert_eq!(r.location(), format!("/assets/{ap_id}"));
+
+    // A citizen sees the network name, hours and a problem report with the place filled in,
+    // and none of the staff's details.
+    let mut citizen = app.visitor();
+    let r = citizen.get(&ap_url).await;
+    let landing = r.location().to_string();
+    let page = citizen.get(&landing).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("DucHoa-MienPhi"), "{}", page.body);
+    assert!(page.body.contains("5:00–22:00 hằng ngày"));
+    for secret in [
+        "AP-SERIAL-77",
+        "10.0.0.7",
+        "aa:bb:cc:dd:ee:07",
+        "Trần Thị Lan",
+    ] {
+        assert!(!page.body.contains(secret), "{secret} shown publicly");
+    }
+    assert!(page.body.contains("id=\"wifi-public\""));
+    let start = page.body.find("href=\"/feedback?").expect("a report link") + 6;
+    let report: String = page.body[start..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    let report = report.replace("&amp;", "&");
+    assert!(report.contains("unit=27937"), "{report}");
+    assert!(report.contains("place="), "{report}");
+    let form = citizen.get(&report).await;
+    assert_eq!(form.status, 200);
+
+    // Another commune's officer is a member of the public here.
+    let mut other = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
+    let page = other.get(&landing).await;
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains("10.0.0.7"));
+
+    // The router is not a public Wi-Fi point: the public sees only what it is and whose.
+    let router_label = urls
+        .iter()
+        .map(|u| path_of(u))
+        .find(|u| *u != ap_url)
+        .expect("the router's label");
+    let r = citizen.get(&router_label).await;
+    let page = citizen.get(r.location()).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("27937-TB-0001"));
+    for secret in ["192.168.1.1", "SN-4471", "Nguyễn Văn Minh", "3.490.000"] {
+        assert!(!page.body.contains(secret), "{secret} shown publicly");
+    }
+    assert!(!page.body.contains("id=\"wifi-public\""));
+
+    // Labels are for the commune's keepers only.
+    let r = other.get("/units/27937/assets/labels.pdf").await;
+    assert_eq!(r.status, 403);
+    let r = app.visitor().get("/units/27937/assets/labels.pdf").await;
+    assert!(r.status.is_redirection());
 }

@@ -30,7 +30,7 @@ async fn wait_ready(c: &mut Client, order: &str) -> String {
 /// Renders the sheet at 150 dpi and reads every label on its own, as a phone reads one
 /// sticker (zbar, given a whole page of identical-looking symbols side by side, pairs finder
 /// patterns of neighbouring labels and misses most of them).
-fn decode_pdf(pdf: &[u8], size: xaso_domain::trace::LabelSize) -> Vec<String> {
+pub(crate) fn decode_pdf(pdf: &[u8], size: xaso_domain::trace::LabelSize) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("sheet.pdf");
     std::fs::write(&file, pdf).unwrap();
@@ -46,7 +46,7 @@ fn decode_pdf(pdf: &[u8], size: xaso_domain::trace::LabelSize) -> Vec<String> {
         .filter(|p| p.extension().is_some_and(|e| e == "png"))
         .collect();
     pages.sort();
-    let (cols, rows, left, top) = xaso_core::stamps::layout(size);
+    let (cols, rows, left, top) = size.grid();
     let (w, h, _) = size.mm();
     let px = |mm: f32| (mm / 25.4 * 150.0).round() as u32;
     let mut urls = Vec::new();
