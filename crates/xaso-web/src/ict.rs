@@ -448,20 +448,7 @@ pub async fn labels(
     let (pdf, _) =
         xaso_core::ict::labels::sheet(&state.store, ctx.actor.as_ref(), &code, &ids, size, &base)
             .await?;
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/pdf".to_string(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"nhan-thiet-bi-{code}.pdf\""),
-            ),
-        ],
-        pdf,
-    )
-        .into_response())
+    Ok(crate::pdf_inline(pdf, &format!("nhan-thiet-bi-{code}.pdf")))
 }
 
 #[derive(Template)]

@@ -160,6 +160,24 @@ impl AppState {
 }
 
 /// Renders a template to an HTML response (500 if the template fails, which tests prevent).
+/// A PDF shown in the browser (and saved under `name`), never kept by shared caches.
+pub(crate) fn pdf_inline(bytes: Vec<u8>, name: &str) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 pub(crate) fn render<T: askama::Template>(t: &T) -> axum::response::Response {
     use axum::response::IntoResponse;
     // Room for the template's text and what fills it in, so the page is written without

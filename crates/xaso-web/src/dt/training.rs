@@ -29,18 +29,7 @@ fn audience_name(p: &Page, a: Audience) -> &'static str {
 }
 
 fn pdf(bytes: Vec<u8>, name: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{name}\""),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
-        bytes,
-    )
-        .into_response()
+    crate::pdf_inline(bytes, name)
 }
 
 #[derive(Deserialize, Default, Clone)]
