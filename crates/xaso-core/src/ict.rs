@@ -6,7 +6,9 @@
 //! officers of a province edit them. Every change is audited with the whole record before and
 //! after.
 
+pub mod devices;
 pub mod labels;
+pub mod stocktakes;
 
 use chrono::NaiveDate;
 use serde_json::{json, Value};
@@ -227,12 +229,18 @@ async fn assemble(store: &Store, rows: Vec<AssetRow>, commune: &Unit) -> Result<
         .collect())
 }
 
-/// The assets of a commune (its keepers only).
-pub async fn list(store: &Store, actor: Option<&Actor>, code: &str) -> Result<(Unit, Vec<Asset>)> {
-    // Signed-out callers are told to sign in before anything about the unit.
+/// The commune with this code, when the actor keeps its register (401 signed out, before
+/// anything about the unit; 403 for others).
+async fn authz_commune(store: &Store, actor: Option<&Actor>, code: &str) -> Result<Unit> {
     actor.ok_or(Error::Unauthenticated)?;
     let commune = commune(store, code).await?;
     authz::require_role_over(store, actor, MANAGERS, &commune.id).await?;
+    Ok(commune)
+}
+
+/// The assets of a commune (its keepers only).
+pub async fn list(store: &Store, actor: Option<&Actor>, code: &str) -> Result<(Unit, Vec<Asset>)> {
+    let commune = authz_commune(store, actor, code).await?;
     let rows = {
         let mut conn = store.read().await?;
         db::assets_of(&mut conn, &commune.id).await?

@@ -3,6 +3,8 @@
 //! status and, for staff only, their network details. The rules here turn what people type into
 //! checked values; nothing does I/O.
 
+pub mod devices;
+
 use std::net::IpAddr;
 
 use chrono::NaiveDate;
@@ -24,6 +26,8 @@ pub enum Status {
     InRepair,
     /// Thanh lý / ngừng sử dụng: kept for the record, left out of stocktakes.
     Retired,
+    /// Thất lạc: not found when a stocktake closed (set back by hand when it turns up).
+    Missing,
 }
 
 pub const STATUSES: &[Status] = &[
@@ -31,6 +35,7 @@ pub const STATUSES: &[Status] = &[
     Status::Broken,
     Status::InRepair,
     Status::Retired,
+    Status::Missing,
 ];
 
 impl Status {
@@ -40,6 +45,7 @@ impl Status {
             Status::Broken => "broken",
             Status::InRepair => "in_repair",
             Status::Retired => "retired",
+            Status::Missing => "missing",
         }
     }
 
@@ -50,6 +56,7 @@ impl Status {
             Status::Broken => "Hỏng",
             Status::InRepair => "Đang sửa chữa",
             Status::Retired => "Ngừng sử dụng",
+            Status::Missing => "Thất lạc",
         }
     }
 

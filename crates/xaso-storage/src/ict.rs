@@ -1,5 +1,8 @@
 //! Queries for the ICT register: asset kinds and assets.
 
+pub mod devices;
+pub mod stocktakes;
+
 use sqlx::{AnyConnection, FromRow};
 
 use crate::Result;
@@ -139,6 +142,16 @@ pub async fn asset(conn: &mut AnyConnection, id: &str) -> Result<Option<AssetRow
         "SELECT {ASSET_COLUMNS} FROM ict_assets WHERE id = $1"
     ))
     .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// The asset with a tag (tags are unique across communes).
+pub async fn asset_by_tag(conn: &mut AnyConnection, tag: &str) -> Result<Option<AssetRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {ASSET_COLUMNS} FROM ict_assets WHERE tag = $1"
+    ))
+    .bind(tag)
     .fetch_optional(conn)
     .await?)
 }

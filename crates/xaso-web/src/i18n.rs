@@ -182,6 +182,7 @@ mod tests {
             "dt_topic",
             "ict_asset",
             "ict_kind",
+            "ict_stocktake",
             "producer_document",
             "unit",
             "unit_import",
@@ -238,6 +239,7 @@ mod tests {
             "wifi_hours",
             "wifi_howto",
             "note",
+            "device_token",
         ] {
             used.insert(format!("ict.f_{f}"));
         }

@@ -2,6 +2,8 @@
 //! and the JSON API ([`api`]).
 
 pub mod api;
+pub mod devices;
+pub mod stocktakes;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -280,6 +282,8 @@ pub async fn create(
 pub struct SavedQuery {
     #[serde(default)]
     saved: Option<String>,
+    #[serde(default)]
+    revoked: Option<String>,
 }
 
 #[derive(Template)]
@@ -290,9 +294,52 @@ struct ShowPage {
     place: Option<(String, String)>,
     history: Vec<xaso_core::ict::HistoryEntry>,
     saved: bool,
+    revoked: bool,
+    device: Option<xaso_core::ict::devices::Device>,
+    notices: Vec<xaso_core::ict::devices::Notice>,
+    /// The commune's open stocktake, and whether this asset was scanned in it.
+    stocktake: Option<(xaso_storage::ict::stocktakes::StocktakeRow, bool)>,
 }
 
 impl ShowPage {
+    fn state(&self, d: &xaso_core::ict::devices::Device) -> &'static str {
+        use xaso_domain::ict::devices::DeviceState;
+        match d.state {
+            DeviceState::Online => self.p.t("ict.state_online"),
+            DeviceState::Offline => self.p.t("ict.state_offline"),
+            DeviceState::Never => self.p.t("ict.state_never"),
+        }
+    }
+    fn state_class(&self, d: &xaso_core::ict::devices::Device) -> &'static str {
+        use xaso_domain::ict::devices::DeviceState;
+        match d.state {
+            DeviceState::Online => "on",
+            DeviceState::Offline => "off",
+            DeviceState::Never => "unknown",
+        }
+    }
+    fn time(&self, t: &Option<chrono::DateTime<chrono::Utc>>) -> String {
+        t.map(xaso_domain::time::format_datetime_vn)
+            .unwrap_or_else(|| "—".into())
+    }
+    fn share(&self, s: &Option<f64>) -> String {
+        s.map(|u| format!("{:.0} %", u * 100.0))
+            .unwrap_or_else(|| "—".into())
+    }
+    fn uptime_7d(&self, d: &xaso_core::ict::devices::Device) -> String {
+        self.share(&Some(d.uptime_7d))
+    }
+    fn day(&self, d: &chrono::NaiveDate) -> String {
+        d.format("%d/%m").to_string()
+    }
+    fn notice(&self, n: &xaso_core::ict::devices::Notice) -> String {
+        let what = if n.event == "offline" {
+            self.p.t("ict.notice_offline")
+        } else {
+            self.p.t("ict.notice_online")
+        };
+        format!("{} {}", xaso_domain::time::format_datetime_vn(n.at), what)
+    }
     fn field(&self, name: &str) -> &'static str {
         self.p.t(&format!("ict.f_{name}"))
     }
@@ -314,6 +361,11 @@ impl ShowPage {
                 .map(|s| status_name(&self.p, s).to_string())
                 .unwrap_or_else(|| v.to_string()),
             "funding" => self.p.t(&format!("ict_funding.{v}")).to_string(),
+            "device_token" => match v {
+                "made" => self.p.t("ict.token_made").to_string(),
+                "revoked" => self.p.t("ict.token_revoked").to_string(),
+                other => other.to_string(),
+            },
             "value_vnd" => v
                 .parse::<i64>()
                 .map(|n| format!("{} đ", xaso_domain::text::amount_vi(n)))
@@ -371,12 +423,28 @@ pub async fn show(
         None => None,
     };
     let history = xaso_core::ict::history(&state.store, &a).await?;
+    let now = chrono::Utc::now();
+    let device = xaso_core::ict::devices::device(&state.store, &a, now).await?;
+    let notices =
+        xaso_core::ict::devices::notices(&state.store, &a.row.unit_id, Some(&a.row.id), 10).await?;
+    let stocktake = match xaso_core::ict::stocktakes::open_for(&state.store, &a).await? {
+        Some(st) => {
+            let scanned =
+                xaso_core::ict::stocktakes::was_scanned(&state.store, &st.id, &a.row.id).await?;
+            Some((st, scanned))
+        }
+        None => None,
+    };
     Ok(render(&ShowPage {
         p: ctx.page(),
         a,
         place,
         history,
         saved: q.saved.is_some(),
+        revoked: q.revoked.is_some(),
+        device,
+        notices,
+        stocktake,
     }))
 }
 

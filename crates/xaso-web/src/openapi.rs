@@ -25,7 +25,8 @@ use crate::units::api as units_api;
         crate::epcis::capture, crate::epcis::events,
         crate::dt::api::teams, crate::dt::api::attendance, crate::dt::api::plan,
         crate::dt::api::rollup,
-        crate::ict::api::list, crate::ict::api::create, crate::ict::api::show, crate::ict::api::patch),
+        crate::ict::api::list, crate::ict::api::create, crate::ict::api::show, crate::ict::api::patch,
+        crate::ict::devices::heartbeat, crate::ict::devices::wifi_api),
     components(schemas(
         xaso_domain::units::Unit, xaso_domain::units::UnitLink, xaso_domain::units::Level, xaso_domain::units::Portion,
         xaso_domain::auth::Role, units_api::UnitList, units_api::UnitDetail, units_api::SearchResult,
@@ -52,6 +53,8 @@ use crate::units::api as units_api;
         crate::dt::api::DtRollupOut,
         crate::ict::api::AssetOut, crate::ict::api::AssetList, crate::ict::api::NetworkOut,
         crate::ict::api::WifiOut, xaso_domain::ict::AssetInput,
+        xaso_domain::ict::devices::Figures, xaso_domain::ict::devices::DeviceState,
+        crate::ict::devices::WifiList, crate::ict::devices::WifiPointOut,
         Errors, ErrorItem
     )),
     modifiers(&BearerAuth, &ErrorAnswers, &ParamSchemas),
@@ -64,7 +67,7 @@ use crate::units::api as units_api;
          (name = "stamps", description = "Digital stamp orders and their printable sheets"),
          (name = "epcis", description = "EPCIS 2.0 capture and event query"),
          (name = "dt", description = "The commune's digital-transformation programme: teams and training"),
-         (name = "ict", description = "The ICT register: a commune's devices (staff only)"),
+         (name = "ict", description = "The ICT register: a commune's devices (staff only), device heartbeats (a device's own token) and the public Wi-Fi points"),
          (name = "pluscode", description = "Plus Codes (Open Location Code): encode, decode, shorten, recover, validate"))
 )]
 pub struct ApiDoc;
@@ -76,6 +79,11 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        // A device's own token (made and shown once by its commune's staff), for heartbeats.
+        components.add_security_scheme(
+            "device",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
     }

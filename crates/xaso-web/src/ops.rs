@@ -60,7 +60,7 @@ pub async fn metrics_behind_token(State(state): State<AppState>, headers: Header
     let pool = state.store.pool();
     let size = pool.size() as f64;
     let idle = pool.num_idle() as f64;
-    let body = state.metrics.render(&[
+    let mut body = state.metrics.render(&[
         (
             "xaso_db_pool_connections",
             "Open database connections.",
@@ -72,6 +72,20 @@ pub async fn metrics_behind_token(State(state): State<AppState>, headers: Header
             idle,
         ),
     ]);
+    // Devices that report, per commune and state (a commune with none has no line).
+    match xaso_core::ict::devices::gauges(&state.store).await {
+        Ok(rows) => {
+            body.push_str(
+                "# HELP xaso_ict_devices Devices of the ICT register that report heartbeats, by commune code and state.\n# TYPE xaso_ict_devices gauge\n",
+            );
+            for (unit, st, n) in rows {
+                body.push_str(&format!(
+                    "xaso_ict_devices{{unit=\"{unit}\",state=\"{st}\"}} {n}\n"
+                ));
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "device gauges not read"),
+    }
     (
         [(
             header::CONTENT_TYPE,

@@ -112,6 +112,11 @@ fn routes() -> Routes {
             get(ict::api::list).post(ict::api::create),
         )
         .route("/assets/{id}", get(ict::api::show).patch(ict::api::patch))
+        .route(
+            "/devices/{id}/heartbeat",
+            post(ict::devices::heartbeat).layer(axum::extract::DefaultBodyLimit::max(4096)),
+        )
+        .route("/wifi", get(ict::devices::wifi_api))
         .route("/units/{code}/teams", get(dt::api::teams))
         .route("/units/{code}/dt/{year}", get(dt::api::plan))
         .route("/units/{code}/dt/{year}/rollup", get(dt::api::rollup))
@@ -413,6 +418,27 @@ fn routes() -> Routes {
         .route("/t/{id}", get(ict::scan))
         .route("/assets/{id}", get(ict::show).post(ict::update))
         .route("/assets/{id}/edit", get(ict::edit))
+        .route("/assets/{id}/token", post(ict::devices::make_token))
+        .route(
+            "/assets/{id}/token/revoke",
+            post(ict::devices::revoke_token),
+        )
+        .route("/wifi", get(ict::devices::wifi_page))
+        .route(
+            "/units/{code}/assets/stocktakes",
+            get(ict::stocktakes::list).post(ict::stocktakes::start),
+        )
+        .route("/stocktakes/{id}", get(ict::stocktakes::show))
+        .route("/stocktakes/{id}/scan", post(ict::stocktakes::scan))
+        .route("/stocktakes/{id}/close", post(ict::stocktakes::close))
+        .route(
+            "/stocktakes/{id}/report.pdf",
+            get(ict::stocktakes::report_pdf),
+        )
+        .route(
+            "/stocktakes/{id}/report.xlsx",
+            get(ict::stocktakes::report_xlsx),
+        )
         .route(
             "/dt/indicators",
             get(dt::plan::indicators).post(dt::plan::save_indicator),

@@ -79,7 +79,7 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
                 Arc::new(notify::NotifyJob {
                     store: store.clone(),
                     senders,
-                    base_url,
+                    base_url: base_url.clone(),
                 }),
             )
             .handle(
@@ -87,6 +87,14 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
                 Arc::new(notify::PhotoJob {
                     store: store.clone(),
                     files: state.files.clone(),
+                }),
+            )
+            .handle(
+                xaso_core::ict::devices::JOB_DEVICE_NOTICE,
+                Arc::new(xaso_core::ict::devices::DeviceNoticeJob {
+                    store: store.clone(),
+                    webhook: feedback::senders::Webhook::from_env(),
+                    base_url: base_url.clone(),
                 }),
             );
         let store = store.clone();
@@ -103,6 +111,13 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
                 if passes.is_multiple_of(30) {
                     if let Err(e) = feedback::notice_overdue(&store, chrono::Utc::now()).await {
                         tracing::warn!(error = %e, "overdue check failed; will retry");
+                    }
+                    // Devices silent longer than their kind allows go offline (their commune
+                    // is told once).
+                    match xaso_core::ict::devices::sweep(&store, chrono::Utc::now()).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(devices = n, "devices went offline"),
+                        Err(e) => tracing::warn!(error = %e, "offline check failed; will retry"),
                     }
                 }
                 passes += 1;

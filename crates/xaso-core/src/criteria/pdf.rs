@@ -66,8 +66,9 @@ fn value_text(v: Option<Value>) -> String {
     }
 }
 
-/// Writes lines top-down, starting new pages as needed.
-struct Writer {
+/// Writes lines of A4 text top-down, starting new pages as needed, with a footer on each page
+/// (the criteria report, the ICT stocktake report).
+pub(crate) struct Writer {
     doc: PdfDocumentReference,
     layer: PdfLayerReference,
     regular: IndirectFontRef,
@@ -78,6 +79,39 @@ struct Writer {
 }
 
 impl Writer {
+    /// A document with its first page. `title` is metadata that printpdf writes unencoded, so
+    /// it is folded to ASCII here.
+    pub(crate) fn new(title: &str, footer: String) -> Result<Writer> {
+        let pdf_err = |e: printpdf::Error| Error::Internal(format!("pdf: {e}"));
+        let title = xaso_domain::text::fold(title);
+        let (doc, page, layer) = PdfDocument::new(&title, Mm(WIDTH), Mm(HEIGHT), "Noi dung");
+        let regular = doc
+            .add_external_font(Cursor::new(REGULAR))
+            .map_err(pdf_err)?;
+        let bold = doc.add_external_font(Cursor::new(BOLD)).map_err(pdf_err)?;
+        let layer = doc.get_page(page).get_layer(layer);
+        let w = Writer {
+            doc,
+            layer,
+            regular,
+            bold,
+            y: TOP,
+            page: 1,
+            footer,
+        };
+        w.write_footer();
+        Ok(w)
+    }
+
+    /// The finished document's bytes.
+    pub(crate) fn finish(self) -> Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        self.doc
+            .save(&mut BufWriter::new(&mut bytes))
+            .map_err(|e| Error::Internal(format!("pdf: {e}")))?;
+        Ok(bytes)
+    }
+
     fn new_page(&mut self) {
         let (page, layer) = self.doc.add_page(Mm(WIDTH), Mm(HEIGHT), "Noi dung");
         self.layer = self.doc.get_page(page).get_layer(layer);
@@ -93,7 +127,7 @@ impl Writer {
     }
 
     /// One paragraph, wrapped to the page width (widths estimated from the font size).
-    fn text(&mut self, text: &str, size: f32, bold: bool, indent: f32) {
+    pub(crate) fn text(&mut self, text: &str, size: f32, bold: bool, indent: f32) {
         let char_mm = size * 0.3528 * 0.52;
         let per_line = (((WIDTH - 2.0 * LEFT - indent) / char_mm) as usize).max(20);
         let line_height = size * 0.3528 * 1.45;
@@ -108,7 +142,7 @@ impl Writer {
         }
     }
 
-    fn gap(&mut self, mm: f32) {
+    pub(crate) fn gap(&mut self, mm: f32) {
         self.y -= mm;
     }
 }
@@ -142,32 +176,16 @@ pub fn report_with_index(
     generated: &str,
     evidence: &[(String, String)],
 ) -> Result<Vec<u8>> {
-    let pdf_err = |e: printpdf::Error| Error::Internal(format!("pdf: {e}"));
-    // The document title is metadata that printpdf writes unencoded, so it stays ASCII.
-    let title = format!(
-        "Xa So - bao cao tieu chi NTM {} - {}",
-        a.year,
-        xaso_domain::text::fold(&a.unit.full_name)
-    );
-    let (doc, page, layer) = PdfDocument::new(&title, Mm(WIDTH), Mm(HEIGHT), "Noi dung");
-    let regular = doc
-        .add_external_font(Cursor::new(REGULAR))
-        .map_err(pdf_err)?;
-    let bold = doc.add_external_font(Cursor::new(BOLD)).map_err(pdf_err)?;
-    let layer = doc.get_page(page).get_layer(layer);
-    let mut w = Writer {
-        doc,
-        layer,
-        regular,
-        bold,
-        y: TOP,
-        page: 1,
-        footer: format!(
+    let mut w = Writer::new(
+        &format!(
+            "Xa So - bao cao tieu chi NTM {} - {}",
+            a.year, a.unit.full_name
+        ),
+        format!(
             "Xã Số · {} · năm {} · lập lúc {generated}",
             a.unit.full_name, a.year
         ),
-    };
-    w.write_footer();
+    )?;
 
     w.text(
         "BÁO CÁO KẾT QUẢ THỰC HIỆN BỘ TIÊU CHÍ NÔNG THÔN MỚI",
@@ -318,9 +336,5 @@ pub fn report_with_index(
             w.text(&format!("Chỉ tiêu {code}: {name}"), 9.0, false, 5.0);
         }
     }
-    let mut bytes = Vec::new();
-    w.doc
-        .save(&mut BufWriter::new(&mut bytes))
-        .map_err(pdf_err)?;
-    Ok(bytes)
+    w.finish()
 }

@@ -63,31 +63,39 @@ impl Webhook {
         mac.update(body);
         format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
     }
+
+    /// POSTs one JSON body with its event name (and signature); `Err` is retried.
+    pub async fn post(&self, event: &str, body: Vec<u8>) -> Result<(), String> {
+        let mut req = self
+            .http
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .header("x-xaso-event", event);
+        if let Some(secret) = &self.secret {
+            req = req.header("x-xaso-signature", Webhook::signature(secret, &body));
+        }
+        let resp = req
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| format!("webhook unreachable: {e}"))?;
+        if resp.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!("webhook answered {}", resp.status()))
+        }
+    }
+
+    /// The webhook the environment configures (`XASO_WEBHOOK_URL`, `XASO_WEBHOOK_SECRET`).
+    pub fn from_env() -> Option<Webhook> {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        var("XASO_WEBHOOK_URL").map(|url| Webhook::new(&url, var("XASO_WEBHOOK_SECRET")))
+    }
 }
 
 impl Sender for Webhook {
     fn send<'a>(&'a self, _to: &'a str, notice: &'a Notice) -> Outcome<'a> {
-        Box::pin(async move {
-            let body = Webhook::body(notice);
-            let mut req = self
-                .http
-                .post(&self.url)
-                .header("content-type", "application/json")
-                .header("x-xaso-event", notice.event.as_str());
-            if let Some(secret) = &self.secret {
-                req = req.header("x-xaso-signature", Webhook::signature(secret, &body));
-            }
-            let resp = req
-                .body(body)
-                .send()
-                .await
-                .map_err(|e| format!("webhook unreachable: {e}"))?;
-            if resp.status().is_success() {
-                Ok(())
-            } else {
-                Err(format!("webhook answered {}", resp.status()))
-            }
-        })
+        Box::pin(async move { self.post(&notice.event, Webhook::body(notice)).await })
     }
 }
 
@@ -197,11 +205,8 @@ pub fn from_env() -> std::collections::HashMap<String, std::sync::Arc<dyn Sender
     use std::sync::Arc;
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
     let mut out: std::collections::HashMap<String, Arc<dyn Sender>> = Default::default();
-    if let Some(url) = var("XASO_WEBHOOK_URL") {
-        out.insert(
-            super::notify::WEBHOOK.into(),
-            Arc::new(Webhook::new(&url, var("XASO_WEBHOOK_SECRET"))),
-        );
+    if let Some(webhook) = Webhook::from_env() {
+        out.insert(super::notify::WEBHOOK.into(), Arc::new(webhook));
     }
     if let Some(token) = var("XASO_ZALO_ACCESS_TOKEN") {
         let base = var("XASO_ZALO_API").unwrap_or_else(|| "https://openapi.zalo.me".into());

@@ -335,9 +335,19 @@ pub async fn wifi_by_unit(
     conn: &mut AnyConnection,
     communes: Option<&[String]>,
 ) -> Result<Vec<(String, Option<String>, i64)>> {
+    // A point is a registry place of kind Wi-Fi or a public Wi-Fi access point of the ICT
+    // register that is not retired; several access points at one place are one point, and a
+    // Wi-Fi place with its access point registered counts once.
     let sql = format!(
-        "SELECT commune_id, village_id, COUNT(*) FROM places \
-         WHERE kind = 'wifi' AND status = 'active'{} GROUP BY commune_id, village_id",
+        "SELECT commune_id, village_id, COUNT(*) FROM ( \
+           SELECT commune_id, village_id, id AS point FROM places \
+           WHERE kind = 'wifi' AND status = 'active' \
+           UNION \
+           SELECT a.unit_id AS commune_id, p.village_id, COALESCE(a.place_id, a.id) AS point \
+           FROM ict_assets a JOIN ict_kinds k ON k.key = a.kind \
+           LEFT JOIN places p ON p.id = a.place_id \
+           WHERE k.public_wifi = 1 AND a.status <> 'retired' \
+         ) points WHERE 1 = 1{} GROUP BY commune_id, village_id",
         unit_filter("commune_id", communes, 1)
     );
     let mut q = sqlx::query_as(&sql);

@@ -17,6 +17,7 @@ mod feedback;
 mod headers;
 mod heritage;
 mod ict;
+mod ict_devices;
 mod import;
 mod pages;
 mod places;
