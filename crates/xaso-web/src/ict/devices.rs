@@ -256,6 +256,9 @@ impl WifiPage {
             .map(|u| format!("{:.0} %", u * 100.0))
             .unwrap_or_else(|| "—".into())
     }
+    fn positioned(&self) -> bool {
+        self.points.iter().any(|w| w.lat.is_some() && w.lon.is_some())
+    }
     fn counts(&self) -> (usize, usize) {
         let online = self
             .points

@@ -1,0 +1,98 @@
+// The ICT register in a real browser: an officer adds devices, prints the commune's label
+// sheet, reads every label from the rendered PDF with a real QR reader (pdftoppm + zbarimg),
+// runs a stocktake by opening the decoded URLs signed in and confirming each device, leaves
+// one label unscanned and closes the stocktake: that device is marked missing.
+import { test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { base, violations, launch, shot, signIn } from './support.mjs';
+
+let browser;
+
+before(async () => {
+  browser = await launch();
+});
+
+afterEach(() => {
+  assert.deepEqual(violations.splice(0), [], 'the Content-Security-Policy blocked something');
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+test('an officer prints labels, stocktakes by scanning them and closes with one device missing', async () => {
+  const officer = await signIn(browser, 'canbo.xaduchoa', '/units/27937/assets/new');
+  officer.on('dialog', (d) => d.accept());
+  const suffix = Date.now() % 100000;
+  const devices = [
+    ['Máy tính để bàn', `Máy tính một cửa ${suffix}`],
+    ['Máy in', `Máy in văn thư ${suffix}`],
+    ['Bộ định tuyến (router)', `Router tầng 1 ${suffix}`],
+  ];
+  for (const [kind, name] of devices) {
+    await officer.goto(`${base}/units/27937/assets/new`);
+    await officer.getByLabel('Loại thiết bị').selectOption({ label: kind });
+    await officer.getByLabel('Tên thiết bị').fill(name);
+    await officer.getByRole('button', { name: 'Lưu' }).click();
+    await officer.waitForURL(/\/assets\/[^/?]+\?saved=1$/);
+  }
+
+  // The label sheet of the whole commune, as printed, read back label by label.
+  const dir = mkdtempSync(join(tmpdir(), 'xaso-ict-'));
+  const pdf = await officer.request.get(`${base}/units/27937/assets/labels.pdf?size=medium`);
+  assert.equal(pdf.headers()['content-type'], 'application/pdf');
+  writeFileSync(join(dir, 'labels.pdf'), await pdf.body());
+  execFileSync('pdftoppm', ['-r', '150', '-png', join(dir, 'labels.pdf'), join(dir, 'page')]);
+  const pages = readdirSync(dir).filter((f) => f.startsWith('page')).map((f) => join(dir, f));
+  const urls = execFileSync('zbarimg', ['--raw', '-q', ...pages]).toString().trim().split('\n');
+  assert.ok(urls.length >= 3, `every device has a label: ${urls.length}`);
+  for (const u of urls) assert.match(u, /\/q\/[a-z0-9]{13}$/);
+
+  // Start a stocktake of the whole commune.
+  await officer.goto(`${base}/units/27937/assets/stocktakes`);
+  await officer.getByRole('button', { name: 'Bắt đầu đợt kiểm kê' }).first().click();
+  await officer.waitForURL(/\/stocktakes\/[^/?]+$/);
+  const stocktakeUrl = officer.url();
+  await shot(officer, 'ict-stocktake-started');
+
+  // Each label but the last: the phone opens its URL and the officer confirms the device.
+  const left = urls[urls.length - 1].replace(/^https?:\/\/[^/]+/, base);
+  for (const url of urls.slice(0, -1)) {
+    await officer.goto(url.replace(/^https?:\/\/[^/]+/, base));
+    await officer.waitForURL(/\/assets\/[^/?]+$/);
+    await officer.getByRole('button', { name: 'Xác nhận thiết bị có mặt' }).click();
+    await officer.waitForURL(/\/stocktakes\/[^/?]+\?r=found/);
+    assert.match(await officer.locator('#scan-result').innerText(), /đã ghi nhận có mặt/);
+  }
+  await shot(officer, 'ict-stocktake-progress');
+  assert.match(await officer.locator('#count-found').innerText(), new RegExp(`${urls.length - 1}`));
+  assert.match(await officer.locator('#count-missing').innerText(), /: 1$/);
+
+  // The unscanned label's device is the one listed missing.
+  await officer.goto(left);
+  await officer.waitForURL(/\/assets\/[^/?]+$/);
+  const missingName = (await officer.locator('h1').innerText()).split('\n')[0].replace(/\s+\S+-TB-\d+$/, '').trim();
+  const missingUrl = officer.url();
+  await officer.goto(stocktakeUrl);
+  assert.match(await officer.locator('#lines-missing').innerText(), new RegExp(missingName.replace(/[()]/g, '.')));
+
+  // Closing asks first; the missing device is then marked missing.
+  await officer.getByRole('button', { name: 'Kết thúc kiểm kê' }).click();
+  await officer.waitForURL(stocktakeUrl);
+  assert.equal(await officer.locator('#close-stocktake').count(), 0, 'closed');
+  await shot(officer, 'ict-stocktake-closed');
+  await officer.goto(missingUrl);
+  assert.equal(await officer.locator('#asset-status').innerText(), 'Thất lạc');
+
+  // The report, as PDF, names the missing device.
+  const report = await officer.request.get(`${stocktakeUrl}/report.pdf`);
+  writeFileSync(join(dir, 'report.pdf'), await report.body());
+  const text = execFileSync('pdftotext', [join(dir, 'report.pdf'), '-']).toString();
+  assert.match(text, /BIÊN BẢN KIỂM KÊ/);
+  assert.match(text, /Không thấy: 1/);
+  await officer.context().close();
+});
