@@ -45,12 +45,23 @@ pub async fn heartbeat(
     let figures = if body.iter().all(u8::is_ascii_whitespace) {
         Figures::default()
     } else {
-        serde_json::from_slice::<Figures>(&body).map_err(|e| {
-            PageError::bad_request(
-                format!("the body must be a JSON object of figures (clients, uptime_s, firmware, signal_dbm): {e}"),
-                true,
-            )
-        })?
+        // `null` counts as no figures, like an empty body.
+        match serde_json::from_slice::<Option<Figures>>(&body) {
+            Ok(f) => f.unwrap_or_default(),
+            // A caller without the device's token learns nothing about its body.
+            Err(e) => {
+                let known = xaso_core::ict::devices::token_matches(&state.store, &id, token)
+                    .await
+                    .map_err(PageError::api)?;
+                if !known {
+                    return Err(PageError::api(Error::Unauthenticated));
+                }
+                return Err(PageError::bad_request(
+                    format!("the body must be a JSON object of figures (clients, uptime_s, firmware, signal_dbm): {e}"),
+                    true,
+                ));
+            }
+        }
     };
     xaso_core::ict::devices::heartbeat(&state.store, &id, token, figures, chrono::Utc::now())
         .await
@@ -116,6 +127,7 @@ pub async fn revoke_token(
 }
 
 #[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WifiQuery {
     /// A unit code (a commune, or an area or province for all its communes); every commune
     /// when absent.
@@ -257,7 +269,9 @@ impl WifiPage {
             .unwrap_or_else(|| "—".into())
     }
     fn positioned(&self) -> bool {
-        self.points.iter().any(|w| w.lat.is_some() && w.lon.is_some())
+        self.points
+            .iter()
+            .any(|w| w.lat.is_some() && w.lon.is_some())
     }
     fn counts(&self) -> (usize, usize) {
         let online = self

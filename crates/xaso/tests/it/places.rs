@@ -461,7 +461,7 @@ async fn statistics_refresh_after_a_big_import_runs_on_both_engines() {
         .expect("VACUUM (ANALYZE) / ANALYZE accepted");
     let n = xaso_storage::places::count(&mut conn).await.unwrap();
     assert_eq!(
-        n, 9,
-        "the demo's 8 relics and its producer's workshop are still there"
+        n, 23,
+        "the demo's 8 relics, its producer's workshop and 7 communes' offices and markets are still there"
     );
 }
