@@ -4,6 +4,7 @@
 //! checked values; nothing does I/O.
 
 pub mod devices;
+pub mod logs;
 
 use std::net::IpAddr;
 
