@@ -266,8 +266,8 @@ pub async fn get(store: &Store, actor: Option<&Actor>, id: &str) -> Result<Asset
 }
 
 /// Checks that a chosen place is one of the commune's.
-async fn check_place(store: &Store, a: &NewAsset, commune: &Unit) -> Result<()> {
-    if let Some(p) = &a.place_id {
+async fn check_place(store: &Store, place_id: Option<&str>, commune: &Unit) -> Result<()> {
+    if let Some(p) = place_id {
         let mut conn = store.read().await?;
         let place = xaso_storage::places::by_id(&mut conn, p).await?;
         if place.is_none_or(|pl| pl.commune_id != commune.id) {
@@ -324,7 +324,7 @@ pub async fn create(
     let commune = commune(store, code).await?;
     let actor = authz::require_role_over(store, actor, MANAGERS, &commune.id).await?;
     let checked = input.check(&kinds(store).await?).map_err(invalid)?;
-    check_place(store, &checked, &commune).await?;
+    check_place(store, checked.place_id.as_deref(), &commune).await?;
     let now = xaso_storage::now();
     let mut tx = store.begin().await?;
     let n = db::next_tag_number(tx.conn(), &commune.id).await?;
@@ -368,7 +368,7 @@ pub async fn update(
     let current = get(store, actor, id).await?;
     let actor = actor.expect("get checked the actor");
     let checked = input.check(&kinds(store).await?).map_err(invalid)?;
-    check_place(store, &checked, &current.commune).await?;
+    check_place(store, checked.place_id.as_deref(), &current.commune).await?;
     let now = xaso_storage::now();
     let before = current.row.clone();
     let mut row = row_of(

@@ -5,15 +5,7 @@ pub mod plan;
 
 use sqlx::{AnyConnection, FromRow};
 
-use crate::Result;
-
-/// `$from, $from+1, …` for an `IN (…)` list of `n` values.
-fn marks(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+use crate::{marks, Result};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct TeamRow {

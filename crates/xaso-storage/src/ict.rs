@@ -90,10 +90,7 @@ const ASSET_COLUMNS: &str = "id, unit_id, tag, kind, name, name_key, place_id, l
 
 /// Writes an asset: a new one, or every field of an existing one but its unit, tag and creation.
 pub async fn save_asset(conn: &mut AnyConnection, a: &AssetRow) -> Result<()> {
-    let marks = (1..=28)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let marks = crate::marks(1, 28);
     sqlx::query(&format!(
         "INSERT INTO ict_assets ({ASSET_COLUMNS}) VALUES ({marks}) \
          ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, name = excluded.name, \

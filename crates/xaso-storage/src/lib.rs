@@ -211,6 +211,24 @@ impl Store {
 }
 
 /// A new UUIDv7 as text: ids sort by creation time.
+/// `$from, $from+1, …` for an `IN (…)` list of `n` values.
+pub(crate) fn marks(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// ` AND column IN ($first, …)` for some ids, nothing for all (`None`), and a condition no row
+/// meets for none (`Some(&[])`). The caller binds the ids from `$first` on.
+pub(crate) fn in_filter(column: &str, ids: Option<&[String]>, first: usize) -> String {
+    match ids {
+        Some([]) => " AND 1 = 0".into(),
+        Some(ids) => format!(" AND {column} IN ({})", marks(first, ids.len())),
+        None => String::new(),
+    }
+}
+
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }

@@ -178,6 +178,27 @@ pub(crate) fn pdf_inline(bytes: Vec<u8>, name: &str) -> axum::response::Response
         .into_response()
 }
 
+/// An xlsx workbook to download (private: never kept by a cache).
+pub(crate) fn xlsx_attachment(bytes: Vec<u8>, name: &str) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 pub(crate) fn render<T: askama::Template>(t: &T) -> axum::response::Response {
     use axum::response::IntoResponse;
     // Room for the template's text and what fills it in, so the page is written without

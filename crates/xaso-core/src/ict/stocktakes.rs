@@ -204,16 +204,7 @@ pub async fn start(
     let commune = authz_commune(store, actor, code).await?;
     let actor = actor.expect("authz_commune checked the actor");
     let place_id = place_id.map(str::trim).filter(|p| !p.is_empty());
-    if let Some(p) = place_id {
-        let mut conn = store.read().await?;
-        let place = xaso_storage::places::by_id(&mut conn, p).await?;
-        if place.is_none_or(|pl| pl.commune_id != commune.id) {
-            return Err(Error::invalid(
-                "place_id",
-                "choose a place registered in this commune",
-            ));
-        }
-    }
+    super::check_place(store, place_id, &commune).await?;
     let note = xaso_domain::text::clean(note);
     if note.chars().count() > 500 {
         return Err(Error::invalid(
@@ -564,18 +555,16 @@ pub fn pdf(s: &Stocktake, generated: &str) -> Result<Vec<u8>> {
         }
     }
     w.gap(10.0);
-    w.text(
-        "NGƯỜI KIỂM KÊ                                        XÁC NHẬN CỦA UBND XÃ",
-        10.0,
-        true,
-        0.0,
-    );
-    w.text(
-        "(Ký, ghi rõ họ tên)                                     (Ký, đóng dấu)",
-        9.0,
-        false,
-        0.0,
-    );
+    // Two signature blocks, one under the other (the writer wraps words, so columns made of
+    // spaces would collapse).
+    for (who, how) in [
+        ("NGƯỜI KIỂM KÊ", "(Ký, ghi rõ họ tên)"),
+        ("XÁC NHẬN CỦA UBND XÃ", "(Ký, đóng dấu)"),
+    ] {
+        w.text(who, 10.0, true, 0.0);
+        w.text(how, 9.0, false, 0.0);
+        w.gap(18.0);
+    }
     w.finish()
 }
 

@@ -3,8 +3,7 @@
 
 use sqlx::{AnyConnection, FromRow};
 
-use super::marks;
-use crate::Result;
+use crate::{in_filter, Result};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct IndicatorRow {
@@ -67,13 +66,6 @@ pub async fn save_indicator(conn: &mut AnyConnection, r: &IndicatorRow) -> Resul
 }
 
 /// `AND column IN (…)` for an optional list of unit ids, binding from `$first`.
-fn unit_filter(column: &str, ids: Option<&[String]>, first: usize) -> String {
-    match ids {
-        Some([]) => " AND 1 = 0".into(),
-        Some(ids) => format!(" AND {column} IN ({})", marks(first, ids.len())),
-        None => String::new(),
-    }
-}
 
 #[derive(Debug, Clone, FromRow)]
 pub struct TargetRow {
@@ -92,7 +84,7 @@ pub async fn targets(
 ) -> Result<Vec<TargetRow>> {
     let sql = format!(
         "SELECT unit_id, indicator_key, target, updated_by, updated_at FROM dt_targets WHERE year = $1{}",
-        unit_filter("unit_id", units, 2)
+        in_filter("unit_id", units, 2)
     );
     let mut q = sqlx::query_as(&sql).bind(year);
     for id in units.unwrap_or_default() {
@@ -184,7 +176,7 @@ pub async fn actuals(
 ) -> Result<Vec<ActualRow>> {
     let sql = format!(
         "SELECT {ACTUAL_COLUMNS} FROM dt_actuals WHERE year = $1{}",
-        unit_filter("unit_id", units, 2)
+        in_filter("unit_id", units, 2)
     );
     let mut q = sqlx::query_as(&sql).bind(year);
     for id in units.unwrap_or_default() {
@@ -261,7 +253,7 @@ pub async fn trained_by_commune(
         "SELECT s.commune_id, COUNT(DISTINCT a.member_id), COUNT(DISTINCT a.person_key) \
          FROM dt_attendance a JOIN dt_sessions s ON s.id = a.session_id \
          WHERE s.day >= $1 AND s.day <= $2{} GROUP BY s.commune_id",
-        unit_filter("s.commune_id", communes, 3)
+        in_filter("s.commune_id", communes, 3)
     );
     let mut q = sqlx::query_as(&sql).bind(from).bind(to);
     for id in communes.unwrap_or_default() {
@@ -282,7 +274,7 @@ pub async fn trained_by_village(
         "SELECT a.village_id, COUNT(DISTINCT a.member_id), COUNT(DISTINCT a.person_key) \
          FROM dt_attendance a JOIN dt_sessions s ON s.id = a.session_id \
          WHERE s.day >= $1 AND s.day <= $2 AND a.village_id IS NOT NULL{} GROUP BY a.village_id",
-        unit_filter("s.commune_id", Some(communes), 3)
+        in_filter("s.commune_id", Some(communes), 3)
     );
     let mut q = sqlx::query_as(&sql).bind(from).bind(to);
     for id in communes {
@@ -301,7 +293,7 @@ pub async fn support_by_unit(
     let sql = format!(
         "SELECT commune_id, village_id, service, CAST(SUM(people) AS BIGINT) FROM dt_support \
          WHERE helped_on >= $1 AND helped_on <= $2{} GROUP BY commune_id, village_id, service",
-        unit_filter("commune_id", communes, 3)
+        in_filter("commune_id", communes, 3)
     );
     let mut q = sqlx::query_as(&sql).bind(from).bind(to);
     for id in communes.unwrap_or_default() {
@@ -321,7 +313,7 @@ pub async fn support_by_commune(
     let sql = format!(
         "SELECT commune_id, service, CAST(SUM(people) AS BIGINT) FROM dt_support \
          WHERE helped_on >= $1 AND helped_on <= $2{} GROUP BY commune_id, service",
-        unit_filter("commune_id", communes, 3)
+        in_filter("commune_id", communes, 3)
     );
     let mut q = sqlx::query_as(&sql).bind(from).bind(to);
     for id in communes.unwrap_or_default() {
@@ -348,7 +340,7 @@ pub async fn wifi_by_unit(
            LEFT JOIN places p ON p.id = a.place_id \
            WHERE k.public_wifi = 1 AND a.status <> 'retired' \
          ) points WHERE 1 = 1{} GROUP BY commune_id, village_id",
-        unit_filter("commune_id", communes, 1)
+        in_filter("commune_id", communes, 1)
     );
     let mut q = sqlx::query_as(&sql);
     for id in communes.unwrap_or_default() {
@@ -366,7 +358,7 @@ pub async fn sellers_by_commune(
         "SELECT p.commune_id, COUNT(DISTINCT p.id) FROM producers p \
          JOIN products pr ON pr.producer_id = p.id JOIN listings l ON l.product_id = pr.id \
          WHERE p.status = 'approved' AND l.status = 'live'{} GROUP BY p.commune_id",
-        unit_filter("p.commune_id", communes, 1)
+        in_filter("p.commune_id", communes, 1)
     );
     let mut q = sqlx::query_as(&sql);
     for id in communes.unwrap_or_default() {

@@ -189,17 +189,7 @@ pub async fn spans_since(
     asset_ids: Option<&[String]>,
     since: &str,
 ) -> Result<Vec<SpanRow>> {
-    let filter = match asset_ids {
-        Some([]) => " AND 1 = 0".to_string(),
-        Some(ids) => format!(
-            " AND asset_id IN ({})",
-            (0..ids.len())
-                .map(|i| format!("${}", i + 2))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        None => String::new(),
-    };
+    let filter = crate::in_filter("asset_id", asset_ids, 2);
     let sql = format!(
         "SELECT asset_id, started_at, ended_at FROM ict_online_spans \
          WHERE (ended_at IS NULL OR ended_at >= $1){filter} ORDER BY asset_id, started_at"
@@ -309,17 +299,7 @@ pub async fn wifi_points(
     conn: &mut AnyConnection,
     communes: Option<&[String]>,
 ) -> Result<Vec<WifiRow>> {
-    let filter = match communes {
-        Some([]) => " AND 1 = 0".to_string(),
-        Some(ids) => format!(
-            " AND a.unit_id IN ({})",
-            (1..=ids.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        None => String::new(),
-    };
+    let filter = crate::in_filter("a.unit_id", communes, 1);
     let sql = format!(
         "SELECT a.id AS asset_id, a.unit_id, u.code AS unit_code, u.full_name AS unit_name, a.tag, \
          a.status, a.wifi_ssid, a.wifi_hours, a.wifi_howto, a.place_id, p.name AS place_name, \

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
@@ -19,8 +18,6 @@ use super::{refused, status_of, year_of, YearQuery};
 use crate::ctx::{Ctx, Page};
 use crate::error::PageError;
 use crate::{render, AppState};
-
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// A figure for a page: `1.234`, `85,5`, or a dash.
 fn shown(n: Option<f64>) -> String {
@@ -326,18 +323,7 @@ pub async fn evidence(
 }
 
 fn xlsx(name: &str, bytes: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, XLSX.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
-        bytes,
-    )
-        .into_response()
+    crate::xlsx_attachment(bytes, name)
 }
 
 /// The plan report filled into the province's template (the commune's managers).

@@ -3,7 +3,6 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
@@ -433,21 +432,10 @@ pub async fn export(
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
     let bytes = xaso_core::dt::teams::export_xlsx(&state.store, ctx.actor.as_ref(), &code).await?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"to-cong-nghe-so-{code}.xlsx\""),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
+    Ok(crate::xlsx_attachment(
         bytes,
-    )
-        .into_response())
+        &format!("to-cong-nghe-so-{code}.xlsx"),
+    ))
 }
 
 /// Imports members from xlsx: all or nothing.

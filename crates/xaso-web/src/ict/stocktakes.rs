@@ -4,7 +4,6 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
@@ -282,19 +281,5 @@ pub async fn report_xlsx(
 ) -> Result<Response, PageError> {
     let s = st::get(&state.store, ctx.actor.as_ref(), &id).await?;
     let bytes = st::xlsx(&s)?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}\"", st::file_name(&s, "xlsx")),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::xlsx_attachment(bytes, &st::file_name(&s, "xlsx")))
 }
