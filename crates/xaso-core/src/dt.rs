@@ -9,7 +9,6 @@
 
 pub mod certificates;
 pub mod plan;
-mod sheet;
 pub mod support;
 pub mod teams;
 pub mod training;

@@ -552,6 +552,9 @@ pub struct Report {
     pub reporter: Reporter,
     pub channel: Channel,
     pub photos: Vec<Vec<u8>>,
+    /// The ICT register's device the report is about (from its label's page): the case is
+    /// linked to it so its keepers see the report on the device's record.
+    pub asset_id: Option<String>,
 }
 
 /// What the reporter gets back.
@@ -852,6 +855,26 @@ pub async fn submit_at(
         return Err(Error::invalid("address", "the address is too long"));
     }
     let routed = route(store, &report.location).await?;
+    let asset = match report
+        .asset_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(a) => {
+            let mut conn = store.read().await?;
+            match xaso_storage::ict::asset(&mut conn, a).await? {
+                Some(row) if row.unit_id == routed.commune.id => Some(row),
+                _ => {
+                    return Err(Error::invalid(
+                        "asset",
+                        "the device this report is about is not registered in this commune",
+                    ))
+                }
+            }
+        }
+        None => None,
+    };
     let staff_channel = dom::STAFF_CHANNELS.contains(&report.channel);
     if staff_channel {
         match actor {
@@ -943,6 +966,9 @@ pub async fn submit_at(
         "",
     );
     db::insert_event(tx.conn(), &event).await?;
+    if let Some(a) = &asset {
+        xaso_storage::ict::logs::link_case(tx.conn(), &a.id, &id, &stamp).await?;
+    }
     notify::enqueue(&mut tx, &row, &event.id, notify::Audience::Staff).await?;
     let who = actor.cloned().unwrap_or_else(citizen);
     crate::audit::record(
@@ -957,7 +983,8 @@ pub async fn submit_at(
             // The reporter's identity stays on the case, not in the log.
             after: Some(
                 json!({"number": number, "category": category.code, "channel": row.channel,
-                               "photos": photo_rows.len(), "due_at": row.due_at}),
+                               "photos": photo_rows.len(), "due_at": row.due_at,
+                               "asset": asset.as_ref().map(|a| &a.tag)}),
             ),
         },
     )

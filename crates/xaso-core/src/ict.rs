@@ -8,7 +8,9 @@
 
 pub mod devices;
 pub mod labels;
+pub mod logs;
 pub mod stocktakes;
+pub mod transfer;
 
 use chrono::NaiveDate;
 use serde_json::{json, Value};
@@ -21,6 +23,11 @@ use xaso_storage::Store;
 
 use crate::error::Problem;
 use crate::{authz, Actor, Error, Result};
+
+/// The feedback category a device label's "report a problem" link chooses (public Wi-Fi,
+/// loudspeakers, boards). A deployment that names it otherwise gets the form without a choice
+/// made; the report is linked to the device either way.
+pub const REPORT_CATEGORY: &str = "ha-tang-so";
 
 /// Roles that keep a commune's register.
 pub const MANAGERS: &[Role] = &[Role::CommuneOfficer, Role::AreaOfficer];

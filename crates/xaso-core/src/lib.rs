@@ -22,6 +22,7 @@ pub mod places;
 pub mod producers;
 pub mod qr;
 pub mod queue;
+pub(crate) mod sheet;
 pub mod stamps;
 pub mod units;
 pub mod users;

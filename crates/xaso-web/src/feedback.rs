@@ -26,6 +26,7 @@ use crate::{render, AppState};
 /// English details of the core's refusals and the message keys they show as.
 const PROBLEMS: &[(&str, &str)] = &[
     ("choose what the problem is about", "feedback.err_category"),
+    ("the device this report is about", "feedback.err_asset"),
     ("describe the problem", "feedback.err_description"),
     ("description is too long", "feedback.err_description_long"),
     ("at most 4 photos", "feedback.err_photos"),
@@ -142,6 +143,8 @@ pub struct ReportForm {
     pub email: String,
     pub zalo: String,
     pub channel: String,
+    /// The ICT register's device the report is about (hidden; from a device label's page).
+    pub asset: String,
 }
 
 #[derive(Template)]
@@ -183,6 +186,9 @@ pub struct FormQuery {
     place: String,
     #[serde(default)]
     category: String,
+    /// The device a label's page reports about.
+    #[serde(default)]
+    asset: String,
     /// "qr" when the form was opened from a printed poster.
     #[serde(default)]
     from: String,
@@ -240,6 +246,7 @@ pub async fn form(
         unit: q.unit,
         place: q.place,
         category: q.category,
+        asset: q.asset,
         channel: if q.from == "qr" {
             Channel::QrPoster.as_str().into()
         } else {
@@ -293,6 +300,7 @@ pub(crate) fn report_of(
         email: get("email"),
         zalo: get("zalo"),
         channel: channel.as_str().into(),
+        asset: get("asset"),
     };
     let report = Report {
         category: f.category.clone(),
@@ -312,6 +320,7 @@ pub(crate) fn report_of(
         },
         channel,
         photos,
+        asset_id: Some(f.asset.clone()).filter(|a| !a.trim().is_empty()),
     };
     (f, report)
 }

@@ -3,7 +3,9 @@
 
 pub mod api;
 pub mod devices;
+pub mod show;
 pub mod stocktakes;
+pub mod transfer;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -45,6 +47,20 @@ pub(crate) const MESSAGE_KEYS: &[(&str, &str)] = &[
     ("the note is at most", "ict.err_long"),
     ("choose a place registered", "ict.err_place"),
     ("kept per commune", "ict.err_commune"),
+    ("choose what the entry records", "ict.err_log_kind"),
+    ("the first row must have the headings", "ict.err_headings"),
+    ("the sheet has no asset rows", "ict.err_no_rows"),
+    ("is on more than one row", "ict.err_tag_twice"),
+    ("leave the tag empty to add one", "ict.err_tag_unknown"),
+    ("several places are called", "ict.err_place_ambiguous"),
+    ("at most 5000 assets", "ict.err_too_many"),
+    ("not an .xlsx workbook", "ict.err_file"),
+    ("the workbook has no sheet", "ict.err_file"),
+    ("unreadable sheet", "ict.err_file"),
+    ("not UTF-8 text", "ict.err_file"),
+    ("unreadable CSV", "ict.err_file"),
+    ("the date is in the future", "ict.err_log_future"),
+    ("say what happened", "ict.err_log_text"),
 ];
 
 fn say(ctx: &Ctx, detail: &str) -> String {
@@ -58,12 +74,16 @@ fn say(ctx: &Ctx, detail: &str) -> String {
 }
 
 /// A refused form's problems as (field, message); other errors go on as they are.
-fn refused(ctx: &Ctx, e: Error) -> Result<Vec<(String, String)>, PageError> {
+pub(crate) fn refused(ctx: &Ctx, e: Error) -> Result<Vec<(String, String)>, PageError> {
     match e {
         Error::Invalid(list) => Ok(list
             .into_iter()
             .map(|p| {
-                let m = say(ctx, &p.detail);
+                let mut m = say(ctx, &p.detail);
+                // An import's problems name their row.
+                if let Some(n) = p.at.strip_prefix("row ") {
+                    m = format!("{} {n}: {m}", ctx.t("ict.row"));
+                }
                 (p.at, m)
             })
             .collect()),
@@ -75,7 +95,7 @@ pub(crate) fn status_name(p: &Page, s: Status) -> &'static str {
     p.t(&format!("ict_status.{}", s.as_str()))
 }
 
-fn kind_name(p: &Page, k: &Kind) -> String {
+pub(crate) fn kind_name(p: &Page, k: &Kind) -> String {
     if p.is_en() && !k.name_en.is_empty() {
         k.name_en.clone()
     } else {
@@ -102,6 +122,9 @@ struct ListPage {
     total: usize,
     kinds: Vec<Kind>,
     f: ListQuery,
+    /// A refused import's problems, or what an import did.
+    errors: Vec<(String, String)>,
+    imported: Option<xaso_core::ict::transfer::ImportReport>,
 }
 
 impl ListPage {
@@ -129,7 +152,18 @@ pub async fn list(
     Path(code): Path<String>,
     Query(f): Query<ListQuery>,
 ) -> Result<Response, PageError> {
-    let (commune, all) = xaso_core::ict::list(&state.store, ctx.actor.as_ref(), &code).await?;
+    list_page(&state, &ctx, &code, f, Vec::new(), None).await
+}
+
+pub(crate) async fn list_page(
+    state: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    f: ListQuery,
+    errors: Vec<(String, String)>,
+    imported: Option<xaso_core::ict::transfer::ImportReport>,
+) -> Result<Response, PageError> {
+    let (commune, all) = xaso_core::ict::list(&state.store, ctx.actor.as_ref(), code).await?;
     let total = all.len();
     let key = xaso_domain::text::fold(&f.q);
     let assets = all
@@ -145,14 +179,25 @@ pub async fn list(
         })
         .collect();
     let kinds = xaso_core::ict::kinds(&state.store).await?;
-    Ok(render(&ListPage {
-        p: ctx.page(),
-        commune,
-        assets,
-        total,
-        kinds,
-        f,
-    }))
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((
+        status,
+        render(&ListPage {
+            p: ctx.page(),
+            commune,
+            assets,
+            total,
+            kinds,
+            f,
+            errors,
+            imported,
+        }),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -269,183 +314,16 @@ pub async fn create(
 ) -> Result<Response, PageError> {
     ctx.check_form_write(&f.csrf)?;
     match xaso_core::ict::create(&state.store, ctx.actor.as_ref(), &code, &f.input).await {
-        Ok(a) => Ok(Redirect::to(&format!("/assets/{}?saved=1", a.row.id)).into_response()),
+        Ok(a) => {
+            state.wifi.clear();
+            Ok(Redirect::to(&format!("/assets/{}?saved=1", a.row.id)).into_response())
+        }
         Err(e) => {
             let errors = refused(&ctx, e)?;
             let commune = xaso_core::ict::commune(&state.store, &code).await?;
             form_page(&state, &ctx, commune, None, f.input, errors).await
         }
     }
-}
-
-#[derive(Deserialize, Default)]
-pub struct SavedQuery {
-    #[serde(default)]
-    saved: Option<String>,
-    #[serde(default)]
-    revoked: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "ict/show.html")]
-struct ShowPage {
-    p: Page,
-    a: Asset,
-    place: Option<(String, String)>,
-    history: Vec<xaso_core::ict::HistoryEntry>,
-    saved: bool,
-    revoked: bool,
-    device: Option<xaso_core::ict::devices::Device>,
-    notices: Vec<xaso_core::ict::devices::Notice>,
-    /// The commune's open stocktake, and whether this asset was scanned in it.
-    stocktake: Option<(xaso_storage::ict::stocktakes::StocktakeRow, bool)>,
-}
-
-impl ShowPage {
-    fn state(&self, d: &xaso_core::ict::devices::Device) -> &'static str {
-        use xaso_domain::ict::devices::DeviceState;
-        match d.state {
-            DeviceState::Online => self.p.t("ict.state_online"),
-            DeviceState::Offline => self.p.t("ict.state_offline"),
-            DeviceState::Never => self.p.t("ict.state_never"),
-        }
-    }
-    fn state_class(&self, d: &xaso_core::ict::devices::Device) -> &'static str {
-        use xaso_domain::ict::devices::DeviceState;
-        match d.state {
-            DeviceState::Online => "on",
-            DeviceState::Offline => "off",
-            DeviceState::Never => "unknown",
-        }
-    }
-    fn time(&self, t: &Option<chrono::DateTime<chrono::Utc>>) -> String {
-        t.map(xaso_domain::time::format_datetime_vn)
-            .unwrap_or_else(|| "—".into())
-    }
-    fn share(&self, s: &Option<f64>) -> String {
-        s.map(|u| format!("{:.0} %", u * 100.0))
-            .unwrap_or_else(|| "—".into())
-    }
-    fn uptime_7d(&self, d: &xaso_core::ict::devices::Device) -> String {
-        self.share(&Some(d.uptime_7d))
-    }
-    fn day(&self, d: &chrono::NaiveDate) -> String {
-        d.format("%d/%m").to_string()
-    }
-    fn notice(&self, n: &xaso_core::ict::devices::Notice) -> String {
-        let what = if n.event == "offline" {
-            self.p.t("ict.notice_offline")
-        } else {
-            self.p.t("ict.notice_online")
-        };
-        format!("{} {}", xaso_domain::time::format_datetime_vn(n.at), what)
-    }
-    fn field(&self, name: &str) -> &'static str {
-        self.p.t(&format!("ict.f_{name}"))
-    }
-    fn when(&self, at: &str) -> String {
-        xaso_domain::time::from_storage(at)
-            .map(xaso_domain::time::format_datetime_vn)
-            .unwrap_or_else(|| at.to_string())
-    }
-    fn action(&self, a: &str) -> &'static str {
-        self.p.t(&format!("audit_action.{a}"))
-    }
-    /// A value of the history as people read it: status and funding by name, others as kept.
-    fn value_of(&self, field: &str, v: &str) -> String {
-        if v.is_empty() {
-            return "—".into();
-        }
-        match field {
-            "status" => Status::parse(v)
-                .map(|s| status_name(&self.p, s).to_string())
-                .unwrap_or_else(|| v.to_string()),
-            "funding" => self.p.t(&format!("ict_funding.{v}")).to_string(),
-            "device_token" => match v {
-                "made" => self.p.t("ict.token_made").to_string(),
-                "revoked" => self.p.t("ict.token_revoked").to_string(),
-                other => other.to_string(),
-            },
-            "value_vnd" => v
-                .parse::<i64>()
-                .map(|n| format!("{} đ", xaso_domain::text::amount_vi(n)))
-                .unwrap_or_else(|_| v.to_string()),
-            _ => v.to_string(),
-        }
-    }
-    fn kind(&self) -> String {
-        kind_name(&self.p, &self.a.kind)
-    }
-    fn status(&self) -> &'static str {
-        status_name(&self.p, self.a.status())
-    }
-    fn funding(&self) -> String {
-        match self.a.funding() {
-            Some(f) => self.p.t(&format!("ict_funding.{}", f.as_str())).to_string(),
-            None => "—".into(),
-        }
-    }
-    fn value(&self) -> String {
-        match self.a.row.value_vnd {
-            Some(v) => format!("{} đ", xaso_domain::text::amount_vi(v)),
-            None => "—".into(),
-        }
-    }
-    fn or_dash<'a>(&self, s: &'a str) -> &'a str {
-        if s.is_empty() {
-            "—"
-        } else {
-            s
-        }
-    }
-    fn opt<'a>(&self, s: &'a Option<String>) -> &'a str {
-        s.as_deref().unwrap_or("—")
-    }
-    fn has_network(&self) -> bool {
-        let r = &self.a.row;
-        r.ip.is_some() || r.mac.is_some() || r.vlan.is_some() || r.admin_url.is_some()
-    }
-}
-
-/// One asset's record (the commune's keepers).
-pub async fn show(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    Query(q): Query<SavedQuery>,
-) -> Result<Response, PageError> {
-    let a = xaso_core::ict::get(&state.store, ctx.actor.as_ref(), &id).await?;
-    let place = match &a.row.place_id {
-        Some(pid) => xaso_core::ict::place_choices(&state.store, &a.commune)
-            .await?
-            .into_iter()
-            .find(|(id, _)| id == pid),
-        None => None,
-    };
-    let history = xaso_core::ict::history(&state.store, &a).await?;
-    let now = chrono::Utc::now();
-    let device = xaso_core::ict::devices::device(&state.store, &a, now).await?;
-    let notices =
-        xaso_core::ict::devices::notices(&state.store, &a.row.unit_id, Some(&a.row.id), 10).await?;
-    let stocktake = match xaso_core::ict::stocktakes::open_for(&state.store, &a).await? {
-        Some(st) => {
-            let scanned =
-                xaso_core::ict::stocktakes::was_scanned(&state.store, &st.id, &a.row.id).await?;
-            Some((st, scanned))
-        }
-        None => None,
-    };
-    Ok(render(&ShowPage {
-        p: ctx.page(),
-        a,
-        place,
-        history,
-        saved: q.saved.is_some(),
-        revoked: q.revoked.is_some(),
-        device,
-        notices,
-        stocktake,
-    }))
 }
 
 /// The form to change an asset.
@@ -469,7 +347,10 @@ pub async fn update(
 ) -> Result<Response, PageError> {
     ctx.check_form_write(&f.csrf)?;
     match xaso_core::ict::update(&state.store, ctx.actor.as_ref(), &id, &f.input).await {
-        Ok(a) => Ok(Redirect::to(&format!("/assets/{}?saved=1", a.row.id)).into_response()),
+        Ok(a) => {
+            state.wifi.clear();
+            Ok(Redirect::to(&format!("/assets/{}?saved=1", a.row.id)).into_response())
+        }
         Err(e) => {
             let errors = refused(&ctx, e)?;
             let a = xaso_core::ict::get(&state.store, ctx.actor.as_ref(), &id).await?;
@@ -534,7 +415,12 @@ impl PublicPage {
         status_name(&self.p, self.a.status)
     }
     fn report_link(&self) -> String {
-        let mut url = format!("/feedback?unit={}&from=qr", self.a.commune.code);
+        let mut url = format!(
+            "/feedback?unit={}&from=qr&asset={}&category={}",
+            self.a.commune.code,
+            self.a.id,
+            xaso_core::ict::REPORT_CATEGORY
+        );
         if let Some((_, plus)) = &self.a.place {
             url.push_str("&place=");
             url.push_str(&plus.replace('+', "%2B"));

@@ -98,6 +98,10 @@ pub struct Shared {
     pub demo: bool,
     /// The QR resolver: cached lookups, buffered scan counts.
     pub qr: Arc<xaso_core::qr::Resolver>,
+    /// Device heartbeats written behind (flushed with the scan counts).
+    pub beats: Arc<xaso_core::ict::devices::Beats>,
+    /// The public Wi-Fi map's points, kept for a few seconds.
+    pub wifi: Arc<xaso_core::ict::devices::WifiMap>,
     /// The stamp verification page's cache and buffered scan counts.
     pub verifier: Arc<xaso_core::stamps::Verifier>,
     /// Stamp pages' batch parts, drawn once per batch and language.
@@ -154,6 +158,8 @@ impl AppState {
             demo,
             qr: Arc::new(xaso_core::qr::Resolver::new()),
             verifier: Arc::new(xaso_core::stamps::Verifier::new()),
+            beats: Arc::new(xaso_core::ict::devices::Beats::new()),
+            wifi: Arc::new(xaso_core::ict::devices::WifiMap::new()),
             facts: Arc::new(stamps::FactsCache::default()),
         })))
     }

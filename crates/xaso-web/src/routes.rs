@@ -415,8 +415,19 @@ fn routes() -> Routes {
         .route("/units/{code}/assets", get(ict::list).post(ict::create))
         .route("/units/{code}/assets/new", get(ict::new))
         .route("/units/{code}/assets/labels.pdf", get(ict::labels))
+        .route(
+            "/units/{code}/assets/export.xlsx",
+            get(ict::transfer::export_xlsx),
+        )
+        .route(
+            "/units/{code}/assets/export.csv",
+            get(ict::transfer::export_csv),
+        )
+        .route("/units/{code}/assets/import", post(ict::transfer::import))
         .route("/t/{id}", get(ict::scan))
-        .route("/assets/{id}", get(ict::show).post(ict::update))
+        .route("/assets/{id}", get(ict::show::show).post(ict::update))
+        .route("/assets/{id}/log", post(ict::show::log))
+        .route("/assets/{id}/move", post(ict::show::relocate))
         .route("/assets/{id}/edit", get(ict::edit))
         .route("/assets/{id}/token", post(ict::devices::make_token))
         .route(

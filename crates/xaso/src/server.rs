@@ -98,6 +98,7 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
                 }),
             );
         let store = store.clone();
+        let (beats, wifi) = (state.beats.clone(), state.wifi.clone());
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
             let mut passes: u64 = 0;
@@ -113,10 +114,20 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
                         tracing::warn!(error = %e, "overdue check failed; will retry");
                     }
                     // Devices silent longer than their kind allows go offline (their commune
-                    // is told once).
+                    // is told once); heartbeats waiting in memory are written first.
+                    match beats.flush(&store).await {
+                        Ok((_, true)) => wifi.clear(),
+                        Ok(_) => {}
+                        Err(e) => {
+                            tracing::warn!(error = %e, "heartbeats not written yet; will retry")
+                        }
+                    }
                     match xaso_core::ict::devices::sweep(&store, chrono::Utc::now()).await {
                         Ok(0) => {}
-                        Ok(n) => tracing::info!(devices = n, "devices went offline"),
+                        Ok(n) => {
+                            wifi.clear();
+                            tracing::info!(devices = n, "devices went offline");
+                        }
                         Err(e) => tracing::warn!(error = %e, "offline check failed; will retry"),
                     }
                 }
@@ -126,6 +137,7 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
     };
     let qr = state.qr.clone();
     let verifier = state.verifier.clone();
+    let (beats, wifi) = (state.beats.clone(), state.wifi.clone());
     let metrics_server = match config.metrics_listen {
         Some(addr) => {
             let listener = tokio::net::TcpListener::bind(addr)
@@ -152,6 +164,7 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
     // Scan counts are written in batches every few seconds, and once more on the way out.
     let flusher = {
         let (qr, verifier, store) = (qr.clone(), verifier.clone(), store.clone());
+        let (beats, wifi) = (beats.clone(), wifi.clone());
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
             loop {
@@ -161,6 +174,11 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
                 }
                 if let Err(e) = verifier.flush(&store).await {
                     tracing::warn!(error = %e, "stamp scan counts not written yet; will retry");
+                }
+                match beats.flush(&store).await {
+                    Ok((_, true)) => wifi.clear(),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "heartbeats not written yet; will retry"),
                 }
             }
         })
@@ -202,6 +220,10 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
     match verifier.flush(&store).await {
         Ok(n) => tracing::info!(stamps = n, "stamp scan counts written"),
         Err(e) => tracing::error!(error = %e, "stamp scan counts could not be written at shutdown"),
+    }
+    match beats.flush(&store).await {
+        Ok((n, _)) => tracing::info!(devices = n, "heartbeats written"),
+        Err(e) => tracing::error!(error = %e, "heartbeats could not be written at shutdown"),
     }
     store.close().await;
     tracing::info!("stopped");

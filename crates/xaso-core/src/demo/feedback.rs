@@ -92,6 +92,16 @@ const FEEDBACK_CATEGORIES: &[DemoCategory] = &[
         criteria: "18,vn-xa-ntm-2026-2030:9",
     },
     DemoCategory {
+        code: crate::ict::REPORT_CATEGORY,
+        name_vi: "Wi-Fi công cộng, loa truyền thanh, bảng tin điện tử",
+        name_en: "Public Wi-Fi, loudspeakers, e-bulletin boards",
+        group: "Hạ tầng",
+        handler: "Văn phòng – Thống kê",
+        deadline: 3,
+        unit: "working_days",
+        criteria: "8,vn-xa-ntm-2026-2030:7",
+    },
+    DemoCategory {
         code: "khac",
         name_vi: "Vấn đề khác",
         name_en: "Something else",
@@ -188,6 +198,7 @@ pub(super) async fn load_feedback(store: &Store, files: &Files, system: &Actor) 
                 reporter: Reporter::default(),
                 channel: Channel::Web,
                 photos: Vec::new(),
+                asset_id: None,
             },
         )
         .await?;

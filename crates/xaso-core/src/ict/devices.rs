@@ -18,6 +18,9 @@ use super::{get, Asset};
 use crate::queue::{Handler, Outcome};
 use crate::{Actor, Error, Result};
 
+mod buffer;
+pub use buffer::Beats;
+
 /// The job that tells a commune's systems (the configured webhook) that a device went offline
 /// or came back.
 pub const JOB_DEVICE_NOTICE: &str = "ict.device_notice";
@@ -238,33 +241,52 @@ pub async fn heartbeat(
     let at = to_storage(now);
     let hash = crate::auth::token_hash(token);
     let mut tx = store.begin().await?;
-    let before = db::beat(
+    if apply(&mut tx, asset_id, &hash, &at, &f).await?.is_none() {
+        return Err(Error::Unauthenticated);
+    }
+    tx.commit().await?;
+    Ok(DeviceState::Online)
+}
+
+/// Writes one heartbeat inside a transaction: the time and figures, and when the device was not
+/// online, the change of state, a new online span and (coming back from offline) the notice.
+/// Whether the state changed; `None`, writing nothing, when the device is unknown or the token
+/// hash is not its current one.
+async fn apply(
+    tx: &mut Tx,
+    asset_id: &str,
+    hash: &str,
+    at: &str,
+    f: &Figures,
+) -> Result<Option<bool>> {
+    let Some(before) = db::beat(
         tx.conn(),
         asset_id,
-        &hash,
-        &at,
+        hash,
+        at,
         f.clients,
         f.uptime_s,
         f.firmware.as_deref(),
         f.signal_dbm,
     )
     .await?
-    .ok_or(Error::Unauthenticated)?;
+    else {
+        return Ok(None);
+    };
     let before = DeviceState::parse(&before);
-    if before != DeviceState::Online
-        && db::set_state(tx.conn(), asset_id, before.as_str(), "online", &at).await?
-    {
-        db::open_span(tx.conn(), &xaso_storage::new_id(), asset_id, &at).await?;
+    let changed = before != DeviceState::Online
+        && db::set_state(tx.conn(), asset_id, before.as_str(), "online", at).await?;
+    if changed {
+        db::open_span(tx.conn(), &xaso_storage::new_id(), asset_id, at).await?;
         if before == DeviceState::Offline {
             let unit_id = super::db::asset(tx.conn(), asset_id)
                 .await?
                 .map(|a| a.unit_id)
                 .ok_or(Error::NotFound)?;
-            raise(&mut tx, asset_id, &unit_id, "online", &at, Some(&at)).await?;
+            raise(tx, asset_id, &unit_id, "online", at, Some(at)).await?;
         }
     }
-    tx.commit().await?;
-    Ok(DeviceState::Online)
+    Ok(Some(changed))
 }
 
 /// Finds devices that have been silent longer than their kind allows, sets them offline, closes
@@ -494,4 +516,52 @@ pub async fn wifi(
             }
         })
         .collect())
+}
+
+/// How long the public map's points are served from memory. The API's answers may be cached
+/// for 60 s by browsers anyway; a device's state changes at most once a minute (the offline
+/// check), so 30 s adds little staleness and spares the database a read of every point and its
+/// week of spans for each visitor.
+const WIFI_FRESH: std::time::Duration = std::time::Duration::from_secs(30);
+
+type WifiEntry = (std::time::Instant, std::sync::Arc<Vec<WifiPoint>>);
+
+/// The public Wi-Fi map's points, per set of communes asked for, kept for [`WIFI_FRESH`].
+#[derive(Debug, Default)]
+pub struct WifiMap {
+    entries: std::sync::RwLock<std::collections::HashMap<Option<Vec<String>>, WifiEntry>>,
+}
+
+impl WifiMap {
+    pub fn new() -> WifiMap {
+        WifiMap::default()
+    }
+
+    /// The points of these communes (every point when `None`), like [`wifi`].
+    pub async fn get(
+        &self,
+        store: &Store,
+        communes: Option<&[String]>,
+        now: DateTime<Utc>,
+    ) -> Result<std::sync::Arc<Vec<WifiPoint>>> {
+        let key = communes.map(<[String]>::to_vec);
+        if let Some((at, points)) = self.entries.read().expect("wifi lock").get(&key) {
+            if at.elapsed() < WIFI_FRESH {
+                return Ok(points.clone());
+            }
+        }
+        let points = std::sync::Arc::new(wifi(store, communes, now).await?);
+        let mut entries = self.entries.write().expect("wifi lock");
+        // Keys are sets of communes a unit code leads to: a few thousand at most.
+        if entries.len() >= 4096 {
+            entries.clear();
+        }
+        entries.insert(key, (std::time::Instant::now(), points.clone()));
+        Ok(points)
+    }
+
+    /// Forgets every kept map (after a change to a public point).
+    pub fn clear(&self) {
+        self.entries.write().expect("wifi lock").clear();
+    }
 }

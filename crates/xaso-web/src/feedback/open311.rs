@@ -555,6 +555,7 @@ pub async fn post_request(
         },
         channel: Channel::Open311,
         photos,
+        asset_id: None,
     };
     if report.category.trim().is_empty() {
         return error(format, StatusCode::BAD_REQUEST, "service_code is required");

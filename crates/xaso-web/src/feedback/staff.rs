@@ -110,6 +110,8 @@ struct StaffCasePage {
     categories: Vec<Category>,
     errors: Vec<(String, String)>,
     created: bool,
+    /// The ICT register's device the report is about: (id, tag, name).
+    asset: Option<(String, String, String)>,
 }
 
 impl StaffCasePage {
@@ -173,7 +175,9 @@ async fn case_page(
         .map(|s| (s.as_str().to_string(), status_name(&p, *s).to_string()))
         .collect();
     let duplicates = fb::suggested_duplicates(&state.store, ctx.actor.as_ref(), &id).await?;
+    let asset = xaso_core::ict::logs::asset_of_case(&state.store, &c.id).await?;
     Ok(StaffCasePage {
+        asset,
         p,
         c,
         now: Utc::now(),

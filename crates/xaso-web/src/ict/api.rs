@@ -148,6 +148,7 @@ pub async fn create(
     let a = xaso_core::ict::create(&state.store, ctx.actor.as_ref(), &code, &body)
         .await
         .map_err(PageError::api)?;
+    state.wifi.clear();
     Ok((StatusCode::CREATED, Json(asset_out(&a))).into_response())
 }
 
@@ -220,5 +221,6 @@ pub async fn patch(
     let a = xaso_core::ict::update(&state.store, ctx.actor.as_ref(), &id, &input)
         .await
         .map_err(PageError::api)?;
+    state.wifi.clear();
     Ok(Json(asset_out(&a)))
 }

@@ -63,9 +63,14 @@ pub async fn heartbeat(
             }
         }
     };
-    xaso_core::ict::devices::heartbeat(&state.store, &id, token, figures, chrono::Utc::now())
+    let written = state
+        .beats
+        .take(&state.store, &id, token, figures, chrono::Utc::now())
         .await
         .map_err(PageError::api)?;
+    if written {
+        state.wifi.clear();
+    }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -94,6 +99,7 @@ pub async fn make_token(
 ) -> Result<Response, PageError> {
     ctx.check_form_write(&f.csrf)?;
     let token = xaso_core::ict::devices::make_token(&state.store, ctx.actor.as_ref(), &id).await?;
+    state.beats.forget(&id);
     let a = xaso_core::ict::get(&state.store, ctx.actor.as_ref(), &id).await?;
     let url = format!(
         "{}/api/v1/devices/{}/heartbeat",
@@ -123,6 +129,7 @@ pub async fn revoke_token(
 ) -> Result<Response, PageError> {
     ctx.check_form_write(&f.csrf)?;
     xaso_core::ict::devices::revoke_token(&state.store, ctx.actor.as_ref(), &id).await?;
+    state.beats.forget(&id);
     Ok(Redirect::to(&format!("/assets/{id}?revoked=1")).into_response())
 }
 
@@ -192,20 +199,20 @@ pub struct WifiList {
 async fn wifi_points(
     state: &AppState,
     unit: Option<&str>,
-) -> xaso_core::Result<(Option<xaso_domain::units::Unit>, Vec<WifiPoint>)> {
+) -> xaso_core::Result<(
+    Option<xaso_domain::units::Unit>,
+    std::sync::Arc<Vec<WifiPoint>>,
+)> {
     let now = chrono::Utc::now();
     match unit.map(str::trim).filter(|u| !u.is_empty()) {
         Some(code) => {
             let unit = xaso_core::units::by_code(&state.store, code, xaso_domain::time::today_vn())
                 .await?;
             let communes = xaso_core::units::communes_of(&state.store, &unit).await?;
-            let points = xaso_core::ict::devices::wifi(&state.store, Some(&communes), now).await?;
+            let points = state.wifi.get(&state.store, Some(&communes), now).await?;
             Ok((Some(unit), points))
         }
-        None => Ok((
-            None,
-            xaso_core::ict::devices::wifi(&state.store, None, now).await?,
-        )),
+        None => Ok((None, state.wifi.get(&state.store, None, now).await?)),
     }
 }
 
@@ -222,7 +229,7 @@ pub async fn wifi_api(
         .map_err(PageError::api)?;
     let mut resp = Json(WifiList {
         unit_code: unit.map(|u| u.code),
-        points: points.into_iter().map(WifiPointOut::from).collect(),
+        points: points.iter().cloned().map(WifiPointOut::from).collect(),
     })
     .into_response();
     resp.headers_mut().insert(
@@ -320,7 +327,7 @@ pub async fn wifi_page(
     Ok(render(&WifiPage {
         p: ctx.page(),
         unit,
-        points,
+        points: points.as_ref().clone(),
         tiles: state.config.tile_url.clone(),
         attribution: if state.config.tile_url.contains("openstreetmap.org") {
             "© OpenStreetMap"

@@ -44,6 +44,7 @@ fn report(category: &str, text: &str, loc: Location) -> Report {
         },
         channel: Channel::Web,
         photos: Vec::new(),
+        asset_id: None,
     }
 }
 

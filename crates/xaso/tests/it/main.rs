@@ -18,6 +18,8 @@ mod headers;
 mod heritage;
 mod ict;
 mod ict_devices;
+mod ict_logs;
+mod ict_transfer;
 mod import;
 mod pages;
 mod places;

@@ -9,9 +9,9 @@ use xaso_storage::dt::{self as db, TeamRow};
 use xaso_storage::Store;
 
 use super::{member_row, overview};
-use crate::dt::sheet::Sheet;
 use crate::dt::{commune, villages, MANAGERS};
 use crate::error::Problem;
+use crate::sheet::Sheet;
 use crate::{authz, Actor, Error, Result};
 
 /// The spreadsheet's columns, in order (import reads them by heading, in any order).

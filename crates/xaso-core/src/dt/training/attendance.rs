@@ -11,9 +11,9 @@ use xaso_storage::dt::{self as db, AttendanceRow, SessionRow};
 use xaso_storage::Store;
 
 use super::{session, session_row, session_view};
-use crate::dt::sheet::Sheet;
 use crate::dt::{unit, villages, MANAGERS};
 use crate::error::Problem;
+use crate::sheet::Sheet;
 use crate::{authz, Actor, Error, Result};
 
 /// Someone to record as present: a member by id, or a person by name (with a village and,

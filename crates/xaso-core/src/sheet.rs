@@ -1,5 +1,5 @@
-//! The first sheet of an uploaded workbook as text, for the programme's imports (team lists,
-//! attendance): headings folded ("Họ và tên" → "ho va ten") so they match however they are
+//! The first sheet of an uploaded workbook (or a CSV file) as text, for imports (team lists,
+//! attendance, the ICT register): headings folded ("Họ và tên" → "ho va ten") so they match however they are
 //! typed, cells as people read them (whole numbers without ".0", dates as dd/mm/yyyy), empty
 //! rows skipped.
 
@@ -53,6 +53,50 @@ impl Sheet {
             .enumerate()
             .map(|(i, r)| (i + 2, r.iter().map(cell).collect::<Vec<_>>()))
             .filter(|(_, v)| v.iter().any(|c| !c.trim().is_empty()))
+            .collect();
+        Ok(Sheet { headings, rows })
+    }
+
+    /// A workbook (.xlsx, told by its zip signature) or else a CSV file in UTF-8 (a byte-order
+    /// mark is skipped; commas or semicolons, as Excel writes them with Vietnamese settings).
+    pub fn read_any(bytes: &[u8]) -> Result<Sheet> {
+        if bytes.starts_with(b"PK\x03\x04") {
+            Sheet::read(bytes)
+        } else {
+            Sheet::read_csv(bytes)
+        }
+    }
+
+    /// A CSV file as a sheet (see [`Sheet::read_any`]).
+    pub fn read_csv(bytes: &[u8]) -> Result<Sheet> {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| Error::invalid("file", "the CSV file is not UTF-8 text"))?;
+        let first = text.lines().next().unwrap_or("");
+        let delimiter = if first.matches(';').count() > first.matches(',').count() {
+            b';'
+        } else {
+            b','
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let mut records = Vec::new();
+        for r in reader.records() {
+            let r = r.map_err(|e| Error::invalid("file", format!("unreadable CSV: {e}")))?;
+            records.push(r.iter().map(|c| c.trim().to_string()).collect::<Vec<_>>());
+        }
+        let mut it = records.into_iter();
+        let headings = it
+            .next()
+            .map(|r| r.iter().map(|h| text::fold(h)).collect())
+            .unwrap_or_default();
+        let rows = it
+            .enumerate()
+            .map(|(i, r)| (i + 2, r))
+            .filter(|(_, v)| v.iter().any(|c| !c.is_empty()))
             .collect();
         Ok(Sheet { headings, rows })
     }
