@@ -530,3 +530,105 @@ async fn the_demo_has_each_communes_wifi_points_with_a_week_of_illustrative_hear
         .unwrap();
     assert_eq!(wifi["actual"], 2.0);
 }
+
+/// What the database holds of a device: (state, last seen, clients).
+async fn stored(app: &TestApp, id: &str) -> (String, Option<String>, Option<i64>) {
+    let mut conn = app.store.read().await.unwrap();
+    sqlx::query_as("SELECT state, last_seen_at, clients FROM ict_devices WHERE asset_id = $1")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn heartbeats_written_behind_are_kept_and_a_revoked_token_stops_them() {
+    let app = TestApp::demo().await;
+    let here = place_here(&app).await;
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    let id = add(
+        &mut officer,
+        json!({"kind": "wifi_ap", "name": "Wi-Fi bến xe", "place_id": here,
+               "wifi_ssid": "BenXe-Free"}),
+    )
+    .await;
+    let page = officer.post_form(&format!("/assets/{id}/token"), &[]).await;
+    let token = token_in(&page.body);
+    let commune = xaso_core::ict::commune(&app.store, "27937").await.unwrap();
+    let t0 = Utc::now() - Duration::hours(2);
+    let at = |m: i64| xaso_domain::time::to_storage(t0 + Duration::minutes(m));
+
+    // The first heartbeat is written at once (the device comes online); the next ones wait.
+    let beats = dev::Beats::new();
+    assert!(beats
+        .take(&app.store, &id, &token, Figures::default(), t0)
+        .await
+        .unwrap());
+    assert_eq!(stored(&app, &id).await.0, "online");
+    let figures = Figures {
+        clients: Some(9),
+        ..Default::default()
+    };
+    assert!(!beats
+        .take(&app.store, &id, &token, figures, t0 + Duration::minutes(1))
+        .await
+        .unwrap());
+    assert_eq!(beats.waiting(), 1);
+    assert_eq!(stored(&app, &id).await.1, Some(at(0)), "not written yet");
+    // Bad figures from the device itself are still refused.
+    let bad = Figures {
+        clients: Some(-1),
+        ..Default::default()
+    };
+    assert!(matches!(
+        beats
+            .take(&app.store, &id, &token, bad, t0 + Duration::minutes(2))
+            .await,
+        Err(xaso_core::Error::Invalid(_))
+    ));
+    assert_eq!(beats.flush(&app.store).await.unwrap(), (1, false));
+    assert_eq!(beats.waiting(), 0);
+    assert_eq!(
+        stored(&app, &id).await,
+        ("online".into(), Some(at(1)), Some(9))
+    );
+
+    // Silent past the threshold: offline. Its next heartbeat waits in memory, and the flush
+    // brings it back online with one notice.
+    dev::sweep(&app.store, t0 + Duration::minutes(20))
+        .await
+        .unwrap();
+    assert_eq!(stored(&app, &id).await.0, "offline");
+    assert!(!beats
+        .take(&app.store, &id, &token, Figures::default(), t0 + Duration::minutes(25))
+        .await
+        .unwrap());
+    assert_eq!(beats.flush(&app.store).await.unwrap(), (1, true));
+    assert_eq!(stored(&app, &id).await.0, "online");
+    let events: Vec<String> = dev::notices(&app.store, &commune.id, Some(&id), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|n| n.event)
+        .collect();
+    assert_eq!(events, ["online", "offline"]);
+
+    // The token is revoked elsewhere (through the server, another instance): this buffer's
+    // waiting heartbeat is dropped at its flush and the device is refused from then on.
+    assert!(!beats
+        .take(&app.store, &id, &token, Figures::default(), t0 + Duration::minutes(26))
+        .await
+        .unwrap());
+    let r = officer
+        .post_form(&format!("/assets/{id}/token/revoke"), &[])
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(beats.flush(&app.store).await.unwrap(), (0, false));
+    assert_eq!(stored(&app, &id).await.1, Some(at(25)), "nothing written");
+    assert!(matches!(
+        beats
+            .take(&app.store, &id, &token, Figures::default(), t0 + Duration::minutes(27))
+            .await,
+        Err(xaso_core::Error::Unauthenticated)
+    ));
+}
