@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod devices;
+pub mod kinds;
 pub mod show;
 pub mod stocktakes;
 pub mod transfer;
@@ -48,6 +49,10 @@ pub(crate) const MESSAGE_KEYS: &[(&str, &str)] = &[
     ("choose a place registered", "ict.err_place"),
     ("kept per commune", "ict.err_commune"),
     ("choose what the entry records", "ict.err_log_kind"),
+    ("a kind's code is", "ict.err_kind_key"),
+    ("the Vietnamese name is 1 to 80", "ict.err_kind_name"),
+    ("the English name is at most", "ict.err_long"),
+    ("minutes before a silent device", "ict.err_kind_minutes"),
     ("the first row must have the headings", "ict.err_headings"),
     ("the sheet has no asset rows", "ict.err_no_rows"),
     ("is on more than one row", "ict.err_tag_twice"),

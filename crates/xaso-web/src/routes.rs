@@ -425,6 +425,7 @@ fn routes() -> Routes {
         )
         .route("/units/{code}/assets/import", post(ict::transfer::import))
         .route("/t/{id}", get(ict::scan))
+        .route("/ict/kinds", get(ict::kinds::list).post(ict::kinds::save))
         .route("/assets/{id}", get(ict::show::show).post(ict::update))
         .route("/assets/{id}/log", post(ict::show::log))
         .route("/assets/{id}/move", post(ict::show::relocate))
