@@ -7,6 +7,7 @@
 //! after.
 
 pub mod devices;
+pub mod files;
 pub mod labels;
 pub mod logs;
 pub mod stocktakes;

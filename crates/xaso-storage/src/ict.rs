@@ -1,6 +1,7 @@
 //! Queries for the ICT register: asset kinds and assets.
 
 pub mod devices;
+pub mod files;
 pub mod logs;
 pub mod stocktakes;
 

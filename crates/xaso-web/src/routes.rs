@@ -429,6 +429,9 @@ fn routes() -> Routes {
         .route("/assets/{id}", get(ict::show::show).post(ict::update))
         .route("/assets/{id}/log", post(ict::show::log))
         .route("/assets/{id}/move", post(ict::show::relocate))
+        .route("/assets/{id}/files", post(ict::show::add_file))
+        .route("/assets/files/{id}", get(ict::show::file))
+        .route("/assets/files/{id}/delete", post(ict::show::remove_file))
         .route("/assets/{id}/edit", get(ict::edit))
         .route("/assets/{id}/token", post(ict::devices::make_token))
         .route(

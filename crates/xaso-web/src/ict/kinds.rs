@@ -31,7 +31,9 @@ struct KindsPage {
 
 impl KindsPage {
     fn minutes(&self, k: &Kind) -> String {
-        k.offline_after_min.map(|m| m.to_string()).unwrap_or_default()
+        k.offline_after_min
+            .map(|m| m.to_string())
+            .unwrap_or_default()
     }
     /// The values a kind's form shows: what was typed if it was refused, else the kind.
     fn shown(&self, k: &Kind) -> KindInput {

@@ -27,6 +27,8 @@ pub struct SavedQuery {
     logged: Option<String>,
     #[serde(default)]
     moved: Option<String>,
+    #[serde(default)]
+    filed: Option<String>,
 }
 
 #[derive(Template)]
@@ -43,6 +45,7 @@ struct ShowPage {
     /// Every place the asset may move to (id, label).
     places: Vec<(String, String)>,
     logs: Vec<LogEntry>,
+    files: Vec<xaso_core::ict::files::AssetFile>,
     cases: Vec<xaso_storage::ict::logs::LinkedCase>,
     /// What the log and move forms hold (kept when a form is refused).
     log_form: LogInput,
@@ -196,6 +199,24 @@ impl ShowPage {
             Vec::new()
         }
     }
+    fn file_kinds(&self) -> Vec<(&'static str, &'static str)> {
+        xaso_core::ict::files::FileKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), self.p.t(&format!("ict_file.{}", k.as_str()))))
+            .collect()
+    }
+    fn file_kind(&self, f: &xaso_core::ict::files::AssetFile) -> &'static str {
+        self.p.t(&format!("ict_file.{}", f.kind.as_str()))
+    }
+    fn file_label(&self, f: &xaso_core::ict::files::AssetFile) -> String {
+        let name = if f.row.title.is_empty() {
+            f.row.file_name.clone()
+        } else {
+            f.row.title.clone()
+        };
+        let kb = (f.row.size_bytes + 1023) / 1024;
+        format!("{name} ({} KB)", xaso_domain::text::amount_vi(kb))
+    }
     fn has_network(&self) -> bool {
         let r = &self.a.row;
         r.ip.is_some() || r.mac.is_some() || r.vlan.is_some() || r.admin_url.is_some()
@@ -243,6 +264,7 @@ async fn show_page(
     };
     let logs = xaso_core::ict::logs::of(&state.store, &a).await?;
     let cases = xaso_core::ict::logs::cases(&state.store, &a).await?;
+    let files = xaso_core::ict::files::of(&state.store, &a).await?;
     let move_form = extra.move_form.unwrap_or_else(|| MoveInput {
         place_id: a.row.place_id.clone().unwrap_or_default(),
         location: a.row.location.clone(),
@@ -256,6 +278,8 @@ async fn show_page(
         Some("ict.log_saved")
     } else if extra.q.moved.is_some() {
         Some("ict.moved")
+    } else if extra.q.filed.is_some() {
+        Some("ict.file_saved")
     } else {
         None
     };
@@ -280,6 +304,7 @@ async fn show_page(
             stocktake,
             places,
             logs,
+            files,
             cases,
             log_form,
             move_form,
@@ -376,4 +401,86 @@ pub async fn relocate(
             show_page(&state, &ctx, &id, extra).await
         }
     }
+}
+
+/// Adds a photo or a paper to the asset (multipart: kind, title, file).
+pub async fn add_file(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    form: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let mut upload = crate::criteria::html::read_upload(form).await?;
+    ctx.check_form_write(upload.field("csrf"))?;
+    let file = upload.take_file();
+    match xaso_core::ict::files::add(
+        &state.store,
+        &state.files,
+        ctx.actor.as_ref(),
+        &id,
+        upload.field("kind"),
+        upload.field("title"),
+        file,
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/assets/{id}?filed=1#asset-files")).into_response()),
+        Err(e) => {
+            let errors = refused(&ctx, e)?;
+            let extra = Extra {
+                errors,
+                error_form: "file",
+                ..Default::default()
+            };
+            show_page(&state, &ctx, &id, extra).await
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct FileQuery {
+    #[serde(default)]
+    thumb: Option<String>,
+}
+
+/// An asset's photo or paper (its commune's keepers).
+pub async fn file(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<FileQuery>,
+) -> Result<Response, PageError> {
+    let (bytes, mime, name) = xaso_core::ict::files::file(
+        &state.store,
+        &state.files,
+        ctx.actor.as_ref(),
+        &id,
+        q.thumb.is_some(),
+    )
+    .await?;
+    Ok(crate::catalogue::private_file(
+        bytes,
+        mime,
+        &name,
+        "private, no-store",
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct RemoveForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Removes a photo or paper (after the page asked for confirmation).
+pub async fn remove_file(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<RemoveForm>,
+) -> Result<Response, PageError> {
+    ctx.check_form_write(&f.csrf)?;
+    let asset =
+        xaso_core::ict::files::remove(&state.store, &state.files, ctx.actor.as_ref(), &id).await?;
+    Ok(Redirect::to(&format!("/assets/{asset}?filed=1#asset-files")).into_response())
 }

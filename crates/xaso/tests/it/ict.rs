@@ -491,15 +491,27 @@ async fn kinds_are_data_the_province_edits_and_communes_read() {
     let r = officer
         .post_form(
             "/ict/kinds",
-            &[("editing", ""), ("key", "projector"), ("name_vi", "Máy chiếu")],
+            &[
+                ("editing", ""),
+                ("key", "projector"),
+                ("name_vi", "Máy chiếu"),
+            ],
         )
         .await;
     assert_eq!(r.status, 403, "a commune officer cannot add kinds");
-    assert!(app.visitor().get("/ict/kinds").await.status.is_redirection());
+    assert!(app
+        .visitor()
+        .get("/ict/kinds")
+        .await
+        .status
+        .is_redirection());
 
     let mut admin = app.signed_in("quantri", DEMO_PASSWORD).await;
     let page = admin.get("/ict/kinds").await;
-    assert!(page.body.contains("id=\"kind-new\""), "an editor gets the forms");
+    assert!(
+        page.body.contains("id=\"kind-new\""),
+        "an editor gets the forms"
+    );
     let r = admin
         .post_form(
             "/ict/kinds",
@@ -553,7 +565,11 @@ async fn kinds_are_data_the_province_edits_and_communes_read() {
     let r = admin
         .post_form(
             "/ict/kinds",
-            &[("editing", ""), ("key", "printer"), ("name_vi", "Máy in khác")],
+            &[
+                ("editing", ""),
+                ("key", "printer"),
+                ("name_vi", "Máy in khác"),
+            ],
         )
         .await;
     assert_eq!(r.status, 422);

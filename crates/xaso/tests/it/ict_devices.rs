@@ -600,7 +600,13 @@ async fn heartbeats_written_behind_are_kept_and_a_revoked_token_stops_them() {
         .unwrap();
     assert_eq!(stored(&app, &id).await.0, "offline");
     assert!(!beats
-        .take(&app.store, &id, &token, Figures::default(), t0 + Duration::minutes(25))
+        .take(
+            &app.store,
+            &id,
+            &token,
+            Figures::default(),
+            t0 + Duration::minutes(25)
+        )
         .await
         .unwrap());
     assert_eq!(beats.flush(&app.store).await.unwrap(), (1, true));
@@ -616,7 +622,13 @@ async fn heartbeats_written_behind_are_kept_and_a_revoked_token_stops_them() {
     // The token is revoked elsewhere (through the server, another instance): this buffer's
     // waiting heartbeat is dropped at its flush and the device is refused from then on.
     assert!(!beats
-        .take(&app.store, &id, &token, Figures::default(), t0 + Duration::minutes(26))
+        .take(
+            &app.store,
+            &id,
+            &token,
+            Figures::default(),
+            t0 + Duration::minutes(26)
+        )
         .await
         .unwrap());
     let r = officer
@@ -627,7 +639,13 @@ async fn heartbeats_written_behind_are_kept_and_a_revoked_token_stops_them() {
     assert_eq!(stored(&app, &id).await.1, Some(at(25)), "nothing written");
     assert!(matches!(
         beats
-            .take(&app.store, &id, &token, Figures::default(), t0 + Duration::minutes(27))
+            .take(
+                &app.store,
+                &id,
+                &token,
+                Figures::default(),
+                t0 + Duration::minutes(27)
+            )
             .await,
         Err(xaso_core::Error::Unauthenticated)
     ));

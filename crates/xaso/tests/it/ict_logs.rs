@@ -278,3 +278,121 @@ async fn case_count(app: &TestApp) -> i64 {
         .await
         .unwrap()
 }
+
+fn photo(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn photos_and_papers_stay_with_the_asset_and_its_keepers() {
+    let app = TestApp::demo().await;
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    let id = add(
+        &mut officer,
+        json!({"kind": "computer", "name": "Máy tính một cửa số 1"}),
+    )
+    .await;
+    let page = officer.get(&format!("/assets/{id}")).await;
+    assert!(page.body.contains("id=\"files-empty\""));
+
+    // A large photo is kept resized, with a thumbnail.
+    let r = officer
+        .post_files(
+            &format!("/assets/{id}/files"),
+            &[("kind", "photo"), ("title", "Nhãn máy")],
+            &[("file", "nhan.png", &photo(2400, 1800))],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // A paper as PDF.
+    let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+    let r = officer
+        .post_files(
+            &format!("/assets/{id}/files"),
+            &[("kind", "invoice"), ("title", "Hóa đơn mua máy")],
+            &[("file", "hoa-don.pdf", pdf)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Text is neither a photo nor a paper: refused in Vietnamese, nothing stored.
+    let r = officer
+        .post_files(
+            &format!("/assets/{id}/files"),
+            &[("kind", "warranty")],
+            &[("file", "bao-hanh.txt", b"not a paper")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Giấy tờ phải là tệp PDF, JPEG hoặc PNG."));
+    let r = officer
+        .post_files(
+            &format!("/assets/{id}/files"),
+            &[("kind", "photo")],
+            &[("file", "anh.pdf", pdf)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Ảnh phải là tệp JPEG, PNG hoặc WebP"));
+
+    let page = officer.get(&format!("/assets/{id}")).await;
+    let list = &page.body[page.body.find("id=\"file-list\"").expect("the files")..];
+    assert_eq!(list.matches("<li>").count(), 2, "two files kept");
+    assert!(list.contains("Hóa đơn mua máy"));
+    let photo_id = list[list.find("/assets/files/").unwrap() + 14..]
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let full = officer.raw(&format!("/assets/files/{photo_id}")).await;
+    let full = image::load_from_memory(&full).expect("a picture");
+    assert_eq!((full.width(), full.height()), (1600, 1200), "resized");
+    let thumb = officer
+        .raw(&format!("/assets/files/{photo_id}?thumb=1"))
+        .await;
+    let thumb = image::load_from_memory(&thumb).unwrap();
+    assert!(thumb.width() <= 480);
+
+    // Nobody else reads them: another commune's officer is told there is no such file, a
+    // visitor is asked to sign in.
+    let mut other = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
+    let r = other.get(&format!("/assets/files/{photo_id}")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = other
+        .post_form(&format!("/assets/files/{photo_id}/delete"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .visitor()
+        .get(&format!("/assets/files/{photo_id}"))
+        .await;
+    assert!(r.status.is_redirection() || r.status == StatusCode::UNAUTHORIZED);
+
+    // Removing one leaves the other; both actions are audited.
+    let r = officer
+        .post_form(&format!("/assets/files/{photo_id}/delete"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = officer.get(&format!("/assets/{id}")).await;
+    let list = &page.body[page.body.find("id=\"file-list\"").unwrap()..];
+    assert_eq!(list.matches("<li>").count(), 1);
+    assert_eq!(
+        officer
+            .get(&format!("/assets/files/{photo_id}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let mut conn = app.store.read().await.unwrap();
+    let audited: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE record_type = 'ict_file' ORDER BY at",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(audited, ["create", "create", "delete"]);
+}
