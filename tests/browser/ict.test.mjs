@@ -8,7 +8,7 @@ import { writeFileSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { base, violations, launch, shot, signIn } from './support.mjs';
+import { base, violations, launch, shot, signIn, phone } from './support.mjs';
 
 let browser;
 
@@ -94,5 +94,54 @@ test('an officer prints labels, stocktakes by scanning them and closes with one 
   const text = execFileSync('pdftotext', [join(dir, 'report.pdf'), '-']).toString();
   assert.match(text, /BIÊN BẢN KIỂM KÊ/);
   assert.match(text, /Không thấy: 1/);
+  await officer.context().close();
+});
+
+test('a citizen reports a broken Wi-Fi point from its label and the officer logs the fault and the repair', async () => {
+  const officer = await signIn(browser, 'canbo.xaduchoa', '/units/27937/assets/new');
+  officer.on('dialog', (d) => d.accept());
+  const ssid = `Cho-Test-${Date.now() % 100000}`;
+  await officer.getByLabel('Loại thiết bị').selectOption({ label: 'Điểm phát Wi-Fi công cộng' });
+  await officer.getByLabel('Tên thiết bị').fill(`Wi-Fi chợ ${ssid}`);
+  await officer.getByLabel('Tên mạng (SSID)').fill(ssid);
+  await officer.getByRole('button', { name: 'Lưu' }).click();
+  await officer.waitForURL(/\/assets\/[^/?]+\?saved=1$/);
+  const assetUrl = officer.url().replace(/\?.*$/, '');
+  const id = assetUrl.split('/').pop();
+
+  // A citizen scans the label: the network name and a problem report with the device chosen.
+  const citizen = await phone(browser);
+  await citizen.goto(`${base}/t/${id}`);
+  assert.ok(await citizen.getByText(ssid).first().isVisible());
+  await citizen.getByRole('link', { name: 'Báo hỏng, phản ánh sự cố' }).click();
+  await citizen.waitForURL(/\/feedback\?/);
+  assert.equal(await citizen.getByLabel('Lĩnh vực').inputValue(), 'ha-tang-so');
+  await citizen.getByLabel('Nội dung phản ánh').fill('Wi-Fi ở chợ không vào được mạng từ sáng nay.');
+  await shot(citizen, 'ict-wifi-report');
+  await citizen.getByRole('button', { name: 'Gửi phản ánh' }).click();
+  await citizen.waitForURL(/\/feedback\/track\/[0-9A-Z]{12}\?new=1/);
+  const number = (await citizen.locator('h1').innerText()).match(/#(\d+)/)[1];
+  await citizen.context().close();
+
+  // The officer sees the report on the device's record and logs the fault from the quick action.
+  await officer.goto(assetUrl);
+  assert.match(await officer.locator('#asset-cases').innerText(), new RegExp(`#${number}`));
+  await officer.getByRole('link', { name: 'Báo hỏng' }).click();
+  await officer.getByLabel('Nội dung').fill('Mất nguồn bộ phát, cháy adapter.');
+  await officer.getByRole('button', { name: 'Lưu ghi chép' }).click();
+  await officer.waitForURL(/\?logged=1/);
+  assert.equal(await officer.locator('#asset-status').innerText(), 'Hỏng');
+  // The repair with its cost puts it back in use.
+  await officer.getByLabel('Loại ghi chép').selectOption({ label: 'Thay linh kiện' });
+  await officer.getByLabel('Nội dung').fill('Thay adapter 12V mới.');
+  await officer.getByLabel('Chi phí (đồng)').fill('250.000');
+  await officer.getByRole('button', { name: 'Lưu ghi chép' }).click();
+  await officer.waitForURL(/\?logged=1/);
+  assert.equal(await officer.locator('#asset-status').innerText(), 'Đang sử dụng');
+  assert.match(await officer.locator('#log-table').innerText(), /250\.000 đ/);
+  await shot(officer, 'ict-asset-log');
+  // The staff case names the device.
+  await officer.goto(`${base}/staff/feedback/${number}`);
+  assert.match(await officer.locator('#case-asset').innerText(), new RegExp(ssid));
   await officer.context().close();
 });
