@@ -205,7 +205,7 @@ pub async fn load(store: &Store, files: &Files, base_url: &str) -> Result<bool> 
     load_producers(store, files, &system, base_url).await?;
     feedback::load_feedback(store, files, &system).await?;
     dt::load(store, files, &system, DEMO_PASSWORD).await?;
-    ict::load(store, &system, chrono::Utc::now()).await?;
+    ict::load(store, files, &system, chrono::Utc::now()).await?;
     let mut tx = store.begin().await?;
     settings::set(tx.conn(), DEMO_FLAG, "1").await?;
     tx.commit().await?;

@@ -55,7 +55,12 @@ async fn beat(store: &Store, r: &Reporter, at: DateTime<Utc>, clients: Option<i6
     Ok(())
 }
 
-pub(super) async fn load(store: &Store, system: &Actor, now: DateTime<Utc>) -> Result<()> {
+pub(super) async fn load(
+    store: &Store,
+    files: &xaso_storage::Files,
+    system: &Actor,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let reform = super::day("2025-07-01");
     let mut reporters: Vec<(usize, Reporter, bool)> = Vec::new();
     for (n, (code, short)) in COMMUNES.iter().enumerate() {
@@ -189,5 +194,59 @@ pub(super) async fn load(store: &Store, system: &Actor, now: DateTime<Utc>) -> R
         beat(store, r, at, Some(if *market { 11 } else { 3 })).await?;
     }
     devices::sweep(store, now).await?;
+
+    // The first commune's market point during its outage: a stall keeper's report from the
+    // label's page, the fault logged that day and the repair the next.
+    if let Some((_, r, _)) = reporters.iter().find(|(n, _, market)| *n == 0 && *market) {
+        let commune = COMMUNES[0].0;
+        crate::feedback::submit(
+            store,
+            files,
+            None,
+            crate::feedback::Report {
+                category: crate::ict::REPORT_CATEGORY.into(),
+                description: "Wi-Fi miễn phí ở cổng chợ không vào được mạng từ sáng (dữ liệu mẫu)."
+                    .into(),
+                location: crate::feedback::Location {
+                    unit_code: commune.into(),
+                    ..Default::default()
+                },
+                reporter: Default::default(),
+                channel: xaso_domain::feedback::Channel::QrPoster,
+                photos: Vec::new(),
+                asset_id: Some(r.id.clone()),
+            },
+        )
+        .await?;
+        let day = |d: DateTime<Utc>| xaso_domain::time::format_date_vn(d.date_naive());
+        for (kind, on, text, cost) in [
+            (
+                "fault",
+                outage,
+                "Người dân báo không vào được mạng; bộ phát mất nguồn (minh họa).",
+                "",
+            ),
+            (
+                "part",
+                outage + Duration::days(1),
+                "Thay bộ nguồn 12V của bộ phát (minh họa).",
+                "250.000",
+            ),
+        ] {
+            crate::ict::logs::add(
+                store,
+                Some(system),
+                &r.id,
+                &xaso_domain::ict::logs::LogInput {
+                    kind: kind.into(),
+                    on_day: day(on),
+                    text: text.into(),
+                    cost_vnd: cost.into(),
+                    status: String::new(),
+                },
+            )
+            .await?;
+        }
+    }
     Ok(())
 }
