@@ -5,6 +5,7 @@
 mod dt;
 mod feedback;
 mod ict;
+mod portal;
 
 use chrono::NaiveDate;
 use xaso_domain::auth::Role;
@@ -206,6 +207,7 @@ pub async fn load(store: &Store, files: &Files, base_url: &str) -> Result<bool> 
     feedback::load_feedback(store, files, &system).await?;
     dt::load(store, files, &system, DEMO_PASSWORD).await?;
     ict::load(store, files, &system, chrono::Utc::now()).await?;
+    portal::load(store, &system, chrono::Utc::now()).await?;
     let mut tx = store.begin().await?;
     settings::set(tx.conn(), DEMO_FLAG, "1").await?;
     tx.commit().await?;

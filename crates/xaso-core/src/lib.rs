@@ -19,6 +19,7 @@ pub mod heritage;
 pub mod ict;
 pub mod jobs;
 pub mod places;
+pub mod portal;
 pub mod producers;
 pub mod qr;
 pub mod queue;

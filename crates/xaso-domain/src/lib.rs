@@ -11,6 +11,7 @@ pub mod heritage;
 pub mod ict;
 pub mod places;
 pub mod pluscode;
+pub mod portal;
 pub mod text;
 pub mod time;
 pub mod trace;

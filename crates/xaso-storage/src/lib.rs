@@ -19,6 +19,7 @@ pub mod files;
 pub mod heritage;
 pub mod ict;
 pub mod places;
+pub mod portal;
 pub mod producers;
 pub mod qr;
 pub mod queue;

@@ -19,6 +19,7 @@ mod metrics;
 pub mod openapi;
 mod ops;
 mod places;
+mod portal;
 mod producers;
 mod qr;
 mod routes;

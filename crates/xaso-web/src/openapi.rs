@@ -26,7 +26,8 @@ use crate::units::api as units_api;
         crate::dt::api::teams, crate::dt::api::attendance, crate::dt::api::plan,
         crate::dt::api::rollup,
         crate::ict::api::list, crate::ict::api::create, crate::ict::api::show, crate::ict::api::patch,
-        crate::ict::devices::heartbeat, crate::ict::devices::wifi_api),
+        crate::ict::devices::heartbeat, crate::ict::devices::wifi_api,
+        crate::portal::api::list, crate::portal::api::show, crate::portal::api::create),
     components(schemas(
         xaso_domain::units::Unit, xaso_domain::units::UnitLink, xaso_domain::units::Level, xaso_domain::units::Portion,
         xaso_domain::auth::Role, units_api::UnitList, units_api::UnitDetail, units_api::SearchResult,
@@ -55,6 +56,8 @@ use crate::units::api as units_api;
         crate::ict::api::WifiOut, xaso_domain::ict::AssetInput,
         xaso_domain::ict::devices::Figures, xaso_domain::ict::devices::DeviceState,
         crate::ict::devices::WifiList, crate::ict::devices::WifiPointOut,
+        crate::portal::api::PostOut, crate::portal::api::PostList, xaso_domain::portal::PostInput,
+        xaso_domain::portal::PostKind, xaso_domain::portal::PostStatus,
         Errors, ErrorItem
     )),
     modifiers(&BearerAuth, &ErrorAnswers, &ParamSchemas),

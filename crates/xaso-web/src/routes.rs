@@ -10,7 +10,8 @@ use axum_extra::extract::CookieJar;
 use crate::ctx::{cookie, new_csrf, MintedCsrf, CSRF_COOKIE};
 use crate::{
     assets, auth, catalogue, criteria, dt, epcis, error, feedback, heritage, home, ict, metrics,
-    openapi, ops, places, producers, qr, security, staff, stamps, trace_api, units, AppState,
+    openapi, ops, places, portal, producers, qr, security, staff, stamps, trace_api, units,
+    AppState,
 };
 
 /// The platform's routes. The outermost layer puts the security headers on every answer; the
@@ -117,6 +118,11 @@ fn routes() -> Routes {
             post(ict::devices::heartbeat).layer(axum::extract::DefaultBodyLimit::max(4096)),
         )
         .route("/wifi", get(ict::devices::wifi_api))
+        .route(
+            "/units/{code}/posts",
+            get(portal::api::list).post(portal::api::create),
+        )
+        .route("/posts/{id}", get(portal::api::show))
         .route("/units/{code}/teams", get(dt::api::teams))
         .route("/units/{code}/dt/{year}", get(dt::api::plan))
         .route("/units/{code}/dt/{year}/rollup", get(dt::api::rollup))
@@ -426,6 +432,15 @@ fn routes() -> Routes {
         .route("/units/{code}/assets/import", post(ict::transfer::import))
         .route("/t/{id}", get(ict::scan))
         .route("/ict/kinds", get(ict::kinds::list).post(ict::kinds::save))
+        .route("/units/{code}/posts", get(portal::list))
+        .route(
+            "/units/{code}/portal",
+            get(portal::manage).post(portal::create),
+        )
+        .route("/units/{code}/portal/new", get(portal::new))
+        .route("/posts/{id}", get(portal::show))
+        .route("/posts/{id}/edit", get(portal::edit).post(portal::update))
+        .route("/posts/{id}/status", post(portal::status))
         .route("/assets/{id}", get(ict::show::show).post(ict::update))
         .route("/assets/{id}/log", post(ict::show::log))
         .route("/assets/{id}/move", post(ict::show::relocate))

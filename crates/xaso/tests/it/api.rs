@@ -100,8 +100,14 @@ async fn openapi_document_describes_every_api_route() {
         .as_str()
         .unwrap()
         .to_string();
+    let post = c.get("/api/v1/units/27937/posts").await.json()["posts"][0]["id"]
+        .as_str()
+        .expect("a demo post")
+        .to_string();
     for (p, item) in paths {
-        let id = if p.contains("/producers/{id}") {
+        let id = if p.contains("/posts/{id}") {
+            &post
+        } else if p.contains("/producers/{id}") {
             &producer
         } else if p.contains("/products/{id}") {
             &product

@@ -23,6 +23,7 @@ mod ict_transfer;
 mod import;
 mod pages;
 mod places;
+mod portal;
 mod producer_papers;
 mod producers;
 mod qr;

@@ -1,0 +1,218 @@
+//! Queries of the commune portal: posts and their revisions.
+
+use sqlx::{AnyConnection, FromRow};
+
+use crate::{in_filter, marks, Result};
+
+#[derive(Debug, Clone, FromRow, PartialEq)]
+pub struct PostRow {
+    pub id: String,
+    pub unit_id: String,
+    pub kind: String,
+    pub slug: String,
+    pub title: String,
+    pub title_en: String,
+    pub summary: String,
+    pub summary_en: String,
+    pub body: String,
+    pub body_en: String,
+    pub search_key: String,
+    pub status: String,
+    pub pinned: i64,
+    pub publish_at: Option<String>,
+    pub expire_at: Option<String>,
+    pub published_at: Option<String>,
+    pub doc_number: String,
+    pub doc_date: Option<String>,
+    pub doc_issuer: String,
+    pub doc_type: String,
+    pub procedure_code: String,
+    pub where_to_file: String,
+    pub portal_url: String,
+    pub revision: i64,
+    pub review_note: String,
+    pub created_by: String,
+    pub created_at: String,
+    pub updated_by: String,
+    pub updated_at: String,
+}
+
+const COLUMNS: &str =
+    "id, unit_id, kind, slug, title, title_en, summary, summary_en, body, body_en, \
+     search_key, status, pinned, publish_at, expire_at, published_at, doc_number, doc_date, \
+     doc_issuer, doc_type, procedure_code, where_to_file, portal_url, revision, review_note, \
+     created_by, created_at, updated_by, updated_at";
+
+/// Writes a post: a new one, or every field of an existing one but its unit and creation.
+pub async fn save(conn: &mut AnyConnection, p: &PostRow) -> Result<()> {
+    let marks = marks(1, 29);
+    sqlx::query(&format!(
+        "INSERT INTO portal_posts ({COLUMNS}) VALUES ({marks}) \
+         ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, slug = excluded.slug, \
+         title = excluded.title, title_en = excluded.title_en, summary = excluded.summary, \
+         summary_en = excluded.summary_en, body = excluded.body, body_en = excluded.body_en, \
+         search_key = excluded.search_key, status = excluded.status, pinned = excluded.pinned, \
+         publish_at = excluded.publish_at, expire_at = excluded.expire_at, \
+         published_at = excluded.published_at, doc_number = excluded.doc_number, \
+         doc_date = excluded.doc_date, doc_issuer = excluded.doc_issuer, doc_type = excluded.doc_type, \
+         procedure_code = excluded.procedure_code, where_to_file = excluded.where_to_file, \
+         portal_url = excluded.portal_url, revision = excluded.revision, \
+         review_note = excluded.review_note, updated_by = excluded.updated_by, \
+         updated_at = excluded.updated_at"
+    ))
+    .bind(&p.id)
+    .bind(&p.unit_id)
+    .bind(&p.kind)
+    .bind(&p.slug)
+    .bind(&p.title)
+    .bind(&p.title_en)
+    .bind(&p.summary)
+    .bind(&p.summary_en)
+    .bind(&p.body)
+    .bind(&p.body_en)
+    .bind(&p.search_key)
+    .bind(&p.status)
+    .bind(p.pinned)
+    .bind(&p.publish_at)
+    .bind(&p.expire_at)
+    .bind(&p.published_at)
+    .bind(&p.doc_number)
+    .bind(&p.doc_date)
+    .bind(&p.doc_issuer)
+    .bind(&p.doc_type)
+    .bind(&p.procedure_code)
+    .bind(&p.where_to_file)
+    .bind(&p.portal_url)
+    .bind(p.revision)
+    .bind(&p.review_note)
+    .bind(&p.created_by)
+    .bind(&p.created_at)
+    .bind(&p.updated_by)
+    .bind(&p.updated_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<PostRow>> {
+    Ok(
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM portal_posts WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+/// A unit's fixed page by its slug.
+pub async fn page(conn: &mut AnyConnection, unit_id: &str, slug: &str) -> Result<Option<PostRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM portal_posts WHERE unit_id = $1 AND kind = 'page' AND slug = $2"
+    ))
+    .bind(unit_id)
+    .bind(slug)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// What a list asks for.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// The units whose posts are listed (`None`: every unit).
+    pub unit_ids: Option<Vec<String>>,
+    pub kind: Option<String>,
+    /// Only published posts live at this time (storage form), newest first by publishing time.
+    pub live_at: Option<String>,
+    /// Only posts in this state (staff lists).
+    pub status: Option<String>,
+    /// Words every post must contain in its folded text.
+    pub words: Vec<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Posts, newest first (pinned announcements first among live ones), and how many match.
+pub async fn list(conn: &mut AnyConnection, f: &Filter) -> Result<(Vec<PostRow>, i64)> {
+    let mut cond = String::from("1 = 1");
+    let mut binds: Vec<String> = f.unit_ids.clone().unwrap_or_default();
+    cond.push_str(&in_filter("unit_id", f.unit_ids.as_deref(), 1));
+    // Each further condition binds one value, numbered after those before it.
+    let mut add = |c: &str, v: String, binds: &mut Vec<String>| {
+        binds.push(v);
+        cond.push_str(&c.replace("$n", &format!("${}", binds.len())));
+    };
+    if let Some(k) = &f.kind {
+        add(" AND kind = $n", k.clone(), &mut binds);
+    }
+    if let Some(s) = &f.status {
+        add(" AND status = $n", s.clone(), &mut binds);
+    }
+    if let Some(t) = &f.live_at {
+        add(
+            " AND status = 'published' AND (publish_at IS NULL OR publish_at <= $n) \
+             AND (expire_at IS NULL OR expire_at > $n)",
+            t.clone(),
+            &mut binds,
+        );
+    }
+    for w in &f.words {
+        add(" AND search_key LIKE $n", format!("%{w}%"), &mut binds);
+    }
+    let order = if f.live_at.is_some() {
+        "pinned DESC, COALESCE(publish_at, published_at) DESC, id DESC"
+    } else {
+        "updated_at DESC, id DESC"
+    };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM portal_posts WHERE {cond} ORDER BY {order} LIMIT {} OFFSET {}",
+        f.limit.clamp(1, 500),
+        f.offset.max(0)
+    );
+    let mut q = sqlx::query_as::<_, PostRow>(&sql);
+    for b in &binds {
+        q = q.bind(b);
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    let count_sql = format!("SELECT COUNT(*) FROM portal_posts WHERE {cond}");
+    let mut c = sqlx::query_scalar::<_, i64>(&count_sql);
+    for b in &binds {
+        c = c.bind(b);
+    }
+    let total = c.fetch_one(conn).await?;
+    Ok((rows, total))
+}
+
+pub async fn add_revision(
+    conn: &mut AnyConnection,
+    post_id: &str,
+    revision: i64,
+    snapshot: &str,
+    by: &str,
+    at: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO portal_revisions (post_id, revision, snapshot, saved_by, saved_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(post_id)
+    .bind(revision)
+    .bind(snapshot)
+    .bind(by)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A post's revisions, newest first: (revision, snapshot JSON, by, at).
+pub async fn revisions(
+    conn: &mut AnyConnection,
+    post_id: &str,
+) -> Result<Vec<(i64, String, String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT revision, snapshot, saved_by, saved_at FROM portal_revisions WHERE post_id = $1 \
+         ORDER BY revision DESC",
+    )
+    .bind(post_id)
+    .fetch_all(conn)
+    .await?)
+}

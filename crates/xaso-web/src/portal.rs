@@ -1,0 +1,629 @@
+//! The commune's e-information portal: public lists and posts, and the editors' pages (write,
+//! send for review, publish, withdraw, revisions).
+
+pub mod api;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use xaso_core::portal::{Post, Revision};
+use xaso_core::Error;
+use xaso_domain::portal::{paragraphs, PostInput, PostKind, PostStatus, POST_KINDS};
+use xaso_domain::units::Unit;
+
+use crate::ctx::{Ctx, Page};
+use crate::error::PageError;
+use crate::{render, AppState};
+
+/// Core details (English) and the catalogue keys that say them in the visitor's language.
+const MESSAGE_KEYS: &[(&str, &str)] = &[
+    ("choose what the post is", "portal.err_kind"),
+    ("give the post a title", "portal.err_title"),
+    ("a title is at most", "portal.err_title_long"),
+    ("a summary is at most", "portal.err_summary"),
+    ("the text is at most", "portal.err_body_long"),
+    ("write the time as", "portal.err_time"),
+    ("must expire after", "portal.err_expire"),
+    ("write the date as", "portal.err_date"),
+    ("the portal's link", "portal.err_url"),
+    ("a document needs its number", "portal.err_doc_number"),
+    ("a document needs its date", "portal.err_doc_date"),
+    ("a document needs its issuer", "portal.err_doc_issuer"),
+    ("a guide says where", "portal.err_guide"),
+    ("a page's address", "portal.err_slug"),
+    ("another page of this unit", "portal.err_slug_taken"),
+    ("write the text of the post", "portal.err_body"),
+    ("the note is at most", "portal.err_note"),
+];
+
+fn refused(ctx: &Ctx, e: Error) -> Result<Vec<(String, String)>, PageError> {
+    match e {
+        Error::Invalid(list) => Ok(list
+            .into_iter()
+            .map(|p| {
+                let m = MESSAGE_KEYS
+                    .iter()
+                    .find(|(needle, _)| p.detail.contains(needle))
+                    .map(|(_, k)| ctx.t(k).to_string())
+                    .unwrap_or(p.detail);
+                (p.at, m)
+            })
+            .collect()),
+        other => Err(other.into()),
+    }
+}
+
+pub(crate) fn kind_name(p: &Page, k: PostKind) -> &'static str {
+    p.t(&format!("portal_kind.{}", k.as_str()))
+}
+
+pub(crate) fn status_name(p: &Page, s: PostStatus) -> &'static str {
+    p.t(&format!("portal_status.{}", s.as_str()))
+}
+
+fn when(t: Option<DateTime<Utc>>) -> String {
+    t.map(xaso_domain::time::format_datetime_vn)
+        .unwrap_or_default()
+}
+
+/// What list pages and posts show of a post, in the reader's language.
+fn title_of(p: &Page, post: &Post) -> String {
+    if p.is_en() && !post.row.title_en.is_empty() {
+        post.row.title_en.clone()
+    } else {
+        post.row.title.clone()
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+const PER_PAGE: i64 = 20;
+
+#[derive(Template)]
+#[template(path = "portal/list.html")]
+struct ListPage {
+    p: Page,
+    unit: Unit,
+    posts: Vec<Post>,
+    total: i64,
+    kind: Option<PostKind>,
+    q: String,
+    page: i64,
+    pages: i64,
+    editor: bool,
+}
+
+impl ListPage {
+    fn heading(&self) -> &'static str {
+        match self.kind {
+            Some(k) => self.p.t(&format!("portal_list.{}", k.as_str())),
+            None => self.p.t("portal.all_posts"),
+        }
+    }
+    fn kinds(&self) -> Vec<(&'static str, &'static str, bool)> {
+        POST_KINDS
+            .iter()
+            .filter(|k| **k != PostKind::Page)
+            .map(|k| {
+                (
+                    k.as_str(),
+                    self.p.t(&format!("portal_list.{}", k.as_str())),
+                    self.kind == Some(*k),
+                )
+            })
+            .collect()
+    }
+    fn title(&self, post: &Post) -> String {
+        title_of(&self.p, post)
+    }
+    fn kind_of(&self, post: &Post) -> &'static str {
+        kind_name(&self.p, post.kind)
+    }
+    fn date(&self, post: &Post) -> String {
+        when(post.shown_at())
+    }
+    fn link(&self, page: i64) -> String {
+        let mut s = format!("/units/{}/posts?page={page}", self.unit.code);
+        if let Some(k) = self.kind {
+            s.push_str("&kind=");
+            s.push_str(k.as_str());
+        }
+        if !self.q.is_empty() {
+            s.push_str("&q=");
+            s.push_str(&crate::ctx::url_encode(&self.q));
+        }
+        s
+    }
+    fn doc_date(&self, post: &Post) -> String {
+        post.input().doc_date
+    }
+}
+
+/// A unit's published posts, by kind, searchable without diacritics. Public.
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    let kind = match q.kind.trim() {
+        "" => None,
+        k => Some(
+            PostKind::parse(k)
+                .ok_or_else(|| PageError::bad_request("unknown kind of post", false))?,
+        ),
+    };
+    let page = q.page.unwrap_or(1).max(1);
+    let query = xaso_core::portal::Query {
+        kind,
+        q: q.q.clone(),
+        limit: PER_PAGE,
+        offset: (page - 1) * PER_PAGE,
+    };
+    let (unit, posts, total) =
+        xaso_core::portal::live(&state.store, &code, &query, Utc::now()).await?;
+    let editor = xaso_core::portal::edits(&state.store, ctx.actor.as_ref(), &unit.id).await?;
+    Ok(render(&ListPage {
+        p: ctx.page(),
+        unit,
+        posts,
+        total,
+        kind,
+        q: q.q,
+        page,
+        pages: ((total + PER_PAGE - 1) / PER_PAGE).max(1),
+        editor,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "portal/show.html")]
+struct ShowPage {
+    p: Page,
+    post: Post,
+    live: bool,
+    editor: bool,
+}
+
+impl ShowPage {
+    fn title(&self) -> String {
+        title_of(&self.p, &self.post)
+    }
+    fn summary(&self) -> &str {
+        let r = &self.post.row;
+        if self.p.is_en() && !r.summary_en.is_empty() {
+            &r.summary_en
+        } else {
+            &r.summary
+        }
+    }
+    fn paragraphs(&self) -> Vec<Vec<&str>> {
+        let r = &self.post.row;
+        let body = if self.p.is_en() && !r.body_en.is_empty() {
+            &r.body_en
+        } else {
+            &r.body
+        };
+        paragraphs(body)
+            .into_iter()
+            .map(|p| p.lines().collect())
+            .collect()
+    }
+    fn guide_steps(&self) -> Vec<&str> {
+        paragraphs(&self.post.row.where_to_file)
+    }
+    fn kind(&self) -> &'static str {
+        kind_name(&self.p, self.post.kind)
+    }
+    fn status(&self) -> &'static str {
+        status_name(&self.p, self.post.status)
+    }
+    fn date(&self) -> String {
+        when(self.post.shown_at())
+    }
+    fn expires(&self) -> String {
+        when(self.post.expire_at())
+    }
+    fn doc_date(&self) -> String {
+        self.post.input().doc_date
+    }
+}
+
+/// One post: public when live; its editors see it in any state (with its state said).
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let now = Utc::now();
+    let post = xaso_core::portal::get(&state.store, ctx.actor.as_ref(), &id, now).await?;
+    let editor =
+        xaso_core::portal::edits(&state.store, ctx.actor.as_ref(), &post.row.unit_id).await?;
+    Ok(render(&ShowPage {
+        p: ctx.page(),
+        live: post.is_live(now),
+        post,
+        editor,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "portal/manage.html")]
+struct ManagePage {
+    p: Page,
+    unit: Unit,
+    posts: Vec<Post>,
+    review_by_area: bool,
+}
+
+impl ManagePage {
+    fn title(&self, post: &Post) -> String {
+        post.row.title.clone()
+    }
+    fn kind_of(&self, post: &Post) -> &'static str {
+        kind_name(&self.p, post.kind)
+    }
+    fn status_of(&self, post: &Post) -> &'static str {
+        status_name(&self.p, post.status)
+    }
+    fn changed(&self, post: &Post) -> String {
+        when(xaso_domain::time::from_storage(&post.row.updated_at))
+    }
+    fn kinds(&self) -> Vec<(&'static str, &'static str)> {
+        POST_KINDS
+            .iter()
+            .map(|k| (k.as_str(), kind_name(&self.p, *k)))
+            .collect()
+    }
+}
+
+/// The editors' list of a unit's posts in every state.
+pub async fn manage(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    if ctx.actor.is_none() {
+        return Ok(Redirect::to(&format!("/login?next=/units/{code}/portal")).into_response());
+    }
+    let (unit, posts) =
+        xaso_core::portal::for_editors(&state.store, ctx.actor.as_ref(), &code, None).await?;
+    Ok(render(&ManagePage {
+        p: ctx.page(),
+        unit,
+        posts,
+        review_by_area: xaso_core::portal::review_by_area(&state.store).await?,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "portal/form.html")]
+struct FormPage {
+    p: Page,
+    unit: Unit,
+    post: Option<Post>,
+    f: PostInput,
+    errors: Vec<(String, String)>,
+    revisions: Vec<Revision>,
+    /// The moves the editor may make now: (target state, button label).
+    moves: Vec<(&'static str, &'static str)>,
+    saved: bool,
+}
+
+impl FormPage {
+    fn action(&self) -> String {
+        match &self.post {
+            Some(p) => format!("/posts/{}/edit", p.row.id),
+            None => format!("/units/{}/portal", self.unit.code),
+        }
+    }
+    fn kinds(&self) -> Vec<(&'static str, &'static str)> {
+        POST_KINDS
+            .iter()
+            .map(|k| (k.as_str(), kind_name(&self.p, *k)))
+            .collect()
+    }
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+    fn status(&self) -> &'static str {
+        match &self.post {
+            Some(p) => status_name(&self.p, p.status),
+            None => status_name(&self.p, PostStatus::Draft),
+        }
+    }
+    fn field_name(&self, f: &str) -> &'static str {
+        self.p.t(&format!("portal.f_{f}"))
+    }
+    fn at(&self, r: &Revision) -> String {
+        when(xaso_domain::time::from_storage(&r.at))
+    }
+    fn short(&self, v: &str) -> String {
+        let mut s: String = v.chars().take(160).collect();
+        if v.chars().count() > 160 {
+            s.push('…');
+        }
+        if s.is_empty() {
+            "—".into()
+        } else {
+            s
+        }
+    }
+}
+
+async fn moves(
+    state: &AppState,
+    ctx: &Ctx,
+    post: &Post,
+) -> Result<Vec<(&'static str, &'static str)>, PageError> {
+    let publishes =
+        xaso_core::portal::publishes(&state.store, ctx.actor.as_ref(), &post.row.unit_id).await?;
+    let mut out = Vec::new();
+    for (to, key) in [
+        (PostStatus::Review, "portal.to_review"),
+        (PostStatus::Published, "portal.to_published"),
+        (PostStatus::Draft, "portal.to_draft"),
+        (PostStatus::Withdrawn, "portal.to_withdrawn"),
+    ] {
+        if !post.status.may_become(to) || (to == PostStatus::Published && !publishes) {
+            continue;
+        }
+        out.push((to.as_str(), ctx.t(key)));
+    }
+    Ok(out)
+}
+
+async fn form_page(
+    state: &AppState,
+    ctx: &Ctx,
+    unit: Unit,
+    post: Option<Post>,
+    f: PostInput,
+    errors: Vec<(String, String)>,
+    saved: bool,
+) -> Result<Response, PageError> {
+    let (revisions, moves) = match &post {
+        Some(p) => (
+            xaso_core::portal::revisions(&state.store, ctx.actor.as_ref(), &p.row.id).await?,
+            moves(state, ctx, p).await?,
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((
+        status,
+        render(&FormPage {
+            p: ctx.page(),
+            unit,
+            post,
+            f,
+            errors,
+            revisions,
+            moves,
+            saved,
+        }),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct NewQuery {
+    #[serde(default)]
+    kind: String,
+}
+
+/// The form for a new post.
+pub async fn new(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Query(q): Query<NewQuery>,
+) -> Result<Response, PageError> {
+    if ctx.actor.is_none() {
+        return Ok(Redirect::to(&format!("/login?next=/units/{code}/portal/new")).into_response());
+    }
+    let unit = xaso_core::portal::unit(&state.store, &code).await?;
+    if !xaso_core::portal::edits(&state.store, ctx.actor.as_ref(), &unit.id).await? {
+        return Err(Error::Forbidden.into());
+    }
+    let f = PostInput {
+        kind: PostKind::parse(&q.kind)
+            .unwrap_or(PostKind::News)
+            .as_str()
+            .into(),
+        ..Default::default()
+    };
+    form_page(&state, &ctx, unit, None, f, Vec::new(), false).await
+}
+
+/// The form's fields: every text field of [`PostInput`], and the pinned box (sent only when
+/// ticked, so not a bool serde can read from a form).
+#[derive(Deserialize, Default)]
+pub struct PostForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    title_en: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    summary_en: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    body_en: String,
+    #[serde(default)]
+    pinned: Option<String>,
+    #[serde(default)]
+    publish_at: String,
+    #[serde(default)]
+    expire_at: String,
+    #[serde(default)]
+    doc_number: String,
+    #[serde(default)]
+    doc_date: String,
+    #[serde(default)]
+    doc_issuer: String,
+    #[serde(default)]
+    doc_type: String,
+    #[serde(default)]
+    procedure_code: String,
+    #[serde(default)]
+    where_to_file: String,
+    #[serde(default)]
+    portal_url: String,
+    #[serde(default)]
+    slug: String,
+}
+
+impl PostForm {
+    fn input(self) -> PostInput {
+        PostInput {
+            kind: self.kind,
+            title: self.title,
+            title_en: self.title_en,
+            summary: self.summary,
+            summary_en: self.summary_en,
+            body: self.body,
+            body_en: self.body_en,
+            pinned: self.pinned.is_some(),
+            publish_at: self.publish_at,
+            expire_at: self.expire_at,
+            doc_number: self.doc_number,
+            doc_date: self.doc_date,
+            doc_issuer: self.doc_issuer,
+            doc_type: self.doc_type,
+            procedure_code: self.procedure_code,
+            where_to_file: self.where_to_file,
+            portal_url: self.portal_url,
+            slug: self.slug,
+        }
+    }
+}
+
+/// Saves a new post as a draft.
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Form(f): Form<PostForm>,
+) -> Result<Response, PageError> {
+    ctx.check_form_write(&f.csrf)?;
+    let input = f.input();
+    match xaso_core::portal::create(&state.store, ctx.actor.as_ref(), &code, &input).await {
+        Ok(p) => Ok(Redirect::to(&format!("/posts/{}/edit?saved=1", p.row.id)).into_response()),
+        Err(e) => {
+            let errors = refused(&ctx, e)?;
+            let unit = xaso_core::portal::unit(&state.store, &code).await?;
+            form_page(&state, &ctx, unit, None, input, errors, false).await
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct SavedQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+/// The form to change a post, its workflow buttons and its revisions.
+pub async fn edit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<SavedQuery>,
+) -> Result<Response, PageError> {
+    if ctx.actor.is_none() {
+        return Ok(Redirect::to(&format!("/login?next=/posts/{id}/edit")).into_response());
+    }
+    let post = xaso_core::portal::get_for_editor(&state.store, ctx.actor.as_ref(), &id).await?;
+    let f = post.input();
+    let unit = post.unit.clone();
+    form_page(
+        &state,
+        &ctx,
+        unit,
+        Some(post),
+        f,
+        Vec::new(),
+        q.saved.is_some(),
+    )
+    .await
+}
+
+/// Saves the changed post.
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<PostForm>,
+) -> Result<Response, PageError> {
+    ctx.check_form_write(&f.csrf)?;
+    let input = f.input();
+    match xaso_core::portal::update(&state.store, ctx.actor.as_ref(), &id, &input).await {
+        Ok(p) => Ok(Redirect::to(&format!("/posts/{}/edit?saved=1", p.row.id)).into_response()),
+        Err(e) => {
+            let errors = refused(&ctx, e)?;
+            let post =
+                xaso_core::portal::get_for_editor(&state.store, ctx.actor.as_ref(), &id).await?;
+            let unit = post.unit.clone();
+            form_page(&state, &ctx, unit, Some(post), input, errors, false).await
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct StatusForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// Moves a post along its workflow.
+pub async fn status(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<StatusForm>,
+) -> Result<Response, PageError> {
+    ctx.check_form_write(&f.csrf)?;
+    let to = PostStatus::parse(&f.to)
+        .ok_or_else(|| PageError::bad_request("unknown state of a post", false))?;
+    match xaso_core::portal::transition(&state.store, ctx.actor.as_ref(), &id, to, &f.note).await {
+        Ok(p) => Ok(Redirect::to(&format!("/posts/{}/edit?saved=1", p.row.id)).into_response()),
+        Err(e @ Error::Invalid(_)) => {
+            let errors = refused(&ctx, e)?;
+            let post =
+                xaso_core::portal::get_for_editor(&state.store, ctx.actor.as_ref(), &id).await?;
+            let (unit, f) = (post.unit.clone(), post.input());
+            form_page(&state, &ctx, unit, Some(post), f, errors, false).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}

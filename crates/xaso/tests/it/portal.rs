@@ -1,0 +1,329 @@
+//! The commune portal: an officer writes, sends for review and publishes; readers see only
+//! live posts (scheduled ones wait, expired ones go), pinned announcements first, found without
+//! diacritics; when the province asks for review only area officers publish; another commune's
+//! officer can change nothing; every save keeps a revision.
+
+use axum::http::{Method, StatusCode};
+use chrono::{Duration, Utc};
+use serde_json::{json, Value};
+use xaso_testkit::{TestApp, DEMO_PASSWORD};
+
+fn id_from(location: &str) -> String {
+    location
+        .trim_start_matches("/posts/")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+async fn live_titles(app: &TestApp, query: &str) -> Vec<String> {
+    let r = app
+        .visitor()
+        .get(&format!("/api/v1/units/27937/posts{query}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.json()["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["title"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_announcement_goes_from_draft_to_the_public_pinned_and_found() {
+    let app = TestApp::demo().await;
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    let page = officer
+        .get("/units/27937/portal/new?kind=announcement")
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("id=\"pinned\""));
+
+    let r = officer
+        .post_form(
+            "/units/27937/portal",
+            &[
+                ("kind", "announcement"),
+                ("title", "Thông báo lịch tiếp công dân tháng 12"),
+                (
+                    "summary",
+                    "Chủ tịch UBND xã tiếp công dân vào thứ Năm hằng tuần.",
+                ),
+                ("body", "Đoạn một.\r\n\r\nĐoạn hai."),
+                ("pinned", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id = id_from(r.location());
+    // A draft is nobody's business but its editors'.
+    assert!(!live_titles(&app, "")
+        .await
+        .iter()
+        .any(|t| t.contains("tiếp công dân")));
+    assert_eq!(
+        app.visitor().get(&format!("/posts/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.visitor()
+            .get(&format!("/api/v1/posts/{id}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let mine = officer.get(&format!("/posts/{id}")).await;
+    assert!(
+        mine.body.contains("id=\"post-state\""),
+        "the editor is told it is not public"
+    );
+
+    // Review, then publish (the default: the commune's officers publish their own posts).
+    for to in ["review", "published"] {
+        let r = officer
+            .post_form(&format!("/posts/{id}/status"), &[("to", to), ("note", "")])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{to}: {}", r.body);
+    }
+    let page = officer.get(&format!("/posts/{id}/edit")).await;
+    assert!(page.body.contains("id=\"post-status\">Đã đăng"));
+    // A news post published afterwards still comes after the pinned announcement.
+    let r = officer
+        .send_json(
+            Method::POST,
+            "/api/v1/units/27937/posts",
+            &json!({"kind": "news", "title": "Ra quân tổ công nghệ số cộng đồng",
+                    "body": "Các tổ công nghệ số ra quân hỗ trợ người dân cài VNeID."}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["status"], "draft");
+    let news = r.json()["id"].as_str().unwrap().to_string();
+    let r = officer
+        .post_form(&format!("/posts/{news}/status"), &[("to", "published")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let titles = live_titles(&app, "").await;
+    assert_eq!(
+        titles[0], "Thông báo lịch tiếp công dân tháng 12",
+        "pinned first"
+    );
+    assert!(titles.contains(&"Ra quân tổ công nghệ số cộng đồng".to_string()));
+
+    // Found without diacritics, by kind.
+    assert_eq!(
+        live_titles(&app, "?q=tiep%20cong%20dan").await,
+        ["Thông báo lịch tiếp công dân tháng 12"]
+    );
+    assert_eq!(
+        live_titles(&app, "?kind=news&q=vneid").await,
+        ["Ra quân tổ công nghệ số cộng đồng"]
+    );
+    assert!(live_titles(&app, "?kind=document&q=vneid").await.is_empty());
+    assert_eq!(
+        app.visitor()
+            .get("/api/v1/units/27937/posts?kind=blog")
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    let public = app.visitor().get(&format!("/posts/{id}")).await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(public.body.contains("<p>Đoạn một.</p>") && public.body.contains("<p>Đoạn hai.</p>"));
+    assert!(public.body.contains("property=\"og:title\""));
+    let list = app
+        .visitor()
+        .get("/units/27937/posts?q=tiep+cong+dan")
+        .await;
+    assert!(list.body.contains(&format!("/posts/{id}")));
+
+    // Corrections keep every revision, with what changed.
+    let mut f = vec![
+        ("kind", "announcement"),
+        ("title", "Thông báo lịch tiếp công dân tháng 12/2026"),
+        (
+            "summary",
+            "Chủ tịch UBND xã tiếp công dân vào thứ Năm hằng tuần.",
+        ),
+        ("body", "Đoạn một.\n\nĐoạn hai."),
+        ("pinned", "1"),
+    ];
+    let r = officer.post_form(&format!("/posts/{id}/edit"), &f).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = officer.get(&format!("/posts/{id}/edit")).await;
+    let revs = &page.body[page.body.find("id=\"revisions\"").expect("revisions")..];
+    assert!(revs.contains(
+        "<del>Thông báo lịch tiếp công dân tháng 12</del> → <ins>Thông báo lịch tiếp công dân tháng 12/2026</ins>"
+    ));
+    assert_eq!(
+        revs.matches("Bản ").count(),
+        4,
+        "created, review, published, corrected"
+    );
+
+    // Bad input names its problems in Vietnamese and saves nothing.
+    f[1] = ("title", "x");
+    f.push(("expire_at", "hôm qua"));
+    let r = officer.post_form(&format!("/posts/{id}/edit"), &f).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Đặt tiêu đề cho tin"), "{}", r.body);
+    assert!(r.body.contains("Ghi thời gian theo dạng"));
+    let r = officer
+        .send_json(
+            Method::POST,
+            "/api/v1/units/27937/posts",
+            &json!({"kind": "document", "title": "Quyết định ban hành kế hoạch"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("a document needs its number"), "{}", r.body);
+
+    // Another commune's officer changes nothing.
+    let mut other = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
+    let r = other.post_form(&format!("/posts/{id}/edit"), &f).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = other
+        .post_form(&format!("/posts/{id}/status"), &[("to", "withdrawn")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = other
+        .send_json(
+            Method::POST,
+            "/api/v1/units/27937/posts",
+            &json!({"kind": "news", "title": "Tin giả", "body": "..."}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // Withdrawn: gone from the public, kept for its editors.
+    let r = officer
+        .post_form(
+            &format!("/posts/{id}/status"),
+            &[("to", "withdrawn"), ("note", "Đã hết đợt")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.visitor().get(&format!("/posts/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let mut conn = app.store.read().await.unwrap();
+    let actions: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE record_type = 'portal_post' AND record_id = $1 ORDER BY at",
+    )
+    .bind(&id)
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        actions,
+        ["create", "submit", "publish", "update", "withdraw"]
+    );
+}
+
+#[tokio::test]
+async fn scheduled_posts_wait_expired_ones_go_and_review_can_be_the_areas() {
+    let app = TestApp::demo().await;
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    let now = Utc::now();
+    let vn = |t: chrono::DateTime<Utc>| {
+        t.with_timezone(&xaso_domain::time::vn_offset())
+            .format("%d/%m/%Y %H:%M")
+            .to_string()
+    };
+    let r = officer
+        .send_json(
+            Method::POST,
+            "/api/v1/units/27937/posts",
+            &json!({"kind": "announcement", "title": "Thông báo cắt điện ngày mai",
+                    "body": "Cắt điện từ 7:00 đến 11:00.",
+                    "publish_at": vn(now + Duration::hours(2)),
+                    "expire_at": vn(now + Duration::days(1))}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let r = officer
+        .post_form(&format!("/posts/{id}/status"), &[("to", "published")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Approved, but its time has not come.
+    assert!(!live_titles(&app, "")
+        .await
+        .contains(&"Thông báo cắt điện ngày mai".into()));
+    assert!(
+        live_at(&app, now + Duration::hours(3)).await.contains(&id),
+        "shows once its time comes"
+    );
+    assert!(
+        !live_at(&app, now + Duration::days(2)).await.contains(&id),
+        "gone once expired"
+    );
+
+    // The province asks for review: the commune's officer can send for review but not publish;
+    // the area officer publishes.
+    {
+        let mut tx = app.store.begin().await.unwrap();
+        xaso_storage::settings::set(tx.conn(), xaso_core::portal::REVIEW_SETTING, "area")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let r = officer
+        .send_json(
+            Method::POST,
+            "/api/v1/units/27937/posts",
+            &json!({"kind": "guide", "title": "Đăng ký khai sinh trực tuyến",
+                    "procedure_code": "1.001193",
+                    "where_to_file": "Nộp trên Cổng dịch vụ công quốc gia.",
+                    "portal_url": "https://dichvucong.gov.vn/"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let guide = r.json()["id"].as_str().unwrap().to_string();
+    let page = officer.get(&format!("/posts/{guide}/edit")).await;
+    assert!(page.body.contains("id=\"to-review\""));
+    assert!(
+        !page.body.contains("id=\"to-published\""),
+        "no publish button for the commune"
+    );
+    let r = officer
+        .post_form(&format!("/posts/{guide}/status"), &[("to", "published")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = officer
+        .post_form(&format!("/posts/{guide}/status"), &[("to", "review")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let mut area = app.signed_in("canbo.duchoa", DEMO_PASSWORD).await;
+    let r = area
+        .post_form(&format!("/posts/{guide}/status"), &[("to", "published")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let guides: Value = app
+        .visitor()
+        .get("/api/v1/units/27937/posts?kind=guide")
+        .await
+        .json();
+    assert_eq!(guides["posts"][0]["procedure_code"], "1.001193");
+    let page = app.visitor().get(&format!("/posts/{guide}")).await;
+    assert!(page.body.contains("Nộp hồ sơ trực tuyến"));
+    // A move the workflow does not allow is a conflict.
+    let r = area
+        .post_form(&format!("/posts/{guide}/status"), &[("to", "review")])
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+}
+
+async fn live_at(app: &TestApp, t: chrono::DateTime<Utc>) -> Vec<String> {
+    let q = xaso_core::portal::Query::default();
+    xaso_core::portal::live(&app.store, "27937", &q, t)
+        .await
+        .unwrap()
+        .1
+        .iter()
+        .map(|p| p.row.id.clone())
+        .collect()
+}
