@@ -546,3 +546,37 @@ pub async fn revisions(store: &Store, actor: Option<&Actor>, id: &str) -> Result
         })
         .collect())
 }
+
+pub mod feeds;
+
+/// The addresses a sitemap lists: each unit with live posts (its list page) and each live post,
+/// relative, with the last change. At most 50,000 (the sitemap protocol's limit).
+pub async fn sitemap_entries(
+    store: &Store,
+    now: DateTime<Utc>,
+) -> Result<Vec<(String, Option<DateTime<Utc>>)>> {
+    let rows = {
+        let mut conn = store.read().await?;
+        db::live_index(&mut conn, &to_storage(now), 45_000).await?
+    };
+    let mut units: Vec<(String, Option<DateTime<Utc>>)> = Vec::new();
+    let mut out = Vec::with_capacity(rows.len() + 16);
+    for (id, code, at) in rows {
+        let at = from_storage(&at);
+        if !units.iter().any(|(c, _)| *c == code) {
+            units.push((code.clone(), at));
+        }
+        out.push((format!("/posts/{id}"), at));
+    }
+    let mut head: Vec<(String, Option<DateTime<Utc>>)> = units
+        .into_iter()
+        .flat_map(|(c, at)| {
+            [
+                (format!("/units/{c}"), at),
+                (format!("/units/{c}/posts"), at),
+            ]
+        })
+        .collect();
+    head.extend(out);
+    Ok(head)
+}

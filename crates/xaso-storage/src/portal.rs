@@ -216,3 +216,20 @@ pub async fn revisions(
     .fetch_all(conn)
     .await?)
 }
+
+/// Every live post for the sitemap: (post id, unit code, last change), newest first.
+pub async fn live_index(
+    conn: &mut AnyConnection,
+    at: &str,
+    limit: i64,
+) -> Result<Vec<(String, String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT p.id, u.code, p.updated_at FROM portal_posts p JOIN units u ON u.id = p.unit_id \
+         WHERE p.status = 'published' AND (p.publish_at IS NULL OR p.publish_at <= $1) \
+         AND (p.expire_at IS NULL OR p.expire_at > $1) ORDER BY p.updated_at DESC LIMIT $2",
+    )
+    .bind(at)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}

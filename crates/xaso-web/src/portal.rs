@@ -2,6 +2,7 @@
 //! send for review, publish, withdraw, revisions).
 
 pub mod api;
+pub mod feeds;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -148,6 +149,12 @@ impl ListPage {
     }
     fn doc_date(&self, post: &Post) -> String {
         post.input().doc_date
+    }
+    fn feed(&self, ext: &str) -> String {
+        match self.kind {
+            Some(k) => format!("/units/{}/feed.{ext}?kind={}", self.unit.code, k.as_str()),
+            None => format!("/units/{}/feed.{ext}", self.unit.code),
+        }
     }
 }
 

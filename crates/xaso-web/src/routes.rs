@@ -433,6 +433,9 @@ fn routes() -> Routes {
         .route("/t/{id}", get(ict::scan))
         .route("/ict/kinds", get(ict::kinds::list).post(ict::kinds::save))
         .route("/units/{code}/posts", get(portal::list))
+        .route("/units/{code}/feed.atom", get(portal::feeds::atom))
+        .route("/units/{code}/feed.rss", get(portal::feeds::rss))
+        .route("/sitemap.xml", get(portal::feeds::sitemap))
         .route(
             "/units/{code}/portal",
             get(portal::manage).post(portal::create),

@@ -69,6 +69,9 @@ struct ShowPage {
     dt: Option<(usize, i64)>,
     /// Whether the reader keeps this commune's ICT register.
     keeps_assets: bool,
+    /// The unit's newest live posts (pinned announcements first): (id, title, kind, when,
+    /// pinned).
+    posts: Vec<(String, String, &'static str, String, bool)>,
 }
 
 impl ShowPage {
@@ -193,9 +196,39 @@ pub async fn show(
     let keeps_assets = v.unit.level == xaso_domain::units::Level::Commune
         && v.unit.valid_to.is_none()
         && xaso_core::ict::manages(&state.store, ctx.actor.as_ref(), &v.unit.id).await?;
+    let page = ctx.page();
+    let posts = if v.unit.valid_to.is_none() {
+        let q = xaso_core::portal::Query {
+            limit: 5,
+            ..Default::default()
+        };
+        xaso_core::portal::live(&state.store, &v.unit.code, &q, chrono::Utc::now())
+            .await?
+            .1
+            .into_iter()
+            .map(|p| {
+                (
+                    p.row.id.clone(),
+                    if page.is_en() && !p.row.title_en.is_empty() {
+                        p.row.title_en.clone()
+                    } else {
+                        p.row.title.clone()
+                    },
+                    crate::portal::kind_name(&page, p.kind),
+                    p.shown_at()
+                        .map(xaso_domain::time::format_datetime_vn)
+                        .unwrap_or_default(),
+                    p.row.pinned != 0,
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(render(&ShowPage {
         dt,
         keeps_assets,
+        posts,
         p: ctx.page(),
         v,
         day,
@@ -274,6 +307,7 @@ pub async fn add_village(
             let page = ShowPage {
                 dt: None,
                 keeps_assets: false,
+                posts: Vec::new(),
                 p: ctx.page(),
                 v,
                 day,

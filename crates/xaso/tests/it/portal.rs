@@ -327,3 +327,66 @@ async fn live_at(app: &TestApp, t: chrono::DateTime<Utc>) -> Vec<String> {
         .map(|p| p.row.id.clone())
         .collect()
 }
+
+#[tokio::test]
+async fn feeds_and_the_home_page_carry_live_posts_only() {
+    let app = TestApp::demo().await;
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    let new_post =
+        |title: &str| json!({"kind": "news", "title": title, "body": "Nội dung <b>đậm</b> & rõ."});
+    let r = officer
+        .send_json(
+            Method::POST,
+            "/api/v1/units/27937/posts",
+            &new_post("Họp dân <ấp 3> & ấp 4"),
+        )
+        .await;
+    let live = r.json()["id"].as_str().unwrap().to_string();
+    officer
+        .post_form(&format!("/posts/{live}/status"), &[("to", "published")])
+        .await;
+    let r = officer
+        .send_json(
+            Method::POST,
+            "/api/v1/units/27937/posts",
+            &new_post("Bản nháp chưa đăng"),
+        )
+        .await;
+    let draft = r.json()["id"].as_str().unwrap().to_string();
+
+    let mut v = app.visitor();
+    let atom = v.get("/units/27937/feed.atom").await;
+    assert_eq!(atom.status, StatusCode::OK);
+    assert!(atom.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/atom+xml"));
+    assert!(
+        atom.body
+            .contains("<title>Họp dân &lt;ấp 3&gt; &amp; ấp 4</title>"),
+        "{}",
+        atom.body
+    );
+    assert!(atom.body.contains(&format!("/posts/{live}")));
+    assert!(!atom.body.contains(&draft), "a draft is in no feed");
+    let rss = v.get("/units/27937/feed.rss?kind=news").await;
+    assert!(rss.body.contains("<rss version=\"2.0\""));
+    assert!(rss.body.contains(&format!("/posts/{live}")));
+    let guides = v.get("/units/27937/feed.rss?kind=guide").await;
+    assert!(!guides.body.contains(&format!("/posts/{live}")));
+    assert_eq!(
+        v.get("/units/27937/feed.atom?kind=x").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    let sitemap = v.get("/sitemap.xml").await;
+    assert!(sitemap.body.contains(&format!("/posts/{live}</loc>")));
+    assert!(!sitemap.body.contains(&draft));
+
+    // The commune's page lists it with the pinned demo announcement first.
+    let home = v.get("/units/27937").await;
+    let news = &home.body[home.body.find("id=\"unit-news\"").expect("the news block")..];
+    assert!(news.contains(&format!("/posts/{live}")));
+    assert!(!news.contains(&draft));
+    let pinned = news.find("Ghim").expect("a pinned announcement");
+    assert!(pinned < news.find(&format!("/posts/{live}")).unwrap());
+}
