@@ -295,6 +295,12 @@ pub async fn create(
         created_at: now.clone(),
         updated_by: actor.username.clone(),
         updated_at: now,
+        image_key: None,
+        thumb_key: None,
+        image_alt: String::new(),
+        file_key: None,
+        file_name: String::new(),
+        file_size: None,
     };
     fill(&mut row, checked);
     write(store, &actor, &row, "create", None).await?;
@@ -548,6 +554,7 @@ pub async fn revisions(store: &Store, actor: Option<&Actor>, id: &str) -> Result
 }
 
 pub mod feeds;
+pub mod media;
 
 /// The addresses a sitemap lists: each unit with live posts (its list page) and each live post,
 /// relative, with the last change. At most 50,000 (the sitemap protocol's limit).

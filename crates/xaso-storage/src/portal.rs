@@ -35,17 +35,25 @@ pub struct PostRow {
     pub created_at: String,
     pub updated_by: String,
     pub updated_at: String,
+    pub image_key: Option<String>,
+    pub thumb_key: Option<String>,
+    pub image_alt: String,
+    pub file_key: Option<String>,
+    pub file_name: String,
+    pub file_size: Option<i64>,
 }
 
 const COLUMNS: &str =
     "id, unit_id, kind, slug, title, title_en, summary, summary_en, body, body_en, \
      search_key, status, pinned, publish_at, expire_at, published_at, doc_number, doc_date, \
      doc_issuer, doc_type, procedure_code, where_to_file, portal_url, revision, review_note, \
-     created_by, created_at, updated_by, updated_at";
+     created_by, created_at, updated_by, updated_at, image_key, thumb_key, image_alt, file_key, \
+     file_name, file_size";
 
-/// Writes a post: a new one, or every field of an existing one but its unit and creation.
+/// Writes a post: a new one, or every field of an existing one but its unit, creation,
+/// picture and file (see [`set_image`], [`set_file`]).
 pub async fn save(conn: &mut AnyConnection, p: &PostRow) -> Result<()> {
-    let marks = marks(1, 29);
+    let marks = marks(1, 35);
     sqlx::query(&format!(
         "INSERT INTO portal_posts ({COLUMNS}) VALUES ({marks}) \
          ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, slug = excluded.slug, \
@@ -89,6 +97,52 @@ pub async fn save(conn: &mut AnyConnection, p: &PostRow) -> Result<()> {
     .bind(&p.created_at)
     .bind(&p.updated_by)
     .bind(&p.updated_at)
+    .bind(&p.image_key)
+    .bind(&p.thumb_key)
+    .bind(&p.image_alt)
+    .bind(&p.file_key)
+    .bind(&p.file_name)
+    .bind(p.file_size)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Sets (or clears) a post's picture.
+pub async fn set_image(
+    conn: &mut AnyConnection,
+    id: &str,
+    image_key: Option<&str>,
+    thumb_key: Option<&str>,
+    alt: &str,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE portal_posts SET image_key = $2, thumb_key = $3, image_alt = $4 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(image_key)
+    .bind(thumb_key)
+    .bind(alt)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Sets (or clears) a post's attached file.
+pub async fn set_file(
+    conn: &mut AnyConnection,
+    id: &str,
+    key: Option<&str>,
+    name: &str,
+    size: Option<i64>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE portal_posts SET file_key = $2, file_name = $3, file_size = $4 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(key)
+    .bind(name)
+    .bind(size)
     .execute(conn)
     .await?;
     Ok(())

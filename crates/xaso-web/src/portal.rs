@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod feeds;
+pub mod media;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -39,6 +40,13 @@ const MESSAGE_KEYS: &[(&str, &str)] = &[
     ("another page of this unit", "portal.err_slug_taken"),
     ("write the text of the post", "portal.err_body"),
     ("the note is at most", "portal.err_note"),
+    ("choose the picture", "portal.err_image_missing"),
+    ("the picture is larger", "portal.err_too_big"),
+    ("the file is larger", "portal.err_too_big"),
+    ("describe the picture", "portal.err_alt"),
+    ("the picture must be", "portal.err_image"),
+    ("choose the file to upload", "portal.err_file_missing"),
+    ("must be a PDF", "portal.err_pdf"),
 ];
 
 fn refused(ctx: &Ctx, e: Error) -> Result<Vec<(String, String)>, PageError> {
@@ -202,6 +210,8 @@ struct ShowPage {
     post: Post,
     live: bool,
     editor: bool,
+    /// The site's address, for the absolute links shared-link previews want.
+    base: String,
 }
 
 impl ShowPage {
@@ -252,6 +262,7 @@ impl ShowPage {
 pub async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
+    headers: axum::http::HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let now = Utc::now();
@@ -263,6 +274,7 @@ pub async fn show(
         live: post.is_live(now),
         post,
         editor,
+        base: crate::qr::base_url(&state, &headers),
     }))
 }
 
@@ -602,6 +614,19 @@ pub async fn update(
     }
 }
 
+/// The editing page again with a refused upload's or move's problems.
+pub(crate) async fn edit_refused(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    e: Error,
+) -> Result<Response, PageError> {
+    let errors = refused(ctx, e)?;
+    let post = xaso_core::portal::get_for_editor(&state.store, ctx.actor.as_ref(), id).await?;
+    let (unit, f) = (post.unit.clone(), post.input());
+    form_page(state, ctx, unit, Some(post), f, errors, false).await
+}
+
 #[derive(Deserialize, Default)]
 pub struct StatusForm {
     #[serde(default)]
@@ -624,13 +649,7 @@ pub async fn status(
         .ok_or_else(|| PageError::bad_request("unknown state of a post", false))?;
     match xaso_core::portal::transition(&state.store, ctx.actor.as_ref(), &id, to, &f.note).await {
         Ok(p) => Ok(Redirect::to(&format!("/posts/{}/edit?saved=1", p.row.id)).into_response()),
-        Err(e @ Error::Invalid(_)) => {
-            let errors = refused(&ctx, e)?;
-            let post =
-                xaso_core::portal::get_for_editor(&state.store, ctx.actor.as_ref(), &id).await?;
-            let (unit, f) = (post.unit.clone(), post.input());
-            form_page(&state, &ctx, unit, Some(post), f, errors, false).await
-        }
+        Err(e @ Error::Invalid(_)) => edit_refused(&state, &ctx, &id, e).await,
         Err(e) => Err(e.into()),
     }
 }

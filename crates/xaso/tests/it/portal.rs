@@ -390,3 +390,98 @@ async fn feeds_and_the_home_page_carry_live_posts_only() {
     let pinned = news.find("Ghim").expect("a pinned announcement");
     assert!(pinned < news.find(&format!("/posts/{live}")).unwrap());
 }
+
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 251) as u8, (y % 241) as u8, 90])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn a_post_has_its_picture_and_a_document_its_pdf() {
+    let app = TestApp::demo().await;
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    let r = officer
+        .send_json(
+            Method::POST,
+            "/api/v1/units/27937/posts",
+            &json!({"kind": "document", "title": "Quyết định công nhận tổ công nghệ số",
+                    "doc_number": "12/QĐ-UBND", "doc_date": "01/12/2026",
+                    "doc_issuer": "UBND Xã Đức Hòa"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.json()["id"].as_str().unwrap().to_string();
+
+    // A picture needs its description; then it is kept resized.
+    let r = officer
+        .post_files(
+            &format!("/posts/{id}/image"),
+            &[("image_alt", "")],
+            &[("file", "anh.png", &png(2000, 1000))],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Mô tả ảnh bằng vài chữ"), "{}", r.body);
+    let r = officer
+        .post_files(
+            &format!("/posts/{id}/image"),
+            &[("image_alt", "Lễ trao quyết định tại hội trường xã")],
+            &[("file", "anh.png", &png(2000, 1000))],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+    let r = officer
+        .post_files(
+            &format!("/posts/{id}/file"),
+            &[],
+            &[("file", "qd.docx", b"PK\x03\x04 a word file")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Tệp đính kèm phải là PDF."));
+    let r = officer
+        .post_files(
+            &format!("/posts/{id}/file"),
+            &[],
+            &[("file", "qd-12.pdf", pdf)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    // Not public yet: neither the picture nor the file.
+    let mut v = app.visitor();
+    assert_eq!(
+        v.get(&format!("/posts/{id}/image.jpg")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        v.get(&format!("/posts/{id}/file.pdf")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    officer
+        .post_form(&format!("/posts/{id}/status"), &[("to", "published")])
+        .await;
+    let img = v.raw(&format!("/posts/{id}/image.jpg")).await;
+    let img = image::load_from_memory(&img).expect("a picture");
+    assert_eq!((img.width(), img.height()), (1600, 800), "resized");
+    assert_eq!(v.raw(&format!("/posts/{id}/file.pdf")).await, pdf);
+    let page = v.get(&format!("/posts/{id}")).await;
+    assert!(page
+        .body
+        .contains("alt=\"Lễ trao quyết định tại hội trường xã\""));
+    assert!(page.body.contains(&format!(
+        "<meta property=\"og:image\" content=\"http://localhost/posts/{id}/image.jpg\">"
+    )));
+    assert!(page.body.contains("id=\"post-pdf\""));
+    // Another commune's officer cannot change them.
+    let mut other = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
+    let r = other
+        .post_files(&format!("/posts/{id}/file"), &[], &[("file", "x.pdf", pdf)])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
