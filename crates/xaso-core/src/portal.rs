@@ -555,6 +555,7 @@ pub async fn revisions(store: &Store, actor: Option<&Actor>, id: &str) -> Result
 
 pub mod feeds;
 pub mod media;
+pub mod zalo;
 
 /// The addresses a sitemap lists: each unit with live posts (its list page) and each live post,
 /// relative, with the last change. At most 50,000 (the sitemap protocol's limit).

@@ -287,3 +287,42 @@ pub async fn live_index(
     .fetch_all(conn)
     .await?)
 }
+
+#[derive(Debug, Clone, FromRow, PartialEq)]
+pub struct DeliveryRow {
+    pub id: String,
+    pub post_id: String,
+    pub channel: String,
+    pub status: String,
+    pub detail: String,
+    pub by_user: String,
+    pub at: String,
+}
+
+pub async fn add_delivery(conn: &mut AnyConnection, d: &DeliveryRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO portal_deliveries (id, post_id, channel, status, detail, by_user, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&d.id)
+    .bind(&d.post_id)
+    .bind(&d.channel)
+    .bind(&d.status)
+    .bind(&d.detail)
+    .bind(&d.by_user)
+    .bind(&d.at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A post's deliveries, newest first.
+pub async fn deliveries(conn: &mut AnyConnection, post_id: &str) -> Result<Vec<DeliveryRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, post_id, channel, status, detail, by_user, at FROM portal_deliveries \
+         WHERE post_id = $1 ORDER BY at DESC, id DESC",
+    )
+    .bind(post_id)
+    .fetch_all(conn)
+    .await?)
+}

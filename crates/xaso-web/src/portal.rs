@@ -339,6 +339,10 @@ struct FormPage {
     /// The moves the editor may make now: (target state, button label).
     moves: Vec<(&'static str, &'static str)>,
     saved: bool,
+    /// Where the post went besides the portal, newest first.
+    deliveries: Vec<xaso_storage::portal::DeliveryRow>,
+    /// Whether the reader may send it to the Zalo OA now.
+    may_send: bool,
 }
 
 impl FormPage {
@@ -371,6 +375,14 @@ impl FormPage {
     }
     fn at(&self, r: &Revision) -> String {
         when(xaso_domain::time::from_storage(&r.at))
+    }
+    fn delivery(&self, d: &xaso_storage::portal::DeliveryRow) -> String {
+        format!(
+            "{} · {} · {}",
+            when(xaso_domain::time::from_storage(&d.at)),
+            self.p.t(&format!("portal_delivery.{}", d.status)),
+            d.by_user
+        )
     }
     fn short(&self, v: &str) -> String {
         let mut s: String = v.chars().take(160).collect();
@@ -416,12 +428,17 @@ async fn form_page(
     errors: Vec<(String, String)>,
     saved: bool,
 ) -> Result<Response, PageError> {
-    let (revisions, moves) = match &post {
+    let (revisions, moves, deliveries, may_send) = match &post {
         Some(p) => (
             xaso_core::portal::revisions(&state.store, ctx.actor.as_ref(), &p.row.id).await?,
             moves(state, ctx, p).await?,
+            xaso_core::portal::zalo::deliveries(&state.store, ctx.actor.as_ref(), &p.row.id)
+                .await?,
+            p.status == PostStatus::Published
+                && xaso_core::portal::publishes(&state.store, ctx.actor.as_ref(), &p.row.unit_id)
+                    .await?,
         ),
-        None => (Vec::new(), Vec::new()),
+        None => (Vec::new(), Vec::new(), Vec::new(), false),
     };
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -439,6 +456,8 @@ async fn form_page(
             revisions,
             moves,
             saved,
+            deliveries,
+            may_send,
         }),
     )
         .into_response())
@@ -635,6 +654,9 @@ pub struct StatusForm {
     to: String,
     #[serde(default)]
     note: String,
+    /// Ticked: a post being published is also sent to the commune's Zalo OA.
+    #[serde(default)]
+    zalo: Option<String>,
 }
 
 /// Moves a post along its workflow.
@@ -648,8 +670,31 @@ pub async fn status(
     let to = PostStatus::parse(&f.to)
         .ok_or_else(|| PageError::bad_request("unknown state of a post", false))?;
     match xaso_core::portal::transition(&state.store, ctx.actor.as_ref(), &id, to, &f.note).await {
-        Ok(p) => Ok(Redirect::to(&format!("/posts/{}/edit?saved=1", p.row.id)).into_response()),
+        Ok(p) => {
+            if to == PostStatus::Published && f.zalo.is_some() {
+                xaso_core::portal::zalo::send(&state.store, ctx.actor.as_ref(), &id).await?;
+            }
+            Ok(Redirect::to(&format!("/posts/{}/edit?saved=1", p.row.id)).into_response())
+        }
         Err(e @ Error::Invalid(_)) => edit_refused(&state, &ctx, &id, e).await,
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Deserialize, Default)]
+pub struct SendForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Sends a published post to the commune's Zalo OA (through the job queue).
+pub async fn send_zalo(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<SendForm>,
+) -> Result<Response, PageError> {
+    ctx.check_form_write(&f.csrf)?;
+    xaso_core::portal::zalo::send(&state.store, ctx.actor.as_ref(), &id).await?;
+    Ok(Redirect::to(&format!("/posts/{id}/edit?saved=1#deliveries")).into_response())
 }

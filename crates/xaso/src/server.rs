@@ -90,6 +90,14 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
                 }),
             )
             .handle(
+                xaso_core::portal::zalo::JOB_ZALO_ARTICLE,
+                Arc::new(xaso_core::portal::zalo::ZaloArticleJob::new(
+                    store.clone(),
+                    &base_url,
+                    xaso_core::portal::zalo::ZaloOa::from_env(),
+                )),
+            )
+            .handle(
                 xaso_core::ict::devices::JOB_DEVICE_NOTICE,
                 Arc::new(xaso_core::ict::devices::DeviceNoticeJob {
                     store: store.clone(),

@@ -485,3 +485,135 @@ async fn a_post_has_its_picture_and_a_document_its_pdf() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+/// A stand-in for Zalo's OA API on 127.0.0.1: keeps what it gets, refuses the first call with
+/// an expired-token code, then answers as Zalo does on success.
+async fn zalo_receiver() -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, String)>>>,
+) {
+    use std::sync::{Arc, Mutex};
+    let got: Arc<Mutex<Vec<(axum::http::HeaderMap, String)>>> = Arc::default();
+    let g = got.clone();
+    let app = axum::Router::new().route(
+        "/v2.0/article/create",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let g = g.clone();
+            async move {
+                let n = {
+                    let mut v = g.lock().unwrap();
+                    v.push((headers, body));
+                    v.len()
+                };
+                if n == 1 {
+                    axum::Json(json!({"error": -216, "message": "Access token is invalid"}))
+                } else {
+                    axum::Json(
+                        json!({"error": 0, "message": "Success", "data": {"token": "tok-123"}}),
+                    )
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}"), got)
+}
+
+#[tokio::test]
+async fn publishing_can_send_the_post_to_the_communes_zalo_oa_with_retries() {
+    use xaso_core::portal::zalo;
+    let app = TestApp::demo().await;
+    let (api, got) = zalo_receiver().await;
+    let queue = xaso_core::queue::Queue::only(&[zalo::JOB_ZALO_ARTICLE]).handle(
+        zalo::JOB_ZALO_ARTICLE,
+        std::sync::Arc::new(zalo::ZaloArticleJob::new(
+            app.store.clone(),
+            "https://xaduchoa.example.vn",
+            Some(zalo::ZaloOa {
+                api,
+                access_token: "oa-token".into(),
+            }),
+        )),
+    );
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    let r = officer
+        .send_json(
+            Method::POST,
+            "/api/v1/units/27937/posts",
+            &json!({"kind": "announcement", "title": "Thông báo lịch tiêm chủng",
+                    "summary": "Tiêm chủng mở rộng tại trạm y tế xã.",
+                    "body": "Sáng thứ Ba.\n\nMang theo sổ tiêm chủng."}),
+        )
+        .await;
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let r = officer
+        .post_form(
+            &format!("/posts/{id}/status"),
+            &[("to", "published"), ("zalo", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    // First attempt refused (expired token): kept as failed, retried later, then sent.
+    let now = Utc::now();
+    queue.run_due(&app.store, now, 10).await.unwrap();
+    assert_eq!(got.lock().unwrap().len(), 1);
+    let page = officer.get(&format!("/posts/{id}/edit")).await;
+    assert!(page.body.contains("Zalo error -216"), "{}", page.body);
+    queue
+        .run_due(&app.store, now + Duration::hours(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(got.lock().unwrap().len(), 2);
+    let last = queue
+        .run_due(&app.store, now + Duration::hours(10), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        last,
+        xaso_core::queue::Pass::default(),
+        "sent once, nothing left"
+    );
+    assert_eq!(got.lock().unwrap().len(), 2);
+
+    // What Zalo got: the article API's request, with the OA token in its header.
+    let (headers, body) = got.lock().unwrap()[1].clone();
+    assert_eq!(headers["access_token"], "oa-token");
+    let a: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(a["type"], "normal");
+    assert_eq!(a["title"], "Thông báo lịch tiêm chủng");
+    assert_eq!(a["author"], "Xã Đức Hòa");
+    assert_eq!(a["description"], "Tiêm chủng mở rộng tại trạm y tế xã.");
+    assert_eq!(a["status"], "show");
+    let texts: Vec<&str> = a["body"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts[..2], ["Sáng thứ Ba.", "Mang theo sổ tiêm chủng."]);
+    assert!(texts[2].ends_with(&format!("https://xaduchoa.example.vn/posts/{id}")));
+    // The post records where it went.
+    let page = officer.get(&format!("/posts/{id}/edit")).await;
+    let deliveries = &page.body[page.body.find("id=\"deliveries\"").expect("deliveries")..];
+    assert!(deliveries.contains("đã gửi"));
+    assert!(deliveries.contains("tok-123"));
+    // A draft is not sent; another commune's officer cannot send.
+    let mut other = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
+    let r = other.post_form(&format!("/posts/{id}/zalo"), &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = officer
+        .send_json(
+            Method::POST,
+            "/api/v1/units/27937/posts",
+            &json!({"kind": "news", "title": "Bản nháp", "body": "..."}),
+        )
+        .await;
+    let draft = r.json()["id"].as_str().unwrap().to_string();
+    let r = officer
+        .post_form(&format!("/posts/{draft}/zalo"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+}
