@@ -53,3 +53,20 @@ export async function signIn(browser, username, next) {
   await page.waitForURL(`${base}${next}`);
   return page;
 }
+
+/**
+ * axe-core's WCAG 2.1 A/AA rules on the page as it is; returns the serious and critical
+ * violations as "rule: target" lines. axe runs through the debugging protocol, so the page's
+ * Content-Security-Policy is not loosened for it.
+ */
+export async function accessibility(page) {
+  const { readFileSync } = await import('node:fs');
+  const { createRequire } = await import('node:module');
+  const source = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(source);
+  const result = await page.evaluate(() =>
+    window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
+}
