@@ -29,7 +29,32 @@ impl HomePage {
     }
 }
 
-pub async fn index(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
+pub async fn index(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, PageError> {
+    // A commune's own host name opens the commune's page.
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(|h| h.split(':').next().unwrap_or(h).to_ascii_lowercase());
+    if let Some(code) = host.and_then(|h| {
+        state
+            .config
+            .commune_hosts
+            .iter()
+            .find(|(name, _)| *name == h)
+            .map(|(_, code)| code.clone())
+    }) {
+        return crate::units::html::show(
+            State(state),
+            ctx,
+            axum::extract::Path(code),
+            axum::extract::Query(Default::default()),
+        )
+        .await;
+    }
     let area = match &state.config.area {
         Some((code, as_of)) => {
             match xaso_core::units::area_overview(&state.store, code, *as_of).await {

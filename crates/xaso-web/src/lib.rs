@@ -53,6 +53,9 @@ pub struct WebConfig {
     pub public_url: Option<String>,
     /// Who may read `/metrics`.
     pub metrics: MetricsAccess,
+    /// Host names that lead to a commune's page (its portal home): (host, unit code), e.g.
+    /// `xaduchoa.example.vn` → `27937`.
+    pub commune_hosts: Vec<(String, String)>,
 }
 
 /// Who may read the Prometheus metrics (request counts by route say what people do; they are

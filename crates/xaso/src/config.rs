@@ -24,6 +24,7 @@ pub struct Settings {
     pub tile_url: Option<String>,
     pub metrics_listen: Option<String>,
     pub metrics_token: Option<String>,
+    pub commune_hosts: Option<String>,
 }
 
 impl Settings {
@@ -55,6 +56,8 @@ pub struct Config {
     pub metrics_listen: Option<SocketAddr>,
     /// The bearer token a metrics scraper sends.
     pub metrics_token: Option<String>,
+    /// Host names that open a commune's page: (host, unit code).
+    pub commune_hosts: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for Config {
@@ -139,7 +142,14 @@ impl Config {
         if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
             bail!("metrics_token is too short: use at least 16 random characters");
         }
+        let commune_hosts = parse_hosts(
+            o.commune_hosts
+                .or(f.commune_hosts)
+                .as_deref()
+                .unwrap_or_default(),
+        )?;
         Ok(Config {
+            commune_hosts,
             listen,
             metrics_listen,
             metrics_token,
@@ -161,6 +171,32 @@ impl Config {
             .as_deref()
             .is_some_and(|u| u.starts_with("https://"))
     }
+}
+
+/// `host=code, host=code`: the host names that open a commune's page.
+fn parse_hosts(text: &str) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for pair in text
+        .split([',', ';'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let Some((host, code)) = pair.split_once('=') else {
+            bail!("commune_hosts: `{pair}` is not host=code (e.g. xaduchoa.example.vn=27937)");
+        };
+        let (host, code) = (host.trim().to_ascii_lowercase(), code.trim().to_string());
+        if host.is_empty()
+            || !host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+            || code.is_empty()
+            || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            bail!("commune_hosts: `{pair}` is not host=code (e.g. xaduchoa.example.vn=27937)");
+        }
+        out.push((host, code));
+    }
+    Ok(out)
 }
 
 /// A database URL with any password hidden, for messages and logs.
@@ -210,6 +246,10 @@ trust_proxy = false
 # area_code = "802"
 # area_as_of = "2024-06-30"
 
+# Host names that open a commune's page (its portal home) at "/": host=code pairs, comma
+# separated. Point each name at this server (DNS and the reverse proxy). Env: XASO_COMMUNE_HOSTS.
+# commune_hosts = "xaduchoa.example.vn=27937, haunghia.example.vn=27931"
+
 # Prometheus metrics (/metrics) are private; choose one way to reach them, or both:
 # - their own address, kept off the public one (a firewall or 127.0.0.1 keeps it internal).
 #   Env: XASO_METRICS_LISTEN. Flag: --metrics-listen
@@ -235,6 +275,28 @@ mod tests {
         assert_eq!(c.listen.port(), 9000);
         assert!(c.database_url.starts_with("sqlite://"));
         assert!(!c.secure_cookies());
+    }
+
+    #[test]
+    fn commune_hosts_are_host_code_pairs() {
+        let o = Settings {
+            commune_hosts: Some("XaDucHoa.example.vn=27937, haunghia.example.vn=27931".into()),
+            ..Default::default()
+        };
+        let c = Config::resolve(o, Settings::default()).unwrap();
+        assert_eq!(
+            c.commune_hosts,
+            [
+                ("xaduchoa.example.vn".to_string(), "27937".to_string()),
+                ("haunghia.example.vn".to_string(), "27931".to_string())
+            ]
+        );
+        let o = Settings {
+            commune_hosts: Some("xaduchoa.example.vn".into()),
+            ..Default::default()
+        };
+        let e = Config::resolve(o, Settings::default()).unwrap_err();
+        assert!(e.to_string().contains("host=code"));
     }
 
     #[test]

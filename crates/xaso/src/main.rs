@@ -74,6 +74,9 @@ struct ServeArgs {
     /// Bearer token required to read /metrics (at least 16 characters).
     #[arg(long, env = "XASO_METRICS_TOKEN", hide_env_values = true)]
     metrics_token: Option<String>,
+    /// Host names that open a commune's page: host=code pairs, comma separated.
+    #[arg(long, env = "XASO_COMMUNE_HOSTS")]
+    commune_hosts: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -217,6 +220,7 @@ fn overrides(common: &Common, serve: Option<&ServeArgs>) -> Settings {
         tile_url: serve.and_then(|s| s.tile_url.clone()),
         metrics_listen: serve.and_then(|s| s.metrics_listen.clone()),
         metrics_token: serve.and_then(|s| s.metrics_token.clone()),
+        commune_hosts: serve.and_then(|s| s.commune_hosts.clone()),
     }
 }
 

@@ -34,6 +34,7 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
             token: config.metrics_token.clone(),
             separate_listener: config.metrics_listen.is_some(),
         },
+        commune_hosts: config.commune_hosts.clone(),
     };
     let files = open_files(&config)?;
     let state = AppState::new(store.clone(), files, web)

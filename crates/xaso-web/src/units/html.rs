@@ -18,7 +18,7 @@ use crate::error::PageError;
 use crate::i18n::tf;
 use crate::{render, AppState};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct AsOfQuery {
     as_of: Option<String>,
     added: Option<String>,

@@ -617,3 +617,32 @@ async fn publishing_can_send_the_post_to_the_communes_zalo_oa_with_retries() {
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn a_communes_own_host_name_opens_its_page() {
+    let app = TestApp::demo_with(xaso_web::WebConfig {
+        commune_hosts: vec![("xaduchoa.example.vn".into(), "27937".into())],
+        ..Default::default()
+    })
+    .await;
+    let mut v = app.visitor();
+    let req = |host: &str| {
+        axum::http::Request::get("/")
+            .header("host", host)
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    let r = v.send(req("xaduchoa.example.vn:443")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("<h1>Xã Đức Hòa</h1>"),
+        "{}",
+        &r.body[..400.min(r.body.len())]
+    );
+    assert!(r.body.contains("id=\"unit-news\""), "the commune's posts");
+    let r = v.send(req("xaso.example.vn")).await;
+    assert!(
+        !r.body.contains("<h1>Xã Đức Hòa</h1>"),
+        "other hosts get the platform's home"
+    );
+}
