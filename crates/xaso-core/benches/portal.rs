@@ -57,7 +57,8 @@ async fn seed(store: &Store, n: usize) {
             "Nội dung dài vừa phải như một bản tin của xã, nhắc lại vài lần để có độ dài thật. "
                 .repeat(6)
         );
-        let row = PostRow {
+        let shown = xaso_domain::time::to_storage(Utc::now() - chrono::Duration::minutes(i as i64));
+        let mut row = PostRow {
             id: xaso_storage::new_id(),
             unit_id: unit.id.clone(),
             kind: if i % 5 == 0 { "announcement" } else { "news" }.into(),
@@ -71,9 +72,7 @@ async fn seed(store: &Store, n: usize) {
             body_en: String::new(),
             status: "published".into(),
             pinned: 0,
-            publish_at: Some(xaso_domain::time::to_storage(
-                Utc::now() - chrono::Duration::minutes(i as i64),
-            )),
+            publish_at: Some(shown.clone()),
             expire_at: None,
             published_at: Some(now.clone()),
             doc_number: String::new(),
@@ -95,7 +94,10 @@ async fn seed(store: &Store, n: usize) {
             file_key: None,
             file_name: String::new(),
             file_size: None,
+            seq: Some(xaso_storage::portal::next_seq(tx.conn()).await.unwrap()),
+            shown_at: None,
         };
+        row.shown_at = Some(shown);
         xaso_storage::portal::save(tx.conn(), &row).await.unwrap();
     }
     tx.commit().await.unwrap();

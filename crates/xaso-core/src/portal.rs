@@ -198,6 +198,12 @@ fn fill(row: &mut PostRow, p: NewPost) {
     row.procedure_code = p.procedure_code;
     row.where_to_file = p.where_to_file;
     row.portal_url = p.portal_url;
+    row.shown_at = shown_at(row);
+}
+
+/// When readers see a post as published: its scheduled time, else its approval.
+fn shown_at(row: &PostRow) -> Option<String> {
+    row.publish_at.clone().or(row.published_at.clone())
 }
 
 async fn slug_taken(store: &Store, unit_id: &str, slug: &str, id: &str) -> Result<bool> {
@@ -213,11 +219,14 @@ async fn slug_taken(store: &Store, unit_id: &str, slug: &str, id: &str) -> Resul
 async fn write(
     store: &Store,
     actor: &Actor,
-    row: &PostRow,
+    row: &mut PostRow,
     action: &str,
     before: Option<Value>,
 ) -> Result<()> {
     let mut tx = store.begin().await?;
+    if row.seq.is_none() {
+        row.seq = Some(db::next_seq(tx.conn()).await?);
+    }
     db::save(tx.conn(), row).await?;
     let after = snapshot(row);
     db::add_revision(
@@ -301,9 +310,11 @@ pub async fn create(
         file_key: None,
         file_name: String::new(),
         file_size: None,
+        seq: None,
+        shown_at: None,
     };
     fill(&mut row, checked);
-    write(store, &actor, &row, "create", None).await?;
+    write(store, &actor, &mut row, "create", None).await?;
     Ok(assemble(row, unit))
 }
 
@@ -365,7 +376,14 @@ pub async fn update(
     row.revision += 1;
     row.updated_by = actor.username.clone();
     row.updated_at = xaso_storage::now();
-    write(store, actor, &row, "update", Some(snapshot(&current.row))).await?;
+    write(
+        store,
+        actor,
+        &mut row,
+        "update",
+        Some(snapshot(&current.row)),
+    )
+    .await?;
     Ok(assemble(row, current.unit))
 }
 
@@ -403,6 +421,7 @@ pub async fn transition(
     let now = xaso_storage::now();
     if to == PostStatus::Published {
         row.published_at = Some(now.clone());
+        row.shown_at = shown_at(&row);
     }
     row.revision += 1;
     row.updated_by = actor.username.clone();
@@ -413,7 +432,7 @@ pub async fn transition(
         PostStatus::Draft => "return",
         PostStatus::Withdrawn => "withdraw",
     };
-    write(store, actor, &row, action, Some(snapshot(&current.row))).await?;
+    write(store, actor, &mut row, action, Some(snapshot(&current.row))).await?;
     Ok(assemble(row, current.unit))
 }
 
@@ -427,13 +446,13 @@ pub struct Query {
     pub offset: i64,
 }
 
+/// The words of a search, folded ("Tiêm chủng" → tiem, chung), letters and digits only.
 fn words(q: &str) -> Vec<String> {
     xaso_domain::text::fold(q)
-        .split_whitespace()
+        .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
         .take(8)
-        .map(|w| w.replace(['%', '_'], ""))
-        .filter(|w| !w.is_empty())
+        .map(str::to_string)
         .collect()
 }
 
@@ -449,6 +468,7 @@ pub async fn live(
         let mut conn = store.read().await?;
         db::list(
             &mut conn,
+            store.engine(),
             &Filter {
                 unit_ids: Some(vec![unit.id.clone()]),
                 kind: q.kind.map(|k| k.as_str().to_string()),
@@ -482,6 +502,7 @@ pub async fn for_editors(
         let mut conn = store.read().await?;
         db::list(
             &mut conn,
+            store.engine(),
             &Filter {
                 unit_ids: Some(vec![unit.id.clone()]),
                 status: status.map(|s| s.as_str().to_string()),

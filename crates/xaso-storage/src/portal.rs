@@ -41,6 +41,10 @@ pub struct PostRow {
     pub file_key: Option<String>,
     pub file_name: String,
     pub file_size: Option<i64>,
+    /// The post's number (keys the SQLite search index); from [`next_seq`].
+    pub seq: Option<i64>,
+    /// When readers see it as published (its scheduled time, else its approval), for ordering.
+    pub shown_at: Option<String>,
 }
 
 const COLUMNS: &str =
@@ -48,12 +52,12 @@ const COLUMNS: &str =
      search_key, status, pinned, publish_at, expire_at, published_at, doc_number, doc_date, \
      doc_issuer, doc_type, procedure_code, where_to_file, portal_url, revision, review_note, \
      created_by, created_at, updated_by, updated_at, image_key, thumb_key, image_alt, file_key, \
-     file_name, file_size";
+     file_name, file_size, seq, shown_at";
 
 /// Writes a post: a new one, or every field of an existing one but its unit, creation,
 /// picture and file (see [`set_image`], [`set_file`]).
 pub async fn save(conn: &mut AnyConnection, p: &PostRow) -> Result<()> {
-    let marks = marks(1, 35);
+    let marks = marks(1, 37);
     sqlx::query(&format!(
         "INSERT INTO portal_posts ({COLUMNS}) VALUES ({marks}) \
          ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, slug = excluded.slug, \
@@ -66,7 +70,7 @@ pub async fn save(conn: &mut AnyConnection, p: &PostRow) -> Result<()> {
          procedure_code = excluded.procedure_code, where_to_file = excluded.where_to_file, \
          portal_url = excluded.portal_url, revision = excluded.revision, \
          review_note = excluded.review_note, updated_by = excluded.updated_by, \
-         updated_at = excluded.updated_at"
+         updated_at = excluded.updated_at, shown_at = excluded.shown_at"
     ))
     .bind(&p.id)
     .bind(&p.unit_id)
@@ -103,6 +107,8 @@ pub async fn save(conn: &mut AnyConnection, p: &PostRow) -> Result<()> {
     .bind(&p.file_key)
     .bind(&p.file_name)
     .bind(p.file_size)
+    .bind(p.seq)
+    .bind(&p.shown_at)
     .execute(conn)
     .await?;
     Ok(())
@@ -184,8 +190,18 @@ pub struct Filter {
     pub offset: i64,
 }
 
+/// The next post number.
+pub async fn next_seq(conn: &mut AnyConnection) -> Result<i64> {
+    crate::feedback::next_number(conn, "portal_post").await
+}
+
 /// Posts, newest first (pinned announcements first among live ones), and how many match.
-pub async fn list(conn: &mut AnyConnection, f: &Filter) -> Result<(Vec<PostRow>, i64)> {
+/// Words are found through the engine's full-text index, each as the start of a word.
+pub async fn list(
+    conn: &mut AnyConnection,
+    engine: crate::Engine,
+    f: &Filter,
+) -> Result<(Vec<PostRow>, i64)> {
     let mut cond = String::from("1 = 1");
     let mut binds: Vec<String> = f.unit_ids.clone().unwrap_or_default();
     cond.push_str(&in_filter("unit_id", f.unit_ids.as_deref(), 1));
@@ -208,11 +224,36 @@ pub async fn list(conn: &mut AnyConnection, f: &Filter) -> Result<(Vec<PostRow>,
             &mut binds,
         );
     }
-    for w in &f.words {
-        add(" AND search_key LIKE $n", format!("%{w}%"), &mut binds);
+    // Words are folded letters and digits only (the caller splits the rest off).
+    let words: Vec<&String> = f
+        .words
+        .iter()
+        .filter(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric()))
+        .collect();
+    if !words.is_empty() {
+        match engine {
+            crate::Engine::Sqlite => add(
+                " AND seq IN (SELECT rowid FROM portal_search WHERE portal_search MATCH $n)",
+                words
+                    .iter()
+                    .map(|w| format!("\"{w}\"*"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                &mut binds,
+            ),
+            crate::Engine::Postgres => add(
+                " AND to_tsvector('simple', search_key) @@ to_tsquery('simple', $n)",
+                words
+                    .iter()
+                    .map(|w| format!("{w}:*"))
+                    .collect::<Vec<_>>()
+                    .join(" & "),
+                &mut binds,
+            ),
+        }
     }
     let order = if f.live_at.is_some() {
-        "pinned DESC, COALESCE(publish_at, published_at) DESC, id DESC"
+        "pinned DESC, shown_at DESC, id DESC"
     } else {
         "updated_at DESC, id DESC"
     };

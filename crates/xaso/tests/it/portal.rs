@@ -646,3 +646,54 @@ async fn a_communes_own_host_name_opens_its_page() {
         "other hosts get the platform's home"
     );
 }
+
+#[tokio::test]
+async fn search_finds_word_beginnings_and_follows_edits() {
+    let app = TestApp::demo().await;
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    let r = officer
+        .send_json(
+            Method::POST,
+            "/api/v1/units/27937/posts",
+            &json!({"kind": "news", "title": "Tiêm chủng sởi cho trẻ em",
+                    "body": "Trạm y tế xã tổ chức tiêm chủng."}),
+        )
+        .await;
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    officer
+        .post_form(&format!("/posts/{id}/status"), &[("to", "published")])
+        .await;
+    let title = "Tiêm chủng sởi cho trẻ em".to_string();
+    assert!(
+        live_titles(&app, "?q=ti%C3%AAm%20ch%E1%BB%A7")
+            .await
+            .contains(&title),
+        "with marks, a word begun"
+    );
+    assert!(live_titles(&app, "?q=TIEM+SOI").await.contains(&title));
+    assert!(
+        live_titles(&app, "?q=%25%27%22*").await.len() > 1,
+        "symbols alone are no filter"
+    );
+    assert!(
+        !live_titles(&app, "?q=tiem+bai").await.contains(&title),
+        "every word must be there"
+    );
+    // A corrected title is found by its new words only.
+    let r = officer
+        .post_form(
+            &format!("/posts/{id}/edit"),
+            &[
+                ("kind", "news"),
+                ("title", "Uống vitamin A cho trẻ em"),
+                ("body", "Trạm y tế xã."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(live_titles(&app, "?q=tiem+soi").await.is_empty());
+    assert_eq!(
+        live_titles(&app, "?q=vitamin").await,
+        ["Uống vitamin A cho trẻ em"]
+    );
+}
