@@ -204,45 +204,54 @@ pub async fn list(
 ) -> Result<(Vec<PostRow>, i64)> {
     let mut cond = String::from("1 = 1");
     let mut binds: Vec<String> = f.unit_ids.clone().unwrap_or_default();
-    cond.push_str(&in_filter("unit_id", f.unit_ids.as_deref(), 1));
+    cond.push_str(&in_filter("p.unit_id", f.unit_ids.as_deref(), 1));
     // Each further condition binds one value, numbered after those before it.
     let mut add = |c: &str, v: String, binds: &mut Vec<String>| {
         binds.push(v);
         cond.push_str(&c.replace("$n", &format!("${}", binds.len())));
     };
     if let Some(k) = &f.kind {
-        add(" AND kind = $n", k.clone(), &mut binds);
+        add(" AND p.kind = $n", k.clone(), &mut binds);
     }
     if let Some(s) = &f.status {
-        add(" AND status = $n", s.clone(), &mut binds);
+        add(" AND p.status = $n", s.clone(), &mut binds);
     }
     if let Some(t) = &f.live_at {
         add(
-            " AND status = 'published' AND (publish_at IS NULL OR publish_at <= $n) \
-             AND (expire_at IS NULL OR expire_at > $n)",
+            " AND p.status = 'published' AND (p.publish_at IS NULL OR p.publish_at <= $n) \
+             AND (p.expire_at IS NULL OR p.expire_at > $n)",
             t.clone(),
             &mut binds,
         );
     }
-    // Words are folded letters and digits only (the caller splits the rest off).
+    // Words are folded letters and digits only (the caller splits the rest off). On SQLite
+    // the search starts from the FTS5 index and joins the posts it finds, so only matching
+    // posts are read; on PostgreSQL the GIN index does the same.
     let words: Vec<&String> = f
         .words
         .iter()
         .filter(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric()))
         .collect();
+    let mut from = String::from("portal_posts p");
     if !words.is_empty() {
         match engine {
-            crate::Engine::Sqlite => add(
-                " AND seq IN (SELECT rowid FROM portal_search WHERE portal_search MATCH $n)",
-                words
-                    .iter()
-                    .map(|w| format!("\"{w}\"*"))
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                &mut binds,
-            ),
+            crate::Engine::Sqlite => {
+                // CROSS JOIN makes SQLite read the index first (its planner would otherwise
+                // walk every post of the unit in order and probe the index for each).
+                from =
+                    "portal_search CROSS JOIN portal_posts p ON p.seq = portal_search.rowid".into();
+                add(
+                    " AND portal_search MATCH $n",
+                    words
+                        .iter()
+                        .map(|w| format!("\"{w}\"*"))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    &mut binds,
+                )
+            }
             crate::Engine::Postgres => add(
-                " AND to_tsvector('simple', search_key) @@ to_tsquery('simple', $n)",
+                " AND to_tsvector('simple', p.search_key) @@ to_tsquery('simple', $n)",
                 words
                     .iter()
                     .map(|w| format!("{w}:*"))
@@ -253,12 +262,17 @@ pub async fn list(
         }
     }
     let order = if f.live_at.is_some() {
-        "pinned DESC, shown_at DESC, id DESC"
+        "p.pinned DESC, p.shown_at DESC, p.seq DESC"
     } else {
-        "updated_at DESC, id DESC"
+        "p.updated_at DESC, p.seq DESC"
     };
+    let columns = COLUMNS
+        .split(',')
+        .map(|c| format!("p.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
     let sql = format!(
-        "SELECT {COLUMNS} FROM portal_posts WHERE {cond} ORDER BY {order} LIMIT {} OFFSET {}",
+        "SELECT {columns} FROM {from} WHERE {cond} ORDER BY {order} LIMIT {} OFFSET {}",
         f.limit.clamp(1, 500),
         f.offset.max(0)
     );
@@ -267,7 +281,7 @@ pub async fn list(
         q = q.bind(b);
     }
     let rows = q.fetch_all(&mut *conn).await?;
-    let count_sql = format!("SELECT COUNT(*) FROM portal_posts WHERE {cond}");
+    let count_sql = format!("SELECT COUNT(*) FROM {from} WHERE {cond}");
     let mut c = sqlx::query_scalar::<_, i64>(&count_sql);
     for b in &binds {
         c = c.bind(b);

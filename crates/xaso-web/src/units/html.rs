@@ -72,6 +72,40 @@ struct ShowPage {
     /// The unit's newest live posts (pinned announcements first): (id, title, kind, when,
     /// pinned).
     posts: Vec<(String, String, &'static str, String, bool)>,
+    /// A current commune's home-page modules, each only when it has content.
+    modules: Option<Modules>,
+}
+
+/// What a commune's page brings together besides its posts.
+#[derive(Default)]
+pub struct Modules {
+    /// Citizens' reports: (all, open).
+    pub feedback: (i64, i64),
+    pub relics: usize,
+    pub products: usize,
+    /// Public Wi-Fi points: (all, online now).
+    pub wifi: (usize, usize),
+}
+
+async fn modules(state: &AppState, code: &str) -> Result<Modules, PageError> {
+    let stats = xaso_core::feedback::stats(&state.store, code).await?;
+    let (_, relics) = xaso_core::heritage::relics_in(&state.store, code).await?;
+    let (_, products) = xaso_core::catalogue::catalogue(&state.store, code).await?;
+    let unit = xaso_core::units::by_code(&state.store, code, xaso_domain::time::today_vn()).await?;
+    let points = state
+        .wifi
+        .get(&state.store, Some(&[unit.id]), chrono::Utc::now())
+        .await?;
+    let online = points
+        .iter()
+        .filter(|p| p.state == Some(xaso_domain::ict::devices::DeviceState::Online))
+        .count();
+    Ok(Modules {
+        feedback: (stats.total, stats.open),
+        relics: relics.len(),
+        products: products.len(),
+        wifi: (points.len(), online),
+    })
 }
 
 impl ShowPage {
@@ -225,10 +259,17 @@ pub async fn show(
     } else {
         Vec::new()
     };
+    let modules = if v.unit.level == xaso_domain::units::Level::Commune && v.unit.valid_to.is_none()
+    {
+        Some(modules(&state, &v.unit.code).await?)
+    } else {
+        None
+    };
     Ok(render(&ShowPage {
         dt,
         keeps_assets,
         posts,
+        modules,
         p: ctx.page(),
         v,
         day,
@@ -308,6 +349,7 @@ pub async fn add_village(
                 dt: None,
                 keeps_assets: false,
                 posts: Vec::new(),
+                modules: None,
                 p: ctx.page(),
                 v,
                 day,

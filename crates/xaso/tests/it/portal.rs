@@ -389,6 +389,36 @@ async fn feeds_and_the_home_page_carry_live_posts_only() {
     assert!(!news.contains(&draft));
     let pinned = news.find("Ghim").expect("a pinned announcement");
     assert!(pinned < news.find(&format!("/posts/{live}")).unwrap());
+    // With the commune's other modules that have content, and light (HTML under 50 KB).
+    for m in [
+        "module-feedback",
+        "module-relics",
+        "module-products",
+        "module-wifi",
+    ] {
+        assert!(home.body.contains(&format!("id=\"{m}\"")), "{m}");
+    }
+    assert!(
+        home.body.contains("href=\"/feedback?unit=27937\""),
+        "the report button"
+    );
+    for path in [
+        "/units/27937",
+        "/units/27937/posts",
+        &format!("/posts/{live}"),
+    ] {
+        let r = v.get(path).await;
+        assert!(r.body.len() < 50_000, "{path}: {} bytes", r.body.len());
+    }
+    // A commune with nothing of a module does not show it (Xã Hòa Khánh has no relics in the
+    // demo's registry).
+    let other = v.get("/units/27979").await;
+    assert!(other.body.contains("id=\"module-feedback\""));
+    assert!(!other.body.contains("id=\"module-relics\""));
+    assert!(
+        !other.body.contains("id=\"unit-news\""),
+        "no posts, no news block"
+    );
 }
 
 fn png(w: u32, h: u32) -> Vec<u8> {
