@@ -609,3 +609,31 @@ pub async fn sitemap_entries(
     head.extend(out);
     Ok(head)
 }
+
+/// Sets who publishes posts: area officers after review (`true`) or the units' editors
+/// (`false`). Administrators and province area officers only; audited.
+pub async fn set_review_by_area(store: &Store, actor: Option<&Actor>, on: bool) -> Result<()> {
+    let actor = actor.ok_or(Error::Unauthenticated)?;
+    if !authz::is_province_wide(store, Some(actor)).await? {
+        return Err(Error::Forbidden);
+    }
+    let before = review_by_area(store).await?;
+    let mut tx = store.begin().await?;
+    xaso_storage::settings::set(tx.conn(), REVIEW_SETTING, if on { "area" } else { "self" })
+        .await?;
+    crate::audit::record(
+        &mut tx,
+        actor,
+        crate::audit::Change {
+            action: "update",
+            record_type: "setting",
+            record_id: REVIEW_SETTING,
+            unit_id: None,
+            before: Some(json!({ "review_by_area": before })),
+            after: Some(json!({ "review_by_area": on })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -285,6 +285,8 @@ struct ManagePage {
     unit: Unit,
     posts: Vec<Post>,
     review_by_area: bool,
+    /// Whether the reader decides who publishes (administrators, province area officers).
+    sets_review: bool,
 }
 
 impl ManagePage {
@@ -324,6 +326,7 @@ pub async fn manage(
         unit,
         posts,
         review_by_area: xaso_core::portal::review_by_area(&state.store).await?,
+        sets_review: xaso_core::authz::is_province_wide(&state.store, ctx.actor.as_ref()).await?,
     }))
 }
 
@@ -697,4 +700,33 @@ pub async fn send_zalo(
     ctx.check_form_write(&f.csrf)?;
     xaso_core::portal::zalo::send(&state.store, ctx.actor.as_ref(), &id).await?;
     Ok(Redirect::to(&format!("/posts/{id}/edit?saved=1#deliveries")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct ReviewForm {
+    #[serde(default)]
+    csrf: String,
+    /// "area" or "self".
+    #[serde(default)]
+    review: String,
+    /// Where to go back to.
+    #[serde(default)]
+    back: String,
+}
+
+/// Sets who publishes posts, province-wide.
+pub async fn set_review(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<ReviewForm>,
+) -> Result<Response, PageError> {
+    ctx.check_form_write(&f.csrf)?;
+    xaso_core::portal::set_review_by_area(&state.store, ctx.actor.as_ref(), f.review == "area")
+        .await?;
+    let back = if f.back.starts_with("/units/") && !f.back.contains("//") {
+        f.back
+    } else {
+        "/".into()
+    };
+    Ok(Redirect::to(&back).into_response())
 }

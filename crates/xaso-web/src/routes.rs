@@ -445,6 +445,7 @@ fn routes() -> Routes {
         .route("/posts/{id}/edit", get(portal::edit).post(portal::update))
         .route("/posts/{id}/status", post(portal::status))
         .route("/posts/{id}/zalo", post(portal::send_zalo))
+        .route("/portal/review", post(portal::set_review))
         .route("/posts/{id}/image", post(portal::media::set_image))
         .route("/posts/{id}/image.jpg", get(portal::media::image))
         .route("/posts/{id}/file", post(portal::media::set_file))

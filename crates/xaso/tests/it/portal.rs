@@ -264,13 +264,25 @@ async fn scheduled_posts_wait_expired_ones_go_and_review_can_be_the_areas() {
 
     // The province asks for review: the commune's officer can send for review but not publish;
     // the area officer publishes.
-    {
-        let mut tx = app.store.begin().await.unwrap();
-        xaso_storage::settings::set(tx.conn(), xaso_core::portal::REVIEW_SETTING, "area")
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-    }
+    let r = officer
+        .post_form("/portal/review", &[("review", "area")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "a commune officer does not decide");
+    let mut admin = app.signed_in("quantri", DEMO_PASSWORD).await;
+    let page = admin.get("/units/27937/portal").await;
+    assert!(page.body.contains("id=\"review-setting\""));
+    let r = admin
+        .post_form(
+            "/portal/review",
+            &[("review", "area"), ("back", "/units/27937/portal")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(admin
+        .get("/units/27937/portal")
+        .await
+        .body
+        .contains("cán bộ phụ trách địa bàn duyệt và đăng"));
     let r = officer
         .send_json(
             Method::POST,
