@@ -9,6 +9,8 @@ UPDATE portal_posts SET seq = n.seq, shown_at = COALESCE(publish_at, published_a
     WHERE n.id = portal_posts.id;
 INSERT INTO counters (name, value) SELECT 'portal_post', COALESCE(MAX(seq), 0) FROM portal_posts;
 CREATE UNIQUE INDEX portal_posts_seq ON portal_posts(seq);
+-- Everything a list or a search decides on, reachable from the post number without the row.
+CREATE INDEX portal_posts_seq_cover ON portal_posts(seq, unit_id, status, kind, publish_at, expire_at, pinned, shown_at);
 CREATE INDEX portal_posts_order ON portal_posts(unit_id, pinned, shown_at, seq);
 CREATE INDEX portal_posts_live_unit ON portal_posts(unit_id, status, publish_at, expire_at);
 CREATE INDEX portal_posts_search ON portal_posts USING GIN (to_tsvector('simple', search_key));

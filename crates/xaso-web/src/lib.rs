@@ -104,6 +104,8 @@ pub struct Shared {
     pub qr: Arc<xaso_core::qr::Resolver>,
     /// Device heartbeats written behind (flushed with the scan counts).
     pub beats: Arc<xaso_core::ict::devices::Beats>,
+    /// Anonymous readers' copies of the portal's public pages.
+    pub pages: Arc<portal::cache::PageCache>,
     /// The public Wi-Fi map's points, kept for a few seconds.
     pub wifi: Arc<xaso_core::ict::devices::WifiMap>,
     /// The stamp verification page's cache and buffered scan counts.
@@ -164,6 +166,7 @@ impl AppState {
             verifier: Arc::new(xaso_core::stamps::Verifier::new()),
             beats: Arc::new(xaso_core::ict::devices::Beats::new()),
             wifi: Arc::new(xaso_core::ict::devices::WifiMap::new()),
+            pages: Arc::new(portal::cache::PageCache::default()),
             facts: Arc::new(stamps::FactsCache::default()),
         })))
     }

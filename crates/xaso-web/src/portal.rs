@@ -2,6 +2,7 @@
 //! send for review, publish, withdraw, revisions).
 
 pub mod api;
+pub mod cache;
 pub mod feeds;
 pub mod media;
 
@@ -173,6 +174,13 @@ pub async fn list(
     Path(code): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, PageError> {
+    let page = ctx.page();
+    let key = format!("{}|{}", page.lang.code(), page.path);
+    if ctx.actor.is_none() {
+        if let Some(r) = state.pages.get(&key, &page.csrf) {
+            return Ok(r);
+        }
+    }
     let kind = match q.kind.trim() {
         "" => None,
         k => Some(
@@ -180,27 +188,32 @@ pub async fn list(
                 .ok_or_else(|| PageError::bad_request("unknown kind of post", false))?,
         ),
     };
-    let page = q.page.unwrap_or(1).max(1);
+    let page_no = q.page.unwrap_or(1).max(1);
     let query = xaso_core::portal::Query {
         kind,
         q: q.q.clone(),
         limit: PER_PAGE,
-        offset: (page - 1) * PER_PAGE,
+        offset: (page_no - 1) * PER_PAGE,
     };
     let (unit, posts, total) =
         xaso_core::portal::live(&state.store, &code, &query, Utc::now()).await?;
     let editor = xaso_core::portal::edits(&state.store, ctx.actor.as_ref(), &unit.id).await?;
-    Ok(render(&ListPage {
+    let resp = render(&ListPage {
         p: ctx.page(),
         unit,
         posts,
         total,
         kind,
         q: q.q,
-        page,
+        page: page_no,
         pages: ((total + PER_PAGE - 1) / PER_PAGE).max(1),
         editor,
-    }))
+    });
+    Ok(if ctx.actor.is_none() {
+        cache::keep(&state.pages, key, &page.csrf, resp).await
+    } else {
+        resp
+    })
 }
 
 #[derive(Template)]
@@ -265,17 +278,31 @@ pub async fn show(
     headers: axum::http::HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
+    let page = ctx.page();
+    let key = format!("{}|{}", page.lang.code(), page.path);
+    if ctx.actor.is_none() {
+        if let Some(r) = state.pages.get(&key, &page.csrf) {
+            return Ok(r);
+        }
+    }
     let now = Utc::now();
     let post = xaso_core::portal::get(&state.store, ctx.actor.as_ref(), &id, now).await?;
     let editor =
         xaso_core::portal::edits(&state.store, ctx.actor.as_ref(), &post.row.unit_id).await?;
-    Ok(render(&ShowPage {
+    let live = post.is_live(now);
+    let resp = render(&ShowPage {
         p: ctx.page(),
-        live: post.is_live(now),
+        live,
         post,
         editor,
         base: crate::qr::base_url(&state, &headers),
-    }))
+    });
+    // Only live posts are kept (a scheduled post's time may come at any moment).
+    Ok(if ctx.actor.is_none() && live {
+        cache::keep(&state.pages, key, &page.csrf, resp).await
+    } else {
+        resp
+    })
 }
 
 #[derive(Template)]
@@ -625,7 +652,10 @@ pub async fn update(
     ctx.check_form_write(&f.csrf)?;
     let input = f.input();
     match xaso_core::portal::update(&state.store, ctx.actor.as_ref(), &id, &input).await {
-        Ok(p) => Ok(Redirect::to(&format!("/posts/{}/edit?saved=1", p.row.id)).into_response()),
+        Ok(p) => {
+            state.pages.clear();
+            Ok(Redirect::to(&format!("/posts/{}/edit?saved=1", p.row.id)).into_response())
+        }
         Err(e) => {
             let errors = refused(&ctx, e)?;
             let post =
@@ -674,6 +704,7 @@ pub async fn status(
         .ok_or_else(|| PageError::bad_request("unknown state of a post", false))?;
     match xaso_core::portal::transition(&state.store, ctx.actor.as_ref(), &id, to, &f.note).await {
         Ok(p) => {
+            state.pages.clear();
             if to == PostStatus::Published && f.zalo.is_some() {
                 xaso_core::portal::zalo::send(&state.store, ctx.actor.as_ref(), &id).await?;
             }

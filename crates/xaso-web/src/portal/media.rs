@@ -17,7 +17,10 @@ async fn after(
     r: Result<xaso_core::portal::Post, Error>,
 ) -> Result<Response, PageError> {
     match r {
-        Ok(p) => Ok(Redirect::to(&format!("/posts/{}/edit?saved=1", p.row.id)).into_response()),
+        Ok(p) => {
+            state.pages.clear();
+            Ok(Redirect::to(&format!("/posts/{}/edit?saved=1", p.row.id)).into_response())
+        }
         Err(e @ Error::Invalid(_)) => super::edit_refused(state, ctx, id, e).await,
         Err(e) => Err(e.into()),
     }

@@ -219,6 +219,15 @@ pub async fn show(
     Path(code): Path<String>,
     Query(q): Query<AsOfQuery>,
 ) -> Result<Response, PageError> {
+    // A commune's page is the portal's home: anonymous readers get a kept copy. The key is
+    // the unit's code (the page is also served at "/" for a commune's own host name).
+    let page = ctx.page();
+    let key = format!("{}|unit|{code}|{}", page.lang.code(), page.path);
+    if ctx.actor.is_none() {
+        if let Some(r) = state.pages.get(&key, &page.csrf) {
+            return Ok(r);
+        }
+    }
     let (v, day) = load_view(&state, &code, q.as_of.as_deref()).await?;
     let can_add = can_add(&state, &ctx, &v).await?;
     let dt = if v.unit.level == xaso_domain::units::Level::Commune && v.unit.valid_to.is_none() {
@@ -265,7 +274,7 @@ pub async fn show(
     } else {
         None
     };
-    Ok(render(&ShowPage {
+    let resp = render(&ShowPage {
         dt,
         keeps_assets,
         posts,
@@ -280,7 +289,12 @@ pub async fn show(
         },
         village_types: VILLAGE_TYPES,
         added: q.added,
-    }))
+    });
+    Ok(if ctx.actor.is_none() {
+        crate::portal::cache::keep(&state.pages, key, &page.csrf, resp).await
+    } else {
+        resp
+    })
 }
 
 #[derive(Deserialize)]

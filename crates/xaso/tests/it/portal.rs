@@ -267,7 +267,11 @@ async fn scheduled_posts_wait_expired_ones_go_and_review_can_be_the_areas() {
     let r = officer
         .post_form("/portal/review", &[("review", "area")])
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN, "a commune officer does not decide");
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "a commune officer does not decide"
+    );
     let mut admin = app.signed_in("quantri", DEMO_PASSWORD).await;
     let page = admin.get("/units/27937/portal").await;
     assert!(page.body.contains("id=\"review-setting\""));
