@@ -101,6 +101,9 @@ async fn seed(store: &Store, n: usize) {
         xaso_storage::portal::save(tx.conn(), &row).await.unwrap();
     }
     tx.commit().await.unwrap();
+    // As a live database would have: the planner's statistics (autovacuum gathers them).
+    let mut conn = store.read().await.unwrap();
+    sqlx::query("ANALYZE").execute(&mut *conn).await.unwrap();
 }
 
 async fn run(engine: &str, store: &Store) {
