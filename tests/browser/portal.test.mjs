@@ -1,7 +1,7 @@
 // The commune portal in a real browser: an officer writes an announcement with a photo,
 // schedules it and sends it for review; the area officer publishes it; it shows pinned on the
 // commune's page and in its Atom feed. axe-core finds no serious or critical WCAG 2.1 A/AA
-// problem on the commune's page, a post, the document list and a service guide.
+// problem on the commune's page, a post, the document list, a service guide and the contacts.
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, mkdtempSync } from 'node:fs';
@@ -94,6 +94,9 @@ test('an announcement with a photo goes from the officer through review to the c
   await reader.waitForURL(/\/posts\/[^/]+$/);
   assert.ok(await reader.getByRole('link', { name: 'Nộp hồ sơ trực tuyến' }).isVisible());
   assert.deepEqual(await accessibility(reader), [], 'a service guide');
+  await reader.goto(`${base}/units/27937/contacts`);
+  assert.ok(await reader.locator('#hotline').isVisible());
+  assert.deepEqual(await accessibility(reader), [], 'the contact directory');
   await reader.context().close();
   await officer.context().close();
 });

@@ -574,6 +574,7 @@ pub async fn revisions(store: &Store, actor: Option<&Actor>, id: &str) -> Result
         .collect())
 }
 
+pub mod contacts;
 pub mod feeds;
 pub mod media;
 pub mod zalo;

@@ -382,6 +382,98 @@ impl PostInput {
     }
 }
 
+/// A line of a unit's contact directory as an editor types it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ContactInput {
+    /// A person's or an office's name ("Bộ phận Một cửa").
+    #[serde(default)]
+    pub name: String,
+    /// Their role or what they handle ("Chủ tịch UBND xã").
+    #[serde(default)]
+    pub role: String,
+    /// An official number: a phone (9–12 digits) or a short service number like 1022.
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub email: String,
+    /// When to come or call ("7:00–11:30, 13:30–17:00, thứ Hai – thứ Sáu").
+    #[serde(default)]
+    pub hours: String,
+    /// Place in the list (smaller first); the end when empty.
+    #[serde(default)]
+    pub position: String,
+}
+
+/// A checked contact.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewContact {
+    pub name: String,
+    pub role: String,
+    pub phone: String,
+    pub email: String,
+    pub hours: String,
+    pub position: Option<i64>,
+}
+
+impl ContactInput {
+    pub fn check(&self) -> Result<NewContact, Vec<FieldProblem>> {
+        let mut problems = Vec::new();
+        let p = |field: &'static str, detail: &'static str| FieldProblem { field, detail };
+        let name = text::clean(&self.name);
+        if name.chars().count() < 2 || name.chars().count() > 120 {
+            problems.push(p("name", "a contact needs a name (2 to 120 characters)"));
+        }
+        let role = text::clean(&self.role);
+        let hours = text::clean(&self.hours);
+        if role.chars().count() > 200 || hours.chars().count() > 200 {
+            problems.push(p("role", "a role or hours are at most 200 characters"));
+        }
+        let phone: String = self
+            .phone
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '.' && *c != '-')
+            .collect();
+        let digits = phone.strip_prefix('+').unwrap_or(&phone);
+        let phone_ok =
+            (3..=12).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit());
+        if !(phone.is_empty() || phone_ok) {
+            problems.push(p(
+                "phone",
+                "a phone number is 9 to 12 digits, or a short service number like 1022",
+            ));
+        }
+        let email = self.email.trim().to_lowercase();
+        let email_ok = email.contains('@') && email.contains('.') && !email.contains(' ');
+        if !(email.is_empty() || email_ok) {
+            problems.push(p("email", "the e-mail address looks like name@example.vn"));
+        }
+        let position = match self.position.trim() {
+            "" => None,
+            s => match s.parse::<i64>() {
+                Ok(n) if (0..=1000).contains(&n) => Some(n),
+                _ => {
+                    problems.push(p(
+                        "position",
+                        "the place in the list is a number from 0 to 1000",
+                    ));
+                    None
+                }
+            },
+        };
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(NewContact {
+            name,
+            role,
+            phone,
+            email,
+            hours,
+            position,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -432,6 +524,29 @@ mod tests {
         .check()
         .unwrap();
         assert!(!ok.pinned, "only announcements are pinned");
+    }
+
+    #[test]
+    fn contacts_take_hotlines_and_refuse_nonsense() {
+        let c = ContactInput {
+            name: "Đường dây nóng".into(),
+            phone: "1022".into(),
+            ..Default::default()
+        }
+        .check()
+        .unwrap();
+        assert_eq!(c.phone, "1022");
+        let e = ContactInput {
+            name: "x".into(),
+            phone: "12ab".into(),
+            email: "không có".into(),
+            position: "-1".into(),
+            ..Default::default()
+        }
+        .check()
+        .unwrap_err();
+        let fields: Vec<_> = e.iter().map(|p| p.field).collect();
+        assert_eq!(fields, ["name", "phone", "email", "position"]);
     }
 
     #[test]

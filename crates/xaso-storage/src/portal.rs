@@ -384,3 +384,60 @@ pub async fn deliveries(conn: &mut AnyConnection, post_id: &str) -> Result<Vec<D
     .fetch_all(conn)
     .await?)
 }
+
+#[derive(Debug, Clone, FromRow, PartialEq)]
+pub struct ContactRow {
+    pub id: String,
+    pub unit_id: String,
+    pub position: i64,
+    pub name: String,
+    pub role: String,
+    pub phone: String,
+    pub email: String,
+    pub hours: String,
+    pub updated_by: String,
+    pub updated_at: String,
+}
+
+/// Writes a contact (new, or every field of an existing one but its unit).
+pub async fn save_contact(conn: &mut AnyConnection, c: &ContactRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO portal_contacts (id, unit_id, position, name, role, phone, email, hours, \
+         updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         ON CONFLICT (id) DO UPDATE SET position = excluded.position, name = excluded.name, \
+         role = excluded.role, phone = excluded.phone, email = excluded.email, \
+         hours = excluded.hours, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+    )
+    .bind(&c.id)
+    .bind(&c.unit_id)
+    .bind(c.position)
+    .bind(&c.name)
+    .bind(&c.role)
+    .bind(&c.phone)
+    .bind(&c.email)
+    .bind(&c.hours)
+    .bind(&c.updated_by)
+    .bind(&c.updated_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A unit's contacts in their order.
+pub async fn contacts(conn: &mut AnyConnection, unit_id: &str) -> Result<Vec<ContactRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, unit_id, position, name, role, phone, email, hours, updated_by, updated_at \
+         FROM portal_contacts WHERE unit_id = $1 ORDER BY position, name",
+    )
+    .bind(unit_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+pub async fn delete_contact(conn: &mut AnyConnection, id: &str) -> Result<()> {
+    sqlx::query("DELETE FROM portal_contacts WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod cache;
+pub mod contacts;
 pub mod feeds;
 pub mod media;
 
@@ -41,6 +42,11 @@ const MESSAGE_KEYS: &[(&str, &str)] = &[
     ("another page of this unit", "portal.err_slug_taken"),
     ("write the text of the post", "portal.err_body"),
     ("the note is at most", "portal.err_note"),
+    ("a contact needs a name", "portal.err_contact_name"),
+    ("a role or hours", "portal.err_contact_long"),
+    ("a phone number is 9 to 12", "portal.err_contact_phone"),
+    ("the e-mail address looks like", "portal.err_contact_email"),
+    ("the place in the list", "portal.err_contact_position"),
     ("choose the picture", "portal.err_image_missing"),
     ("the picture is larger", "portal.err_too_big"),
     ("the file is larger", "portal.err_too_big"),

@@ -433,6 +433,14 @@ fn routes() -> Routes {
         .route("/t/{id}", get(ict::scan))
         .route("/ict/kinds", get(ict::kinds::list).post(ict::kinds::save))
         .route("/units/{code}/posts", get(portal::list))
+        .route(
+            "/units/{code}/contacts",
+            get(portal::contacts::list).post(portal::contacts::save),
+        )
+        .route(
+            "/units/{code}/contacts/{id}/delete",
+            post(portal::contacts::remove),
+        )
         .route("/units/{code}/feed.atom", get(portal::feeds::atom))
         .route("/units/{code}/feed.rss", get(portal::feeds::rss))
         .route("/sitemap.xml", get(portal::feeds::sitemap))

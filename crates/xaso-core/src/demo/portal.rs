@@ -113,6 +113,32 @@ pub(super) async fn load(store: &Store, system: &Actor, now: DateTime<Utc>) -> R
         g.publish_at = at(now - Duration::days(30));
         posts.push(g);
     }
+    for (name, role, hours) in [
+        (
+            "Bộ phận Tiếp nhận và trả kết quả (Một cửa) (mẫu)",
+            "Nhận hồ sơ thủ tục hành chính, trả kết quả",
+            "7:00–11:30 và 13:30–17:00, thứ Hai đến thứ Sáu",
+        ),
+        (
+            "Văn phòng HĐND và UBND xã (mẫu)",
+            "Tiếp công dân, văn thư",
+            "Tiếp công dân sáng thứ Năm hằng tuần",
+        ),
+    ] {
+        crate::portal::contacts::save(
+            store,
+            Some(system),
+            COMMUNE,
+            "",
+            &xaso_domain::portal::ContactInput {
+                name: name.into(),
+                role: role.into(),
+                hours: hours.into(),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
     for p in posts {
         let created = crate::portal::create(store, Some(system), COMMUNE, &p).await?;
         crate::portal::transition(

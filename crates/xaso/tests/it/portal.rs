@@ -743,3 +743,87 @@ async fn search_finds_word_beginnings_and_follows_edits() {
         ["Uống vitamin A cho trẻ em"]
     );
 }
+
+#[tokio::test]
+async fn the_contact_directory_is_public_and_kept_by_the_communes_officers() {
+    let app = TestApp::demo().await;
+    let mut v = app.visitor();
+    let page = v.get("/units/27937/contacts").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("href=\"tel:1022\""), "the hotline");
+    assert!(page.body.contains("Bộ phận Tiếp nhận và trả kết quả"));
+    assert!(
+        !page.body.contains("id=\"contact-new\""),
+        "no forms for visitors"
+    );
+
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    let r = officer
+        .post_form(
+            "/units/27937/contacts",
+            &[
+                ("id", ""),
+                ("name", "Công an xã"),
+                ("role", "An ninh, trật tự; đăng ký cư trú"),
+                ("phone", "0272 3850 113"),
+                ("email", "conganxa@example.vn"),
+                ("position", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = v.get("/units/27937/contacts").await;
+    assert!(page.body.contains("href=\"tel:02723850113\""));
+    let first = page.body.find("Công an xã").unwrap();
+    assert!(
+        first < page.body.find("Bộ phận Tiếp nhận").unwrap(),
+        "in its order"
+    );
+    let id = page.body[..first]
+        .rfind("id=\"contact-")
+        .map(|i| page.body[i + 12..].split('"').next().unwrap().to_string())
+        .unwrap();
+
+    let r = officer
+        .post_form(
+            "/units/27937/contacts",
+            &[
+                ("id", ""),
+                ("name", "X"),
+                ("phone", "12ab"),
+                ("email", "không"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("Số điện thoại gồm 9–12 chữ số"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("Thư điện tử có dạng"));
+
+    let mut other = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
+    let r = other
+        .post_form(&format!("/units/27937/contacts/{id}/delete"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = officer
+        .post_form(&format!("/units/27937/contacts/{id}/delete"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(!v
+        .get("/units/27937/contacts")
+        .await
+        .body
+        .contains("Công an xã"));
+    let mut conn = app.store.read().await.unwrap();
+    let actions: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE record_type = 'portal_contact' AND record_id = $1 ORDER BY at",
+    )
+    .bind(&id)
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(actions, ["create", "delete"]);
+}
