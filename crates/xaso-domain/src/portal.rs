@@ -382,6 +382,33 @@ impl PostInput {
     }
 }
 
+/// One piece of a comparison of two texts: kept, taken out or put in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Diff {
+    Same,
+    Removed,
+    Added,
+}
+
+/// A word-by-word comparison of two versions of a text (for a post's revisions), with runs of
+/// the same kind joined.
+pub fn word_diff(before: &str, after: &str) -> Vec<(Diff, String)> {
+    let diff = similar::TextDiff::from_words(before, after);
+    let mut out: Vec<(Diff, String)> = Vec::new();
+    for change in diff.iter_all_changes() {
+        let kind = match change.tag() {
+            similar::ChangeTag::Equal => Diff::Same,
+            similar::ChangeTag::Delete => Diff::Removed,
+            similar::ChangeTag::Insert => Diff::Added,
+        };
+        match out.last_mut() {
+            Some((k, text)) if *k == kind => text.push_str(change.value()),
+            _ => out.push((kind, change.value().to_string())),
+        }
+    }
+    out
+}
+
 /// A line of a unit's contact directory as an editor types it.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ContactInput {
@@ -524,6 +551,27 @@ mod tests {
         .check()
         .unwrap();
         assert!(!ok.pinned, "only announcements are pinned");
+    }
+
+    #[test]
+    fn a_word_diff_shows_what_changed_and_rebuilds_both_texts() {
+        let before = "Họp dân lúc 19 giờ tại nhà văn hóa ấp 3.";
+        let after = "Họp dân lúc 19 giờ 30 tại nhà văn hóa ấp 4.";
+        let d = word_diff(before, after);
+        let side = |skip: Diff| -> String {
+            d.iter()
+                .filter(|(k, _)| *k != skip)
+                .map(|(_, t)| t.as_str())
+                .collect()
+        };
+        assert_eq!(side(Diff::Added), before);
+        assert_eq!(side(Diff::Removed), after);
+        assert!(
+            d.contains(&(Diff::Added, " 30".into())) || d.contains(&(Diff::Added, "30 ".into()))
+        );
+        assert!(d
+            .iter()
+            .any(|(k, t)| *k == Diff::Removed && t.contains('3')));
     }
 
     #[test]

@@ -420,6 +420,29 @@ impl FormPage {
             d.by_user
         )
     }
+    /// Long texts are compared word by word; other fields show before → after.
+    fn is_long(&self, field: &str) -> bool {
+        matches!(
+            field,
+            "body" | "body_en" | "summary" | "summary_en" | "where_to_file"
+        )
+    }
+    fn diff(&self, before: &str, after: &str) -> Vec<(&'static str, String)> {
+        use xaso_domain::portal::Diff;
+        xaso_domain::portal::word_diff(before, after)
+            .into_iter()
+            .map(|(k, t)| {
+                (
+                    match k {
+                        Diff::Same => "same",
+                        Diff::Removed => "del",
+                        Diff::Added => "ins",
+                    },
+                    t,
+                )
+            })
+            .collect()
+    }
     fn short(&self, v: &str) -> String {
         let mut s: String = v.chars().take(160).collect();
         if v.chars().count() > 160 {
