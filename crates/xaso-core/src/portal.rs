@@ -638,3 +638,41 @@ pub async fn set_review_by_area(store: &Store, actor: Option<&Actor>, on: bool) 
     tx.commit().await?;
     Ok(())
 }
+
+/// A unit's fixed page by its address (`gioi-thieu` …), as a reader may see it (see [`get`]).
+pub async fn page_by_slug(
+    store: &Store,
+    actor: Option<&Actor>,
+    code: &str,
+    slug: &str,
+    now: DateTime<Utc>,
+) -> Result<Post> {
+    let unit = unit(store, code).await?;
+    let id = {
+        let mut conn = store.read().await?;
+        db::page(&mut conn, &unit.id, slug)
+            .await?
+            .ok_or(Error::NotFound)?
+            .id
+    };
+    get(store, actor, &id, now).await
+}
+
+/// A unit's live fixed pages (address and title), for its home page's links.
+pub async fn live_pages(
+    store: &Store,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<(String, String)>> {
+    let q = Query {
+        kind: Some(PostKind::Page),
+        limit: 20,
+        ..Default::default()
+    };
+    Ok(live(store, code, &q, now)
+        .await?
+        .1
+        .into_iter()
+        .map(|p| (p.row.slug, p.row.title))
+        .collect())
+}

@@ -790,3 +790,16 @@ pub async fn set_review(
     };
     Ok(Redirect::to(&back).into_response())
 }
+
+/// A unit's fixed page by its address (`/units/{code}/pages/gioi-thieu`).
+pub async fn page_by_slug(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+    Path((code, slug)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let post =
+        xaso_core::portal::page_by_slug(&state.store, ctx.actor.as_ref(), &code, &slug, Utc::now())
+            .await?;
+    show(State(state), ctx, headers, Path(post.row.id)).await
+}

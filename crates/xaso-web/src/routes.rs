@@ -433,6 +433,7 @@ fn routes() -> Routes {
         .route("/t/{id}", get(ict::scan))
         .route("/ict/kinds", get(ict::kinds::list).post(ict::kinds::save))
         .route("/units/{code}/posts", get(portal::list))
+        .route("/units/{code}/pages/{slug}", get(portal::page_by_slug))
         .route(
             "/units/{code}/contacts",
             get(portal::contacts::list).post(portal::contacts::save),

@@ -113,6 +113,15 @@ pub(super) async fn load(store: &Store, system: &Actor, now: DateTime<Utc>) -> R
         g.publish_at = at(now - Duration::days(30));
         posts.push(g);
     }
+    let mut intro = post(
+        "page",
+        "Giới thiệu Xã Đức Hòa",
+        "Xã Đức Hòa, tỉnh Tây Ninh, hình thành từ ngày 01/7/2025 khi sắp xếp đơn vị hành chính hai cấp.",
+        "Trang giới thiệu mẫu: lịch sử hình thành, vị trí, dân cư và các thôn, ấp của xã do cán bộ xã viết. Các xã trước sáp nhập xem ở trang đơn vị hành chính.",
+    );
+    intro.slug = "gioi-thieu".into();
+    intro.publish_at = at(now - Duration::days(150));
+    posts.push(intro);
     for (name, role, hours) in [
         (
             "Bộ phận Tiếp nhận và trả kết quả (Một cửa) (mẫu)",

@@ -85,6 +85,8 @@ pub struct Modules {
     pub products: usize,
     /// Public Wi-Fi points: (all, online now).
     pub wifi: (usize, usize),
+    /// The commune's fixed pages: (address, title).
+    pub pages: Vec<(String, String)>,
 }
 
 async fn modules(state: &AppState, code: &str) -> Result<Modules, PageError> {
@@ -101,6 +103,7 @@ async fn modules(state: &AppState, code: &str) -> Result<Modules, PageError> {
         .filter(|p| p.state == Some(xaso_domain::ict::devices::DeviceState::Online))
         .count();
     Ok(Modules {
+        pages: xaso_core::portal::live_pages(&state.store, code, chrono::Utc::now()).await?,
         feedback: (stats.total, stats.open),
         relics: relics.len(),
         products: products.len(),
