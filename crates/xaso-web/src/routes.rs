@@ -447,14 +447,17 @@ fn routes() -> Routes {
         .route("/sitemap.xml", get(portal::feeds::sitemap))
         .route(
             "/units/{code}/portal",
-            get(portal::manage).post(portal::create),
+            get(portal::edit::manage).post(portal::edit::create),
         )
-        .route("/units/{code}/portal/new", get(portal::new))
+        .route("/units/{code}/portal/new", get(portal::edit::new))
         .route("/posts/{id}", get(portal::show))
-        .route("/posts/{id}/edit", get(portal::edit).post(portal::update))
-        .route("/posts/{id}/status", post(portal::status))
-        .route("/posts/{id}/zalo", post(portal::send_zalo))
-        .route("/portal/review", post(portal::set_review))
+        .route(
+            "/posts/{id}/edit",
+            get(portal::edit::edit).post(portal::edit::update),
+        )
+        .route("/posts/{id}/status", post(portal::edit::status))
+        .route("/posts/{id}/zalo", post(portal::edit::send_zalo))
+        .route("/portal/review", post(portal::edit::set_review))
         .route("/posts/{id}/image", post(portal::media::set_image))
         .route("/posts/{id}/image.jpg", get(portal::media::image))
         .route("/posts/{id}/file", post(portal::media::set_file))

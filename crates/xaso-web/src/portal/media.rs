@@ -21,7 +21,7 @@ async fn after(
             state.pages.clear();
             Ok(Redirect::to(&format!("/posts/{}/edit?saved=1", p.row.id)).into_response())
         }
-        Err(e @ Error::Invalid(_)) => super::edit_refused(state, ctx, id, e).await,
+        Err(e @ Error::Invalid(_)) => super::edit::edit_refused(state, ctx, id, e).await,
         Err(e) => Err(e.into()),
     }
 }
