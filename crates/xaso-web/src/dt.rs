@@ -110,10 +110,7 @@ const MESSAGES: &[(&str, &str)] = &[
 
 /// A core detail in the visitor's language.
 pub(crate) fn say(ctx: &Ctx, detail: &str) -> String {
-    match MESSAGES.iter().find(|(needle, _)| detail.contains(needle)) {
-        Some((_, key)) => ctx.t(key).to_string(),
-        None => detail.to_string(),
-    }
+    crate::error::say(ctx, MESSAGES, detail)
 }
 
 /// Problems of a refused form as (field, message) pairs; other errors go on as they are.
@@ -133,11 +130,7 @@ pub(crate) fn refused(ctx: &Ctx, e: Error) -> Result<Vec<(String, String)>, Page
 
 /// 422 for a form shown again with its problems, else 200.
 pub(crate) fn status_of(errors: &[(String, String)]) -> axum::http::StatusCode {
-    if errors.is_empty() {
-        axum::http::StatusCode::OK
-    } else {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    }
+    crate::error::form_status(errors)
 }
 
 pub(crate) fn service_name(p: &Page, s: Service) -> &'static str {

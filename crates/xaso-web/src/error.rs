@@ -333,3 +333,44 @@ pub(crate) fn field_error<'a>(errors: &'a [(String, String)], field: &str) -> Op
         .find(|(f, _)| f == field)
         .map(|(_, m)| m.as_str())
 }
+
+/// 422 for a form shown again with its problems, else 200.
+pub(crate) fn form_status(errors: &[(String, String)]) -> StatusCode {
+    if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
+/// A core detail (English) in the visitor's language: the message of the first key whose
+/// needle the detail contains, else the detail as it is. Each feature keeps its own table of
+/// (needle, catalogue key).
+pub(crate) fn say(ctx: &crate::ctx::Ctx, keys: &[(&str, &str)], detail: &str) -> String {
+    match keys.iter().find(|(needle, _)| detail.contains(needle)) {
+        Some((_, key)) => ctx.t(key).to_string(),
+        None => detail.to_string(),
+    }
+}
+
+/// A refused form's problems as (field, message) pairs in the visitor's language; problems
+/// of an import (`row N`) name their row. Other errors go on as they are.
+pub(crate) fn refusals(
+    ctx: &crate::ctx::Ctx,
+    keys: &[(&str, &str)],
+    e: Error,
+) -> Result<Vec<(String, String)>, PageError> {
+    match e {
+        Error::Invalid(list) => Ok(list
+            .into_iter()
+            .map(|p| {
+                let mut m = say(ctx, keys, &p.detail);
+                if let Some(n) = p.at.strip_prefix("row ") {
+                    m = format!("{} {n}: {m}", ctx.t("ict.row"));
+                }
+                (p.at, m)
+            })
+            .collect()),
+        other => Err(other.into()),
+    }
+}

@@ -75,32 +75,9 @@ pub(crate) const MESSAGE_KEYS: &[(&str, &str)] = &[
     ("say what happened", "ict.err_log_text"),
 ];
 
-fn say(ctx: &Ctx, detail: &str) -> String {
-    match MESSAGE_KEYS
-        .iter()
-        .find(|(needle, _)| detail.contains(needle))
-    {
-        Some((_, key)) => ctx.t(key).to_string(),
-        None => detail.to_string(),
-    }
-}
-
-/// A refused form's problems as (field, message); other errors go on as they are.
+/// A refused form's problems as (field, message), in the visitor's language.
 pub(crate) fn refused(ctx: &Ctx, e: Error) -> Result<Vec<(String, String)>, PageError> {
-    match e {
-        Error::Invalid(list) => Ok(list
-            .into_iter()
-            .map(|p| {
-                let mut m = say(ctx, &p.detail);
-                // An import's problems name their row.
-                if let Some(n) = p.at.strip_prefix("row ") {
-                    m = format!("{} {n}: {m}", ctx.t("ict.row"));
-                }
-                (p.at, m)
-            })
-            .collect()),
-        other => Err(other.into()),
-    }
+    crate::error::refusals(ctx, MESSAGE_KEYS, e)
 }
 
 pub(crate) fn status_name(p: &Page, s: Status) -> &'static str {
@@ -191,11 +168,7 @@ pub(crate) async fn list_page(
         })
         .collect();
     let kinds = xaso_core::ict::kinds(&state.store).await?;
-    let status = if errors.is_empty() {
-        axum::http::StatusCode::OK
-    } else {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::error::form_status(&errors);
     Ok((
         status,
         render(&ListPage {
@@ -278,11 +251,7 @@ async fn form_page(
 ) -> Result<Response, PageError> {
     let kinds = xaso_core::ict::kinds(&state.store).await?;
     let places = xaso_core::ict::place_choices(&state.store, &commune).await?;
-    let status = if errors.is_empty() {
-        axum::http::StatusCode::OK
-    } else {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::error::form_status(&errors);
     Ok((
         status,
         render(&FormPage {

@@ -56,20 +56,7 @@ const MESSAGE_KEYS: &[(&str, &str)] = &[
 ];
 
 fn refused(ctx: &Ctx, e: Error) -> Result<Vec<(String, String)>, PageError> {
-    match e {
-        Error::Invalid(list) => Ok(list
-            .into_iter()
-            .map(|p| {
-                let m = MESSAGE_KEYS
-                    .iter()
-                    .find(|(needle, _)| p.detail.contains(needle))
-                    .map(|(_, k)| ctx.t(k).to_string())
-                    .unwrap_or(p.detail);
-                (p.at, m)
-            })
-            .collect()),
-        other => Err(other.into()),
-    }
+    crate::error::refusals(ctx, MESSAGE_KEYS, e)
 }
 
 pub(crate) fn kind_name(p: &Page, k: PostKind) -> &'static str {

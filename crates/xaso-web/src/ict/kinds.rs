@@ -4,7 +4,6 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
@@ -81,11 +80,7 @@ async fn page(
     }
     let kinds = xaso_core::ict::kinds(&state.store).await?;
     let edits = xaso_core::ict::edits_kinds(&state.store, ctx.actor.as_ref()).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::error::form_status(&errors);
     Ok((
         status,
         render(&KindsPage {

@@ -3,7 +3,6 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
@@ -283,11 +282,7 @@ async fn show_page(
     } else {
         None
     };
-    let status = if extra.errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::error::form_status(&extra.errors);
     let mut log_form = extra.log_form;
     if log_form.kind.is_empty() {
         log_form.kind = "fault".into();

@@ -2,7 +2,6 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
@@ -66,11 +65,7 @@ async fn page(
 ) -> Result<Response, PageError> {
     let (unit, contacts) = xaso_core::portal::contacts::list(&state.store, code).await?;
     let editor = xaso_core::portal::edits(&state.store, ctx.actor.as_ref(), &unit.id).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::error::form_status(&errors);
     Ok((
         status,
         render(&ContactsPage {

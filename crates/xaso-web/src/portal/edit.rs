@@ -4,7 +4,6 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
@@ -102,10 +101,7 @@ impl FormPage {
             .collect()
     }
     fn error(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
+        crate::error::field_error(&self.errors, field)
     }
     fn status(&self) -> &'static str {
         match &self.post {
@@ -206,11 +202,7 @@ async fn form_page(
         ),
         None => (Vec::new(), Vec::new(), Vec::new(), false),
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::error::form_status(&errors);
     Ok((
         status,
         render(&FormPage {
