@@ -168,15 +168,5 @@ pub async fn assets_of(conn: &mut AnyConnection, unit_id: &str) -> Result<Vec<As
 /// The next tag number of a commune (1, 2, 3 …), counted in the `counters` table so that two
 /// officers adding assets at once get different numbers.
 pub async fn next_tag_number(conn: &mut AnyConnection, unit_id: &str) -> Result<i64> {
-    let name = format!("ict_tag:{unit_id}");
-    sqlx::query("INSERT INTO counters (name, value) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING")
-        .bind(&name)
-        .execute(&mut *conn)
-        .await?;
-    Ok(
-        sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value")
-            .bind(&name)
-            .fetch_one(conn)
-            .await?,
-    )
+    crate::next_counter(conn, &format!("ict_tag:{unit_id}")).await
 }

@@ -230,6 +230,21 @@ pub(crate) fn in_filter(column: &str, ids: Option<&[String]>, first: usize) -> S
     }
 }
 
+/// The next value of a named counter (the `counters` table; the row is made at 0 on first
+/// use). Inside the caller's write transaction, so numbers are never handed out twice.
+pub async fn next_counter(conn: &mut AnyConnection, name: &str) -> Result<i64> {
+    sqlx::query("INSERT INTO counters (name, value) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING")
+        .bind(name)
+        .execute(&mut *conn)
+        .await?;
+    Ok(
+        sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value")
+            .bind(name)
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }

@@ -192,7 +192,7 @@ pub struct Filter {
 
 /// The next post number.
 pub async fn next_seq(conn: &mut AnyConnection) -> Result<i64> {
-    crate::feedback::next_number(conn, "portal_post").await
+    crate::next_counter(conn, "portal_post").await
 }
 
 /// Posts, newest first (pinned announcements first among live ones), and how many match.
