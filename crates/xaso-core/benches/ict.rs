@@ -5,6 +5,9 @@
 //! public Wi-Fi access points, each with a token; XASO_BENCH_BEATS (default 50,000) heartbeats
 //! from XASO_BENCH_SENDERS (default 32) concurrent senders.
 
+mod support;
+use support::env;
+
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -12,13 +15,6 @@ use chrono::{Duration, Utc};
 use xaso_domain::ict::devices::Figures;
 use xaso_storage::ict::AssetRow;
 use xaso_storage::Store;
-
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// `n` access points over the demo's communes and places, each with a token: (id, token).
 async fn seed(store: &Store, n: usize) -> Vec<(String, String)> {
@@ -251,42 +247,8 @@ async fn run(engine: &str, store: &Store) {
     );
 }
 
-async fn setup(url: &str, files: &xaso_storage::Files) -> Store {
-    let store = Store::connect(url).await.expect("connect");
-    store.migrate().await.expect("migrate");
-    xaso_core::demo::load(&store, files, "https://xaso.example.vn")
-        .await
-        .expect("demo");
-    store
-}
-
 fn main() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let dir = tempfile::tempdir().unwrap();
-        let files = xaso_storage::Files::local(&dir.path().join("files")).unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("b.db").display());
-        let store = setup(&url, &files).await;
-        run("SQLite", &store).await;
-        store.close().await;
-        if let Ok(pg) = std::env::var("XASO_BENCH_POSTGRES_URL") {
-            let admin = Store::connect(&pg).await.expect("postgres");
-            let mut conn = admin.read().await.unwrap();
-            use sqlx::Executor;
-            let _ = conn.execute("DROP DATABASE IF EXISTS xaso_bench_ict").await;
-            conn.execute("CREATE DATABASE xaso_bench_ict")
-                .await
-                .unwrap();
-            drop(conn);
-            let url = match pg.rsplit_once('/') {
-                Some((base, _)) => format!("{base}/xaso_bench_ict"),
-                None => pg.clone(),
-            };
-            let store = setup(&url, &files).await;
-            run("PostgreSQL", &store).await;
-            store.close().await;
-            let mut conn = admin.read().await.unwrap();
-            let _ = conn.execute("DROP DATABASE IF EXISTS xaso_bench_ict").await;
-        }
+    support::on_each_engine("xaso_bench_ict", |engine, store| async move {
+        run(engine, &store).await
     });
 }

@@ -4,6 +4,9 @@
 //! XASO_BENCH_POSTGRES_URL set it runs PostgreSQL too (a database `xaso_bench_portal` is made
 //! and dropped).
 
+mod support;
+use support::env;
+
 use std::time::Instant;
 
 use chrono::Utc;
@@ -36,13 +39,6 @@ const WORDS: &[&str] = &[
     "thể thao",
     "điện lực",
 ];
-
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 async fn seed(store: &Store, n: usize) {
     let unit = xaso_core::portal::unit(store, "27937").await.unwrap();
@@ -139,46 +135,8 @@ async fn run(engine: &str, store: &Store) {
     }
 }
 
-async fn setup(url: &str, files: &xaso_storage::Files) -> Store {
-    let store = Store::connect(url).await.expect("connect");
-    store.migrate().await.expect("migrate");
-    xaso_core::demo::load(&store, files, "https://xaso.example.vn")
-        .await
-        .expect("demo");
-    store
-}
-
 fn main() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let dir = tempfile::tempdir().unwrap();
-        let files = xaso_storage::Files::local(&dir.path().join("files")).unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("b.db").display());
-        let store = setup(&url, &files).await;
-        run("SQLite", &store).await;
-        store.close().await;
-        if let Ok(pg) = std::env::var("XASO_BENCH_POSTGRES_URL") {
-            let admin = Store::connect(&pg).await.expect("postgres");
-            let mut conn = admin.read().await.unwrap();
-            use sqlx::Executor;
-            let _ = conn
-                .execute("DROP DATABASE IF EXISTS xaso_bench_portal")
-                .await;
-            conn.execute("CREATE DATABASE xaso_bench_portal")
-                .await
-                .unwrap();
-            drop(conn);
-            let url = match pg.rsplit_once('/') {
-                Some((base, _)) => format!("{base}/xaso_bench_portal"),
-                None => pg.clone(),
-            };
-            let store = setup(&url, &files).await;
-            run("PostgreSQL", &store).await;
-            store.close().await;
-            let mut conn = admin.read().await.unwrap();
-            let _ = conn
-                .execute("DROP DATABASE IF EXISTS xaso_bench_portal")
-                .await;
-        }
+    support::on_each_engine("xaso_bench_portal", |engine, store| async move {
+        run(engine, &store).await
     });
 }
