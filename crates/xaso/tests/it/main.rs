@@ -24,6 +24,7 @@ mod import;
 mod pages;
 mod places;
 mod portal;
+mod portal_channels;
 mod producer_papers;
 mod producers;
 mod qr;
