@@ -559,10 +559,15 @@ pub async fn revisions(store: &Store, actor: Option<&Actor>, id: &str) -> Result
             let before = parsed.get(i + 1).map(|p| &p.3).unwrap_or(&empty);
             let mut keys: Vec<&String> = after.keys().collect();
             keys.sort();
+            // A field counts as changed when it reads differently (nothing and "" or false
+            // are the same to a reader, so a new post lists only what it was given).
             let changes = keys
                 .into_iter()
-                .filter(|k| before.get(*k) != after.get(*k))
                 .map(|k| (k.clone(), shown(before.get(k)), shown(after.get(k))))
+                .filter(|(_, b, a)| {
+                    let blank = |v: &str| v.is_empty() || v == "false";
+                    b != a && !(blank(b) && blank(a))
+                })
                 .collect();
             Revision {
                 revision: *n,

@@ -146,6 +146,36 @@ impl FormPage {
             })
             .collect()
     }
+    /// A field's value as readers take it: kinds and states by name, times in Vietnam's time,
+    /// yes/no for flags; others shortened.
+    fn value_of(&self, field: &str, v: &str) -> String {
+        if v.is_empty() {
+            return "—".into();
+        }
+        match field {
+            "kind" => PostKind::parse(v)
+                .map(|k| kind_name(&self.p, k).to_string())
+                .unwrap_or_else(|| v.to_string()),
+            "status" => PostStatus::parse(v)
+                .map(|s| status_name(&self.p, s).to_string())
+                .unwrap_or_else(|| v.to_string()),
+            "publish_at" | "expire_at" => xaso_domain::time::from_storage(v)
+                .map(xaso_domain::time::format_datetime_vn)
+                .unwrap_or_else(|| v.to_string()),
+            "pinned" => self
+                .p
+                .t(if v == "true" {
+                    "portal.yes"
+                } else {
+                    "portal.no"
+                })
+                .to_string(),
+            "doc_date" => xaso_domain::time::parse_date(v)
+                .map(xaso_domain::time::format_date_vn)
+                .unwrap_or_else(|| v.to_string()),
+            _ => self.short(v),
+        }
+    }
     fn short(&self, v: &str) -> String {
         let mut s: String = v.chars().take(160).collect();
         if v.chars().count() > 160 {
