@@ -366,7 +366,7 @@ pub(crate) fn refusals(
             .map(|p| {
                 let mut m = say(ctx, keys, &p.detail);
                 if let Some(n) = p.at.strip_prefix("row ") {
-                    m = format!("{} {n}: {m}", ctx.t("ict.row"));
+                    m = format!("{} {n}: {m}", ctx.t("common.row"));
                 }
                 (p.at, m)
             })
