@@ -105,6 +105,18 @@ pub async fn enqueue(
     enqueue_as(tx, &xaso_storage::new_id(), kind, payload, max_attempts, "").await
 }
 
+/// Adds a job due at `run_at` (a post's publishing time), inside the caller's transaction.
+pub async fn enqueue_at(
+    tx: &mut xaso_storage::Tx,
+    kind: &str,
+    payload: &serde_json::Value,
+    max_attempts: i64,
+    run_at: DateTime<Utc>,
+) -> Result<String> {
+    let id = xaso_storage::new_id();
+    insert(tx, &id, kind, payload, max_attempts, "", to_storage(run_at)).await
+}
+
 /// Adds a job under a given id (a stamp order's, so its page finds it) and for an owner who
 /// watches it.
 pub async fn enqueue_as(
@@ -115,6 +127,27 @@ pub async fn enqueue_as(
     max_attempts: i64,
     owner: &str,
 ) -> Result<String> {
+    insert(
+        tx,
+        id,
+        kind,
+        payload,
+        max_attempts,
+        owner,
+        xaso_storage::now(),
+    )
+    .await
+}
+
+async fn insert(
+    tx: &mut xaso_storage::Tx,
+    id: &str,
+    kind: &str,
+    payload: &serde_json::Value,
+    max_attempts: i64,
+    owner: &str,
+    run_at: String,
+) -> Result<String> {
     let now = xaso_storage::now();
     let row = JobRow {
         id: id.into(),
@@ -123,7 +156,7 @@ pub async fn enqueue_as(
         status: "queued".into(),
         attempts: 0,
         max_attempts: max_attempts.max(1),
-        run_at: now.clone(),
+        run_at,
         last_error: String::new(),
         claimed_at: None,
         created_at: now,

@@ -441,3 +441,151 @@ pub async fn delete_contact(conn: &mut AnyConnection, id: &str) -> Result<()> {
         .await?;
     Ok(())
 }
+
+/// A unit's connected Zalo Official Account (its tokens are credentials: never shown).
+#[derive(Debug, Clone, FromRow, PartialEq)]
+pub struct OaLinkRow {
+    pub unit_id: String,
+    pub oa_id: String,
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_at: String,
+    pub connected_by: String,
+    pub connected_at: String,
+    pub refreshed_at: Option<String>,
+    pub problem: String,
+}
+
+/// Stores a unit's OA connection, replacing the one it had.
+pub async fn save_oa_link(conn: &mut AnyConnection, l: &OaLinkRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO zalo_oa_links (unit_id, oa_id, access_token, refresh_token, expires_at, \
+         connected_by, connected_at, refreshed_at, problem) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (unit_id) DO UPDATE SET oa_id = excluded.oa_id, \
+         access_token = excluded.access_token, refresh_token = excluded.refresh_token, \
+         expires_at = excluded.expires_at, connected_by = excluded.connected_by, \
+         connected_at = excluded.connected_at, refreshed_at = excluded.refreshed_at, \
+         problem = excluded.problem",
+    )
+    .bind(&l.unit_id)
+    .bind(&l.oa_id)
+    .bind(&l.access_token)
+    .bind(&l.refresh_token)
+    .bind(&l.expires_at)
+    .bind(&l.connected_by)
+    .bind(&l.connected_at)
+    .bind(&l.refreshed_at)
+    .bind(&l.problem)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn oa_link(conn: &mut AnyConnection, unit_id: &str) -> Result<Option<OaLinkRow>> {
+    Ok(sqlx::query_as(
+        "SELECT unit_id, oa_id, access_token, refresh_token, expires_at, connected_by, \
+         connected_at, refreshed_at, problem FROM zalo_oa_links WHERE unit_id = $1",
+    )
+    .bind(unit_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Puts renewed tokens in place of the ones renewed, only if the refresh token spent is still
+/// the stored one. False when another server renewed first (its tokens stay).
+pub async fn renew_oa_link(
+    conn: &mut AnyConnection,
+    unit_id: &str,
+    spent_refresh_token: &str,
+    access_token: &str,
+    refresh_token: &str,
+    expires_at: &str,
+    at: &str,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE zalo_oa_links SET access_token = $1, refresh_token = $2, expires_at = $3, \
+         refreshed_at = $4, problem = '' WHERE unit_id = $5 AND refresh_token = $6",
+    )
+    .bind(access_token)
+    .bind(refresh_token)
+    .bind(expires_at)
+    .bind(at)
+    .bind(unit_id)
+    .bind(spent_refresh_token)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Notes why a renewal failed (the connection stays, so an operator sees what to do).
+pub async fn oa_link_problem(conn: &mut AnyConnection, unit_id: &str, problem: &str) -> Result<()> {
+    sqlx::query("UPDATE zalo_oa_links SET problem = $1 WHERE unit_id = $2")
+        .bind(problem)
+        .bind(unit_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_oa_link(conn: &mut AnyConnection, unit_id: &str) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM zalo_oa_links WHERE unit_id = $1")
+        .bind(unit_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// A consent under way (see migration 0032).
+#[derive(Debug, Clone, FromRow, PartialEq)]
+pub struct OaGrantRow {
+    pub state: String,
+    pub unit_id: String,
+    pub verifier: String,
+    pub user_id: String,
+    pub created_at: String,
+}
+
+/// Keeps a consent under way, and forgets those older than `stale_before`.
+pub async fn add_oa_grant(
+    conn: &mut AnyConnection,
+    g: &OaGrantRow,
+    stale_before: &str,
+) -> Result<()> {
+    sqlx::query("DELETE FROM zalo_oa_grants WHERE created_at < $1")
+        .bind(stale_before)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO zalo_oa_grants (state, unit_id, verifier, user_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&g.state)
+    .bind(&g.unit_id)
+    .bind(&g.verifier)
+    .bind(&g.user_id)
+    .bind(&g.created_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Takes a consent under way (it can be used once): the row if it was there.
+pub async fn take_oa_grant(conn: &mut AnyConnection, state: &str) -> Result<Option<OaGrantRow>> {
+    let g: Option<OaGrantRow> = sqlx::query_as(
+        "SELECT state, unit_id, verifier, user_id, created_at FROM zalo_oa_grants WHERE state = $1",
+    )
+    .bind(state)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if g.is_some() {
+        let done = sqlx::query("DELETE FROM zalo_oa_grants WHERE state = $1")
+            .bind(state)
+            .execute(conn)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Ok(None);
+        }
+    }
+    Ok(g)
+}

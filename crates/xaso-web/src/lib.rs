@@ -56,6 +56,8 @@ pub struct WebConfig {
     /// Host names that lead to a commune's page (its portal home): (host, unit code), e.g.
     /// `xaduchoa.example.vn` → `27937`.
     pub commune_hosts: Vec<(String, String)>,
+    /// Zalo's servers and the install's Zalo app (communes connect their OA through it).
+    pub zalo: xaso_core::portal::zalo::ZaloConfig,
 }
 
 /// Who may read the Prometheus metrics (request counts by route say what people do; they are

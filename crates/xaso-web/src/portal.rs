@@ -7,6 +7,7 @@ pub mod contacts;
 pub mod edit;
 pub mod feeds;
 pub mod media;
+pub mod zalo;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};

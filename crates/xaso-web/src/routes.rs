@@ -457,6 +457,12 @@ fn routes() -> Routes {
         )
         .route("/posts/{id}/status", post(portal::edit::status))
         .route("/posts/{id}/zalo", post(portal::edit::send_zalo))
+        .route("/units/{code}/zalo/connect", post(portal::zalo::connect))
+        .route(
+            "/units/{code}/zalo/disconnect",
+            post(portal::zalo::disconnect),
+        )
+        .route(portal::zalo::CALLBACK, get(portal::zalo::callback))
         .route("/portal/review", post(portal::edit::set_review))
         .route("/posts/{id}/image", post(portal::media::set_image))
         .route("/posts/{id}/image.jpg", get(portal::media::image))

@@ -35,6 +35,7 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
             separate_listener: config.metrics_listen.is_some(),
         },
         commune_hosts: config.commune_hosts.clone(),
+        zalo: xaso_core::portal::zalo::ZaloConfig::from_env(),
     };
     let files = open_files(&config)?;
     let state = AppState::new(store.clone(), files, web)
@@ -73,6 +74,11 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{}", config.listen));
+        let zalo = Arc::new(xaso_core::portal::zalo::ZaloJob::new(
+            store.clone(),
+            &base_url,
+            state.config.zalo.clone(),
+        ));
         // Every kind but the long jobs.
         let queue = xaso_core::queue::Queue::new()
             .handle(
@@ -90,13 +96,10 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
                     files: state.files.clone(),
                 }),
             )
+            .handle(xaso_core::portal::zalo::JOB_ZALO_ARTICLE, zalo.clone())
             .handle(
-                xaso_core::portal::zalo::JOB_ZALO_ARTICLE,
-                Arc::new(xaso_core::portal::zalo::ZaloArticleJob::new(
-                    store.clone(),
-                    &base_url,
-                    xaso_core::portal::zalo::ZaloOa::from_env(),
-                )),
+                xaso_core::portal::zalo::JOB_ZALO_BROADCAST,
+                Arc::new(xaso_core::portal::zalo::ZaloBroadcastJob(zalo)),
             )
             .handle(
                 xaso_core::ict::devices::JOB_DEVICE_NOTICE,

@@ -26,6 +26,12 @@ struct ManagePage {
     review_by_area: bool,
     /// Whether the reader decides who publishes (administrators, province area officers).
     sets_review: bool,
+    /// The unit's own Zalo OA connection, if it has one.
+    oa: Option<xaso_core::portal::zalo::OaStatus>,
+    /// Whether the install has a Zalo app to connect OAs with.
+    oa_connects: bool,
+    /// Whether posts of units without their own OA go to the install's OA.
+    oa_fallback: bool,
 }
 
 impl ManagePage {
@@ -47,6 +53,9 @@ impl ManagePage {
             .map(|k| (k.as_str(), kind_name(&self.p, *k)))
             .collect()
     }
+    fn at(&self, t: &Option<chrono::DateTime<chrono::Utc>>) -> String {
+        when(*t)
+    }
 }
 
 /// The editors' list of a unit's posts in every state.
@@ -60,12 +69,16 @@ pub async fn manage(
     }
     let (unit, posts) =
         xaso_core::portal::for_editors(&state.store, ctx.actor.as_ref(), &code, None).await?;
+    let oa = xaso_core::portal::zalo::oa_status(&state.store, ctx.actor.as_ref(), &unit).await?;
     Ok(render(&ManagePage {
         p: ctx.page(),
         unit,
         posts,
         review_by_area: xaso_core::portal::review_by_area(&state.store).await?,
         sets_review: xaso_core::authz::is_province_wide(&state.store, ctx.actor.as_ref()).await?,
+        oa,
+        oa_connects: state.config.zalo.connects(),
+        oa_fallback: state.config.zalo.access_token.is_some(),
     }))
 }
 
@@ -117,11 +130,21 @@ impl FormPage {
     }
     fn delivery(&self, d: &xaso_storage::portal::DeliveryRow) -> String {
         format!(
-            "{} · {} · {}",
+            "{} · {} · {} · {}",
+            self.p.t(&format!("portal_channel.{}", d.channel)),
             when(xaso_domain::time::from_storage(&d.at)),
             self.p.t(&format!("portal_delivery.{}", d.status)),
             d.by_user
         )
+    }
+    /// What a delivery's line says under it: when a queued one is due, or Zalo's answer.
+    fn delivery_detail(&self, d: &xaso_storage::portal::DeliveryRow) -> String {
+        match xaso_domain::time::from_storage(&d.detail) {
+            Some(t) if d.status == "queued" => {
+                format!("{} {}", self.p.t("portal.due_at"), when(Some(t)))
+            }
+            _ => d.detail.clone(),
+        }
     }
     /// Long texts are compared word by word; other fields show before → after.
     fn is_long(&self, field: &str) -> bool {
@@ -445,9 +468,19 @@ pub struct StatusForm {
     to: String,
     #[serde(default)]
     note: String,
-    /// Ticked: a post being published is also sent to the commune's Zalo OA.
+    /// A post being published is also sent to the commune's Zalo OA: "article", or
+    /// "broadcast" (the article and a message to the OA's followers); empty: not sent.
     #[serde(default)]
     zalo: Option<String>,
+}
+
+/// What the Zalo choice of a form asks: `None` (not sent), or whether to broadcast too.
+fn zalo_choice(v: Option<&str>) -> Option<bool> {
+    match v.map(str::trim) {
+        None | Some("") | Some("none") => None,
+        Some("broadcast") => Some(true),
+        Some(_) => Some(false),
+    }
 }
 
 /// Moves a post along its workflow.
@@ -463,8 +496,9 @@ pub async fn status(
     match xaso_core::portal::transition(&state.store, ctx.actor.as_ref(), &id, to, &f.note).await {
         Ok(p) => {
             state.pages.clear();
-            if to == PostStatus::Published && f.zalo.is_some() {
-                xaso_core::portal::zalo::send(&state.store, ctx.actor.as_ref(), &id).await?;
+            if let (PostStatus::Published, Some(broadcast)) = (to, zalo_choice(f.zalo.as_deref())) {
+                xaso_core::portal::zalo::send(&state.store, ctx.actor.as_ref(), &id, broadcast)
+                    .await?;
             }
             Ok(Redirect::to(&format!("/posts/{}/edit?saved=1", p.row.id)).into_response())
         }
@@ -477,6 +511,9 @@ pub async fn status(
 pub struct SendForm {
     #[serde(default)]
     csrf: String,
+    /// "broadcast": also a message to the OA's followers.
+    #[serde(default)]
+    zalo: Option<String>,
 }
 
 /// Sends a published post to the commune's Zalo OA (through the job queue).
@@ -487,7 +524,8 @@ pub async fn send_zalo(
     Form(f): Form<SendForm>,
 ) -> Result<Response, PageError> {
     ctx.check_form_write(&f.csrf)?;
-    xaso_core::portal::zalo::send(&state.store, ctx.actor.as_ref(), &id).await?;
+    let broadcast = zalo_choice(f.zalo.as_deref()).unwrap_or(false);
+    xaso_core::portal::zalo::send(&state.store, ctx.actor.as_ref(), &id, broadcast).await?;
     Ok(Redirect::to(&format!("/posts/{id}/edit?saved=1#deliveries")).into_response())
 }
 
