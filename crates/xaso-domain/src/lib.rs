@@ -3,6 +3,7 @@
 //! other layer can trust what it is handed.
 
 pub mod auth;
+pub mod broadcast;
 pub mod criteria;
 pub mod dt;
 pub mod epcis;

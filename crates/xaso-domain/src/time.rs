@@ -44,6 +44,23 @@ pub fn from_storage(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// Reads a moment as typed: ISO 8601 with a zone, `yyyy-mm-ddTHH:MM` (a browser's
+/// datetime-local field) or `dd/mm/yyyy HH:mm` in Vietnam's time, or a bare date (its start).
+pub fn parse_moment(input: &str) -> Option<DateTime<Utc>> {
+    let s = input.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    let local = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(s, "%d/%m/%Y %H:%M"))
+        .ok()
+        .or_else(|| parse_date(s).and_then(|d| d.and_hms_opt(0, 0, 0)))?;
+    local
+        .and_local_timezone(vn_offset())
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
