@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod backup;
+pub mod broadcast;
 pub mod catalogue;
 pub mod criteria;
 pub mod demo;

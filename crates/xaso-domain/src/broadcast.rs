@@ -326,7 +326,7 @@ pub fn vn_instant(date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
 
 /// The slots a device has on a date, from every programme that targets it and runs that day,
 /// each with the programme's normal items; in time order.
-fn slots_of<'a>(date: NaiveDate, programmes: &'a [Programme]) -> Vec<(Slot, &'a [Candidate])> {
+fn slots_of(date: NaiveDate, programmes: &[Programme]) -> Vec<(Slot, &[Candidate])> {
     let mut slots: Vec<(Slot, &[Candidate])> = programmes
         .iter()
         .filter(|p| p.runs_on(date))
@@ -431,6 +431,27 @@ pub fn board_day(
     parts.retain(|d| d.end > d.start);
     parts
 }
+
+/// What a device reports it played (the device protocol's play report).
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct PlayReport {
+    /// The device's own id for this report (a UUID): a report sent again is kept once.
+    pub id: String,
+    /// The bulletin played (absent for an emergency alert).
+    #[serde(default)]
+    pub item: Option<String>,
+    /// The emergency alert played, if it was one.
+    #[serde(default)]
+    pub alert: Option<String>,
+    /// When it started (RFC 3339).
+    pub started_at: String,
+    pub duration_ms: i64,
+    /// played, interrupted, failed or skipped
+    pub result: String,
+}
+
+/// The results a play report may give.
+pub const PLAY_RESULTS: [&str; 4] = ["played", "interrupted", "failed", "skipped"];
 
 /// How long a board shows a slide or a text by default.
 pub const DEFAULT_SHOW_MS: i64 = 10_000;
@@ -690,7 +711,7 @@ mod tests {
         let mut later = item("later", Priority::Normal, 60);
         later.valid_from = Some(vn_instant(day(), t(12, 0)));
         let p = programme("05:30-06:00, 17:00-17:30", vec![old, later]);
-        let ids: Vec<String> = speaker_day(day(), &[p.clone()], &[])
+        let ids: Vec<String> = speaker_day(day(), std::slice::from_ref(&p), &[])
             .into_iter()
             .map(|a| a.item)
             .collect();

@@ -145,6 +145,27 @@ pub async fn asset(conn: &mut AnyConnection, id: &str) -> Result<Option<AssetRow
     .await?)
 }
 
+/// A unit's assets of some kinds that are not retired, by tag.
+pub async fn assets_of_kinds(
+    conn: &mut AnyConnection,
+    unit_id: &str,
+    kinds: &[&str],
+) -> Result<Vec<AssetRow>> {
+    if kinds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {ASSET_COLUMNS} FROM ict_assets WHERE unit_id = $1 AND status <> 'retired' \
+         AND kind IN ({}) ORDER BY tag",
+        crate::placeholders(2, kinds.len())
+    );
+    let mut q = sqlx::query_as(&sql).bind(unit_id);
+    for k in kinds {
+        q = q.bind(*k);
+    }
+    Ok(q.fetch_all(conn).await?)
+}
+
 /// The asset with a tag (tags are unique across communes).
 pub async fn asset_by_tag(conn: &mut AnyConnection, tag: &str) -> Result<Option<AssetRow>> {
     Ok(sqlx::query_as(&format!(

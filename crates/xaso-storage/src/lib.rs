@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod broadcast;
 pub mod catalogue;
 pub mod criteria;
 pub mod dt;

@@ -4,6 +4,7 @@
 
 mod assets;
 mod auth;
+mod broadcast;
 mod catalogue;
 mod criteria;
 mod ctx;

@@ -27,7 +27,8 @@ use crate::units::api as units_api;
         crate::dt::api::rollup,
         crate::ict::api::list, crate::ict::api::create, crate::ict::api::show, crate::ict::api::patch,
         crate::ict::devices::heartbeat, crate::ict::devices::wifi_api,
-        crate::portal::api::list, crate::portal::api::show, crate::portal::api::create),
+        crate::portal::api::list, crate::portal::api::show, crate::portal::api::create,
+        crate::broadcast::api::schedule, crate::broadcast::api::media, crate::broadcast::api::plays),
     components(schemas(
         xaso_domain::units::Unit, xaso_domain::units::UnitLink, xaso_domain::units::Level, xaso_domain::units::Portion,
         xaso_domain::auth::Role, units_api::UnitList, units_api::UnitDetail, units_api::SearchResult,
@@ -58,6 +59,7 @@ use crate::units::api as units_api;
         crate::ict::devices::WifiList, crate::ict::devices::WifiPointOut,
         crate::portal::api::PostOut, crate::portal::api::PostList, xaso_domain::portal::PostInput,
         xaso_domain::portal::PostKind, xaso_domain::portal::PostStatus,
+        xaso_domain::broadcast::PlayReport, crate::broadcast::api::Plays, crate::broadcast::api::PlaysKept,
         Errors, ErrorItem
     )),
     modifiers(&BearerAuth, &ErrorAnswers, &ParamSchemas),
@@ -71,6 +73,7 @@ use crate::units::api as units_api;
          (name = "epcis", description = "EPCIS 2.0 capture and event query"),
          (name = "dt", description = "The commune's digital-transformation programme: teams and training"),
          (name = "ict", description = "The ICT register: a commune's devices (staff only), device heartbeats (a device's own token) and the public Wi-Fi points"),
+         (name = "broadcast", description = "Loudspeakers and e-bulletin boards: a device's schedule, its media and its play reports (the device's own token; docs/PLAYERS.md)"),
          (name = "pluscode", description = "Plus Codes (Open Location Code): encode, decode, shorten, recover, validate"))
 )]
 pub struct ApiDoc;
@@ -84,7 +87,8 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
-        // A device's own token (made and shown once by its commune's staff), for heartbeats.
+        // A device's own token (made and shown once by its commune's staff), for heartbeats and
+        // the loudspeaker and board protocol.
         components.add_security_scheme(
             "device",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),

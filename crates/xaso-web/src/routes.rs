@@ -9,9 +9,9 @@ use axum_extra::extract::CookieJar;
 
 use crate::ctx::{cookie, new_csrf, MintedCsrf, CSRF_COOKIE};
 use crate::{
-    assets, auth, catalogue, criteria, dt, epcis, error, feedback, heritage, home, ict, metrics,
-    openapi, ops, places, portal, producers, qr, security, staff, stamps, trace_api, units,
-    AppState,
+    assets, auth, broadcast, catalogue, criteria, dt, epcis, error, feedback, heritage, home, ict,
+    metrics, openapi, ops, places, portal, producers, qr, security, staff, stamps, trace_api,
+    units, AppState,
 };
 
 /// The platform's routes. The outermost layer puts the security headers on every answer; the
@@ -116,6 +116,12 @@ fn routes() -> Routes {
         .route(
             "/devices/{id}/heartbeat",
             post(ict::devices::heartbeat).layer(axum::extract::DefaultBodyLimit::max(4096)),
+        )
+        .route("/devices/{id}/schedule", get(broadcast::api::schedule))
+        .route("/devices/{id}/media/{item}", get(broadcast::api::media))
+        .route(
+            "/devices/{id}/plays",
+            post(broadcast::api::plays).layer(axum::extract::DefaultBodyLimit::max(256 * 1024)),
         )
         .route("/wifi", get(ict::devices::wifi_api))
         .route(
@@ -457,6 +463,39 @@ fn routes() -> Routes {
         )
         .route("/posts/{id}/status", post(portal::edit::status))
         .route("/posts/{id}/zalo", post(portal::edit::send_zalo))
+        .route("/units/{code}/broadcast", get(broadcast::index))
+        .route(
+            "/units/{code}/broadcast/bulletins",
+            post(broadcast::create_bulletin),
+        )
+        .route(
+            "/units/{code}/broadcast/bulletins/new",
+            get(broadcast::new_bulletin),
+        )
+        .route(
+            "/bulletins/{id}",
+            get(broadcast::show_bulletin).post(broadcast::update_bulletin),
+        )
+        .route(
+            "/bulletins/{id}/media",
+            get(broadcast::media)
+                .post(broadcast::set_media)
+                .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
+        .route("/bulletins/{id}/status", post(broadcast::set_status))
+        .route(
+            "/units/{code}/broadcast/programmes",
+            post(broadcast::create_programme),
+        )
+        .route(
+            "/units/{code}/broadcast/programmes/new",
+            get(broadcast::new_programme),
+        )
+        .route(
+            "/programmes/{id}",
+            get(broadcast::show_programme).post(broadcast::update_programme),
+        )
+        .route("/programmes/{id}/delete", post(broadcast::delete_programme))
         .route("/units/{code}/zalo/connect", post(portal::zalo::connect))
         .route(
             "/units/{code}/zalo/disconnect",

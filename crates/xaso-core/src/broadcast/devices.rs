@@ -1,0 +1,300 @@
+//! The device side (protocol version 1, written down in docs/PLAYERS.md): a loudspeaker
+//! cluster head or a board player, an asset of the ICT register with its device token,
+//! fetches its schedule for today and the next days with a media manifest (an ETag makes an
+//! unchanged schedule cost a 304), downloads media by digest, and reports what it played.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::Serialize;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use xaso_domain::broadcast::{board_day, speaker_day, BulletinKind, Medium, Programme, Weekdays};
+use xaso_storage::broadcast::{self as db, BulletinRow, PlayRow};
+use xaso_storage::files::Files;
+use xaso_storage::ict::AssetRow;
+use xaso_storage::Store;
+
+use super::{candidate_of, medium_of_kind};
+use crate::{Error, Result};
+
+/// The protocol's version, in every schedule.
+pub const PROTOCOL: u32 = 1;
+/// Days a schedule covers (today and the next ones), so a device keeps playing offline.
+pub const DAYS: u32 = 3;
+/// Play reports taken in one request.
+pub const MAX_REPORTS: usize = 500;
+
+/// A device that plays, its token checked.
+#[derive(Debug, Clone)]
+pub struct Player {
+    pub asset: AssetRow,
+    pub medium: Medium,
+    /// The units whose programmes reach it: its commune and, if its place is in one, its village.
+    pub unit_ids: Vec<String>,
+}
+
+/// Checks a device's token and that it is a speaker or a board. `Unauthenticated` for an
+/// unknown device or a wrong token alike.
+pub async fn authenticate(store: &Store, asset_id: &str, token: &str) -> Result<Player> {
+    if !crate::ict::devices::token_matches(store, asset_id, token).await? {
+        return Err(Error::Unauthenticated);
+    }
+    let mut conn = store.read().await?;
+    let asset = xaso_storage::ict::asset(&mut conn, asset_id)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    let medium = medium_of_kind(&asset.kind).ok_or_else(|| {
+        Error::Conflict("this device is neither a loudspeaker cluster nor a board".into())
+    })?;
+    let mut unit_ids = vec![asset.unit_id.clone()];
+    if let Some(place) = &asset.place_id {
+        if let Some(p) = xaso_storage::places::by_id(&mut conn, place).await? {
+            if let Some(v) = p.village_id {
+                unit_ids.push(v);
+            }
+        }
+    }
+    Ok(Player {
+        asset,
+        medium,
+        unit_ids,
+    })
+}
+
+/// The schedule's ETag for a day: the schedules' version, the day and the device's record
+/// (its place and commune decide what reaches it). Cheap: no planning.
+pub async fn etag(store: &Store, player: &Player, day: NaiveDate) -> Result<String> {
+    let version = {
+        let mut conn = store.read().await?;
+        db::version(&mut conn).await?
+    };
+    let mut h = Sha256::new();
+    h.update(player.asset.updated_at.as_bytes());
+    h.update(player.unit_ids.join(",").as_bytes());
+    let h = hex::encode(&h.finalize()[..6]);
+    Ok(format!("\"v{version}-{day}-{h}\""))
+}
+
+/// One entry of the media manifest.
+#[derive(Debug, Clone, Serialize)]
+pub struct MediaEntry {
+    pub item: String,
+    pub kind: &'static str,
+    pub title: String,
+    /// A text bulletin's text (boards show it).
+    pub text: String,
+    pub priority: &'static str,
+    pub source: &'static str,
+    /// Where to download it (relative to the server), when it has a file.
+    pub url: Option<String>,
+    pub content_type: Option<String>,
+    pub bytes: Option<i64>,
+    pub sha256: Option<String>,
+    pub duration_ms: i64,
+}
+
+fn entry(b: &BulletinRow, medium: Medium, asset_id: &str) -> MediaEntry {
+    let kind = BulletinKind::parse(&b.kind).unwrap_or(BulletinKind::Text);
+    let priority = xaso_domain::broadcast::Priority::parse(&b.priority)
+        .unwrap_or(xaso_domain::broadcast::Priority::Normal);
+    let source = xaso_domain::broadcast::Source::parse(&b.source)
+        .unwrap_or(xaso_domain::broadcast::Source::Commune);
+    MediaEntry {
+        item: b.id.clone(),
+        kind: kind.as_str(),
+        title: b.title.clone(),
+        text: b.body.clone(),
+        priority: priority.as_str(),
+        source: source.as_str(),
+        url: b
+            .media_key
+            .as_ref()
+            .map(|_| format!("/api/v1/devices/{asset_id}/media/{}", b.id)),
+        content_type: b.media_type.clone(),
+        bytes: b.media_bytes,
+        sha256: b.media_sha256.clone(),
+        duration_ms: match medium {
+            Medium::Speaker => b.duration_ms,
+            Medium::Board => b.show_ms,
+        },
+    }
+}
+
+/// What the device is to play from `day` for [`DAYS`] days, with the manifest of its media.
+pub async fn schedule(
+    store: &Store,
+    player: &Player,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Value> {
+    let medium = player.medium;
+    let (programmes, items, priority, version) = {
+        let mut conn = store.read().await?;
+        let programmes = db::programmes_for_device(
+            &mut conn,
+            medium.as_str(),
+            &player.asset.id,
+            &player.unit_ids,
+        )
+        .await?;
+        let ids: Vec<String> = programmes.iter().map(|p| p.id.clone()).collect();
+        let items = db::items(&mut conn, &ids, true).await?;
+        let priority = db::priority_for(&mut conn, &player.unit_ids).await?;
+        (programmes, items, priority, db::version(&mut conn).await?)
+    };
+    let plans: Vec<Programme> = programmes
+        .iter()
+        .map(|p| Programme {
+            weekdays: Weekdays(p.weekdays as u8),
+            valid_from: p
+                .valid_from
+                .as_deref()
+                .and_then(xaso_domain::time::parse_date),
+            valid_to: p
+                .valid_to
+                .as_deref()
+                .and_then(xaso_domain::time::parse_date),
+            slots: xaso_domain::broadcast::parse_slots(&p.slots).unwrap_or_default(),
+            items: items
+                .iter()
+                .filter(|(pid, _)| *pid == p.id)
+                .filter_map(|(_, b)| candidate_of(b, medium))
+                .collect(),
+        })
+        .collect();
+    let urgent: Vec<_> = priority
+        .iter()
+        .filter_map(|b| candidate_of(b, medium))
+        .collect();
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    let mut days = Vec::new();
+    for n in 0..DAYS {
+        let date = day + Duration::days(i64::from(n));
+        match medium {
+            Medium::Speaker => {
+                let airings = speaker_day(date, &plans, &urgent);
+                used.extend(airings.iter().map(|a| a.item.clone()));
+                days.push(json!({"date": date, "airings": airings}));
+            }
+            Medium::Board => {
+                let parts: Vec<Value> = board_day(date, &plans, &urgent)
+                    .into_iter()
+                    .map(|d| {
+                        used.extend(d.loop_items.iter().map(|(i, _)| i.clone()));
+                        json!({"start": d.start, "end": d.end, "loop": d.loop_items.iter()
+                            .map(|(item, ms)| json!({"item": item, "ms": ms})).collect::<Vec<_>>()})
+                    })
+                    .collect();
+                days.push(json!({"date": date, "dayparts": parts}));
+            }
+        }
+    }
+    let all = items.iter().map(|(_, b)| b).chain(priority.iter());
+    let mut media: Vec<MediaEntry> = Vec::new();
+    for b in all {
+        if used.contains(&b.id) && !media.iter().any(|m| m.item == b.id) {
+            media.push(entry(b, medium, &player.asset.id));
+        }
+    }
+    media.sort_by(|a, b| a.item.cmp(&b.item));
+    Ok(json!({
+        "protocol": PROTOCOL,
+        "device": player.asset.id,
+        "medium": medium.as_str(),
+        "version": version,
+        "generated_at": now,
+        "days": days,
+        "media": media,
+    }))
+}
+
+/// A bulletin's file for a device: approved, of the device's commune.
+pub async fn media(
+    store: &Store,
+    files: &Files,
+    player: &Player,
+    item: &str,
+) -> Result<(Vec<u8>, String, String)> {
+    let row = {
+        let mut conn = store.read().await?;
+        db::bulletin(&mut conn, item)
+            .await?
+            .ok_or(Error::NotFound)?
+    };
+    if row.status != "approved" || row.unit_id != player.asset.unit_id {
+        return Err(Error::NotFound);
+    }
+    let (bytes, mime) = super::media::read(files, &row).await?;
+    Ok((bytes, mime, row.media_sha256.unwrap_or_default()))
+}
+
+pub use xaso_domain::broadcast::{PlayReport, PLAY_RESULTS as RESULTS};
+
+/// Keeps a device's play reports, all or none; returns how many were new.
+pub async fn report(store: &Store, player: &Player, reports: &[PlayReport]) -> Result<u64> {
+    if reports.len() > MAX_REPORTS {
+        return Err(Error::invalid(
+            "plays",
+            format!("at most {MAX_REPORTS} reports at once"),
+        ));
+    }
+    let now = Utc::now();
+    let mut rows = Vec::with_capacity(reports.len());
+    for (i, r) in reports.iter().enumerate() {
+        let at = format!("plays[{i}]");
+        let id_ok = !r.id.is_empty()
+            && r.id.len() <= 64
+            && r.id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !id_ok {
+            return Err(Error::invalid(
+                at,
+                "id must be 1 to 64 letters, digits, - or _",
+            ));
+        }
+        let started = DateTime::parse_from_rfc3339(&r.started_at)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| Error::invalid(at.clone(), "started_at must be an RFC 3339 time"))?;
+        if started > now + Duration::minutes(10) || started < now - Duration::days(60) {
+            return Err(Error::invalid(
+                at,
+                "started_at is in the future or more than 60 days ago",
+            ));
+        }
+        if !(0..=3 * 3600 * 1000).contains(&r.duration_ms) {
+            return Err(Error::invalid(
+                at,
+                "duration_ms must be between 0 and three hours",
+            ));
+        }
+        if !RESULTS.contains(&r.result.as_str()) {
+            return Err(Error::invalid(
+                at,
+                "result must be played, interrupted, failed or skipped",
+            ));
+        }
+        if r.item.is_none() == r.alert.is_none() {
+            return Err(Error::invalid(
+                at,
+                "give either the item or the alert played",
+            ));
+        }
+        rows.push(PlayRow {
+            // Per device, so one device's ids never clash with another's.
+            id: format!("{}:{}", player.asset.id, r.id),
+            asset_id: player.asset.id.clone(),
+            bulletin_id: r.item.clone(),
+            alert_id: r.alert.clone(),
+            started_at: xaso_domain::time::to_storage(started),
+            duration_ms: r.duration_ms,
+            result: r.result.clone(),
+            reported_at: xaso_domain::time::to_storage(now),
+        });
+    }
+    let mut tx = store.begin().await?;
+    let added = db::add_plays(tx.conn(), &rows).await?;
+    tx.commit().await?;
+    Ok(added)
+}

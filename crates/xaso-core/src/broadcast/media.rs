@@ -1,0 +1,274 @@
+//! A bulletin's media: its recording (MP3, Ogg Vorbis or WAV, told by its content; its length
+//! read from the file, not trusted from the client) or a slide's picture (resized like heritage
+//! photos). Stored in the file store under a name made of its digest, so a device's cache can
+//! keep it forever.
+
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use xaso_domain::broadcast::{BulletinKind, BulletinStatus};
+use xaso_storage::broadcast::{self as db, BulletinRow};
+use xaso_storage::files::Files;
+use xaso_storage::Store;
+
+use super::{bulletin, Bulletin, Units};
+use crate::catalogue::Upload;
+use crate::{Actor, Error, Result};
+
+/// The largest recording taken (a half-hour bulletin in MP3 at 128 kbit/s is about 29 MB).
+pub const MAX_AUDIO_BYTES: usize = 60 * 1024 * 1024;
+
+/// What a recording is, read from its content.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AudioInfo {
+    /// audio/mpeg, audio/ogg or audio/wav
+    pub mime: &'static str,
+    pub extension: &'static str,
+    pub duration_ms: i64,
+}
+
+/// Reads a recording's format and length. Refuses what is not MP3, Ogg Vorbis or WAV audio.
+pub fn audio_info(bytes: &[u8]) -> std::result::Result<AudioInfo, String> {
+    use symphonia::core::formats::FormatOptions;
+    use symphonia::core::io::MediaSourceStream;
+    use symphonia::core::meta::MetadataOptions;
+    use symphonia::core::probe::Hint;
+
+    let (mime, extension) = if bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WAVE") {
+        ("audio/wav", "wav")
+    } else if bytes.starts_with(b"OggS") {
+        ("audio/ogg", "ogg")
+    } else if bytes.starts_with(b"ID3")
+        || (bytes.len() > 1 && bytes[0] == 0xff && bytes[1] & 0xe0 == 0xe0)
+    {
+        ("audio/mpeg", "mp3")
+    } else {
+        return Err("not an MP3, Ogg or WAV recording".into());
+    };
+    let mut hint = Hint::new();
+    hint.with_extension(extension);
+    let source = MediaSourceStream::new(
+        Box::new(std::io::Cursor::new(bytes.to_vec())),
+        Default::default(),
+    );
+    let probed = symphonia::default::get_probe()
+        .format(
+            &hint,
+            source,
+            &FormatOptions::default(),
+            &MetadataOptions::default(),
+        )
+        .map_err(|e| format!("the recording cannot be read: {e}"))?;
+    let mut format = probed.format;
+    let track = format
+        .default_track()
+        .ok_or("the file holds no audio")?
+        .clone();
+    let params = &track.codec_params;
+    let time_base = params
+        .time_base
+        .or_else(|| {
+            params
+                .sample_rate
+                .map(|r| symphonia::core::units::TimeBase::new(1, r))
+        })
+        .ok_or("the recording does not say its sample rate")?;
+    // The length the container states; else the sum of its packets' lengths (MP3 without a
+    // header that states it), read without decoding.
+    let frames = match params.n_frames {
+        Some(n) => n,
+        None => {
+            let mut total = 0u64;
+            loop {
+                match format.next_packet() {
+                    Ok(p) if p.track_id() == track.id => total += p.dur,
+                    Ok(_) => {}
+                    Err(symphonia::core::errors::Error::IoError(e))
+                        if e.kind() == std::io::ErrorKind::UnexpectedEof =>
+                    {
+                        break
+                    }
+                    Err(e) => return Err(format!("the recording is damaged: {e}")),
+                }
+            }
+            total
+        }
+    };
+    let t = time_base.calc_time(frames);
+    let duration_ms = (t.seconds as f64 * 1000.0 + t.frac * 1000.0).round() as i64;
+    if duration_ms < 500 {
+        return Err("the recording is shorter than half a second".into());
+    }
+    if duration_ms > 3 * 3600 * 1000 {
+        return Err("the recording is longer than three hours".into());
+    }
+    Ok(AudioInfo {
+        mime,
+        extension,
+        duration_ms,
+    })
+}
+
+fn digest(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Keeps new media for a bulletin: the row's media fields and length change, an approved
+/// bulletin goes back to draft (what airs must be approved as it is), and it is audited.
+async fn keep(
+    store: &Store,
+    actor: &Actor,
+    b: &Bulletin,
+    media: (String, &str, i64, String),
+    duration_ms: i64,
+) -> Result<Bulletin> {
+    let (key, mime, bytes, sha) = media;
+    let row = BulletinRow {
+        media_key: Some(key),
+        media_type: Some(mime.into()),
+        media_bytes: Some(bytes),
+        media_sha256: Some(sha.clone()),
+        duration_ms,
+        status: BulletinStatus::Draft.as_str().into(),
+        approved_by: None,
+        approved_at: None,
+        updated_by: actor.username.clone(),
+        updated_at: xaso_storage::now(),
+        ..b.row.clone()
+    };
+    let mut tx = store.begin().await?;
+    db::save_bulletin(tx.conn(), &row).await?;
+    if b.status == BulletinStatus::Approved {
+        db::bump_version(tx.conn()).await?;
+    }
+    crate::audit::record(
+        &mut tx,
+        actor,
+        crate::audit::Change {
+            action: "update",
+            record_type: "bulletin",
+            record_id: &row.id,
+            unit_id: Some(&row.unit_id),
+            before: Some(json!({"media_sha256": b.row.media_sha256, "status": b.row.status})),
+            after: Some(
+                json!({"media_sha256": sha, "media_type": mime, "duration_ms": duration_ms,
+                                "status": row.status}),
+            ),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Units::default().bulletin(store, row).await
+}
+
+/// Sets an audio bulletin's recording.
+pub async fn set_audio(
+    store: &Store,
+    files: &Files,
+    actor: Option<&Actor>,
+    id: &str,
+    upload: Option<Upload>,
+) -> Result<Bulletin> {
+    let b = bulletin(store, actor, id).await?;
+    let a = actor.expect("bulletin() checked the actor");
+    if b.kind != BulletinKind::Audio {
+        return Err(Error::invalid(
+            "audio",
+            "only an audio bulletin has a recording",
+        ));
+    }
+    if b.status == BulletinStatus::Withdrawn {
+        return Err(Error::Conflict("a withdrawn bulletin cannot change".into()));
+    }
+    let upload = upload
+        .filter(|u| !u.bytes.is_empty())
+        .ok_or_else(|| Error::invalid("audio", "choose the recording to upload"))?;
+    if upload.bytes.len() > MAX_AUDIO_BYTES {
+        return Err(Error::invalid(
+            "audio",
+            "the recording is larger than 60 MB",
+        ));
+    }
+    let bytes = upload.bytes;
+    let (info, bytes) = tokio::task::spawn_blocking(move || (audio_info(&bytes), bytes))
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let info = info.map_err(|why| Error::invalid("audio", why))?;
+    let sha = digest(&bytes);
+    let key = format!("bulletins/{}/{sha}.{}", b.row.id, info.extension);
+    let size = bytes.len() as i64;
+    files
+        .put(&key, bytes)
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    keep(store, a, &b, (key, info.mime, size, sha), info.duration_ms).await
+}
+
+/// Sets a slide's picture (JPEG, PNG or WebP; kept as a resized JPEG).
+pub async fn set_slide(
+    store: &Store,
+    files: &Files,
+    actor: Option<&Actor>,
+    id: &str,
+    upload: Option<Upload>,
+) -> Result<Bulletin> {
+    let b = bulletin(store, actor, id).await?;
+    let a = actor.expect("bulletin() checked the actor");
+    if b.kind != BulletinKind::Slide {
+        return Err(Error::invalid("image", "only a slide has a picture"));
+    }
+    if b.status == BulletinStatus::Withdrawn {
+        return Err(Error::Conflict("a withdrawn bulletin cannot change".into()));
+    }
+    let upload = upload
+        .filter(|u| !u.bytes.is_empty())
+        .ok_or_else(|| Error::invalid("image", "choose the picture to upload"))?;
+    if upload.bytes.len() > crate::catalogue::MAX_UPLOAD_BYTES {
+        return Err(Error::invalid("image", "the picture is larger than 20 MB"));
+    }
+    let bytes = upload.bytes;
+    let p = tokio::task::spawn_blocking(move || crate::heritage::process_photo(&bytes))
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?
+        .map_err(|_| {
+            Error::invalid(
+                "image",
+                "the picture must be a JPEG, PNG or WebP we can read",
+            )
+        })?;
+    let sha = digest(&p.full);
+    let key = format!("bulletins/{}/{sha}.jpg", b.row.id);
+    let size = p.full.len() as i64;
+    files
+        .put(&key, p.full)
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let show = b.row.duration_ms;
+    keep(store, a, &b, (key, "image/jpeg", size, sha), show).await
+}
+
+/// A bulletin's media bytes and type (for its writers' preview and for devices, each checked
+/// by the caller).
+pub async fn read(files: &Files, row: &BulletinRow) -> Result<(Vec<u8>, String)> {
+    let key = row.media_key.as_deref().ok_or(Error::NotFound)?;
+    let bytes = files
+        .get(key)
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    Ok((
+        bytes,
+        row.media_type
+            .clone()
+            .unwrap_or_else(|| "application/octet-stream".into()),
+    ))
+}
+
+/// A bulletin's media for its writers (a preview on its page).
+pub async fn preview(
+    store: &Store,
+    files: &Files,
+    actor: Option<&Actor>,
+    id: &str,
+) -> Result<(Vec<u8>, String)> {
+    let b = bulletin(store, actor, id).await?;
+    read(files, &b.row).await
+}

@@ -1,0 +1,158 @@
+//! The device protocol's HTTP side (docs/PLAYERS.md): a loudspeaker cluster head or a board
+//! player sends `Authorization: Bearer <its ICT device token>`.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use xaso_core::broadcast::devices::{self, Player};
+use xaso_core::Error;
+use xaso_domain::broadcast::PlayReport;
+
+use crate::error::PageError;
+use crate::AppState;
+
+fn bearer(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .unwrap_or("")
+}
+
+async fn player(state: &AppState, headers: &HeaderMap, id: &str) -> Result<Player, PageError> {
+    let token = bearer(headers);
+    if token.is_empty() {
+        return Err(PageError::api(Error::Unauthenticated));
+    }
+    devices::authenticate(&state.store, id, token)
+        .await
+        .map_err(PageError::api)
+}
+
+/// Whether the client already holds this version (`If-None-Match`, weak or strong).
+fn holds(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .map(|t| t.trim().trim_start_matches("W/"))
+                .any(|t| t == etag || t == "*")
+        })
+}
+
+fn not_modified(etag: &str) -> Response {
+    let mut r = StatusCode::NOT_MODIFIED.into_response();
+    if let Ok(v) = HeaderValue::from_str(etag) {
+        r.headers_mut().insert(header::ETAG, v);
+    }
+    r
+}
+
+/// A device's schedule for today and the next two days, with the manifest of its media.
+/// Send the last `ETag` as `If-None-Match`: an unchanged schedule answers 304 without a body.
+#[utoipa::path(get, path = "/api/v1/devices/{id}/schedule", tag = "broadcast",
+    security(("device" = [])), params(("id" = String, Path, description = "The device's asset id")),
+    responses((status = 200, description = "The schedule (protocol 1, docs/PLAYERS.md)", body = Object),
+        (status = 304, description = "Unchanged since the ETag sent"),
+        (status = 401, description = "No token, or not this device's current token"),
+        (status = 409, description = "The device is neither a loudspeaker cluster nor a board")))]
+pub async fn schedule(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let player = player(&state, &headers, &id).await?;
+    let today = xaso_domain::time::today_vn();
+    let etag = devices::etag(&state.store, &player, today)
+        .await
+        .map_err(PageError::api)?;
+    if holds(&headers, &etag) {
+        return Ok(not_modified(&etag));
+    }
+    let body = devices::schedule(&state.store, &player, today, chrono::Utc::now())
+        .await
+        .map_err(PageError::api)?;
+    let mut r = axum::Json(body).into_response();
+    let h = r.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    Ok(r)
+}
+
+/// A bulletin's file for the device (its recording or slide). The `ETag` is the file's SHA-256
+/// as the manifest gives it, so a device checks what it cached.
+#[utoipa::path(get, path = "/api/v1/devices/{id}/media/{item}", tag = "broadcast",
+    security(("device" = [])),
+    params(("id" = String, Path, description = "The device's asset id"),
+        ("item" = String, Path, description = "The bulletin's id from the manifest")),
+    responses((status = 200, description = "The file"), (status = 304, description = "Unchanged"),
+        (status = 401, description = "Not this device's token"),
+        (status = 404, description = "No such approved bulletin of the device's commune")))]
+pub async fn media(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((id, item)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let player = player(&state, &headers, &id).await?;
+    let (bytes, mime, sha) = devices::media(&state.store, &state.files, &player, &item)
+        .await
+        .map_err(PageError::api)?;
+    let etag = format!("\"{sha}\"");
+    if holds(&headers, &etag) {
+        return Ok(not_modified(&etag));
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime),
+            (header::ETAG, etag),
+            (header::CACHE_CONTROL, "private, no-cache".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// What a device played since its last report.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct Plays {
+    pub plays: Vec<PlayReport>,
+}
+
+/// How many reports were new (a report sent again is kept once).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlaysKept {
+    pub kept: u64,
+}
+
+/// Takes a device's play reports, all or none (at most 500 at once).
+#[utoipa::path(post, path = "/api/v1/devices/{id}/plays", tag = "broadcast",
+    security(("device" = [])), params(("id" = String, Path, description = "The device's asset id")),
+    request_body = Plays,
+    responses((status = 200, body = PlaysKept), (status = 400, description = "Not JSON"),
+        (status = 401, description = "Not this device's token"),
+        (status = 422, description = "A report is wrong; nothing kept")))]
+pub async fn plays(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let player = player(&state, &headers, &id).await?;
+    let got: Plays = serde_json::from_slice(&body).map_err(|e| {
+        PageError::bad_request(format!("the body must be {{\"plays\": [...]}}: {e}"), true)
+    })?;
+    let kept = devices::report(&state.store, &player, &got.plays)
+        .await
+        .map_err(PageError::api)?;
+    Ok(axum::Json(PlaysKept { kept }).into_response())
+}
