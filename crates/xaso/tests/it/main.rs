@@ -5,6 +5,7 @@ mod api;
 mod audit;
 mod auth;
 mod backup;
+mod broadcast;
 mod catalogue;
 mod cli;
 mod criteria;
