@@ -272,3 +272,56 @@ pub async fn preview(
     let b = bulletin(store, actor, id).await?;
     read(files, &b.row).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn about(ms: i64, want: i64) -> bool {
+        // An MP3 may count its encoder's padding: a frame or two (26–72 ms each).
+        (ms - want).abs() <= 150
+    }
+
+    #[test]
+    fn recordings_are_told_by_content_and_measured() {
+        for (file, mime) in [
+            (
+                &include_bytes!("../../tests/fixtures/tone-3s.mp3")[..],
+                "audio/mpeg",
+            ),
+            (
+                &include_bytes!("../../tests/fixtures/tone-3s-notag.mp3")[..],
+                "audio/mpeg",
+            ),
+            (
+                &include_bytes!("../../tests/fixtures/tone-3s.ogg")[..],
+                "audio/ogg",
+            ),
+        ] {
+            let info = audio_info(file).unwrap();
+            assert_eq!(info.mime, mime);
+            assert!(
+                about(info.duration_ms, 3000),
+                "{mime}: {} ms",
+                info.duration_ms
+            );
+        }
+    }
+
+    #[test]
+    fn what_is_not_a_recording_is_refused() {
+        assert!(audio_info(b"%PDF-1.7 not audio")
+            .unwrap_err()
+            .contains("not an MP3"));
+        let mut cut = include_bytes!("../../tests/fixtures/tone-3s.ogg")[..200].to_vec();
+        cut.extend_from_slice(&[0u8; 64]);
+        assert!(audio_info(&cut).is_err(), "a damaged file");
+        // A WAV header promising data that is not there is too short to air.
+        let mut wav = b"RIFF\x24\x00\x00\x00WAVEfmt ".to_vec();
+        wav.extend_from_slice(&[
+            16, 0, 0, 0, 1, 0, 1, 0, 0x40, 0x1f, 0, 0, 0x80, 0x3e, 0, 0, 2, 0, 16, 0,
+        ]);
+        wav.extend_from_slice(b"data\x00\x00\x00\x00");
+        assert!(audio_info(&wav).is_err());
+    }
+}
