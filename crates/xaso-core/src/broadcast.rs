@@ -5,6 +5,7 @@
 
 pub mod devices;
 pub mod media;
+pub mod speech;
 
 use std::collections::HashMap;
 
@@ -320,6 +321,7 @@ pub async fn create(
     };
     let mut tx = store.begin().await?;
     db::save_bulletin(tx.conn(), &row).await?;
+    speech::enqueue(&mut tx, &row).await?;
     audit(
         &mut tx,
         a,
@@ -382,6 +384,9 @@ pub async fn update(
     };
     let mut tx = store.begin().await?;
     db::save_bulletin(tx.conn(), &row).await?;
+    if row.body != b.row.body {
+        speech::enqueue(&mut tx, &row).await?;
+    }
     if b.status == BulletinStatus::Approved {
         db::bump_version(tx.conn()).await?;
     }

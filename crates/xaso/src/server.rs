@@ -98,6 +98,14 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
             )
             .handle(xaso_core::portal::zalo::JOB_ZALO_ARTICLE, zalo.clone())
             .handle(
+                xaso_core::broadcast::speech::JOB_SPEAK,
+                Arc::new(xaso_core::broadcast::speech::SpeakJob {
+                    store: store.clone(),
+                    files: state.files.clone(),
+                    speech: Arc::new(xaso_core::broadcast::speech::CommandSpeech::from_env()),
+                }),
+            )
+            .handle(
                 xaso_core::portal::zalo::JOB_ZALO_BROADCAST,
                 Arc::new(xaso_core::portal::zalo::ZaloBroadcastJob(zalo)),
             )

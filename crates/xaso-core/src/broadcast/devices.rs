@@ -100,6 +100,8 @@ fn entry(b: &BulletinRow, medium: Medium, asset_id: &str) -> MediaEntry {
         .unwrap_or(xaso_domain::broadcast::Priority::Normal);
     let source = xaso_domain::broadcast::Source::parse(&b.source)
         .unwrap_or(xaso_domain::broadcast::Source::Commune);
+    // A text's speech is for speakers; boards show its text.
+    let file = medium == Medium::Speaker || kind != BulletinKind::Text;
     MediaEntry {
         item: b.id.clone(),
         kind: kind.as_str(),
@@ -110,10 +112,11 @@ fn entry(b: &BulletinRow, medium: Medium, asset_id: &str) -> MediaEntry {
         url: b
             .media_key
             .as_ref()
+            .filter(|_| file)
             .map(|_| format!("/api/v1/devices/{asset_id}/media/{}", b.id)),
-        content_type: b.media_type.clone(),
-        bytes: b.media_bytes,
-        sha256: b.media_sha256.clone(),
+        content_type: b.media_type.clone().filter(|_| file),
+        bytes: b.media_bytes.filter(|_| file),
+        sha256: b.media_sha256.clone().filter(|_| file),
         duration_ms: match medium {
             Medium::Speaker => b.duration_ms,
             Medium::Board => b.show_ms,

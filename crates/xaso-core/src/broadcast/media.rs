@@ -108,6 +108,31 @@ pub fn audio_info(bytes: &[u8]) -> std::result::Result<AudioInfo, String> {
     })
 }
 
+/// Puts the real sizes into a WAV written as a stream (espeak-ng's `--stdout`, a recorder cut
+/// off), whose header promises ~2 GB because the writer did not know the length yet. Other
+/// files are left as they are.
+pub fn repair_wav(bytes: &mut [u8]) {
+    if bytes.len() < 12 || &bytes[..4] != b"RIFF" || &bytes[8..12] != b"WAVE" {
+        return;
+    }
+    let total = bytes.len();
+    let riff = u32::try_from(total - 8).unwrap_or(u32::MAX);
+    bytes[4..8].copy_from_slice(&riff.to_le_bytes());
+    let mut at = 12;
+    while at + 8 <= total {
+        let size = u32::from_le_bytes([bytes[at + 4], bytes[at + 5], bytes[at + 6], bytes[at + 7]])
+            as usize;
+        if &bytes[at..at + 4] == b"data" {
+            let real = u32::try_from(total - at - 8).unwrap_or(u32::MAX);
+            if size > total - at - 8 {
+                bytes[at + 4..at + 8].copy_from_slice(&real.to_le_bytes());
+            }
+            return;
+        }
+        at += 8 + size + (size & 1);
+    }
+}
+
 fn digest(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -188,7 +213,8 @@ pub async fn set_audio(
             "the recording is larger than 60 MB",
         ));
     }
-    let bytes = upload.bytes;
+    let mut bytes = upload.bytes;
+    repair_wav(&mut bytes);
     let (info, bytes) = tokio::task::spawn_blocking(move || (audio_info(&bytes), bytes))
         .await
         .map_err(|e| Error::Internal(e.to_string()))?;
@@ -306,6 +332,25 @@ mod tests {
                 info.duration_ms
             );
         }
+    }
+
+    #[test]
+    fn a_wav_written_as_a_stream_gets_its_real_sizes() {
+        // As espeak-ng --stdout writes it: sizes of ~2 GB in the header.
+        let mut wav = b"RIFF\x24\xf0\xff\x7fWAVEfmt ".to_vec();
+        wav.extend_from_slice(&[
+            16, 0, 0, 0, 1, 0, 1, 0, 0x40, 0x1f, 0, 0, 0x80, 0x3e, 0, 0, 2, 0, 16, 0,
+        ]);
+        wav.extend_from_slice(b"data\x00\xf0\xff\x7f");
+        wav.extend(std::iter::repeat_n(0u8, 16000 * 2)); // two seconds at 8 kHz
+        assert!(audio_info(&wav).is_err(), "as written, it claims hours");
+        repair_wav(&mut wav);
+        let info = audio_info(&wav).unwrap();
+        assert_eq!(info.duration_ms, 2000);
+        assert_eq!(
+            u32::from_le_bytes(wav[4..8].try_into().unwrap()) as usize,
+            wav.len() - 8
+        );
     }
 
     #[test]

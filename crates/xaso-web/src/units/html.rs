@@ -69,6 +69,8 @@ struct ShowPage {
     dt: Option<(usize, i64)>,
     /// Whether the reader keeps this commune's ICT register.
     keeps_assets: bool,
+    /// Whether the reader writes the commune's loudspeaker and board bulletins.
+    airs: bool,
     /// The unit's newest live posts (pinned announcements first): (id, title, kind, when,
     /// pinned).
     posts: Vec<(String, String, &'static str, String, bool)>,
@@ -242,6 +244,9 @@ pub async fn show(
     let keeps_assets = v.unit.level == xaso_domain::units::Level::Commune
         && v.unit.valid_to.is_none()
         && xaso_core::ict::manages(&state.store, ctx.actor.as_ref(), &v.unit.id).await?;
+    let airs = v.unit.level == xaso_domain::units::Level::Commune
+        && v.unit.valid_to.is_none()
+        && xaso_core::broadcast::writes(&state.store, ctx.actor.as_ref(), &v.unit.id).await?;
     let page = ctx.page();
     let posts = if v.unit.valid_to.is_none() {
         let q = xaso_core::portal::Query {
@@ -280,6 +285,7 @@ pub async fn show(
     let resp = render(&ShowPage {
         dt,
         keeps_assets,
+        airs,
         posts,
         modules,
         p: ctx.page(),
@@ -365,6 +371,7 @@ pub async fn add_village(
             let page = ShowPage {
                 dt: None,
                 keeps_assets: false,
+                airs: false,
                 posts: Vec::new(),
                 modules: None,
                 p: ctx.page(),

@@ -459,3 +459,123 @@ async fn a_board_loops_its_slides_and_texts_and_bad_programmes_are_refused() {
         StatusCode::CONFLICT
     );
 }
+
+/// A speech engine that fails, to see the queue keep the job for later.
+struct Mute;
+
+impl xaso_core::broadcast::speech::Speech for Mute {
+    fn speak<'a>(
+        &'a self,
+        _text: &'a str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<u8>, String>> + Send + 'a>>
+    {
+        Box::pin(async { Err("the engine is down".to_string()) })
+    }
+}
+
+#[tokio::test]
+async fn a_text_bulletin_is_spoken_by_espeak_ng_and_then_airs_on_speakers() {
+    use std::sync::Arc;
+    use xaso_core::broadcast::speech::{CommandSpeech, SpeakJob, JOB_SPEAK};
+    let app = TestApp::demo().await;
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    let (speaker, token) = device(&mut officer, "speaker_cluster", "Cụm loa ấp 2").await;
+    let text = new_bulletin(
+        &mut officer,
+        &[("kind", "text"), ("title", "Lịch tiêm chủng"),
+          ("body", "Sáng thứ Ba, trạm y tế xã tiêm chủng mở rộng cho trẻ em. Đề nghị phụ huynh mang theo sổ tiêm chủng.")],
+    )
+    .await;
+    officer
+        .post_form(&format!("/bulletins/{text}/status"), &[("to", "approved")])
+        .await;
+    officer
+        .post_form(
+            "/units/27937/broadcast/programmes",
+            &[
+                ("name", "Loa sáng"),
+                ("medium", "speaker"),
+                ("target", "27937"),
+                ("weekdays", "2"),
+                ("weekdays", "3"),
+                ("weekdays", "4"),
+                ("weekdays", "5"),
+                ("weekdays", "6"),
+                ("weekdays", "7"),
+                ("weekdays", "CN"),
+                ("slots", "06:00-06:30"),
+                (&format!("order_{text}"), "1"),
+            ],
+        )
+        .await;
+    let page = officer.get(&format!("/bulletins/{text}")).await;
+    assert!(page.body.contains("id=\"speech-pending\""));
+    // Until it is spoken it has no length on speakers, so it does not air there.
+    assert!(airings(&fetch(&app, &speaker, &token, None).await.json()).is_empty());
+
+    // An engine that fails leaves the job to be tried again.
+    let failing = xaso_core::queue::Queue::only(&[JOB_SPEAK]).handle(
+        JOB_SPEAK,
+        Arc::new(SpeakJob {
+            store: app.store.clone(),
+            files: app.state.files.clone(),
+            speech: Arc::new(Mute),
+        }),
+    );
+    let pass = failing.run_due(&app.store, Utc::now(), 10).await.unwrap();
+    assert_eq!(pass.retried, 1, "{pass:?}");
+
+    // espeak-ng's Vietnamese voice speaks it: a real WAV, measured, kept; the bulletin stays approved.
+    let queue = xaso_core::queue::Queue::only(&[JOB_SPEAK]).handle(
+        JOB_SPEAK,
+        Arc::new(SpeakJob {
+            store: app.store.clone(),
+            files: app.state.files.clone(),
+            speech: Arc::new(CommandSpeech::espeak()),
+        }),
+    );
+    let pass = queue
+        .run_due(&app.store, Utc::now() + chrono::Duration::hours(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(pass.done, 1, "{pass:?}");
+    let page = officer.get(&format!("/bulletins/{text}")).await;
+    assert!(page.body.contains("id=\"speech-length\""), "{}", page.body);
+    assert!(page.body.contains("Đã duyệt"));
+    let s = fetch(&app, &speaker, &token, None).await.json();
+    let aired = airings(&s);
+    assert_eq!(aired.len(), 3, "once a day for three days: {s}");
+    let entry = &s["media"][0];
+    assert_eq!(entry["content_type"], "audio/wav");
+    let ms = entry["duration_ms"].as_i64().unwrap();
+    assert!(
+        (3_000..30_000).contains(&ms),
+        "a sentence or two of speech: {ms} ms"
+    );
+    let wav = app
+        .with_token(&token)
+        .raw(entry["url"].as_str().unwrap())
+        .await;
+    assert_eq!(&wav[..4], b"RIFF");
+
+    // Changing the text speaks it again (and sends it back to approval).
+    let r = officer
+        .post_form(
+            &format!("/bulletins/{text}"),
+            &[
+                ("kind", "text"),
+                ("title", "Lịch tiêm chủng"),
+                ("body", "Đã đổi sang sáng thứ Tư."),
+                ("priority", "normal"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let pass = queue
+        .run_due(&app.store, Utc::now() + chrono::Duration::hours(2), 10)
+        .await
+        .unwrap();
+    assert!(pass.done >= 1, "{pass:?}");
+    let page = officer.get(&format!("/bulletins/{text}")).await;
+    assert!(page.body.contains("Chờ duyệt"));
+}
