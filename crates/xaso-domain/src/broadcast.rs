@@ -347,40 +347,58 @@ fn priority_for(at: DateTime<Utc>, priority: &[Candidate]) -> Vec<&Candidate> {
     p
 }
 
-/// What a loudspeaker airs on a date: for each slot, the priority bulletins first, then the
-/// programme's normal bulletins valid at the slot's start, one after another. A bulletin that
-/// would run past its slot's end is left out (and the next ones tried), and airings never
-/// overlap: a slot that starts while another still plays begins when it ends.
+/// What a loudspeaker airs on a date. Slots that overlap (from two programmes) form one
+/// sitting: the priority bulletins open it once, then each slot's normal bulletins valid at its
+/// start follow, slot by slot, one after another. A bulletin that would run past its slot's end
+/// is left out (and the next ones tried), and airings never overlap.
 pub fn speaker_day(
     date: NaiveDate,
     programmes: &[Programme],
     priority: &[Candidate],
 ) -> Vec<Airing> {
-    let mut out: Vec<Airing> = Vec::new();
-    let mut free_at: Option<DateTime<Utc>> = None;
+    let mut sittings: Vec<Vec<(Slot, &[Candidate])>> = Vec::new();
     for (slot, items) in slots_of(date, programmes) {
-        let start = vn_instant(date, slot.start);
-        let end = vn_instant(date, slot.end);
-        let mut at = free_at.map_or(start, |f| f.max(start));
-        let queue = priority_for(start, priority).into_iter().chain(
-            items
-                .iter()
-                .filter(|c| c.priority == Priority::Normal && c.valid_at(start)),
-        );
-        for c in queue {
-            let length = Duration::milliseconds(c.duration_ms.max(0));
-            if c.duration_ms <= 0 || at + length > end {
-                continue;
-            }
-            out.push(Airing {
-                item: c.id.clone(),
-                start: at,
-                duration_ms: c.duration_ms,
-                priority: c.priority,
-            });
-            at += length;
+        match sittings.last_mut() {
+            Some(s) if s.iter().any(|(o, _)| slot.start < o.end) => s.push((slot, items)),
+            _ => sittings.push(vec![(slot, items)]),
         }
-        free_at = Some(at);
+    }
+    let mut out: Vec<Airing> = Vec::new();
+    let mut at = DateTime::<Utc>::MIN_UTC;
+    for sitting in sittings {
+        let opens = vn_instant(date, sitting[0].0.start);
+        let closes = sitting
+            .iter()
+            .map(|(s, _)| vn_instant(date, s.end))
+            .max()
+            .unwrap_or(opens);
+        at = at.max(opens);
+        let mut air = |c: &Candidate, end: DateTime<Utc>, at: &mut DateTime<Utc>| {
+            let length = Duration::milliseconds(c.duration_ms.max(0));
+            if c.duration_ms > 0 && *at + length <= end {
+                out.push(Airing {
+                    item: c.id.clone(),
+                    start: *at,
+                    duration_ms: c.duration_ms,
+                    priority: c.priority,
+                });
+                *at += length;
+            }
+        };
+        for c in priority_for(opens, priority) {
+            air(c, closes, &mut at);
+        }
+        for (slot, items) in &sitting {
+            let start = vn_instant(date, slot.start);
+            let end = vn_instant(date, slot.end);
+            at = at.max(start);
+            for c in items
+                .iter()
+                .filter(|c| c.priority == Priority::Normal && c.valid_at(start))
+            {
+                air(c, end, &mut at);
+            }
+        }
     }
     out
 }
@@ -394,42 +412,45 @@ pub struct Daypart {
 }
 
 /// What a board shows on a date: each daypart loops the priority bulletins first, then the
-/// programme's normal ones valid at its start. Overlapping dayparts (from two programmes) are
-/// cut so that the earlier one ends when the later one begins.
+/// programme's normal ones valid at its start. Dayparts that overlap (from two programmes, say
+/// the commune's and one aimed at this board) become one, from the first start to the last end,
+/// looping the items of both in programme order, each once.
 pub fn board_day(
     date: NaiveDate,
     programmes: &[Programme],
     priority: &[Candidate],
 ) -> Vec<Daypart> {
-    let mut parts: Vec<Daypart> = slots_of(date, programmes)
-        .into_iter()
-        .map(|(slot, items)| {
-            let start = vn_instant(date, slot.start);
-            let loop_items = priority_for(start, priority)
-                .into_iter()
-                .chain(
-                    items
-                        .iter()
-                        .filter(|c| c.priority == Priority::Normal && c.valid_at(start)),
-                )
-                .map(|c| (c.id.clone(), c.duration_ms.max(1000)))
-                .collect();
-            Daypart {
-                start,
-                end: vn_instant(date, slot.end),
-                loop_items,
-            }
-        })
-        .filter(|d: &Daypart| !d.loop_items.is_empty())
-        .collect();
-    for i in 1..parts.len() {
-        let next = parts[i].start;
-        if parts[i - 1].end > next {
-            parts[i - 1].end = next;
+    let mut groups: Vec<Vec<(Slot, &[Candidate])>> = Vec::new();
+    for (slot, items) in slots_of(date, programmes) {
+        match groups.last_mut() {
+            Some(g) if g.iter().any(|(o, _)| slot.start < o.end) => g.push((slot, items)),
+            _ => groups.push(vec![(slot, items)]),
         }
     }
-    parts.retain(|d| d.end > d.start);
-    parts
+    groups
+        .into_iter()
+        .filter_map(|g| {
+            let start = vn_instant(date, g[0].0.start);
+            let end = g.iter().map(|(s, _)| vn_instant(date, s.end)).max()?;
+            let mut loop_items: Vec<(String, i64)> = Vec::new();
+            let normal = g.iter().flat_map(|(slot, items)| {
+                let at = vn_instant(date, slot.start);
+                items
+                    .iter()
+                    .filter(move |c| c.priority == Priority::Normal && c.valid_at(at))
+            });
+            for c in priority_for(start, priority).into_iter().chain(normal) {
+                if !loop_items.iter().any(|(id, _)| *id == c.id) {
+                    loop_items.push((c.id.clone(), c.duration_ms.max(1000)));
+                }
+            }
+            (!loop_items.is_empty()).then_some(Daypart {
+                start,
+                end,
+                loop_items,
+            })
+        })
+        .collect()
 }
 
 /// What a device reports it played (the device protocol's play report).
@@ -754,20 +775,37 @@ mod tests {
     }
 
     #[test]
-    fn boards_loop_their_daypart_with_priority_first_and_dayparts_do_not_overlap() {
+    fn programmes_sharing_a_slot_air_a_priority_bulletin_once() {
+        let a = programme("17:00-17:30", vec![item("a", Priority::Normal, 60)]);
+        let b = programme("17:00-17:30", vec![item("b", Priority::Normal, 60)]);
+        let urgent = item("urgent", Priority::Priority, 30);
+        let ids: Vec<String> = speaker_day(day(), &[a, b], &[urgent])
+            .into_iter()
+            .map(|a| a.item)
+            .collect();
+        assert_eq!(ids, ["urgent", "a", "b"]);
+    }
+
+    #[test]
+    fn boards_loop_their_daypart_with_priority_first_and_overlapping_dayparts_merge() {
         let day_part = programme("06:00-12:00", vec![item("notice", Priority::Normal, 10)]);
         let evening = programme("11:00-22:00", vec![item("market", Priority::Normal, 15)]);
         let urgent = item("water-cut", Priority::Priority, 20);
-        let parts = board_day(day(), &[day_part, evening], &[urgent]);
+        let late = programme("22:00-23:00", vec![item("night", Priority::Normal, 10)]);
+        let parts = board_day(day(), &[day_part, evening, late], &[urgent]);
         assert_eq!(parts.len(), 2);
         assert_eq!(
             parts[0].loop_items,
             [
                 ("water-cut".to_string(), 20_000),
-                ("notice".to_string(), 10_000)
-            ]
+                ("notice".to_string(), 10_000),
+                ("market".to_string(), 15_000)
+            ],
+            "overlapping dayparts loop together"
         );
-        assert_eq!(parts[0].end, parts[1].start, "cut where the next begins");
+        assert_eq!(parts[0].start, vn_instant(day(), t(6, 0)));
+        assert_eq!(parts[0].end, vn_instant(day(), t(22, 0)));
+        assert_eq!(parts[1].loop_items[0].0, "water-cut");
     }
 
     #[test]

@@ -106,9 +106,42 @@ struct IndexPage {
     unit: Unit,
     bulletins: Vec<Bulletin>,
     programmes: Vec<Programme>,
+    /// Today's plan and reports of each speaker and board.
+    devices: Vec<xaso_core::broadcast::devices::DeviceDay>,
+}
+
+fn hm(t: &DateTime<Utc>) -> String {
+    t.with_timezone(&xaso_domain::time::vn_offset())
+        .format("%H:%M")
+        .to_string()
 }
 
 impl IndexPage {
+    fn device_medium(&self, d: &xaso_core::broadcast::devices::DeviceDay) -> &'static str {
+        self.p.t(&format!("broadcast_medium.{}", d.medium.as_str()))
+    }
+    /// Today's plan in a line: the airings' times, or the dayparts.
+    fn plan(&self, d: &xaso_core::broadcast::devices::DeviceDay) -> String {
+        if d.medium == Medium::Board {
+            if d.dayparts.is_empty() {
+                return self.p.t("broadcast.nothing_today").to_string();
+            }
+            return d
+                .dayparts
+                .iter()
+                .map(|(a, b, n)| format!("{}–{} ({n})", hm(a), hm(b)))
+                .collect::<Vec<_>>()
+                .join(", ");
+        }
+        if d.airings.is_empty() {
+            return self.p.t("broadcast.nothing_today").to_string();
+        }
+        d.airings
+            .iter()
+            .map(|(title, at)| format!("{} {title}", hm(at)))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
     fn kind(&self, b: &Bulletin) -> &'static str {
         self.p.t(&format!("broadcast_kind.{}", b.kind.as_str()))
     }
@@ -119,11 +152,16 @@ impl IndexPage {
     fn status(&self, b: &Bulletin) -> &'static str {
         self.p.t(&format!("broadcast_status.{}", b.status.as_str()))
     }
+    /// Its length on speakers (a recording, or the speech of a text) and on boards.
     fn length(&self, b: &Bulletin) -> String {
+        let shown = format!("{} s", b.row.show_ms / 1000);
         match b.kind {
             BulletinKind::Audio if b.row.duration_ms > 0 => seconds(b.row.duration_ms),
             BulletinKind::Audio => "—".into(),
-            _ => format!("{} s", b.row.show_ms / 1000),
+            BulletinKind::Text if b.row.duration_ms > 0 => {
+                format!("{} · {shown}", seconds(b.row.duration_ms))
+            }
+            _ => shown,
         }
     }
     fn medium(&self, m: &Programme) -> &'static str {
@@ -183,11 +221,19 @@ pub async fn index(
         xaso_core::broadcast::bulletins(&state.store, ctx.actor.as_ref(), &code).await?;
     let (_, programmes) =
         xaso_core::broadcast::programmes(&state.store, ctx.actor.as_ref(), &code).await?;
+    let devices = xaso_core::broadcast::devices::day_overview(
+        &state.store,
+        ctx.actor.as_ref(),
+        &code,
+        xaso_domain::time::today_vn(),
+    )
+    .await?;
     Ok(render(&IndexPage {
         p: ctx.page(),
         unit,
         bulletins,
         programmes,
+        devices,
     }))
 }
 
@@ -691,10 +737,17 @@ async fn programme_page(
     let villages = xaso_core::broadcast::villages(&state.store, &unit).await?;
     let (_, bulletins) =
         xaso_core::broadcast::bulletins(&state.store, ctx.actor.as_ref(), &unit.code).await?;
-    let bulletins = bulletins
+    // The programme's bulletins first, in their order, then the others.
+    let mut bulletins: Vec<Bulletin> = bulletins
         .into_iter()
         .filter(|b| b.status != BulletinStatus::Withdrawn && b.priority == Priority::Normal)
         .collect();
+    bulletins.sort_by_key(|b| {
+        f.items
+            .iter()
+            .position(|i| *i == b.row.id)
+            .unwrap_or(usize::MAX)
+    });
     let devices = {
         let mut conn = state.store.read().await.map_err(Error::from)?;
         xaso_storage::ict::assets_of_kinds(

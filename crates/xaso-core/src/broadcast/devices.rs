@@ -40,10 +40,18 @@ pub async fn authenticate(store: &Store, asset_id: &str, token: &str) -> Result<
     if !crate::ict::devices::token_matches(store, asset_id, token).await? {
         return Err(Error::Unauthenticated);
     }
+    let asset = {
+        let mut conn = store.read().await?;
+        xaso_storage::ict::asset(&mut conn, asset_id)
+            .await?
+            .ok_or(Error::Unauthenticated)?
+    };
+    player_of(store, asset).await
+}
+
+/// A device of the register as a player (its kind must play).
+pub async fn player_of(store: &Store, asset: AssetRow) -> Result<Player> {
     let mut conn = store.read().await?;
-    let asset = xaso_storage::ict::asset(&mut conn, asset_id)
-        .await?
-        .ok_or(Error::Unauthenticated)?;
     let medium = medium_of_kind(&asset.kind).ok_or_else(|| {
         Error::Conflict("this device is neither a loudspeaker cluster nor a board".into())
     })?;
@@ -124,13 +132,16 @@ fn entry(b: &BulletinRow, medium: Medium, asset_id: &str) -> MediaEntry {
     }
 }
 
-/// What the device is to play from `day` for [`DAYS`] days, with the manifest of its media.
-pub async fn schedule(
-    store: &Store,
-    player: &Player,
-    day: NaiveDate,
-    now: DateTime<Utc>,
-) -> Result<Value> {
+/// What reaches a device: its programmes as the planner sees them, the priority bulletins
+/// aimed at it, and every bulletin row involved (for the manifest).
+struct Inputs {
+    plans: Vec<Programme>,
+    urgent: Vec<xaso_domain::broadcast::Candidate>,
+    rows: Vec<BulletinRow>,
+    version: i64,
+}
+
+async fn inputs(store: &Store, player: &Player) -> Result<Inputs> {
     let medium = player.medium;
     let (programmes, items, priority, version) = {
         let mut conn = store.read().await?;
@@ -146,7 +157,7 @@ pub async fn schedule(
         let priority = db::priority_for(&mut conn, &player.unit_ids).await?;
         (programmes, items, priority, db::version(&mut conn).await?)
     };
-    let plans: Vec<Programme> = programmes
+    let plans = programmes
         .iter()
         .map(|p| Programme {
             weekdays: Weekdays(p.weekdays as u8),
@@ -166,10 +177,34 @@ pub async fn schedule(
                 .collect(),
         })
         .collect();
-    let urgent: Vec<_> = priority
+    let urgent = priority
         .iter()
         .filter_map(|b| candidate_of(b, medium))
         .collect();
+    let mut rows: Vec<BulletinRow> = items.into_iter().map(|(_, b)| b).collect();
+    rows.extend(priority);
+    Ok(Inputs {
+        plans,
+        urgent,
+        rows,
+        version,
+    })
+}
+
+/// What the device is to play from `day` for [`DAYS`] days, with the manifest of its media.
+pub async fn schedule(
+    store: &Store,
+    player: &Player,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Value> {
+    let medium = player.medium;
+    let Inputs {
+        plans,
+        urgent,
+        rows,
+        version,
+    } = inputs(store, player).await?;
     let mut used: BTreeSet<String> = BTreeSet::new();
     let mut days = Vec::new();
     for n in 0..DAYS {
@@ -193,9 +228,8 @@ pub async fn schedule(
             }
         }
     }
-    let all = items.iter().map(|(_, b)| b).chain(priority.iter());
     let mut media: Vec<MediaEntry> = Vec::new();
-    for b in all {
+    for b in &rows {
         if used.contains(&b.id) && !media.iter().any(|m| m.item == b.id) {
             media.push(entry(b, medium, &player.asset.id));
         }
@@ -300,4 +334,92 @@ pub async fn report(store: &Store, player: &Player, reports: &[PlayReport]) -> R
     let added = db::add_plays(tx.conn(), &rows).await?;
     tx.commit().await?;
     Ok(added)
+}
+
+/// A device's day as its commune's officers see it.
+#[derive(Debug, Clone)]
+pub struct DeviceDay {
+    pub asset: AssetRow,
+    pub medium: Medium,
+    /// Speakers: the day's airings (item title, start); boards: the dayparts (start, end, items).
+    pub airings: Vec<(String, DateTime<Utc>)>,
+    pub dayparts: Vec<(DateTime<Utc>, DateTime<Utc>, usize)>,
+    /// What it reported it played that day: (played, other results).
+    pub reported: (usize, usize),
+}
+
+/// The commune's speakers and boards with their plan and their reports for a day (its
+/// bulletin writers).
+pub async fn day_overview(
+    store: &Store,
+    actor: Option<&crate::Actor>,
+    code: &str,
+    day: NaiveDate,
+) -> Result<Vec<DeviceDay>> {
+    let unit = super::unit(store, code).await?;
+    if !super::writes(store, actor, &unit.id).await? {
+        return Err(if actor.is_some() {
+            Error::Forbidden
+        } else {
+            Error::Unauthenticated
+        });
+    }
+    let assets = {
+        let mut conn = store.read().await?;
+        xaso_storage::ict::assets_of_kinds(
+            &mut conn,
+            &unit.id,
+            &[super::SPEAKER_KIND, super::BOARD_KIND],
+        )
+        .await?
+    };
+    let start = xaso_domain::broadcast::vn_instant(day, chrono::NaiveTime::MIN);
+    let (from, to) = (
+        xaso_domain::time::to_storage(start),
+        xaso_domain::time::to_storage(start + Duration::days(1)),
+    );
+    let plays = {
+        let ids: Vec<String> = assets.iter().map(|a| a.id.clone()).collect();
+        let mut conn = store.read().await?;
+        db::plays(&mut conn, &ids, &from, &to).await?
+    };
+    let mut out = Vec::with_capacity(assets.len());
+    for asset in assets {
+        let player = player_of(store, asset).await?;
+        let i = inputs(store, &player).await?;
+        let title = |id: &str| {
+            i.rows
+                .iter()
+                .find(|r| r.id == id)
+                .map(|r| r.title.clone())
+                .unwrap_or_default()
+        };
+        let (airings, dayparts) = match player.medium {
+            Medium::Speaker => (
+                speaker_day(day, &i.plans, &i.urgent)
+                    .into_iter()
+                    .map(|a| (title(&a.item), a.start))
+                    .collect(),
+                Vec::new(),
+            ),
+            Medium::Board => (
+                Vec::new(),
+                board_day(day, &i.plans, &i.urgent)
+                    .into_iter()
+                    .map(|d| (d.start, d.end, d.loop_items.len()))
+                    .collect(),
+            ),
+        };
+        let mine = plays.iter().filter(|p| p.asset_id == player.asset.id);
+        let played = mine.clone().filter(|p| p.result == "played").count();
+        let other = mine.count() - played;
+        out.push(DeviceDay {
+            medium: player.medium,
+            asset: player.asset,
+            airings,
+            dayparts,
+            reported: (played, other),
+        });
+    }
+    Ok(out)
 }

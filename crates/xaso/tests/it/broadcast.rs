@@ -189,7 +189,7 @@ async fn an_approved_recording_reaches_the_speakers_and_a_priority_bulletin_lead
     let s = r.json();
     assert_eq!(s["protocol"], 1);
     assert_eq!(s["medium"], "speaker");
-    assert!(airings(&s).is_empty(), "{s}");
+    assert!(airings(&s).iter().all(|(i, _)| *i != news), "{s}");
 
     let r = officer
         .post_form(&format!("/bulletins/{news}/status"), &[("to", "approved")])
@@ -198,9 +198,12 @@ async fn an_approved_recording_reaches_the_speakers_and_a_priority_bulletin_lead
     let r = fetch(&app, &speaker, &token, None).await;
     let etag = r.headers[header::ETAG].to_str().unwrap().to_string();
     let s = r.json();
-    let aired = airings(&s);
+    // (The demo's own programme shares these slots; only this test's bulletins are looked at.)
+    let aired: Vec<_> = airings(&s)
+        .into_iter()
+        .filter(|(i, _)| *i == news)
+        .collect();
     assert_eq!(aired.len(), 6, "two slots a day for three days: {s}");
-    assert!(aired.iter().all(|(i, _)| *i == news));
     let vn = |t: &DateTime<Utc>| {
         t.with_timezone(&xaso_domain::time::vn_offset())
             .format("%H:%M")
@@ -209,8 +212,12 @@ async fn an_approved_recording_reaches_the_speakers_and_a_priority_bulletin_lead
     assert_eq!(vn(&aired[0].1), "05:30");
     assert_eq!(vn(&aired[1].1), "17:00");
     // Its manifest entry: where to get it, its digest and length.
-    let entry = &s["media"][0];
-    assert_eq!(entry["item"], news.as_str());
+    let entry = s["media"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["item"] == news.as_str())
+        .expect("in the manifest");
     assert_eq!(entry["content_type"], "audio/wav");
     assert_eq!(entry["duration_ms"], 2500);
     let sha = hex::encode(sha2::Sha256::digest(&recording));
@@ -247,7 +254,10 @@ async fn an_approved_recording_reaches_the_speakers_and_a_priority_bulletin_lead
         .await;
     let r = fetch(&app, &speaker, &token, Some(&etag)).await;
     assert_eq!(r.status, StatusCode::OK, "the schedule changed");
-    let aired = airings(&r.json());
+    let aired: Vec<_> = airings(&r.json())
+        .into_iter()
+        .filter(|(i, _)| *i == news || *i == warn)
+        .collect();
     for (i, (item, at)) in aired.iter().enumerate() {
         if *item == warn {
             assert!(
@@ -299,13 +309,22 @@ async fn an_approved_recording_reaches_the_speakers_and_a_priority_bulletin_lead
         .unwrap();
     assert_eq!(n, 1);
     drop(conn);
+    // The officers' page shows each device's plan for today and what it reported.
+    let page = officer.get("/units/27937/broadcast").await;
+    let devices = &page.body[page.body.find("id=\"device-list\"").expect("the devices")..];
+    let row = &devices[devices.find("Cụm loa ấp 1</a>").expect("this speaker")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("Bản tin thời sự sáng"), "{row}");
+    // (The play was reported at today's first airing, or now if that is still to come.)
+    assert!(row.contains("1 lần phát"), "{row}");
 
     // Withdrawing takes it off at the next fetch; the programme page lists what is left.
     officer
         .post_form(&format!("/bulletins/{warn}/status"), &[("to", "withdrawn")])
         .await;
     let aired = airings(&fetch(&app, &speaker, &token, None).await.json());
-    assert!(aired.iter().all(|(i, _)| *i == news));
+    assert!(aired.iter().all(|(i, _)| *i != warn));
+    assert!(aired.iter().any(|(i, _)| *i == news));
     let page = officer.get(&format!("/programmes/{programme}")).await;
     assert!(page.body.contains("Thời sự sáng chiều"));
 
@@ -329,7 +348,8 @@ async fn an_approved_recording_reaches_the_speakers_and_a_priority_bulletin_lead
     // Every change is in the audit log.
     let mut conn = app.store.read().await.unwrap();
     let actions: Vec<String> = sqlx::query_scalar(
-        "SELECT action FROM audit_log WHERE record_type IN ('bulletin', 'broadcast_programme') ORDER BY at",
+        "SELECT action FROM audit_log WHERE record_type IN ('bulletin', 'broadcast_programme') \
+         AND actor = 'canbo.xaduchoa' ORDER BY at",
     )
     .fetch_all(&mut *conn)
     .await
@@ -400,7 +420,12 @@ async fn a_board_loops_its_slides_and_texts_and_bad_programmes_are_refused() {
     assert!(bad.body.contains("Chọn ít nhất một ngày trong tuần."));
     assert!(bad.body.contains("không phát được trên thiết bị này"));
     let page = officer.get("/units/27937/broadcast").await;
-    assert!(page.body.contains("Chưa có chương trình phát nào."));
+    let list = &page.body[page
+        .body
+        .find("id=\"programme-list\"")
+        .expect("the demo's programmes")..];
+    let list = &list[..list.find("</table>").unwrap()];
+    assert!(!list.contains("Bảng tin chợ"), "nothing kept");
 
     let r = officer
         .post_form(
@@ -425,16 +450,27 @@ async fn a_board_loops_its_slides_and_texts_and_bad_programmes_are_refused() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let s = fetch(&app, &board, &token, None).await.json();
     assert_eq!(s["medium"], "board");
+    // The commune's own board programme (the demo's) loops in the same daypart, first.
     let part = &s["days"][0]["dayparts"][0];
+    let mine: Vec<&Value> = part["loop"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["item"] == slide.as_str() || l["item"] == text.as_str())
+        .collect();
     assert_eq!(
-        part["loop"],
-        json!([{"item": slide, "ms": 12000}, {"item": text, "ms": 10000}]),
+        mine,
+        [
+            &json!({"item": slide, "ms": 12000}),
+            &json!({"item": text, "ms": 10000})
+        ],
         "in the order typed"
     );
     let media: Vec<&str> = s["media"]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|m| m["item"] == slide.as_str() || m["item"] == text.as_str())
         .map(|m| m["kind"].as_str().unwrap())
         .collect();
     assert_eq!(media.len(), 2);
@@ -443,7 +479,7 @@ async fn a_board_loops_its_slides_and_texts_and_bad_programmes_are_refused() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|m| m["kind"] == "text")
+        .find(|m| m["item"] == text.as_str())
         .unwrap();
     assert_eq!(text_entry["text"], "UBND xã làm việc từ 7 giờ đến 17 giờ.");
     assert!(text_entry["url"].is_null(), "a text has no file");
@@ -451,7 +487,7 @@ async fn a_board_loops_its_slides_and_texts_and_bad_programmes_are_refused() {
     // A speaker programme does not reach a board; a board is not a speaker.
     let (speaker, speaker_token) = device(&mut officer, "speaker_cluster", "Loa").await;
     let s = fetch(&app, &speaker, &speaker_token, None).await.json();
-    assert!(s["days"][0]["airings"].as_array().unwrap().is_empty());
+    assert!(airings(&s).iter().all(|(i, _)| *i != slide && *i != text));
     // A router has a token too, but no schedule.
     let (ap, ap_token) = device(&mut officer, "router", "Router UBND").await;
     assert_eq!(
@@ -511,7 +547,8 @@ async fn a_text_bulletin_is_spoken_by_espeak_ng_and_then_airs_on_speakers() {
     let page = officer.get(&format!("/bulletins/{text}")).await;
     assert!(page.body.contains("id=\"speech-pending\""));
     // Until it is spoken it has no length on speakers, so it does not air there.
-    assert!(airings(&fetch(&app, &speaker, &token, None).await.json()).is_empty());
+    let aired = airings(&fetch(&app, &speaker, &token, None).await.json());
+    assert!(aired.iter().all(|(i, _)| *i != text));
 
     // An engine that fails leaves the job to be tried again.
     let failing = xaso_core::queue::Queue::only(&[JOB_SPEAK]).handle(
@@ -523,7 +560,8 @@ async fn a_text_bulletin_is_spoken_by_espeak_ng_and_then_airs_on_speakers() {
         }),
     );
     let pass = failing.run_due(&app.store, Utc::now(), 10).await.unwrap();
-    assert_eq!(pass.retried, 1, "{pass:?}");
+    // (The demo's own text bulletins wait for their speech too.)
+    assert!(pass.retried >= 1 && pass.done == 0, "{pass:?}");
 
     // espeak-ng's Vietnamese voice speaks it: a real WAV, measured, kept; the bulletin stays approved.
     let queue = xaso_core::queue::Queue::only(&[JOB_SPEAK]).handle(
@@ -538,14 +576,22 @@ async fn a_text_bulletin_is_spoken_by_espeak_ng_and_then_airs_on_speakers() {
         .run_due(&app.store, Utc::now() + chrono::Duration::hours(1), 10)
         .await
         .unwrap();
-    assert_eq!(pass.done, 1, "{pass:?}");
+    assert!(pass.done >= 1 && pass.retried == 0, "{pass:?}");
     let page = officer.get(&format!("/bulletins/{text}")).await;
     assert!(page.body.contains("id=\"speech-length\""), "{}", page.body);
     assert!(page.body.contains("Đã duyệt"));
     let s = fetch(&app, &speaker, &token, None).await.json();
-    let aired = airings(&s);
+    let aired: Vec<_> = airings(&s)
+        .into_iter()
+        .filter(|(i, _)| *i == text)
+        .collect();
     assert_eq!(aired.len(), 3, "once a day for three days: {s}");
-    let entry = &s["media"][0];
+    let entry = s["media"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["item"] == text.as_str())
+        .expect("in the manifest");
     assert_eq!(entry["content_type"], "audio/wav");
     let ms = entry["duration_ms"].as_i64().unwrap();
     assert!(
