@@ -2,6 +2,7 @@
 //! authorisation, run one transaction and record the change in the audit log. The web pages, the
 //! JSON API and the CLI all call these, so a rule is enforced once.
 
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod authz;
@@ -28,6 +29,7 @@ pub(crate) mod sheet;
 pub mod stamps;
 pub mod units;
 pub mod users;
+pub mod xml;
 
 pub use auth::{Actor, Assignment};
 pub use error::{Error, Result};

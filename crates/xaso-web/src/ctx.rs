@@ -40,6 +40,8 @@ pub struct Ctx {
     pub path: String,
     pub session_token: Option<String>,
     pub demo: bool,
+    /// The emergency alerts in force.
+    pub alerts: std::sync::Arc<Vec<xaso_storage::alerts::AlertRow>>,
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -90,6 +92,8 @@ impl FromRequestParts<AppState> for Ctx {
                 .unwrap_or_else(|| "/".into()),
             session_token,
             demo: state.demo,
+            // A failure to read them must not take pages down: no banner then.
+            alerts: state.banners.get(&state.store).await.unwrap_or_default(),
         })
     }
 }
@@ -182,6 +186,7 @@ impl Ctx {
             csrf: self.csrf.clone(),
             demo: self.demo,
             path: self.path.clone(),
+            alerts: self.alerts.clone(),
         }
     }
 
@@ -198,6 +203,8 @@ pub struct Page {
     pub csrf: String,
     pub demo: bool,
     pub path: String,
+    /// The emergency alerts in force (the banner on every page).
+    pub alerts: std::sync::Arc<Vec<xaso_storage::alerts::AlertRow>>,
 }
 
 impl Page {
@@ -211,6 +218,22 @@ impl Page {
 
     pub fn is_en(&self) -> bool {
         self.lang == Lang::En
+    }
+
+    /// The banner's alerts: (first message's id, headline, area), those not expired.
+    pub fn alert_banner(&self) -> Vec<(&str, &str, &str)> {
+        let now = chrono::Utc::now();
+        self.alerts
+            .iter()
+            .filter(|a| xaso_domain::time::from_storage(&a.expires_at).is_some_and(|e| e > now))
+            .map(|a| {
+                (
+                    a.first_id.as_deref().unwrap_or(&a.id),
+                    a.headline.as_str(),
+                    a.area_desc.as_str(),
+                )
+            })
+            .collect()
     }
 
     /// A date as dd/mm/yyyy, or the "unknown" word.

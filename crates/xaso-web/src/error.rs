@@ -232,6 +232,7 @@ pub async fn error_pages(req: Request, next: Next) -> Response {
             csrf,
             demo: false,
             path,
+            alerts: Default::default(),
         },
         status: info.status.as_u16(),
         message: i18n::t(lang, info.key),

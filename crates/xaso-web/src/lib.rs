@@ -2,6 +2,7 @@
 //! document, operations endpoints, and embedded static assets. Handlers parse input, call one
 //! core function, and render HTML or JSON.
 
+mod alerts;
 mod assets;
 mod auth;
 mod broadcast;
@@ -120,6 +121,10 @@ pub struct Shared {
     pub worker: Arc<xaso_core::jobs::Worker>,
     /// The security headers every answer carries.
     pub security: security::Policy,
+    /// Events for connected loudspeakers and boards (emergency alerts, schedule changes).
+    pub hub: xaso_core::alerts::Hub,
+    /// The emergency alerts in force, as public pages' banners show them.
+    pub banners: Arc<xaso_core::alerts::Banners>,
 }
 
 impl AppState {
@@ -157,6 +162,8 @@ impl AppState {
             Arc::new(xaso_core::jobs::Worker::new(store.clone(), lane))
         };
         Ok(AppState(Arc::new(Shared {
+            hub: xaso_core::alerts::Hub::default(),
+            banners: Arc::new(xaso_core::alerts::Banners::new()),
             security: security::Policy::new(&config),
             worker,
             store,

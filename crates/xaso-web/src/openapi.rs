@@ -28,7 +28,8 @@ use crate::units::api as units_api;
         crate::ict::api::list, crate::ict::api::create, crate::ict::api::show, crate::ict::api::patch,
         crate::ict::devices::heartbeat, crate::ict::devices::wifi_api,
         crate::portal::api::list, crate::portal::api::show, crate::portal::api::create,
-        crate::broadcast::api::schedule, crate::broadcast::api::media, crate::broadcast::api::plays),
+        crate::broadcast::api::schedule, crate::broadcast::api::media, crate::broadcast::api::plays,
+        crate::alerts::events, crate::alerts::received, crate::alerts::audio),
     components(schemas(
         xaso_domain::units::Unit, xaso_domain::units::UnitLink, xaso_domain::units::Level, xaso_domain::units::Portion,
         xaso_domain::auth::Role, units_api::UnitList, units_api::UnitDetail, units_api::SearchResult,

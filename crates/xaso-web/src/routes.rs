@@ -9,9 +9,9 @@ use axum_extra::extract::CookieJar;
 
 use crate::ctx::{cookie, new_csrf, MintedCsrf, CSRF_COOKIE};
 use crate::{
-    assets, auth, broadcast, catalogue, criteria, dt, epcis, error, feedback, heritage, home, ict,
-    metrics, openapi, ops, places, portal, producers, qr, security, staff, stamps, trace_api,
-    units, AppState,
+    alerts, assets, auth, broadcast, catalogue, criteria, dt, epcis, error, feedback, heritage,
+    home, ict, metrics, openapi, ops, places, portal, producers, qr, security, staff, stamps,
+    trace_api, units, AppState,
 };
 
 /// The platform's routes. The outermost layer puts the security headers on every answer; the
@@ -118,6 +118,12 @@ fn routes() -> Routes {
             post(ict::devices::heartbeat).layer(axum::extract::DefaultBodyLimit::max(4096)),
         )
         .route("/devices/{id}/schedule", get(broadcast::api::schedule))
+        .route("/devices/{id}/events", get(alerts::events))
+        .route(
+            "/devices/{id}/alerts/{alert}/received",
+            post(alerts::received),
+        )
+        .route("/devices/{id}/alerts/{alert}/audio", get(alerts::audio))
         .route("/devices/{id}/media/{item}", get(broadcast::api::media))
         .route(
             "/devices/{id}/plays",
@@ -464,6 +470,15 @@ fn routes() -> Routes {
         .route("/posts/{id}/status", post(portal::edit::status))
         .route("/posts/{id}/zalo", post(portal::edit::send_zalo))
         .route("/units/{code}/broadcast", get(broadcast::index))
+        .route(
+            "/units/{code}/alerts",
+            get(alerts::index).post(alerts::issue),
+        )
+        .route("/alerts/{id}", get(alerts::show))
+        .route("/alerts/{id}/update", post(alerts::update))
+        .route("/alerts/{id}/cancel", post(alerts::cancel))
+        .route("/cap/alerts.atom", get(alerts::cap_feed))
+        .route("/cap/{file}", get(alerts::cap_xml))
         .route(
             "/units/{code}/broadcast/bulletins",
             post(broadcast::create_bulletin),

@@ -328,6 +328,7 @@ pub async fn fast_verify(state: &AppState, path: &str) -> Option<Response> {
         csrf: String::new(),
         demo: state.demo,
         path: path.to_string(),
+        alerts: state.banners.get(&state.store).await.unwrap_or_default(),
     };
     let facts = state.facts.get(&p, &v.view);
     let page = VerifyPage {

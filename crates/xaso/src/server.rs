@@ -98,6 +98,15 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
             )
             .handle(xaso_core::portal::zalo::JOB_ZALO_ARTICLE, zalo.clone())
             .handle(
+                xaso_core::alerts::JOB_ALERT_SPEECH,
+                Arc::new(xaso_core::alerts::AlertSpeechJob {
+                    store: store.clone(),
+                    files: state.files.clone(),
+                    speech: Arc::new(xaso_core::broadcast::speech::CommandSpeech::from_env()),
+                    hub: state.hub.clone(),
+                }),
+            )
+            .handle(
                 xaso_core::broadcast::speech::JOB_SPEAK,
                 Arc::new(xaso_core::broadcast::speech::SpeakJob {
                     store: store.clone(),

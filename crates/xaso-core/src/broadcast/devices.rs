@@ -332,6 +332,17 @@ pub async fn report(store: &Store, player: &Player, reports: &[PlayReport]) -> R
     }
     let mut tx = store.begin().await?;
     let added = db::add_plays(tx.conn(), &rows).await?;
+    // An emergency alert aired (even if cut short) counts on the alert's delivery record.
+    for r in rows
+        .iter()
+        .filter(|r| r.result == "played" || r.result == "interrupted")
+    {
+        if let Some(alert) = &r.alert_id {
+            if xaso_storage::alerts::get(tx.conn(), alert).await?.is_some() {
+                xaso_storage::alerts::played(tx.conn(), alert, &r.asset_id, &r.started_at).await?;
+            }
+        }
+    }
     tx.commit().await?;
     Ok(added)
 }

@@ -92,7 +92,7 @@ pub(super) async fn load(store: &Store, files: &Files, system: &Actor) -> Result
             place_id: office.clone(),
             location: location.into(),
             funding: "ntm".into(),
-            note: "Thiết bị mẫu (dữ liệu mẫu).".into(),
+            note: "Thiết bị mẫu, số liệu minh họa (dữ liệu mẫu).".into(),
             ..Default::default()
         };
         crate::ict::create(store, s, COMMUNE, &a).await?;

@@ -2,62 +2,11 @@
 //! 0.9), written with quick-xml so every text is escaped as XML wants.
 
 use chrono::{DateTime, Utc};
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
-use quick_xml::Writer;
 use xaso_domain::units::Unit;
 
 use super::Post;
-use crate::{Error, Result};
-
-type W = Writer<Vec<u8>>;
-
-fn err(e: impl std::fmt::Display) -> Error {
-    Error::Internal(format!("xml: {e}"))
-}
-
-fn text(w: &mut W, name: &str, attrs: &[(&str, &str)], value: &str) -> Result<()> {
-    let mut start = BytesStart::new(name);
-    for (k, v) in attrs {
-        start.push_attribute((*k, *v));
-    }
-    w.write_event(Event::Start(start)).map_err(err)?;
-    w.write_event(Event::Text(BytesText::new(value)))
-        .map_err(err)?;
-    w.write_event(Event::End(BytesEnd::new(name)))
-        .map_err(err)?;
-    Ok(())
-}
-
-fn empty(w: &mut W, name: &str, attrs: &[(&str, &str)]) -> Result<()> {
-    let mut start = BytesStart::new(name);
-    for (k, v) in attrs {
-        start.push_attribute((*k, *v));
-    }
-    w.write_event(Event::Empty(start)).map_err(err)
-}
-
-fn open(w: &mut W, name: &str, attrs: &[(&str, &str)]) -> Result<()> {
-    let mut start = BytesStart::new(name);
-    for (k, v) in attrs {
-        start.push_attribute((*k, *v));
-    }
-    w.write_event(Event::Start(start)).map_err(err)
-}
-
-fn close(w: &mut W, name: &str) -> Result<()> {
-    w.write_event(Event::End(BytesEnd::new(name))).map_err(err)
-}
-
-fn writer() -> Result<W> {
-    let mut w = Writer::new_with_indent(Vec::new(), b' ', 1);
-    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("utf-8"), None)))
-        .map_err(err)?;
-    Ok(w)
-}
-
-fn done(w: W) -> Result<String> {
-    String::from_utf8(w.into_inner()).map_err(err)
-}
+use crate::xml::{close, done, empty, open, text, writer};
+use crate::Result;
 
 /// When a post changed last, for feeds: its publishing time or its last edit, whichever is later.
 fn updated(p: &Post) -> DateTime<Utc> {
