@@ -149,8 +149,8 @@ async fn send(
     f: AlertFields,
     area: Vec<Unit>,
     base: &str,
+    now: DateTime<Utc>,
 ) -> Result<Alert> {
-    let now = Utc::now();
     let id = xaso_storage::new_id();
     let mut row = AlertRow {
         identifier: cap::identifier(&id),
@@ -241,36 +241,70 @@ pub async fn issue(
     area_codes: &[String],
     base: &str,
 ) -> Result<Alert> {
+    issue_at(store, hub, actor, code, input, area_codes, base, Utc::now()).await
+}
+
+/// [`issue`] as if at `now` (the demo's past alert).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn issue_at(
+    store: &Store,
+    hub: &Hub,
+    actor: Option<&Actor>,
+    code: &str,
+    input: &AlertInput,
+    area_codes: &[String],
+    base: &str,
+    now: DateTime<Utc>,
+) -> Result<Alert> {
     let unit = crate::units::by_code(store, code, xaso_domain::time::today_vn()).await?;
     let a = actor.ok_or(Error::Unauthenticated)?;
     if !issues(store, actor, &unit.id).await? {
         return Err(Error::Forbidden);
     }
     let choices = area_choices(store, &unit).await?;
-    let area: Vec<Unit> = if area_codes.iter().all(|c| c.trim().is_empty()) {
-        vec![unit.clone()]
-    } else {
-        let mut picked = Vec::new();
-        for c in area_codes
-            .iter()
-            .map(|c| c.trim())
-            .filter(|c| !c.is_empty())
-        {
-            match choices.iter().find(|u| u.code == c) {
-                Some(u) if !picked.iter().any(|p: &Unit| p.id == u.id) => picked.push(u.clone()),
-                Some(_) => {}
-                None => {
-                    return Err(Error::invalid(
-                        "area",
-                        "choose the area among the unit's own communes or villages",
-                    ))
-                }
+    let mut problems: Vec<(&'static str, String)> = Vec::new();
+    let mut area: Vec<Unit> = Vec::new();
+    for c in area_codes
+        .iter()
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+    {
+        match choices.iter().find(|u| u.code == c) {
+            Some(u) if !area.iter().any(|p| p.id == u.id) => area.push(u.clone()),
+            Some(_) => {}
+            None => {
+                problems.push((
+                    "area",
+                    "choose the area among the unit's own communes or villages".into(),
+                ));
+                break;
             }
         }
-        picked
+    }
+    if area.is_empty() {
+        area.push(unit.clone());
+    }
+    let f = match check_alert(input, now) {
+        Ok(f) if problems.is_empty() => f,
+        Ok(_) => return Err(invalid(problems)),
+        Err(mut more) => {
+            more.extend(problems);
+            return Err(invalid(more));
+        }
     };
-    let f = check_alert(input, Utc::now()).map_err(invalid)?;
-    send(store, hub, a, &unit, None, MsgType::Alert, f, area, base).await
+    send(
+        store,
+        hub,
+        a,
+        &unit,
+        None,
+        MsgType::Alert,
+        f,
+        area,
+        base,
+        now,
+    )
+    .await
 }
 
 /// The messages of an alert, oldest first (public: alerts are public information).
@@ -339,6 +373,7 @@ pub async fn update(
         f,
         first.area.clone(),
         base,
+        Utc::now(),
     )
     .await
 }
@@ -383,6 +418,7 @@ pub async fn cancel(
         f,
         first.area.clone(),
         base,
+        Utc::now(),
     )
     .await
 }

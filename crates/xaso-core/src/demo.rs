@@ -209,7 +209,7 @@ pub async fn load(store: &Store, files: &Files, base_url: &str) -> Result<bool> 
     dt::load(store, files, &system, DEMO_PASSWORD).await?;
     ict::load(store, files, &system, chrono::Utc::now()).await?;
     portal::load(store, &system, chrono::Utc::now()).await?;
-    broadcast::load(store, files, &system).await?;
+    broadcast::load(store, files, &system, base_url).await?;
     let mut tx = store.begin().await?;
     settings::set(tx.conn(), DEMO_FLAG, "1").await?;
     tx.commit().await?;

@@ -63,7 +63,12 @@ fn text(title: &str, body: &str, priority: &str) -> BulletinInput {
     }
 }
 
-pub(super) async fn load(store: &Store, files: &Files, system: &Actor) -> Result<()> {
+pub(super) async fn load(
+    store: &Store,
+    files: &Files,
+    system: &Actor,
+    base_url: &str,
+) -> Result<()> {
     let s = Some(system);
     let office = {
         let mut conn = store.read().await?;
@@ -206,5 +211,103 @@ pub(super) async fn load(store: &Store, files: &Files, system: &Actor) -> Result
         },
     )
     .await?;
+    past_flood(store, system, base_url).await?;
+    storm_drill(store, system, base_url).await
+}
+
+/// A storm drill: issued, updated and called off, so the feed shows all three kinds of message.
+async fn storm_drill(store: &Store, system: &Actor, base_url: &str) -> Result<()> {
+    let hub = crate::alerts::Hub::default();
+    let drill = |headline: &str, description: &str| xaso_domain::alerts::AlertInput {
+        hazard: "storm".into(),
+        urgency: "Expected".into(),
+        certainty: "Possible".into(),
+        headline: headline.into(),
+        description: format!("{description} {LABEL}"),
+        instruction: "Kiểm tra nhà cửa, cây xanh quanh nhà; theo dõi loa truyền thanh của xã."
+            .into(),
+        hours: "12".into(),
+        status: "Exercise".into(),
+        ..Default::default()
+    };
+    let first = crate::alerts::issue_at(
+        store,
+        &hub,
+        Some(system),
+        COMMUNE,
+        &drill(
+            "Diễn tập: cảnh báo giông lốc (mẫu)",
+            "Diễn tập ứng phó giông lốc cho các ấp.",
+        ),
+        &[],
+        base_url,
+        chrono::Utc::now() - chrono::Duration::hours(2),
+    )
+    .await?;
+    crate::alerts::update(
+        store,
+        &hub,
+        Some(system),
+        first.first_id(),
+        &drill(
+            "Diễn tập: giông lốc đến sớm hơn dự kiến (mẫu)",
+            "Cập nhật kịch bản diễn tập: giông lốc đến sớm một giờ.",
+        ),
+        base_url,
+    )
+    .await?;
+    crate::alerts::cancel(
+        store,
+        &hub,
+        Some(system),
+        first.first_id(),
+        "Kết thúc buổi diễn tập (dữ liệu mẫu).",
+        base_url,
+    )
+    .await?;
+    Ok(())
+}
+
+/// A flood warning issued ten days ago for the commune (expired since), with when each of the
+/// commune's speakers and boards received and played it (illustrative delays of seconds).
+async fn past_flood(store: &Store, system: &Actor, base_url: &str) -> Result<()> {
+    let sent = chrono::Utc::now() - chrono::Duration::days(10);
+    let alert = crate::alerts::issue_at(
+        store,
+        &crate::alerts::Hub::default(),
+        Some(system),
+        COMMUNE,
+        &xaso_domain::alerts::AlertInput {
+            hazard: "flood".into(),
+            risk_level: "3".into(),
+            headline: "Cảnh báo triều cường và ngập lụt vùng trũng ven sông Vàm Cỏ Đông (mẫu)".into(),
+            description: format!(
+                "Mực nước sông Vàm Cỏ Đông lên nhanh do triều cường kết hợp mưa lớn; các vùng trũng ven sông có thể ngập sâu trong đêm. {LABEL}"
+            ),
+            instruction: "Gia cố bờ bao, kê cao tài sản, không cho trẻ em tắm sông; khi cần hỗ trợ gọi 1022.".into(),
+            hours: "24".into(),
+            ..Default::default()
+        },
+        &[],
+        base_url,
+        sent,
+    )
+    .await?;
+    let unit = crate::broadcast::unit(store, COMMUNE).await?;
+    let mut tx = store.begin().await?;
+    let devices = xaso_storage::ict::assets_of_kinds(
+        tx.conn(),
+        &unit.id,
+        &[crate::broadcast::SPEAKER_KIND, crate::broadcast::BOARD_KIND],
+    )
+    .await?;
+    for (n, d) in devices.iter().enumerate() {
+        let got = sent + chrono::Duration::milliseconds(400 + 150 * n as i64);
+        let aired = got + chrono::Duration::seconds(2);
+        let at = |t| xaso_domain::time::to_storage(t);
+        xaso_storage::alerts::received(tx.conn(), &alert.row.id, &d.id, &at(got)).await?;
+        xaso_storage::alerts::played(tx.conn(), &alert.row.id, &d.id, &at(aired)).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
