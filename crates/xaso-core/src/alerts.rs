@@ -95,15 +95,6 @@ pub async fn area_choices(store: &Store, unit: &Unit) -> Result<Vec<Unit>> {
     })
 }
 
-fn invalid(problems: Vec<(&'static str, String)>) -> Error {
-    Error::Invalid(
-        problems
-            .into_iter()
-            .map(|(at, detail)| crate::error::Problem::new(at, detail))
-            .collect(),
-    )
-}
-
 /// What devices get for a message (the same JSON for every device).
 pub fn event_json(row: &AlertRow) -> String {
     json!({
@@ -286,10 +277,10 @@ pub(crate) async fn issue_at(
     }
     let f = match check_alert(input, now) {
         Ok(f) if problems.is_empty() => f,
-        Ok(_) => return Err(invalid(problems)),
+        Ok(_) => return Err(Error::problems(problems)),
         Err(mut more) => {
             more.extend(problems);
-            return Err(invalid(more));
+            return Err(Error::problems(more));
         }
     };
     send(
@@ -361,7 +352,7 @@ pub async fn update(
     base: &str,
 ) -> Result<Alert> {
     let (unit, _, messages, a) = latest_for_writing(store, actor, first_id).await?;
-    let f = check_alert(input, Utc::now()).map_err(invalid)?;
+    let f = check_alert(input, Utc::now()).map_err(Error::problems)?;
     let first = &messages[0];
     send(
         store,
@@ -406,7 +397,7 @@ pub async fn cancel(
         hours: "1".into(),
         ..Default::default()
     };
-    let f = check_alert(&input, Utc::now()).map_err(invalid)?;
+    let f = check_alert(&input, Utc::now()).map_err(Error::problems)?;
     let first = &messages[0];
     send(
         store,

@@ -229,15 +229,6 @@ async fn target_of(store: &Store, unit: &Unit, code: &str) -> Result<Unit> {
         .ok_or_else(|| Error::invalid("target", "choose the commune or one of its villages"))
 }
 
-fn invalid(problems: Vec<(&'static str, String)>) -> Error {
-    Error::Invalid(
-        problems
-            .into_iter()
-            .map(|(at, detail)| crate::error::Problem::new(at, detail))
-            .collect(),
-    )
-}
-
 /// Writes one audit entry.
 async fn audit(
     tx: &mut xaso_storage::Tx,
@@ -284,7 +275,7 @@ pub async fn create(
 ) -> Result<Bulletin> {
     let unit = unit(store, code).await?;
     let a = require_writer(store, actor, &unit.id).await?;
-    let f = check_bulletin(input).map_err(invalid)?;
+    let f = check_bulletin(input).map_err(Error::problems)?;
     if f.priority == Priority::Emergency {
         return Err(Error::invalid(
             "priority",
@@ -357,7 +348,7 @@ pub async fn update(
         kind: b.kind.as_str().into(),
         ..input.clone()
     };
-    let f = check_bulletin(&input).map_err(invalid)?;
+    let f = check_bulletin(&input).map_err(Error::problems)?;
     if f.priority == Priority::Emergency {
         return Err(Error::invalid(
             "priority",
@@ -722,7 +713,7 @@ pub async fn save_programme(
         }
     }
     let Some(medium) = medium.filter(|_| problems.is_empty()) else {
-        return Err(invalid(problems));
+        return Err(Error::problems(problems));
     };
     let row = ProgrammeRow {
         id: before

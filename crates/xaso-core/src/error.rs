@@ -52,6 +52,15 @@ impl Error {
     pub fn invalid(at: impl Into<String>, detail: impl Into<String>) -> Error {
         Error::Invalid(vec![Problem::new(at, detail)])
     }
+
+    /// The problems a domain check found, as (field, detail) pairs.
+    pub fn problems(list: Vec<(&'static str, String)>) -> Error {
+        Error::Invalid(
+            list.into_iter()
+                .map(|(at, detail)| Problem::new(at, detail))
+                .collect(),
+        )
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

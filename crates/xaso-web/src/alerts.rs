@@ -467,25 +467,6 @@ pub async fn cap_feed(
         .into_response())
 }
 
-async fn player(
-    state: &AppState,
-    headers: &HeaderMap,
-    id: &str,
-) -> Result<xaso_core::broadcast::devices::Player, PageError> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .unwrap_or("");
-    if token.is_empty() {
-        return Err(PageError::api(Error::Unauthenticated));
-    }
-    xaso_core::broadcast::devices::authenticate(&state.store, id, token)
-        .await
-        .map_err(PageError::api)
-}
-
 /// A device's event stream (Server-Sent Events): first the alerts in force for it, then every
 /// alert message and schedule change aimed at it as it happens; a comment every 20 s keeps the
 /// connection open through proxies.
@@ -498,7 +479,7 @@ pub async fn events(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let player = player(&state, &headers, &id).await?;
+    let player = crate::broadcast::api::player(&state, &headers, &id).await?;
     // Subscribe first, so nothing sent while the alerts in force are read is missed.
     let rx = state.hub.subscribe();
     let now = xaso_core::alerts::in_force_for(&state.store, &player.unit_ids, Utc::now())
@@ -550,7 +531,7 @@ pub async fn received(
     headers: HeaderMap,
     Path((id, alert)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let player = player(&state, &headers, &id).await?;
+    let player = crate::broadcast::api::player(&state, &headers, &id).await?;
     xaso_core::alerts::received(&state.store, &player, &alert)
         .await
         .map_err(PageError::api)?;
@@ -568,7 +549,7 @@ pub async fn audio(
     headers: HeaderMap,
     Path((id, alert)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let player = player(&state, &headers, &id).await?;
+    let player = crate::broadcast::api::player(&state, &headers, &id).await?;
     let (bytes, mime) = xaso_core::alerts::audio(&state.store, &state.files, &player, &alert)
         .await
         .map_err(PageError::api)?;

@@ -500,17 +500,21 @@ fn routes() -> Routes {
         .route("/bulletins/{id}/status", post(broadcast::set_status))
         .route(
             "/units/{code}/broadcast/programmes",
-            post(broadcast::create_programme),
+            post(broadcast::programmes::create_programme),
         )
         .route(
             "/units/{code}/broadcast/programmes/new",
-            get(broadcast::new_programme),
+            get(broadcast::programmes::new_programme),
         )
         .route(
             "/programmes/{id}",
-            get(broadcast::show_programme).post(broadcast::update_programme),
+            get(broadcast::programmes::show_programme)
+                .post(broadcast::programmes::update_programme),
         )
-        .route("/programmes/{id}/delete", post(broadcast::delete_programme))
+        .route(
+            "/programmes/{id}/delete",
+            post(broadcast::programmes::delete_programme),
+        )
         .route("/units/{code}/zalo/connect", post(portal::zalo::connect))
         .route(
             "/units/{code}/zalo/disconnect",

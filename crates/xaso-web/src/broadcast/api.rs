@@ -23,7 +23,12 @@ fn bearer(headers: &HeaderMap) -> &str {
         .unwrap_or("")
 }
 
-async fn player(state: &AppState, headers: &HeaderMap, id: &str) -> Result<Player, PageError> {
+/// The device a request comes from, its token checked (API errors for the device).
+pub(crate) async fn player(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+) -> Result<Player, PageError> {
     let token = bearer(headers);
     if token.is_empty() {
         return Err(PageError::api(Error::Unauthenticated));
