@@ -84,6 +84,17 @@ pub(crate) fn refused(ctx: &Ctx, e: Error) -> Result<Vec<(String, String)>, Page
     crate::error::refusals(ctx, MESSAGE_KEYS, e)
 }
 
+/// Something devices play changed in a unit: read the version again, and tell its connected
+/// devices to fetch their schedule now.
+pub(crate) fn changed(state: &AppState, unit_id: &str) {
+    state.players.changed();
+    state.hub.publish(xaso_core::alerts::hub::Event {
+        kind: xaso_core::alerts::hub::Kind::Schedule,
+        units: vec![unit_id.to_string()],
+        data: "{}".into(),
+    });
+}
+
 fn when(t: Option<DateTime<Utc>>) -> String {
     t.map(xaso_domain::time::format_datetime_vn)
         .unwrap_or_default()
@@ -543,7 +554,10 @@ pub async fn update_bulletin(
     )
     .await
     {
-        Ok(b) => Ok(Redirect::to(&format!("/bulletins/{}?saved=1", b.row.id)).into_response()),
+        Ok(b) => {
+            changed(&state, &b.row.unit_id);
+            Ok(Redirect::to(&format!("/bulletins/{}?saved=1", b.row.id)).into_response())
+        }
         Err(e @ Error::Invalid(_)) => bulletin_refused(&state, &ctx, &id, e, Some(f.input)).await,
         Err(e) => Err(e.into()),
     }
@@ -583,7 +597,10 @@ pub async fn set_media(
         }
     };
     match r {
-        Ok(b) => Ok(Redirect::to(&format!("/bulletins/{}?saved=1", b.row.id)).into_response()),
+        Ok(b) => {
+            changed(&state, &b.row.unit_id);
+            Ok(Redirect::to(&format!("/bulletins/{}?saved=1", b.row.id)).into_response())
+        }
         Err(e @ Error::Invalid(_)) => bulletin_refused(&state, &ctx, &id, e, None).await,
         Err(e) => Err(e.into()),
     }
@@ -633,7 +650,10 @@ pub async fn set_status(
         _ => return Err(PageError::bad_request("unknown state of a bulletin", false)),
     };
     match r {
-        Ok(b) => Ok(Redirect::to(&format!("/bulletins/{}?saved=1", b.row.id)).into_response()),
+        Ok(b) => {
+            changed(&state, &b.row.unit_id);
+            Ok(Redirect::to(&format!("/bulletins/{}?saved=1", b.row.id)).into_response())
+        }
         Err(e @ Error::Invalid(_)) => bulletin_refused(&state, &ctx, &id, e, None).await,
         Err(e) => Err(e.into()),
     }

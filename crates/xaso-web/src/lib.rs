@@ -125,6 +125,8 @@ pub struct Shared {
     pub hub: xaso_core::alerts::Hub,
     /// The emergency alerts in force, as public pages' banners show them.
     pub banners: Arc<xaso_core::alerts::Banners>,
+    /// Loudspeakers and boards checked lately, and the schedules' version (304s from memory).
+    pub players: Arc<xaso_core::broadcast::devices::Players>,
 }
 
 impl AppState {
@@ -164,6 +166,7 @@ impl AppState {
         Ok(AppState(Arc::new(Shared {
             hub: xaso_core::alerts::Hub::default(),
             banners: Arc::new(xaso_core::alerts::Banners::new()),
+            players: Arc::new(xaso_core::broadcast::devices::Players::new()),
             security: security::Policy::new(&config),
             worker,
             store,

@@ -72,16 +72,81 @@ pub async fn player_of(store: &Store, asset: AssetRow) -> Result<Player> {
 
 /// The schedule's ETag for a day: the schedules' version, the day and the device's record
 /// (its place and commune decide what reaches it). Cheap: no planning.
-pub async fn etag(store: &Store, player: &Player, day: NaiveDate) -> Result<String> {
-    let version = {
-        let mut conn = store.read().await?;
-        db::version(&mut conn).await?
-    };
+pub fn etag(player: &Player, version: i64, day: NaiveDate) -> String {
     let mut h = Sha256::new();
     h.update(player.asset.updated_at.as_bytes());
     h.update(player.unit_ids.join(",").as_bytes());
     let h = hex::encode(&h.finalize()[..6]);
-    Ok(format!("\"v{version}-{day}-{h}\""))
+    format!("\"v{version}-{day}-{h}\"")
+}
+
+/// How long a checked device is trusted without asking the database again.
+pub const PLAYER_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long the schedules' version is kept.
+pub const VERSION_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Devices recently checked (by the digest of the token they used) and the schedules' version,
+/// so that a device polling an unchanged schedule costs no database read: a 304 from memory.
+/// A revoked token keeps working on this server until [`Players::clear`] (called when a token
+/// is made or revoked here) or for [`PLAYER_TTL`] on other servers; a change of schedule shows
+/// within [`VERSION_TTL`].
+#[derive(Default)]
+pub struct Players {
+    known:
+        std::sync::RwLock<std::collections::HashMap<String, (String, Player, std::time::Instant)>>,
+    version: std::sync::RwLock<Option<(i64, std::time::Instant)>>,
+}
+
+impl Players {
+    pub fn new() -> Players {
+        Players::default()
+    }
+
+    /// [`authenticate`], from memory when the same token was checked lately.
+    pub async fn authenticate(&self, store: &Store, asset_id: &str, token: &str) -> Result<Player> {
+        let hash = crate::auth::token_hash(token);
+        if let Some((h, p, at)) = self.known.read().expect("players lock").get(asset_id) {
+            if *h == hash && at.elapsed() < PLAYER_TTL {
+                return Ok(p.clone());
+            }
+        }
+        let p = authenticate(store, asset_id, token).await?;
+        let mut known = self.known.write().expect("players lock");
+        if known.len() > 100_000 {
+            known.clear();
+        }
+        known.insert(
+            asset_id.to_string(),
+            (hash, p.clone(), std::time::Instant::now()),
+        );
+        Ok(p)
+    }
+
+    /// The schedules' version, read at most every [`VERSION_TTL`].
+    pub async fn version(&self, store: &Store) -> Result<i64> {
+        if let Some((v, at)) = *self.version.read().expect("version lock") {
+            if at.elapsed() < VERSION_TTL {
+                return Ok(v);
+            }
+        }
+        let v = {
+            let mut conn = store.read().await?;
+            db::version(&mut conn).await?
+        };
+        *self.version.write().expect("version lock") = Some((v, std::time::Instant::now()));
+        Ok(v)
+    }
+
+    /// A schedule changed on this server: read the version again at the next request.
+    pub fn changed(&self) {
+        *self.version.write().expect("version lock") = None;
+    }
+
+    /// Forgets everything (a token made or revoked on this server).
+    pub fn clear(&self) {
+        self.known.write().expect("players lock").clear();
+        *self.version.write().expect("version lock") = None;
+    }
 }
 
 /// One entry of the media manifest.

@@ -33,7 +33,9 @@ pub(crate) async fn player(
     if token.is_empty() {
         return Err(PageError::api(Error::Unauthenticated));
     }
-    devices::authenticate(&state.store, id, token)
+    state
+        .players
+        .authenticate(&state.store, id, token)
         .await
         .map_err(PageError::api)
 }
@@ -73,9 +75,12 @@ pub async fn schedule(
 ) -> Result<Response, PageError> {
     let player = player(&state, &headers, &id).await?;
     let today = xaso_domain::time::today_vn();
-    let etag = devices::etag(&state.store, &player, today)
+    let version = state
+        .players
+        .version(&state.store)
         .await
         .map_err(PageError::api)?;
+    let etag = devices::etag(&player, version, today);
     if holds(&headers, &etag) {
         return Ok(not_modified(&etag));
     }

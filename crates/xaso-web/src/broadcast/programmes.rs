@@ -239,7 +239,10 @@ pub async fn create_programme(
     match xaso_core::broadcast::save_programme(&state.store, ctx.actor.as_ref(), &code, None, &f)
         .await
     {
-        Ok(m) => Ok(Redirect::to(&format!("/programmes/{}?saved=1", m.row.id)).into_response()),
+        Ok(m) => {
+            super::changed(&state, &m.row.unit_id);
+            Ok(Redirect::to(&format!("/programmes/{}?saved=1", m.row.id)).into_response())
+        }
         Err(e @ Error::Invalid(_)) => {
             let errors = refused(&ctx, e)?;
             let unit = xaso_core::broadcast::unit(&state.store, &code).await?;
@@ -294,7 +297,10 @@ pub async fn update_programme(
     )
     .await
     {
-        Ok(m) => Ok(Redirect::to(&format!("/programmes/{}?saved=1", m.row.id)).into_response()),
+        Ok(m) => {
+            super::changed(&state, &m.row.unit_id);
+            Ok(Redirect::to(&format!("/programmes/{}?saved=1", m.row.id)).into_response())
+        }
         Err(e @ Error::Invalid(_)) => {
             let errors = refused(&ctx, e)?;
             programme_page(&state, &ctx, unit, Some(m), f, errors, false).await
@@ -320,5 +326,6 @@ pub async fn delete_programme(
     let m = xaso_core::broadcast::programme(&state.store, ctx.actor.as_ref(), &id).await?;
     let unit = xaso_core::broadcast::unit_by_id(&state.store, &m.row.unit_id).await?;
     xaso_core::broadcast::delete_programme(&state.store, ctx.actor.as_ref(), &id).await?;
+    super::changed(&state, &unit.id);
     Ok(Redirect::to(&format!("/units/{}/broadcast#programmes", unit.code)).into_response())
 }

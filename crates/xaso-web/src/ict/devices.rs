@@ -99,6 +99,7 @@ pub async fn make_token(
 ) -> Result<Response, PageError> {
     ctx.check_form_write(&f.csrf)?;
     let token = xaso_core::ict::devices::make_token(&state.store, ctx.actor.as_ref(), &id).await?;
+    state.players.clear();
     state.beats.forget(&id);
     let a = xaso_core::ict::get(&state.store, ctx.actor.as_ref(), &id).await?;
     let url = format!(
@@ -129,6 +130,7 @@ pub async fn revoke_token(
 ) -> Result<Response, PageError> {
     ctx.check_form_write(&f.csrf)?;
     xaso_core::ict::devices::revoke_token(&state.store, ctx.actor.as_ref(), &id).await?;
+    state.players.clear();
     state.beats.forget(&id);
     Ok(Redirect::to(&format!("/assets/{id}?revoked=1")).into_response())
 }

@@ -331,6 +331,18 @@ async fn an_approved_recording_reaches_the_speakers_and_a_priority_bulletin_lead
     // Wrong token, another commune's officer, a visitor: nothing.
     let r = fetch(&app, &speaker, "xsd_wrong", None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // A revoked token stops at once, though the device was just let in from memory.
+    assert_eq!(
+        fetch(&app, &speaker, &token, None).await.status,
+        StatusCode::OK
+    );
+    officer
+        .post_form(&format!("/assets/{speaker}/token/revoke"), &[])
+        .await;
+    assert_eq!(
+        fetch(&app, &speaker, &token, None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     let mut other = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
     assert_eq!(
         other.get(&format!("/bulletins/{news}")).await.status,
