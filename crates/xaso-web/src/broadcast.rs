@@ -658,3 +658,96 @@ pub async fn set_status(
         Err(e) => Err(e.into()),
     }
 }
+
+#[derive(Deserialize, Default)]
+pub struct LogQuery {
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
+    /// "xlsx" for the workbook.
+    #[serde(default)]
+    format: Option<String>,
+}
+
+impl LogQuery {
+    /// The days asked (Vietnam's), today by default; unreadable dates are refused.
+    fn days(&self) -> Result<(chrono::NaiveDate, chrono::NaiveDate), Error> {
+        let today = xaso_domain::time::today_vn();
+        let day = |s: &Option<String>, field: &'static str| match s.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(v) => xaso_domain::time::parse_date(v)
+                .map(Some)
+                .ok_or_else(|| Error::invalid(field, "write the date as dd/mm/yyyy")),
+        };
+        let from = day(&self.from, "from")?.unwrap_or(today);
+        let to = day(&self.to, "to")?.unwrap_or(from);
+        Ok((from, to))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "broadcast/log.html")]
+struct LogPage {
+    p: Page,
+    unit: Unit,
+    from: String,
+    to: String,
+    lines: Vec<xaso_core::broadcast::devices::LogLine>,
+}
+
+impl LogPage {
+    fn at(&self, l: &xaso_core::broadcast::devices::LogLine) -> String {
+        xaso_domain::time::format_datetime_vn(l.started_at)
+    }
+    fn seconds(&self, l: &xaso_core::broadcast::devices::LogLine) -> String {
+        seconds(l.duration_ms)
+    }
+    fn result(&self, l: &xaso_core::broadcast::devices::LogLine) -> &'static str {
+        self.p.t(&format!("broadcast_result.{}", l.result))
+    }
+    fn medium(&self, l: &xaso_core::broadcast::devices::LogLine) -> &'static str {
+        self.p.t(&format!("broadcast_medium.{}", l.medium))
+    }
+}
+
+/// What the commune's devices played, for some days: a page, or an xlsx workbook.
+pub async fn log(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Query(q): Query<LogQuery>,
+) -> Result<Response, PageError> {
+    if let Some(r) = sign_in_first(&ctx, &format!("/units/{code}/broadcast/log")).await {
+        return Ok(r);
+    }
+    let (from, to) = q.days()?;
+    let (unit, lines) =
+        xaso_core::broadcast::devices::log(&state.store, ctx.actor.as_ref(), &code, from, to)
+            .await?;
+    if q.format.as_deref() == Some("xlsx") {
+        let bytes = xaso_core::broadcast::devices::log_xlsx(&lines)?;
+        let name = format!("nhat-ky-phat-{}-{from}-{to}.xlsx", unit.code);
+        return Ok((
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response());
+    }
+    Ok(render(&LogPage {
+        p: ctx.page(),
+        unit,
+        from: xaso_domain::time::format_date_vn(from),
+        to: xaso_domain::time::format_date_vn(to),
+        lines,
+    }))
+}

@@ -29,7 +29,8 @@ use crate::units::api as units_api;
         crate::ict::devices::heartbeat, crate::ict::devices::wifi_api,
         crate::portal::api::list, crate::portal::api::show, crate::portal::api::create,
         crate::broadcast::api::schedule, crate::broadcast::api::media, crate::broadcast::api::plays,
-        crate::alerts::events, crate::alerts::received, crate::alerts::audio),
+        crate::alerts::events, crate::alerts::received, crate::alerts::audio,
+        crate::broadcast::api::log),
     components(schemas(
         xaso_domain::units::Unit, xaso_domain::units::UnitLink, xaso_domain::units::Level, xaso_domain::units::Portion,
         xaso_domain::auth::Role, units_api::UnitList, units_api::UnitDetail, units_api::SearchResult,
@@ -60,7 +61,7 @@ use crate::units::api as units_api;
         crate::ict::devices::WifiList, crate::ict::devices::WifiPointOut,
         crate::portal::api::PostOut, crate::portal::api::PostList, xaso_domain::portal::PostInput,
         xaso_domain::portal::PostKind, xaso_domain::portal::PostStatus,
-        xaso_domain::broadcast::PlayReport, crate::broadcast::api::Plays, crate::broadcast::api::PlaysKept,
+        xaso_domain::broadcast::PlayReport, crate::broadcast::api::Plays, crate::broadcast::api::PlaysKept, crate::broadcast::api::BroadcastLog,
         Errors, ErrorItem
     )),
     modifiers(&BearerAuth, &ErrorAnswers, &ParamSchemas),

@@ -119,6 +119,7 @@ fn routes() -> Routes {
         )
         .route("/devices/{id}/schedule", get(broadcast::api::schedule))
         .route("/devices/{id}/events", get(alerts::events))
+        .route("/units/{code}/broadcast-log", get(broadcast::api::log))
         .route(
             "/devices/{id}/alerts/{alert}/received",
             post(alerts::received),
@@ -470,6 +471,7 @@ fn routes() -> Routes {
         .route("/posts/{id}/status", post(portal::edit::status))
         .route("/posts/{id}/zalo", post(portal::edit::send_zalo))
         .route("/units/{code}/broadcast", get(broadcast::index))
+        .route("/units/{code}/broadcast/log", get(broadcast::log))
         .route(
             "/units/{code}/alerts",
             get(alerts::index).post(alerts::issue),

@@ -499,3 +499,164 @@ pub async fn day_overview(
     }
     Ok(out)
 }
+
+/// One line of the broadcast log: what a device played.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogLine {
+    pub device: String,
+    pub tag: String,
+    pub device_name: String,
+    pub medium: &'static str,
+    pub started_at: DateTime<Utc>,
+    pub duration_ms: i64,
+    pub result: String,
+    /// The bulletin played (absent for an alert).
+    pub item: Option<String>,
+    /// The emergency alert played, if it was one.
+    pub alert: Option<String>,
+    /// The bulletin's or the alert's title.
+    pub title: String,
+    /// commune, area, province, national; "emergency" for an alert.
+    pub source: String,
+}
+
+/// What the commune's loudspeakers and boards played from `from` to `to` (Vietnam's days,
+/// both included), in time order. For its bulletin writers (commune and area officers) and
+/// for API tokens of such accounts (a provincial information source system pulls it).
+pub async fn log(
+    store: &Store,
+    actor: Option<&crate::Actor>,
+    code: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<(xaso_domain::units::Unit, Vec<LogLine>)> {
+    let unit = super::unit(store, code).await?;
+    if !super::writes(store, actor, &unit.id).await? {
+        return Err(if actor.is_some() {
+            Error::Forbidden
+        } else {
+            Error::Unauthenticated
+        });
+    }
+    if to < from || (to - from).num_days() > 92 {
+        return Err(Error::invalid(
+            "to",
+            "the log covers 1 to 93 days, the last not before the first",
+        ));
+    }
+    let assets = {
+        let mut conn = store.read().await?;
+        xaso_storage::ict::assets_of_kinds(
+            &mut conn,
+            &unit.id,
+            &[super::SPEAKER_KIND, super::BOARD_KIND],
+        )
+        .await?
+    };
+    let start = xaso_domain::broadcast::vn_instant(from, chrono::NaiveTime::MIN);
+    let end = xaso_domain::broadcast::vn_instant(to, chrono::NaiveTime::MIN) + Duration::days(1);
+    let ids: Vec<String> = assets.iter().map(|a| a.id.clone()).collect();
+    let mut conn = store.read().await?;
+    let plays = db::plays(
+        &mut conn,
+        &ids,
+        &xaso_domain::time::to_storage(start),
+        &xaso_domain::time::to_storage(end),
+    )
+    .await?;
+    let mut titles: std::collections::HashMap<String, (String, String)> = Default::default();
+    let mut out = Vec::with_capacity(plays.len());
+    for p in plays {
+        let Some(asset) = assets.iter().find(|a| a.id == p.asset_id) else {
+            continue;
+        };
+        let key = p
+            .bulletin_id
+            .clone()
+            .or(p.alert_id.clone())
+            .unwrap_or_default();
+        if !titles.contains_key(&key) {
+            let t = if let Some(b) = &p.bulletin_id {
+                db::bulletin(&mut conn, b)
+                    .await?
+                    .map(|b| (b.title, b.source))
+                    .unwrap_or_default()
+            } else if let Some(a) = &p.alert_id {
+                xaso_storage::alerts::get(&mut conn, a)
+                    .await?
+                    .map(|a| (a.headline, "emergency".to_string()))
+                    .unwrap_or_default()
+            } else {
+                Default::default()
+            };
+            titles.insert(key.clone(), t);
+        }
+        let (title, source) = titles[&key].clone();
+        out.push(LogLine {
+            device: asset.id.clone(),
+            tag: asset.tag.clone(),
+            device_name: asset.name.clone(),
+            medium: medium_of_kind(&asset.kind).map_or("", Medium::as_str),
+            started_at: xaso_domain::time::from_storage(&p.started_at).unwrap_or_default(),
+            duration_ms: p.duration_ms,
+            result: p.result,
+            item: p.bulletin_id,
+            alert: p.alert_id,
+            title,
+            source,
+        });
+    }
+    Ok((unit, out))
+}
+
+/// The log as an xlsx workbook, one row a play, headings in Vietnamese.
+pub fn log_xlsx(lines: &[LogLine]) -> Result<Vec<u8>> {
+    let mut rows = vec![[
+        "Ngày",
+        "Giờ bắt đầu",
+        "Mã thiết bị",
+        "Thiết bị",
+        "Loại",
+        "Bản tin / cảnh báo",
+        "Nguồn",
+        "Thời lượng (giây)",
+        "Kết quả",
+    ]
+    .map(String::from)
+    .to_vec()];
+    for l in lines {
+        let t = l.started_at.with_timezone(&xaso_domain::time::vn_offset());
+        rows.push(vec![
+            t.format("%d/%m/%Y").to_string(),
+            t.format("%H:%M:%S").to_string(),
+            l.tag.clone(),
+            l.device_name.clone(),
+            match l.medium {
+                "speaker" => "Cụm loa",
+                "board" => "Bảng tin điện tử",
+                _ => "",
+            }
+            .to_string(),
+            l.title.clone(),
+            match l.source.as_str() {
+                "commune" => "Xã",
+                "area" => "Khu vực",
+                "province" => "Tỉnh",
+                "national" => "Trung ương",
+                "emergency" => "Cảnh báo khẩn cấp",
+                other => other,
+            }
+            .to_string(),
+            format!("{:.1}", l.duration_ms as f64 / 1000.0),
+            match l.result.as_str() {
+                "played" => "Đã phát",
+                "interrupted" => "Bị ngắt",
+                "failed" => "Lỗi",
+                "skipped" => "Bỏ qua",
+                other => other,
+            }
+            .to_string(),
+        ]);
+    }
+    crate::catalogue::to_xlsx(&rows, "Nhat ky phat")
+}

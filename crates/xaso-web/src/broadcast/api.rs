@@ -166,3 +166,57 @@ pub async fn plays(
         .map_err(PageError::api)?;
     Ok(axum::Json(PlaysKept { kept }).into_response())
 }
+
+/// The broadcast log of a unit as a provincial information source system pulls it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BroadcastLog {
+    pub unit: String,
+    /// The days covered (Vietnam's), both included.
+    pub from: String,
+    pub to: String,
+    /// What the unit's loudspeakers and boards reported playing, in time order.
+    #[schema(value_type = Vec<Object>)]
+    pub plays: Vec<devices::LogLine>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct LogParams {
+    /// First day, yyyy-mm-dd or dd/mm/yyyy (default today).
+    pub from: Option<String>,
+    /// Last day (default: the first).
+    pub to: Option<String>,
+}
+
+/// What a commune's loudspeakers and boards played (at most 93 days at once), for the
+/// commune's and area's officers and their API tokens.
+#[utoipa::path(get, path = "/api/v1/units/{code}/broadcast-log", tag = "broadcast",
+    params(("code" = String, Path, description = "The commune's code"), LogParams),
+    responses((status = 200, body = BroadcastLog), (status = 401, description = "Sign in first"),
+        (status = 403, description = "Not an officer of this unit"),
+        (status = 422, description = "Dates unreadable or more than 93 days")))]
+pub async fn log(
+    State(state): State<AppState>,
+    ctx: crate::ctx::Ctx,
+    Path(code): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<LogParams>,
+) -> Result<Response, PageError> {
+    let today = xaso_domain::time::today_vn();
+    let day = |s: &Option<String>, field: &'static str| match s.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => xaso_domain::time::parse_date(v)
+            .map(Some)
+            .ok_or_else(|| PageError::api(Error::invalid(field, "write the date as yyyy-mm-dd"))),
+    };
+    let from = day(&q.from, "from")?.unwrap_or(today);
+    let to = day(&q.to, "to")?.unwrap_or(from);
+    let (unit, plays) = devices::log(&state.store, ctx.actor.as_ref(), &code, from, to)
+        .await
+        .map_err(PageError::api)?;
+    Ok(axum::Json(BroadcastLog {
+        unit: unit.code,
+        from: from.to_string(),
+        to: to.to_string(),
+        plays,
+    })
+    .into_response())
+}

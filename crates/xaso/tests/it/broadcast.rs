@@ -318,6 +318,40 @@ async fn an_approved_recording_reaches_the_speakers_and_a_priority_bulletin_lead
     // (The play was reported at today's first airing, or now if that is still to come.)
     assert!(row.contains("1 lần phát"), "{row}");
 
+    // The broadcast log: a page, an xlsx a spreadsheet reads, and the JSON a provincial system
+    // pulls with an API token.
+    let page = officer.get("/units/27937/broadcast/log").await;
+    let table = &page.body[page.body.find("id=\"log-table\"").expect("the log")..];
+    assert!(table.contains("Bản tin thời sự sáng") && table.contains("Đã phát"));
+    let xlsx = officer.raw("/units/27937/broadcast/log?format=xlsx").await;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).expect("a workbook");
+    use calamine::Reader;
+    let sheet = book.worksheet_range("Nhat ky phat").expect("the sheet");
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows[0][0], "Ngày");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[1][5], "Bản tin thời sự sáng");
+    assert_eq!(rows[1][8], "Đã phát");
+    let mut admin = app.with_token("demo-admin-token");
+    let r = admin.get("/api/v1/units/27937/broadcast-log").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let plays = r.json()["plays"].as_array().unwrap().clone();
+    assert_eq!(plays.len(), 1);
+    assert_eq!(plays[0]["item"], news.as_str());
+    assert_eq!(plays[0]["medium"], "speaker");
+    let r = admin
+        .get("/api/v1/units/27937/broadcast-log?from=2026-01-01&to=2026-12-31")
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "more than 93 days"
+    );
+
     // Withdrawing takes it off at the next fetch; the programme page lists what is left.
     officer
         .post_form(&format!("/bulletins/{warn}/status"), &[("to", "withdrawn")])
