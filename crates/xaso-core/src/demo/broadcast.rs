@@ -307,6 +307,26 @@ async fn past_flood(store: &Store, system: &Actor, base_url: &str) -> Result<()>
         let at = |t| xaso_domain::time::to_storage(t);
         xaso_storage::alerts::received(tx.conn(), &alert.row.id, &d.id, &at(got)).await?;
         xaso_storage::alerts::played(tx.conn(), &alert.row.id, &d.id, &at(aired)).await?;
+        if d.kind == crate::broadcast::SPEAKER_KIND {
+            // Aired three times as the alert asked (illustrative), the third cut short.
+            for (k, result) in ["played", "played", "interrupted"].iter().enumerate() {
+                let start = aired + chrono::Duration::seconds(20 * k as i64);
+                xaso_storage::broadcast::add_plays(
+                    tx.conn(),
+                    &[xaso_storage::broadcast::PlayRow {
+                        id: format!("{}:demo-flood-{k}", d.id),
+                        asset_id: d.id.clone(),
+                        bulletin_id: None,
+                        alert_id: Some(alert.row.id.clone()),
+                        started_at: at(start),
+                        duration_ms: if *result == "played" { 18_000 } else { 6_000 },
+                        result: (*result).into(),
+                        reported_at: at(start + chrono::Duration::seconds(25)),
+                    }],
+                )
+                .await?;
+            }
+        }
     }
     tx.commit().await?;
     Ok(())

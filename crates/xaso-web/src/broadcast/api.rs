@@ -180,6 +180,7 @@ pub struct BroadcastLog {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LogParams {
     /// First day, yyyy-mm-dd or dd/mm/yyyy (default today).
     pub from: Option<String>,
