@@ -182,9 +182,11 @@ pub struct BroadcastLog {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LogParams {
-    /// First day, yyyy-mm-dd or dd/mm/yyyy (default today).
+    /// First day, yyyy-mm-dd (default today).
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Last day (default: the first).
+    #[param(format = Date)]
     pub to: Option<String>,
 }
 
@@ -202,11 +204,12 @@ pub async fn log(
     axum::extract::Query(q): axum::extract::Query<LogParams>,
 ) -> Result<Response, PageError> {
     let today = xaso_domain::time::today_vn();
-    let day = |s: &Option<String>, field: &'static str| match s.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(v) => xaso_domain::time::parse_date(v)
+    // ISO dates only here (the page also reads dd/mm/yyyy); absent means the default.
+    let day = |s: &Option<String>, field: &'static str| match s.as_deref() {
+        None => Ok(None),
+        Some(v) => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
             .map(Some)
-            .ok_or_else(|| PageError::api(Error::invalid(field, "write the date as yyyy-mm-dd"))),
+            .map_err(|_| PageError::api(Error::invalid(field, "write the date as yyyy-mm-dd"))),
     };
     let from = day(&q.from, "from")?.unwrap_or(today);
     let to = day(&q.to, "to")?.unwrap_or(from);

@@ -269,7 +269,8 @@ pub struct JobStarted {
     security(("bearer" = [])),
     responses((status = 202, body = JobStarted), (status = 401, description = "Not signed in"),
         (status = 403, description = "Commune outside the account's units"),
-        (status = 404, description = "No unit has this code today")))]
+        (status = 404, description = "No unit has this code today"),
+        (status = 422, description = "The unit is not a commune or village, or the file is refused")))]
 pub async fn api_import(
     State(state): State<AppState>,
     ctx: Ctx,
