@@ -206,6 +206,37 @@ pub async fn bulletins(
     Ok((unit, out))
 }
 
+/// The programmes a bulletin is in (its unit's writers).
+pub async fn programmes_of(
+    store: &Store,
+    actor: Option<&Actor>,
+    bulletin: &Bulletin,
+) -> Result<Vec<ProgrammeRow>> {
+    require_writer(store, actor, &bulletin.row.unit_id).await?;
+    let mut conn = store.read().await?;
+    Ok(db::programmes_of(&mut conn, &bulletin.row.id).await?)
+}
+
+/// The unit's loudspeakers and boards in service: (asset id, "tag · name", medium).
+pub async fn players_of(
+    store: &Store,
+    actor: Option<&Actor>,
+    unit: &Unit,
+) -> Result<Vec<(String, String, Medium)>> {
+    require_writer(store, actor, &unit.id).await?;
+    let mut conn = store.read().await?;
+    Ok(
+        xaso_storage::ict::assets_of_kinds(&mut conn, &unit.id, &[SPEAKER_KIND, BOARD_KIND])
+            .await?
+            .into_iter()
+            .filter_map(|a| {
+                let m = medium_of_kind(&a.kind)?;
+                Some((a.id, format!("{} · {}", a.tag, a.name), m))
+            })
+            .collect(),
+    )
+}
+
 /// The villages of a commune today (where its bulletins and programmes can aim).
 pub async fn villages(store: &Store, unit: &Unit) -> Result<Vec<Unit>> {
     if unit.level != Level::Commune {

@@ -406,12 +406,7 @@ async fn bulletin_page(
 ) -> Result<Response, PageError> {
     let villages = xaso_core::broadcast::villages(&state.store, &unit).await?;
     let programmes = match &bulletin {
-        Some(b) => {
-            let mut conn = state.store.read().await.map_err(Error::from)?;
-            xaso_storage::broadcast::programmes_of(&mut conn, &b.row.id)
-                .await
-                .map_err(Error::from)?
-        }
+        Some(b) => xaso_core::broadcast::programmes_of(&state.store, ctx.actor.as_ref(), b).await?,
         None => Vec::new(),
     };
     let status = crate::error::form_status(&errors);

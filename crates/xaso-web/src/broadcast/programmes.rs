@@ -126,25 +126,7 @@ async fn programme_page(
             .position(|i| *i == b.row.id)
             .unwrap_or(usize::MAX)
     });
-    let devices = {
-        let mut conn = state.store.read().await.map_err(Error::from)?;
-        xaso_storage::ict::assets_of_kinds(
-            &mut conn,
-            &unit.id,
-            &[
-                xaso_core::broadcast::SPEAKER_KIND,
-                xaso_core::broadcast::BOARD_KIND,
-            ],
-        )
-        .await
-        .map_err(Error::from)?
-        .into_iter()
-        .filter_map(|a| {
-            let m = xaso_core::broadcast::medium_of_kind(&a.kind)?;
-            Some((a.id, format!("{} · {}", a.tag, a.name), m))
-        })
-        .collect()
-    };
+    let devices = xaso_core::broadcast::players_of(&state.store, ctx.actor.as_ref(), &unit).await?;
     let status = crate::error::form_status(&errors);
     Ok((
         status,
