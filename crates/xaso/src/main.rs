@@ -115,6 +115,40 @@ enum Command {
     /// Plus Codes (Open Location Code), offline: encode, decode, shorten, recover, validate.
     #[command(subcommand)]
     Pluscode(pluscode::PluscodeCommand),
+    /// Run as a loudspeaker cluster's agent (on the device, not the server): fetch its
+    /// schedule, play each item through a command, air emergency alerts, report what played
+    /// (docs/PLAYERS.md).
+    Speaker(SpeakerArgs),
+}
+
+#[derive(Args)]
+struct SpeakerArgs {
+    /// The platform's address, e.g. https://xaso.example.vn
+    #[arg(long, env = "XASO_SERVER")]
+    server: String,
+    /// The device's id (its asset id in the commune's ICT register).
+    #[arg(long, env = "XASO_DEVICE")]
+    device: String,
+    /// A file holding the device token (xsd_…); or set XASO_DEVICE_TOKEN.
+    #[arg(long, env = "XASO_DEVICE_TOKEN_FILE")]
+    token_file: Option<PathBuf>,
+    /// Folder for files, the last schedule, unsent reports and the play log (plays.jsonl).
+    #[arg(long, env = "XASO_SPEAKER_CACHE", default_value = "./xaso-speaker")]
+    cache: PathBuf,
+    /// How to play a file; {file} is its path (appended when absent).
+    #[arg(long, env = "XASO_PLAY_COMMAND", default_value = "aplay -q {file}")]
+    play: String,
+    /// How to speak an alert before the server's recording arrives ({file}: WAV to write,
+    /// {text}: the text); empty to wait for the server's recording.
+    #[arg(
+        long,
+        env = "XASO_SPEAK_COMMAND",
+        default_value = "espeak-ng -v vi -w {file} {text}"
+    )]
+    speak: String,
+    /// Seconds between schedule checks.
+    #[arg(long, default_value_t = 60)]
+    poll: u64,
 }
 
 #[derive(Subcommand)]
@@ -231,6 +265,9 @@ async fn run(cli: Cli) -> Result<()> {
     }
     if let Command::Pluscode(cmd) = cli.command {
         return pluscode::run(cmd);
+    }
+    if let Command::Speaker(args) = cli.command {
+        return speaker(args).await;
     }
     let file = Settings::load(cli.common.config.as_deref())?;
     let serve_args = match &cli.command {
@@ -399,8 +436,38 @@ async fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Config(_) | Command::Pluscode(_) => unreachable!("handled above"),
+        Command::Config(_) | Command::Pluscode(_) | Command::Speaker(_) => {
+            unreachable!("handled above")
+        }
     }
+}
+
+/// The loudspeaker agent (crate xaso-speaker) with the computer's clock.
+async fn speaker(args: SpeakerArgs) -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let token = match (&args.token_file, std::env::var("XASO_DEVICE_TOKEN")) {
+        (Some(f), _) => std::fs::read_to_string(f)
+            .with_context(|| format!("cannot read the token file {}", f.display()))?
+            .trim()
+            .to_string(),
+        (None, Ok(t)) => t.trim().to_string(),
+        (None, Err(_)) => {
+            anyhow::bail!("give the device token in a file (--token-file) or XASO_DEVICE_TOKEN")
+        }
+    };
+    if !token.starts_with("xsd_") {
+        anyhow::bail!("a device token starts with xsd_ (make one on the device's page)");
+    }
+    let mut config = xaso_speaker::Config::new(&args.server, &args.device, &token, args.cache);
+    config.play = args.play;
+    config.speak = args.speak;
+    config.poll = std::time::Duration::from_secs(args.poll.max(5));
+    xaso_speaker::run(config, std::sync::Arc::new(xaso_speaker::SystemClock)).await
 }
 
 fn date_arg(name: &str, v: Option<&str>) -> Result<Option<NaiveDate>> {

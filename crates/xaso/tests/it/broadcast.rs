@@ -11,7 +11,7 @@ use sha2::Digest;
 use xaso_testkit::{TestApp, TestResponse, DEMO_PASSWORD};
 
 /// A WAV recording of `ms` milliseconds: 8 kHz, mono, 16-bit, a 440 Hz tone.
-fn wav(ms: u32) -> Vec<u8> {
+pub(crate) fn wav(ms: u32) -> Vec<u8> {
     let rate = 8000u32;
     let n = rate * ms / 1000;
     let mut out = Vec::new();
@@ -42,7 +42,7 @@ fn png() -> Vec<u8> {
 }
 
 /// The id at the end of a redirect to `/bulletins/{id}` or `/programmes/{id}`.
-fn id_in(location: &str) -> String {
+pub(crate) fn id_in(location: &str) -> String {
     location
         .rsplit('/')
         .next()
@@ -53,7 +53,10 @@ fn id_in(location: &str) -> String {
         .to_string()
 }
 
-async fn new_bulletin(officer: &mut xaso_testkit::Client, fields: &[(&str, &str)]) -> String {
+pub(crate) async fn new_bulletin(
+    officer: &mut xaso_testkit::Client,
+    fields: &[(&str, &str)],
+) -> String {
     let r = officer
         .post_form("/units/27937/broadcast/bulletins", fields)
         .await;
@@ -62,7 +65,11 @@ async fn new_bulletin(officer: &mut xaso_testkit::Client, fields: &[(&str, &str)
 }
 
 /// A device of the commune of this ICT kind, with its token.
-async fn device(officer: &mut xaso_testkit::Client, kind: &str, name: &str) -> (String, String) {
+pub(crate) async fn device(
+    officer: &mut xaso_testkit::Client,
+    kind: &str,
+    name: &str,
+) -> (String, String) {
     let r = officer
         .send_json(
             Method::POST,

@@ -32,6 +32,7 @@ mod producers;
 mod qr;
 mod queue;
 mod sets;
+mod speaker;
 mod stamps;
 mod transfer;
 mod units;
