@@ -65,6 +65,16 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../assets/stamp.js"),
     },
     Asset {
+        name: "player.css",
+        mime: "text/css; charset=utf-8",
+        body: include_bytes!("../assets/player.css"),
+    },
+    Asset {
+        name: "player-board.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/player-board.js"),
+    },
+    Asset {
         name: "favicon.svg",
         mime: "image/svg+xml",
         body: include_bytes!("../assets/favicon.svg"),
@@ -83,4 +93,17 @@ pub async fn serve(Path(file): Path<String>) -> Response {
             .into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+/// The board player's service worker, served under /player/ so that it may look after the
+/// player page; never cached by HTTP, so a new version is found at once.
+pub async fn player_worker() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        &include_bytes!("../assets/player-sw.js")[..],
+    )
+        .into_response()
 }

@@ -3,6 +3,7 @@
 //! The devices' side is in `api`.
 
 pub mod api;
+pub mod player;
 pub mod programmes;
 
 use askama::Template;

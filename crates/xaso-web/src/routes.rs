@@ -470,6 +470,8 @@ fn routes() -> Routes {
         )
         .route("/posts/{id}/status", post(portal::edit::status))
         .route("/posts/{id}/zalo", post(portal::edit::send_zalo))
+        .route("/player/board", get(broadcast::player::board))
+        .route("/player/sw.js", get(assets::player_worker))
         .route("/units/{code}/broadcast", get(broadcast::index))
         .route("/units/{code}/broadcast/log", get(broadcast::log))
         .route(

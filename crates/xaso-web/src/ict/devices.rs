@@ -87,6 +87,8 @@ struct TokenPage {
     a: xaso_core::ict::Asset,
     token: String,
     url: String,
+    /// The platform's address, for the players' set-up lines.
+    base: String,
 }
 
 /// Makes a device token and shows it once, with the commands that send heartbeats.
@@ -102,16 +104,14 @@ pub async fn make_token(
     state.players.clear();
     state.beats.forget(&id);
     let a = xaso_core::ict::get(&state.store, ctx.actor.as_ref(), &id).await?;
-    let url = format!(
-        "{}/api/v1/devices/{}/heartbeat",
-        crate::qr::base_url(&state, &headers),
-        a.row.id
-    );
+    let base = crate::qr::base_url(&state, &headers);
+    let url = format!("{base}/api/v1/devices/{}/heartbeat", a.row.id);
     let mut resp = render(&TokenPage {
         p: ctx.page(),
         a,
         token,
         url,
+        base,
     });
     // The token is on this page only: not to be kept by any cache.
     resp.headers_mut().insert(

@@ -11,6 +11,8 @@ fn xaso(db: &TestDb, dir: &std::path::Path, args: &[&str]) -> Output {
         .env("XASO_DATABASE_URL", &db.url)
         .env("XASO_DATA_DIR", dir)
         .env_remove("XASO_CONFIG")
+        .env_remove("XASO_DEVICE_TOKEN")
+        .env_remove("XASO_DEVICE_TOKEN_FILE")
         .current_dir(dir)
         .output()
         .expect("xaso runs")
@@ -38,7 +40,7 @@ async fn help_and_config_example() {
     let o = xaso(&db, dir.path(), &["--help"]);
     assert!(o.status.success());
     for cmd in [
-        "serve", "migrate", "demo", "import", "user", "backup", "config",
+        "serve", "migrate", "demo", "import", "user", "backup", "config", "speaker",
     ] {
         assert!(text(&o).contains(cmd), "--help lacks {cmd}");
     }
@@ -46,6 +48,25 @@ async fn help_and_config_example() {
     assert!(text(&o).contains("listen = \"127.0.0.1:8080\""));
     let o = xaso(&db, dir.path(), &["frobnicate"]);
     assert!(!o.status.success());
+    // The loudspeaker agent says what it lacks instead of starting half set up.
+    let args = [
+        "speaker",
+        "--server",
+        "http://127.0.0.1:9",
+        "--device",
+        "d1",
+    ];
+    let o = xaso(&db, dir.path(), &args);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("--token-file"), "{}", text(&o));
+    std::fs::write(dir.path().join("token"), "not-a-token\n").unwrap();
+    let o = xaso(
+        &db,
+        dir.path(),
+        &[&args[..], &["--token-file", "token"]].concat(),
+    );
+    assert!(!o.status.success());
+    assert!(text(&o).contains("starts with xsd_"), "{}", text(&o));
 }
 
 #[tokio::test]
