@@ -6,6 +6,7 @@
 
 pub mod cap;
 pub mod hub;
+pub mod relay;
 
 use std::sync::Arc;
 
@@ -182,6 +183,7 @@ async fn send(
     row.cap_xml = cap::message(&row, first, &codes, &sender_name, &cap::Sender::of(base))?;
     let mut tx = store.begin().await?;
     db::insert(tx.conn(), &row).await?;
+    relay::queue(&mut tx, &row, base).await?;
     if msg_type != MsgType::Cancel {
         crate::queue::enqueue(
             &mut tx,

@@ -196,3 +196,47 @@ pub async fn deliveries(
     }
     Ok(q.fetch_all(conn).await?)
 }
+
+/// Where an alert message was relayed (the webhook, the portal) and how it went.
+#[derive(Debug, Clone, FromRow)]
+pub struct RelayRow {
+    pub id: String,
+    pub alert_id: String,
+    pub channel: String,
+    pub status: String,
+    pub detail: String,
+    pub at: String,
+}
+
+pub async fn add_relay(conn: &mut AnyConnection, r: &RelayRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO alert_relays (id, alert_id, channel, status, detail, at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&r.id)
+    .bind(&r.alert_id)
+    .bind(&r.channel)
+    .bind(&r.status)
+    .bind(&r.detail)
+    .bind(&r.at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The relays of some alert messages, oldest first.
+pub async fn relays(conn: &mut AnyConnection, alert_ids: &[String]) -> Result<Vec<RelayRow>> {
+    if alert_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT id, alert_id, channel, status, detail, at FROM alert_relays \
+         WHERE alert_id IN ({}) ORDER BY at, id",
+        placeholders(1, alert_ids.len())
+    );
+    let mut q = sqlx::query_as(&sql);
+    for id in alert_ids {
+        q = q.bind(id);
+    }
+    Ok(q.fetch_all(conn).await?)
+}

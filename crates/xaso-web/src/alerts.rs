@@ -18,6 +18,8 @@ use xaso_domain::alerts::{AlertInput, Certainty, Hazard, Severity, Urgency};
 use xaso_domain::units::Unit;
 use xaso_storage::alerts::AlertRow;
 
+mod relay;
+
 use crate::ctx::{Ctx, Page};
 use crate::error::PageError;
 use crate::{render, AppState};
@@ -222,6 +224,8 @@ pub async fn issue(
         Ok(a) => {
             state.banners.clear();
             state.pages.clear();
+            let portal = pairs.iter().any(|(k, v)| k == "portal" && v == "1");
+            relay::to_portal(&state, ctx.actor.as_ref(), &a, &base, portal, "").await;
             Ok(Redirect::to(&format!("/alerts/{}", a.first_id())).into_response())
         }
         Err(e @ Error::Invalid(_)) => {
@@ -239,6 +243,8 @@ struct ShowPage {
     messages: Vec<Alert>,
     /// The issuers' view: the devices of the area and what they did with each message.
     devices: Option<Vec<DeviceRecord>>,
+    /// The issuers' view: where the messages were relayed (webhook, portal and Zalo OA).
+    relays: Vec<xaso_storage::alerts::RelayRow>,
     in_force: bool,
     f: AlertInput,
     errors: Vec<(String, String)>,
@@ -257,6 +263,15 @@ impl ShowPage {
     }
     fn sent(&self, a: &Alert) -> String {
         at(&a.row.sent_at)
+    }
+    fn relay_channel(&self, r: &xaso_storage::alerts::RelayRow) -> &'static str {
+        self.p.t(&format!("alerts.relay_{}", r.channel))
+    }
+    fn relay_status(&self, r: &xaso_storage::alerts::RelayRow) -> &'static str {
+        self.p.t(&format!("alerts.relay_{}", r.status))
+    }
+    fn relay_at(&self, r: &xaso_storage::alerts::RelayRow) -> String {
+        at(&r.at)
     }
     fn expires(&self, a: &Alert) -> String {
         when(a.expires())
@@ -310,6 +325,12 @@ async fn show_page(
         Err(Error::Forbidden | Error::Unauthenticated) => None,
         Err(e) => return Err(e.into()),
     };
+    let relays = if devices.is_some() {
+        let ids: Vec<String> = messages.iter().map(|m| m.row.id.clone()).collect();
+        xaso_core::alerts::relay::of(&state.store, &ids).await?
+    } else {
+        Vec::new()
+    };
     let latest = messages.last().expect("a thread has a message");
     let in_force =
         latest.row.msg_type != "Cancel" && latest.expires().is_some_and(|e| e > Utc::now());
@@ -339,6 +360,7 @@ async fn show_page(
             p,
             messages,
             devices,
+            relays,
             in_force,
             f,
             errors,
@@ -370,7 +392,8 @@ pub async fn update(
     match xaso_core::alerts::update(&state.store, &state.hub, ctx.actor.as_ref(), &id, &f, &base)
         .await
     {
-        Ok(_) => {
+        Ok(a) => {
+            relay::to_portal(&state, ctx.actor.as_ref(), &a, &base, false, "").await;
             state.banners.clear();
             state.pages.clear();
             Ok(Redirect::to(&format!("/alerts/{id}")).into_response())
@@ -410,9 +433,11 @@ pub async fn cancel(
     )
     .await
     {
-        Ok(_) => {
+        Ok(a) => {
             state.banners.clear();
             state.pages.clear();
+            let reason = xaso_domain::text::clean(&get("reason"));
+            relay::to_portal(&state, ctx.actor.as_ref(), &a, &base, false, &reason).await;
             Ok(Redirect::to(&format!("/alerts/{id}")).into_response())
         }
         Err(e @ Error::Invalid(_)) => {

@@ -107,6 +107,13 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
                 }),
             )
             .handle(
+                xaso_core::alerts::relay::JOB_ALERT_WEBHOOK,
+                Arc::new(xaso_core::alerts::relay::AlertWebhookJob {
+                    store: store.clone(),
+                    webhook: feedback::senders::Webhook::from_env(),
+                }),
+            )
+            .handle(
                 xaso_core::broadcast::speech::JOB_SPEAK,
                 Arc::new(xaso_core::broadcast::speech::SpeakJob {
                     store: store.clone(),

@@ -341,3 +341,176 @@ async fn a_speaker_that_connects_late_gets_the_alerts_in_force_and_only_its_area
         "the commune-wide one, not the village's"
     );
 }
+
+/// What a local webhook receiver got: (event header, signature header, body).
+type Hooked = std::sync::Arc<std::sync::Mutex<Vec<(String, String, Value)>>>;
+
+async fn webhook_receiver() -> (String, Hooked) {
+    let got: Hooked = Default::default();
+    let g = got.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let g = g.clone();
+            async move {
+                let h = |k: &str| {
+                    headers
+                        .get(k)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_string()
+                };
+                let sig = h("x-xaso-signature");
+                assert_eq!(
+                    sig,
+                    xaso_core::feedback::senders::Webhook::signature("s3cret", body.as_bytes()),
+                    "signed"
+                );
+                g.lock().unwrap().push((
+                    h("x-xaso-event"),
+                    sig,
+                    serde_json::from_str(&body).unwrap(),
+                ));
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/hook"), got)
+}
+
+#[tokio::test]
+async fn an_alert_is_relayed_to_the_webhook_and_the_commune_portal_and_its_cancellation_follows() {
+    // The installation has a Zalo OA token, so announcements go on to the OA's followers.
+    let app = TestApp::demo_with(xaso_web::WebConfig {
+        zalo: xaso_core::portal::zalo::ZaloConfig {
+            access_token: Some("oa-token".into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .await;
+    let (url, hooked) = webhook_receiver().await;
+    let queue = xaso_core::queue::Queue::new().handle(
+        xaso_core::alerts::relay::JOB_ALERT_WEBHOOK,
+        std::sync::Arc::new(xaso_core::alerts::relay::AlertWebhookJob {
+            store: app.store.clone(),
+            webhook: Some(xaso_core::feedback::senders::Webhook::new(
+                &url,
+                Some("s3cret".into()),
+            )),
+        }),
+    );
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    let mut fields = flood("Lũ lên nhanh trên kênh Thầy Cai");
+    fields.push(("portal", "1".into()));
+    let r = post(&mut officer, "/units/27937/alerts", &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let first = r.location().trim_start_matches("/alerts/").to_string();
+
+    // The webhook gets the message as JSON, signed, with the address of its CAP document.
+    queue
+        .run_due(&app.store, chrono::Utc::now(), 50)
+        .await
+        .unwrap();
+    {
+        // (The demo's own alerts were queued too.)
+        let got = hooked.lock().unwrap();
+        let (event, _, body) = got
+            .iter()
+            .find(|(_, _, b)| b["first"] == first.as_str())
+            .expect("the webhook was called");
+        assert_eq!(event, "alert.issued");
+        assert_eq!(body["id"], first.as_str());
+        assert_eq!(body["severity"], "Extreme");
+        assert_eq!(body["headline"], "Lũ lên nhanh trên kênh Thầy Cai");
+        assert!(body["cap_url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/cap/{first}.xml")));
+    }
+
+    // The commune's home page pins the announcement; the alert's page says where it went.
+    let mut visitor = app.visitor();
+    let home = visitor.get("/units/27937").await;
+    assert!(
+        home.body
+            .contains("Cảnh báo khẩn cấp: Lũ lên nhanh trên kênh Thầy Cai"),
+        "pinned on the portal"
+    );
+    let page = officer.get(&format!("/alerts/{first}")).await;
+    assert!(page.body.contains("id=\"alert-relays\""));
+    assert!(
+        page.body.contains("Webhook thông báo · đã gửi"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Trang thông tin và Zalo OA · đã gửi"));
+    assert!(page.body.contains("Xem thông báo"));
+    let mut conn = app.store.read().await.unwrap();
+    let zalo: Vec<(String, String)> = sqlx::query_as(
+        "SELECT d.channel, d.status FROM portal_deliveries d JOIN alert_relays r ON r.detail = d.post_id \
+         WHERE r.alert_id = $1 AND r.channel = 'portal'",
+    )
+    .bind(&first)
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    drop(conn);
+    assert_eq!(zalo.len(), 1, "{zalo:?}");
+    assert_eq!(zalo[0].1, "queued", "on its way to the OA's followers");
+    // A visitor sees the alert, not its relays.
+    assert!(!visitor
+        .get(&format!("/alerts/{first}"))
+        .await
+        .body
+        .contains("alert-relays"));
+
+    // Cancelled: the announcement comes down, one saying so goes up, and the webhook is told.
+    let csrf = officer.csrf();
+    let r = officer
+        .post_form(
+            &format!("/alerts/{first}/cancel"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("reason", "Nước đã rút, hết nguy hiểm"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let home = visitor.get("/units/27937").await;
+    assert!(!home
+        .body
+        .contains("Cảnh báo khẩn cấp: Lũ lên nhanh trên kênh Thầy Cai"));
+    assert!(home
+        .body
+        .contains("Hủy cảnh báo: Lũ lên nhanh trên kênh Thầy Cai"));
+    queue
+        .run_due(&app.store, chrono::Utc::now(), 50)
+        .await
+        .unwrap();
+    let events: Vec<String> = hooked
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(_, _, b)| b["first"] == first.as_str())
+        .map(|(e, ..)| e.clone())
+        .collect();
+    assert_eq!(events, ["alert.issued", "alert.cancelled"]);
+
+    // An exercise reaches the devices and the webhook, never the public portal.
+    let mut drill = flood("Diễn tập ứng phó lũ");
+    drill.push(("status", "Exercise".into()));
+    drill.push(("portal", "1".into()));
+    let r = post(&mut officer, "/units/27937/alerts", &drill).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(!visitor
+        .get("/units/27937")
+        .await
+        .body
+        .contains("Cảnh báo khẩn cấp: Diễn tập ứng phó lũ"));
+    let page = officer.get(r.location()).await;
+    assert!(page.body.contains("Trang thông tin và Zalo OA · bỏ qua"));
+}
