@@ -5,8 +5,10 @@
 //! CAP Atom feed. Updates and cancellations are messages that reference the first one.
 
 pub mod cap;
+pub mod follow;
 pub mod hub;
 pub mod relay;
+pub mod upstream;
 
 use std::sync::Arc;
 

@@ -4,6 +4,8 @@
 //! beside CAP's severity; no national CAP feed was found (../shared/reference/integrations.md
 //! §4.2), so the mapping between them is ours and written down here.
 
+pub mod upstream;
+
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 

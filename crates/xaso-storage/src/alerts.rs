@@ -1,5 +1,7 @@
 //! Queries for emergency alerts and who received and played them (migration 0034).
 
+pub mod upstream;
+
 use sqlx::{AnyConnection, FromRow};
 
 use crate::{placeholders, Result};

@@ -14,10 +14,11 @@ use chrono::{DateTime, Utc};
 use futures_util::stream::{self, Stream, StreamExt};
 use xaso_core::alerts::{Alert, DeviceRecord};
 use xaso_core::Error;
-use xaso_domain::alerts::{AlertInput, Certainty, Hazard, Severity, Urgency};
+use xaso_domain::alerts::{AlertInput, Certainty, Hazard, MsgType, Severity, Urgency};
 use xaso_domain::units::Unit;
 use xaso_storage::alerts::AlertRow;
 
+pub mod follow;
 mod relay;
 
 use crate::ctx::{Ctx, Page};
@@ -86,6 +87,8 @@ struct IndexPage {
     area: Vec<Unit>,
     picked: Vec<String>,
     recent: Vec<AlertRow>,
+    /// Messages from upstream sources for this commune.
+    drafts: Vec<xaso_core::alerts::follow::Draft>,
     f: AlertInput,
     errors: Vec<(String, String)>,
     c: Choices,
@@ -94,6 +97,20 @@ struct IndexPage {
 impl IndexPage {
     fn error(&self, field: &str) -> Option<&str> {
         crate::error::field_error(&self.errors, field)
+    }
+    fn draft_status(&self, d: &xaso_core::alerts::follow::Draft) -> &'static str {
+        self.p.t(&format!("alerts.draft_{}", d.row.status))
+    }
+    fn draft_kind(&self, d: &xaso_core::alerts::follow::Draft) -> &'static str {
+        MsgType::parse(&d.row.msg_type).map_or("", MsgType::vi)
+    }
+    fn draft_level(&self, d: &xaso_core::alerts::follow::Draft) -> String {
+        let s = Severity::parse(&d.row.severity).map_or(d.row.severity.clone(), |v| v.vi().into());
+        let u = Urgency::parse(&d.row.urgency).map_or(d.row.urgency.clone(), |v| v.vi().into());
+        format!("{s} · {u}")
+    }
+    fn draft_until(&self, d: &xaso_core::alerts::follow::Draft) -> String {
+        d.row.expires_at.as_deref().map(at).unwrap_or_default()
     }
     fn sent(&self, a: &AlertRow) -> String {
         at(&a.sent_at)
@@ -128,6 +145,7 @@ async fn index_page(
         .filter(|a| a.unit_id == unit.id)
         .take(30)
         .collect();
+    let drafts = xaso_core::alerts::follow::drafts(&state.store, ctx.actor.as_ref(), code).await?;
     let p = ctx.page();
     let status = crate::error::form_status(&errors);
     Ok((
@@ -139,6 +157,7 @@ async fn index_page(
             area,
             picked,
             recent,
+            drafts,
             f,
             errors,
         }),

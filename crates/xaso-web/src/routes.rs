@@ -481,6 +481,23 @@ fn routes() -> Routes {
         .route("/alerts/{id}", get(alerts::show))
         .route("/alerts/{id}/update", post(alerts::update))
         .route("/alerts/{id}/cancel", post(alerts::cancel))
+        .route(
+            "/units/{code}/alerts/sources",
+            get(alerts::follow::sources).post(alerts::follow::add_source),
+        )
+        .route(
+            "/cap-sources/{id}/delete",
+            post(alerts::follow::delete_source),
+        )
+        .route(
+            "/cap-sources/{id}/check",
+            post(alerts::follow::check_source),
+        )
+        .route("/cap-drafts/{id}/relay", post(alerts::follow::relay_draft))
+        .route(
+            "/cap-drafts/{id}/dismiss",
+            post(alerts::follow::dismiss_draft),
+        )
         .route("/cap/alerts.atom", get(alerts::cap_feed))
         .route("/cap/{file}", get(alerts::cap_xml))
         .route(

@@ -171,6 +171,40 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
             }
         })
     };
+    // Upstream CAP sources are read on their own task: a slow source delays nothing else.
+    let cap_follower = {
+        let (store, hub) = (store.clone(), state.hub.clone());
+        let (banners, pages) = (state.banners.clone(), state.pages.clone());
+        let base = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", config.listen));
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                let http = xaso_core::alerts::follow::client();
+                match xaso_core::alerts::follow::poll_all(
+                    &store,
+                    &hub,
+                    http,
+                    &base,
+                    chrono::Utc::now(),
+                )
+                .await
+                {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        // Relayed ones show on the banners at once.
+                        banners.clear();
+                        pages.clear();
+                        tracing::info!(drafts = n, "new alerts from upstream CAP sources")
+                    }
+                    Err(e) => tracing::warn!(error = %e, "CAP sources not read; will retry"),
+                }
+            }
+        })
+    };
     let qr = state.qr.clone();
     let verifier = state.verifier.clone();
     let (beats, wifi) = (state.beats.clone(), state.wifi.clone());
@@ -245,6 +279,7 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
     .context("server failed")?;
     flusher.abort();
     worker.abort();
+    cap_follower.abort();
     long_lane.abort();
     if let Some(m) = metrics_server {
         m.abort();
