@@ -1,6 +1,6 @@
 """The platform's emergency alerts checked with WMO's capvalidator (PyPI), written by others:
-every CAP message the demo's feed lists (an alert, an update, a cancellation) follows the OASIS
-CAP 1.2 schema; a message spoiled on purpose does not (so the check can fail). Prints TAP-like
+every CAP message the demo's feed lists (an alert, an update, a cancellation, a drawn area)
+follows the OASIS CAP 1.2 schema; a message spoiled on purpose does not (so the check can fail). Prints TAP-like
 lines ("# pass N" / "# fail N") for scripts/test's total."""
 
 import os
@@ -41,6 +41,7 @@ links = [
 ]
 check("the demo's feed lists its messages", len(links) >= 4, str(len(links)))
 types = set()
+polygons = 0
 for url in links:
     kind, cap = get(url)
     check(f"{url} is served as CAP", kind.startswith("application/cap+xml"), kind)
@@ -50,10 +51,12 @@ for url in links:
     root = ET.fromstring(cap)
     msg_type = root.findtext(f"{CAP}msgType")
     types.add(msg_type)
+    polygons += len(root.findall(f"{CAP}info/{CAP}area/{CAP}polygon"))
     if msg_type in ("Update", "Cancel"):
         refs = root.findtext(f"{CAP}references") or ""
         check(f"{url} references the first message", len(refs.split(",")) == 3, refs)
 check("alerts, updates and cancellations are all checked", {"Alert", "Update", "Cancel"} <= types, str(types))
+check("a drawn area (polygon) is among the messages checked", polygons > 0, str(polygons))
 
 # The validator must be able to say no: the first message without its sender.
 _, cap = get(links[0])

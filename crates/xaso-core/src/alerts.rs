@@ -61,6 +61,18 @@ fn area_ids(row: &AlertRow) -> Vec<String> {
     serde_json::from_str(&row.area_units).unwrap_or_default()
 }
 
+/// A message's drawn area, (latitude, longitude), or none.
+pub fn polygon_of(row: &AlertRow) -> Vec<(f64, f64)> {
+    xaso_domain::alerts::upstream::parse_polygon(&row.polygon).unwrap_or_default()
+}
+
+/// Whether a device gets a message: its units are in the area, and it stands within the drawn
+/// area if there is one (a device with no place always does).
+pub fn reaches(row: &AlertRow, player: &Player) -> bool {
+    area_ids(row).iter().any(|u| player.unit_ids.contains(u))
+        && hub::within(&polygon_of(row), player.position)
+}
+
 async fn unit_by_id(store: &Store, id: &str) -> Result<Unit> {
     let mut conn = store.read().await?;
     xaso_storage::units::by_id(&mut conn, id)
@@ -127,6 +139,7 @@ fn publish(hub: &Hub, row: &AlertRow) {
         kind: hub::Kind::Alert,
         units: area_ids(row),
         data: event_json(row),
+        polygon: polygon_of(row),
     });
 }
 
@@ -176,6 +189,11 @@ async fn send(
         audio_key: None,
         audio_type: None,
         audio_ms: 0,
+        polygon: if f.polygon.is_empty() {
+            first.map(|r| r.polygon.clone()).unwrap_or_default()
+        } else {
+            xaso_domain::alerts::polygon_text(&f.polygon)
+        },
     };
     let codes: Vec<(String, String)> = area
         .iter()
@@ -276,6 +294,7 @@ pub(crate) async fn issue_at(
             }
         }
     }
+    let picked = !area.is_empty();
     if area.is_empty() {
         area.push(unit.clone());
     }
@@ -287,6 +306,10 @@ pub(crate) async fn issue_at(
             return Err(Error::problems(more));
         }
     };
+    // A drawn area, no units picked: the units whose boundary it reaches.
+    if !picked && !f.polygon.is_empty() {
+        area = drawn_area(store, &unit, &choices, &f.polygon).await?;
+    }
     send(
         store,
         hub,
@@ -300,6 +323,48 @@ pub(crate) async fn issue_at(
         now,
     )
     .await
+}
+
+/// The units of `choices` a drawn area reaches (by their boundaries); a unit without a known
+/// boundary is reached when it is the issuing unit itself. Refused when it reaches none.
+async fn drawn_area(
+    store: &Store,
+    unit: &Unit,
+    choices: &[Unit],
+    polygon: &[(f64, f64)],
+) -> Result<Vec<Unit>> {
+    use xaso_domain::alerts::upstream::{covers, CapArea, Place};
+    let area = CapArea {
+        polygons: vec![polygon.to_vec()],
+        ..CapArea::default()
+    };
+    let mut out = Vec::new();
+    for c in choices {
+        let boundary = crate::places::boundary_geojson(store, &c.id)
+            .await?
+            .and_then(|g| xaso_domain::places::Boundary::from_geojson(&g));
+        let reached = match &boundary {
+            Some(b) => covers(
+                &area,
+                &Place {
+                    code: &c.code,
+                    names: Vec::new(),
+                    boundary: Some(b),
+                },
+            ),
+            None => c.id == unit.id,
+        };
+        if reached {
+            out.push(c.clone());
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::invalid(
+            "polygon",
+            "the drawn area must reach the unit's own communes",
+        ));
+    }
+    Ok(out)
 }
 
 /// The messages of an alert, oldest first (public: alerts are public information).
@@ -450,13 +515,13 @@ pub async fn in_force(store: &Store, now: DateTime<Utc>) -> Result<Vec<AlertRow>
 /// The alerts in force for a device's units.
 pub async fn in_force_for(
     store: &Store,
-    unit_ids: &[String],
+    player: &Player,
     now: DateTime<Utc>,
 ) -> Result<Vec<AlertRow>> {
     Ok(in_force(store, now)
         .await?
         .into_iter()
-        .filter(|a| area_ids(a).iter().any(|u| unit_ids.contains(u)))
+        .filter(|a| reaches(a, player))
         .collect())
 }
 
@@ -527,6 +592,7 @@ pub async fn deliveries(
         });
     }
     let area: Vec<String> = messages[0].area.iter().map(|u| u.id.clone()).collect();
+    let drawn = polygon_of(&messages[0].row);
     // The devices: those of the area's communes whose units meet the area.
     let mut communes: Vec<String> = Vec::new();
     for u in &messages[0].area {
@@ -552,7 +618,7 @@ pub async fn deliveries(
         };
         for a in assets {
             let p = crate::broadcast::devices::player_of(store, a).await?;
-            if p.unit_ids.iter().any(|u| area.contains(u)) {
+            if p.unit_ids.iter().any(|u| area.contains(u)) && hub::within(&drawn, p.position) {
                 devices.push(p.asset);
             }
         }

@@ -189,6 +189,10 @@ pub struct AlertInput {
     /// Actual (default), Exercise or Test.
     #[serde(default)]
     pub status: String,
+    /// A drawn area, as CAP writes a polygon: `lat,lon lat,lon …` (closed by repeating the
+    /// first point; closed for you when not). Empty: the chosen units only.
+    #[serde(default)]
+    pub polygon: String,
 }
 
 /// An alert's checked fields.
@@ -205,6 +209,41 @@ pub struct AlertFields {
     pub expires: DateTime<Utc>,
     pub repeats: i64,
     pub status: Status,
+    /// The drawn area, closed, (latitude, longitude); empty when none was drawn.
+    pub polygon: Vec<(f64, f64)>,
+}
+
+/// Reads a drawn area: at least three distinct points in Vietnam, closed.
+pub fn check_polygon(s: &str) -> Result<Vec<(f64, f64)>, String> {
+    let wrong =
+        || "draw the area with at least three points in Vietnam (lat,lon lat,lon …)".to_string();
+    let mut points: Vec<(f64, f64)> = Vec::new();
+    for p in s.split_whitespace() {
+        let (a, b) = p.split_once(',').ok_or_else(wrong)?;
+        let lat: f64 = a.trim().parse().map_err(|_| wrong())?;
+        let lon: f64 = b.trim().parse().map_err(|_| wrong())?;
+        if !crate::places::in_vietnam(lat, lon) {
+            return Err(wrong());
+        }
+        points.push((lat, lon));
+    }
+    if points.len() > 1 && points.first() == points.last() {
+        points.pop();
+    }
+    if points.len() < 3 || points.len() > 500 {
+        return Err(wrong());
+    }
+    points.push(points[0]);
+    Ok(points)
+}
+
+/// CAP's text of a polygon.
+pub fn polygon_text(points: &[(f64, f64)]) -> String {
+    points
+        .iter()
+        .map(|(lat, lon)| format!("{lat:.6},{lon:.6}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A choice as typed: the default when left empty, else what it reads as (if anything).
@@ -303,6 +342,14 @@ pub fn check_alert(
     if status.is_none() {
         errors.push(("status", "choose actual, exercise or test".into()));
     }
+    let polygon = if i.polygon.trim().is_empty() {
+        Vec::new()
+    } else {
+        check_polygon(&i.polygon).unwrap_or_else(|e| {
+            errors.push(("polygon", e));
+            Vec::new()
+        })
+    };
     match (hazard, urgency, severity, certainty, status) {
         (Some(hazard), Some(urgency), Some(severity), Some(certainty), Some(status))
             if errors.is_empty() =>
@@ -319,6 +366,7 @@ pub fn check_alert(
                 expires: now + Duration::hours(hours),
                 repeats,
                 status,
+                polygon,
             })
         }
         _ => Err(errors),

@@ -32,16 +32,18 @@ pub struct AlertRow {
     pub audio_key: Option<String>,
     pub audio_type: Option<String>,
     pub audio_ms: i64,
+    /// The drawn area (CAP polygon text), or empty.
+    pub polygon: String,
 }
 
 const COLUMNS: &str = "id, identifier, unit_id, first_id, msg_type, status, hazard, urgency, \
      severity, certainty, risk_level, headline, description, instruction, area_desc, area_units, \
-     repeats, sent_at, expires_at, sent_by, cap_xml, audio_key, audio_type, audio_ms";
+     repeats, sent_at, expires_at, sent_by, cap_xml, audio_key, audio_type, audio_ms, polygon";
 
 pub async fn insert(conn: &mut AnyConnection, a: &AlertRow) -> Result<()> {
     sqlx::query(&format!(
         "INSERT INTO alerts ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
-         $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
+         $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)"
     ))
     .bind(&a.id)
     .bind(&a.identifier)
@@ -67,6 +69,7 @@ pub async fn insert(conn: &mut AnyConnection, a: &AlertRow) -> Result<()> {
     .bind(&a.audio_key)
     .bind(&a.audio_type)
     .bind(a.audio_ms)
+    .bind(&a.polygon)
     .execute(conn)
     .await?;
     Ok(())

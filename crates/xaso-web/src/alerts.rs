@@ -41,6 +41,8 @@ const MESSAGE_KEYS: &[(&str, &str)] = &[
     ("choose actual, exercise or test", "alerts.err_status"),
     ("choose the area among", "alerts.err_area"),
     ("say why the alert is cancelled", "alerts.err_reason"),
+    ("draw the area with at least three", "alerts.err_polygon"),
+    ("the drawn area must reach", "alerts.err_polygon_reach"),
 ];
 
 fn refused(ctx: &Ctx, e: Error) -> Result<Vec<(String, String)>, PageError> {
@@ -89,6 +91,8 @@ struct IndexPage {
     recent: Vec<AlertRow>,
     /// Messages from upstream sources for this commune.
     drafts: Vec<xaso_core::alerts::follow::Draft>,
+    /// The drawing map's data: tiles, the unit's boundary, its placed loudspeakers and boards.
+    map: String,
     f: AlertInput,
     errors: Vec<(String, String)>,
     c: Choices,
@@ -146,6 +150,18 @@ async fn index_page(
         .take(30)
         .collect();
     let drafts = xaso_core::alerts::follow::drafts(&state.store, ctx.actor.as_ref(), code).await?;
+    let boundary = xaso_core::places::boundary_geojson(&state.store, &unit.id).await?;
+    let devices: Vec<serde_json::Value> =
+        xaso_core::broadcast::devices::placed(&state.store, &unit)
+            .await?
+            .into_iter()
+            .map(|(label, lat, lng)| serde_json::json!({"label": label, "lat": lat, "lng": lng}))
+            .collect();
+    let map = crate::places::html::map_json(serde_json::json!({
+        "tiles": state.config.tile_url,
+        "attribution": crate::places::html::attribution(&state.config.tile_url),
+        "boundary": boundary, "devices": devices,
+    }));
     let p = ctx.page();
     let status = crate::error::form_status(&errors);
     Ok((
@@ -158,6 +174,7 @@ async fn index_page(
             picked,
             recent,
             drafts,
+            map,
             f,
             errors,
         }),
@@ -213,6 +230,7 @@ fn alert_form(pairs: &[(String, String)]) -> (String, AlertInput, Vec<String>) {
             hours: get("hours"),
             repeats: get("repeats"),
             status: get("status"),
+            polygon: get("polygon"),
         },
         area,
     )
@@ -369,6 +387,7 @@ async fn show_page(
         hours: "24".into(),
         repeats: latest.row.repeats.to_string(),
         status: latest.row.status.clone(),
+        polygon: String::new(),
     });
     let p = ctx.page();
     let status = crate::error::form_status(&errors);
@@ -526,7 +545,7 @@ pub async fn events(
     let player = crate::broadcast::api::player(&state, &headers, &id).await?;
     // Subscribe first, so nothing sent while the alerts in force are read is missed.
     let rx = state.hub.subscribe();
-    let now = xaso_core::alerts::in_force_for(&state.store, &player.unit_ids, Utc::now())
+    let now = xaso_core::alerts::in_force_for(&state.store, &player, Utc::now())
         .await
         .map_err(PageError::api)?;
     let hello = SseEvent::default().event("hello").data(
@@ -542,11 +561,11 @@ pub async fn events(
             .map(Ok::<_, Infallible>)
             .collect::<Vec<_>>(),
     );
-    let units = player.unit_ids.clone();
+    let units = (player.unit_ids.clone(), player.position);
     let live = stream::unfold((rx, units), |(mut rx, units)| async move {
         loop {
             match rx.recv().await {
-                Ok(ev) if ev.reaches(&units) => {
+                Ok(ev) if ev.reaches(&units.0, units.1) => {
                     let e = SseEvent::default()
                         .event(ev.kind.as_str())
                         .data(ev.data.clone());

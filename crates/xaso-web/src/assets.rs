@@ -65,6 +65,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../assets/stamp.js"),
     },
     Asset {
+        name: "alerts-map.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/alerts-map.js"),
+    },
+    Asset {
         name: "player.css",
         mime: "text/css; charset=utf-8",
         body: include_bytes!("../assets/player.css"),

@@ -93,6 +93,7 @@ pub(crate) fn changed(state: &AppState, unit_id: &str) {
         kind: xaso_core::alerts::hub::Kind::Schedule,
         units: vec![unit_id.to_string()],
         data: "{}".into(),
+        polygon: Vec::new(),
     });
 }
 

@@ -101,6 +101,9 @@ pub fn message(
     }
     open(&mut w, "area", &[])?;
     text(&mut w, "areaDesc", &[], &a.area_desc)?;
+    if !a.polygon.is_empty() {
+        text(&mut w, "polygon", &[], &a.polygon)?;
+    }
     for (_, code) in area {
         open(&mut w, "geocode", &[])?;
         text(&mut w, "valueName", &[], "VN-GSO")?;

@@ -555,6 +555,8 @@ fn input_of(d: &DraftRow, now: DateTime<Utc>) -> AlertInput {
         hours: hours.to_string(),
         repeats: "2".into(),
         status: "Actual".into(),
+        // The commune's own area: the source's shapes were matched already.
+        polygon: String::new(),
     }
 }
 

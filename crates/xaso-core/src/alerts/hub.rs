@@ -33,12 +33,26 @@ pub struct Event {
     pub units: Vec<String>,
     /// The JSON devices get.
     pub data: String,
+    /// A drawn area (latitude, longitude): a device placed outside it is not reached.
+    pub polygon: Vec<(f64, f64)>,
 }
 
 impl Event {
-    /// Whether a device of these units should get it.
-    pub fn reaches(&self, device_units: &[String]) -> bool {
-        self.units.is_empty() || self.units.iter().any(|u| device_units.contains(u))
+    /// Whether a device of these units, at this position (when it has one), should get it.
+    pub fn reaches(&self, device_units: &[String], position: Option<(f64, f64)>) -> bool {
+        (self.units.is_empty() || self.units.iter().any(|u| device_units.contains(u)))
+            && within(&self.polygon, position)
+    }
+}
+
+/// Whether a device at `position` is within a drawn area (no area, or no known position: yes;
+/// warning a device too many beats missing one).
+pub fn within(polygon: &[(f64, f64)], position: Option<(f64, f64)>) -> bool {
+    match position {
+        Some((lat, lon)) if !polygon.is_empty() => {
+            xaso_domain::alerts::upstream::in_polygon(polygon, lat, lon)
+        }
+        _ => true,
     }
 }
 

@@ -32,6 +32,8 @@ pub struct Player {
     pub medium: Medium,
     /// The units whose programmes reach it: its commune and, if its place is in one, its village.
     pub unit_ids: Vec<String>,
+    /// Where it stands (latitude, longitude), when it is linked to a place.
+    pub position: Option<(f64, f64)>,
 }
 
 /// Checks a device's token and that it is a speaker or a board. `Unauthenticated` for an
@@ -56,8 +58,10 @@ pub async fn player_of(store: &Store, asset: AssetRow) -> Result<Player> {
         Error::Conflict("this device is neither a loudspeaker cluster nor a board".into())
     })?;
     let mut unit_ids = vec![asset.unit_id.clone()];
+    let mut position = None;
     if let Some(place) = &asset.place_id {
         if let Some(p) = xaso_storage::places::by_id(&mut conn, place).await? {
+            position = Some((p.latitude, p.longitude));
             if let Some(v) = p.village_id {
                 unit_ids.push(v);
             }
@@ -67,7 +71,44 @@ pub async fn player_of(store: &Store, asset: AssetRow) -> Result<Player> {
         asset,
         medium,
         unit_ids,
+        position,
     })
+}
+
+/// The loudspeakers and boards of a unit's communes that stand at a place: ("tag · name",
+/// latitude, longitude), for maps.
+pub async fn placed(
+    store: &Store,
+    unit: &xaso_domain::units::Unit,
+) -> Result<Vec<(String, f64, f64)>> {
+    let communes: Vec<String> = if unit.level == xaso_domain::units::Level::Commune {
+        vec![unit.id.clone()]
+    } else {
+        crate::alerts::area_choices(store, unit)
+            .await?
+            .into_iter()
+            .map(|u| u.id)
+            .collect()
+    };
+    let mut out = Vec::new();
+    for c in communes {
+        let assets = {
+            let mut conn = store.read().await?;
+            xaso_storage::ict::assets_of_kinds(
+                &mut conn,
+                &c,
+                &[super::SPEAKER_KIND, super::BOARD_KIND],
+            )
+            .await?
+        };
+        for a in assets {
+            let label = format!("{} · {}", a.tag, a.name);
+            if let Some((lat, lng)) = player_of(store, a).await?.position {
+                out.push((label, lat, lng));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The schedule's ETag for a day: the schedules' version, the day and the device's record

@@ -218,6 +218,25 @@ pub(super) async fn load(
 /// A storm drill: issued, updated and called off, so the feed shows all three kinds of message.
 async fn storm_drill(store: &Store, system: &Actor, base_url: &str) -> Result<()> {
     let hub = crate::alerts::Hub::default();
+    // The drill's area is drawn: a square of some 4 km around the commune's centre.
+    let commune = crate::broadcast::unit(store, COMMUNE).await?;
+    let polygon = match crate::places::centre_of(store, &commune.id).await? {
+        Some((lat, lng)) => {
+            let d = 0.02;
+            format!(
+                "{},{} {},{} {},{} {},{}",
+                lat - d,
+                lng - d,
+                lat - d,
+                lng + d,
+                lat + d,
+                lng + d,
+                lat + d,
+                lng - d
+            )
+        }
+        None => String::new(),
+    };
     let drill = |headline: &str, description: &str| xaso_domain::alerts::AlertInput {
         hazard: "storm".into(),
         urgency: "Expected".into(),
@@ -228,6 +247,7 @@ async fn storm_drill(store: &Store, system: &Actor, base_url: &str) -> Result<()
             .into(),
         hours: "12".into(),
         status: "Exercise".into(),
+        polygon: polygon.clone(),
         ..Default::default()
     };
     let first = crate::alerts::issue_at(

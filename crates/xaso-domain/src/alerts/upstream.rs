@@ -51,7 +51,8 @@ pub fn parse_circle(s: &str) -> Option<(f64, f64, f64)> {
     ))
 }
 
-fn in_ring(ring: &[(f64, f64)], lat: f64, lon: f64) -> bool {
+/// Whether a point is inside a polygon of (latitude, longitude), by ray casting.
+pub fn in_polygon(ring: &[(f64, f64)], lat: f64, lon: f64) -> bool {
     let mut c = false;
     let n = ring.len();
     for i in 0..n {
@@ -92,7 +93,7 @@ pub fn covers(area: &CapArea, place: &Place<'_>) -> bool {
     let vertices = || b.polygons.iter().flatten().flatten();
     for ring in &area.polygons {
         if ring.iter().any(|(lat, lon)| b.contains(*lat, *lon))
-            || vertices().any(|(lon, lat)| in_ring(ring, *lat, *lon))
+            || vertices().any(|(lon, lat)| in_polygon(ring, *lat, *lon))
         {
             return true;
         }

@@ -514,3 +514,125 @@ async fn an_alert_is_relayed_to_the_webhook_and_the_commune_portal_and_its_cance
     let page = officer.get(r.location()).await;
     assert!(page.body.contains("Trang thông tin và Zalo OA · bỏ qua"));
 }
+
+async fn new_place(
+    officer: &mut xaso_testkit::Client,
+    name: &str,
+    lat: f64,
+    lng: f64,
+) -> (String, f64, f64) {
+    let r = officer
+        .send_json(
+            Method::POST,
+            "/api/v1/places",
+            &json!({"unit_code": "27937", "kind": "other", "name": name, "latitude": lat, "longitude": lng}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    (r.json()["id"].as_str().unwrap().to_string(), lat, lng)
+}
+
+#[tokio::test]
+async fn a_drawn_area_reaches_only_the_devices_placed_inside_it_and_is_in_the_cap_message() {
+    let app = TestApp::demo().await;
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    let (inside, _) = speaker(&mut officer, "Cụm loa bến đò").await;
+    let (outside, _) = speaker(&mut officer, "Cụm loa chợ").await;
+    let (unplaced, _) = speaker(&mut officer, "Cụm loa chưa gắn địa điểm").await;
+    // Two places of the commune 550 m apart; each speaker stands at one.
+    let unit = xaso_core::units::by_code(&app.store, "27937", xaso_domain::time::today_vn())
+        .await
+        .unwrap();
+    let (lat, lng) = xaso_core::places::centre_of(&app.store, &unit.id)
+        .await
+        .unwrap()
+        .expect("the commune's boundary");
+    let a = new_place(&mut officer, "Bến đò Đức Hòa", lat, lng).await;
+    let b = new_place(&mut officer, "Chợ Đức Hòa", lat + 0.005, lng).await;
+    for (asset, place) in [(&inside, &a.0), (&outside, &b.0)] {
+        let mut tx = app.store.begin().await.unwrap();
+        sqlx::query("UPDATE ict_assets SET place_id = $1 WHERE id = $2")
+            .bind(place)
+            .bind(asset)
+            .execute(tx.conn())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    // A small square around the first place (not closed: the form closes it).
+    let d = 0.002;
+    let polygon = format!(
+        "{},{} {},{} {},{} {},{}",
+        a.1 - d,
+        a.2 - d,
+        a.1 - d,
+        a.2 + d,
+        a.1 + d,
+        a.2 + d,
+        a.1 + d,
+        a.2 - d
+    );
+    // Outside Vietnam: refused in Vietnamese.
+    let mut bad = flood("Lũ ven sông");
+    bad.push(("polygon", "48.85,2.35 48.86,2.35 48.86,2.36".into()));
+    let r = post(&mut officer, "/units/27937/alerts", &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .body
+        .contains("Vẽ vùng có ít nhất ba góc trong lãnh thổ Việt Nam."));
+
+    let mut fields = flood("Lũ ven sông Vàm Cỏ Đông");
+    fields.push(("polygon", polygon));
+    let r = post(&mut officer, "/units/27937/alerts", &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id = r.location().trim_start_matches("/alerts/").to_string();
+
+    // Devices: in the area, at a place outside it, without a place.
+    let player = |asset: &str| {
+        let store = app.store.clone();
+        let asset = asset.to_string();
+        async move {
+            let mut conn = store.read().await.unwrap();
+            let row = xaso_storage::ict::asset(&mut conn, &asset)
+                .await
+                .unwrap()
+                .unwrap();
+            drop(conn);
+            xaso_core::broadcast::devices::player_of(&store, row)
+                .await
+                .unwrap()
+        }
+    };
+    let now = chrono::Utc::now();
+    let gets = |p: xaso_core::broadcast::devices::Player| {
+        let store = app.store.clone();
+        let id = id.clone();
+        async move {
+            xaso_core::alerts::in_force_for(&store, &p, now)
+                .await
+                .unwrap()
+                .iter()
+                .any(|a| a.id == id)
+        }
+    };
+    assert!(gets(player(&inside).await).await, "inside the drawn area");
+    assert!(!gets(player(&outside).await).await, "placed outside it");
+    assert!(
+        gets(player(&unplaced).await).await,
+        "no place: warned all the same"
+    );
+
+    // The CAP message carries the polygon, closed; the dashboard lists the devices reached.
+    let cap = app.visitor().get(&format!("/cap/{id}.xml")).await;
+    let start = cap.body.find("<polygon>").expect("a polygon") + "<polygon>".len();
+    let text = &cap.body[start..start + cap.body[start..].find("</polygon>").unwrap()];
+    let points: Vec<&str> = text.split_whitespace().collect();
+    assert_eq!(points.len(), 5);
+    assert_eq!(points[0], points[4]);
+    let page = officer.get(&format!("/alerts/{id}")).await;
+    assert!(page.body.contains("Cụm loa bến đò"));
+    assert!(
+        !page.body.contains("Cụm loa chợ<"),
+        "not reached: not listed"
+    );
+}
