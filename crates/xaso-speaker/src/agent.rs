@@ -146,6 +146,7 @@ impl Agent {
             .unwrap_or_default();
         let (tx, rx) = mpsc::unbounded_channel();
         let follower = tokio::spawn(events::follow(client.clone(), tx));
+        tracing::info!(server = %config.server, device = %config.device, cache = %config.cache.display(), "speaker agent started");
         let now = clock.now();
         Ok(Agent {
             config,
@@ -481,6 +482,8 @@ impl Agent {
                         let _ = write_file(&self.config.cache.join("schedule.etag"), e.as_bytes());
                     }
                     self.sync_media().await;
+                    let airings: usize = self.schedule.days.iter().map(|d| d.airings.len()).sum();
+                    tracing::info!(airings, files = self.schedule.media.len(), "new schedule");
                 }
                 Err(e) => tracing::warn!(error = %e, "unreadable schedule"),
             },
