@@ -562,6 +562,68 @@ pub async fn audio(
     Ok((bytes, row.audio_type.unwrap_or_else(|| "audio/wav".into())))
 }
 
+/// Replaces a message's machine speech with the officer's own recording (MP3, Ogg or WAV, at
+/// most 60 MB): kept like the speech, and the devices are told again with `audio: true`, so
+/// those that have not aired it yet air the recording. The alert's issuers, while it is in force.
+pub async fn set_recording(
+    store: &Store,
+    files: &Files,
+    hub: &Hub,
+    actor: Option<&Actor>,
+    first_id: &str,
+    upload: Option<crate::catalogue::Upload>,
+) -> Result<AlertRow> {
+    let (unit, latest, _, a) = latest_for_writing(store, actor, first_id).await?;
+    if xaso_domain::time::from_storage(&latest.expires_at).is_none_or(|e| e <= Utc::now()) {
+        return Err(Error::Conflict("this alert is no longer in force".into()));
+    }
+    let upload = upload
+        .filter(|u| !u.bytes.is_empty())
+        .ok_or_else(|| Error::invalid("audio", "choose the recording to upload"))?;
+    if upload.bytes.len() > crate::broadcast::media::MAX_AUDIO_BYTES {
+        return Err(Error::invalid(
+            "audio",
+            "the recording is larger than 60 MB",
+        ));
+    }
+    let mut bytes = upload.bytes;
+    crate::broadcast::media::repair_wav(&mut bytes);
+    let (info, bytes) =
+        tokio::task::spawn_blocking(move || (crate::broadcast::media::audio_info(&bytes), bytes))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?;
+    let info = info.map_err(|why| Error::invalid("audio", why))?;
+    let key = format!(
+        "alerts/{}/{}.{}",
+        latest.id,
+        hex::encode(Sha256::digest(&bytes)),
+        info.extension
+    );
+    files
+        .put(&key, bytes)
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let mut tx = store.begin().await?;
+    db::set_audio(tx.conn(), &latest.id, &key, info.mime, info.duration_ms).await?;
+    crate::audit::record(
+        &mut tx,
+        &a,
+        crate::audit::Change {
+            action: "record",
+            record_type: "alert",
+            record_id: &latest.id,
+            unit_id: Some(&unit.id),
+            before: None,
+            after: Some(json!({"audio": key, "duration_ms": info.duration_ms})),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let row = message(store, &latest.id).await?;
+    publish(hub, &row);
+    Ok(row)
+}
+
 /// When a device received and played one message (if it did).
 pub type Seen = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 
@@ -663,6 +725,10 @@ impl AlertSpeechJob {
         let Ok(row) = message(&self.store, id).await else {
             return Ok(());
         };
+        // The officer's own recording came first: it stays.
+        if row.audio_key.is_some() {
+            return Ok(());
+        }
         let text = spoken_text(&row.headline, &row.description, &row.instruction);
         let mut audio = self.speech.speak(&text).await?;
         crate::broadcast::media::repair_wav(&mut audio);

@@ -418,7 +418,8 @@ impl Agent {
             .cloned()
             .unwrap_or_else(|| msg.clone());
         if latest.audio {
-            let path = dir.join(format!("{}.audio", msg.id));
+            // Keyed by length too: an officer's recording may replace the machine speech.
+            let path = dir.join(format!("{}-{}.audio", msg.id, latest.audio_ms));
             if path.exists() {
                 return Some((path, latest.audio_ms.max(1000)));
             }

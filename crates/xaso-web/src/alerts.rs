@@ -42,6 +42,10 @@ const MESSAGE_KEYS: &[(&str, &str)] = &[
     ("choose the area among", "alerts.err_area"),
     ("say why the alert is cancelled", "alerts.err_reason"),
     ("draw the area with at least three", "alerts.err_polygon"),
+    ("choose the recording to upload", "alerts.err_recording"),
+    ("the recording is larger than", "alerts.err_recording_big"),
+    ("not an MP3, Ogg or WAV", "alerts.err_recording_kind"),
+    ("the recording cannot be read", "alerts.err_recording_kind"),
     ("the drawn area must reach", "alerts.err_polygon_reach"),
 ];
 
@@ -283,6 +287,8 @@ struct ShowPage {
     /// The issuers' view: where the messages were relayed (webhook, portal and Zalo OA).
     relays: Vec<xaso_storage::alerts::RelayRow>,
     in_force: bool,
+    /// Just after the officer's recording was kept.
+    recorded: bool,
     f: AlertInput,
     errors: Vec<(String, String)>,
     c: Choices,
@@ -309,6 +315,10 @@ impl ShowPage {
     }
     fn relay_at(&self, r: &xaso_storage::alerts::RelayRow) -> String {
         at(&r.at)
+    }
+    fn length(&self, a: &Alert) -> String {
+        let s = (a.row.audio_ms + 500) / 1000;
+        format!("{}:{:02}", s / 60, s % 60)
     }
     fn expires(&self, a: &Alert) -> String {
         when(a.expires())
@@ -352,6 +362,7 @@ async fn show_page(
     id: &str,
     f: Option<AlertInput>,
     errors: Vec<(String, String)>,
+    recorded: bool,
 ) -> Result<Response, PageError> {
     let messages = xaso_core::alerts::thread(&state.store, id).await?;
     if messages[0].row.id != id {
@@ -400,6 +411,7 @@ async fn show_page(
             devices,
             relays,
             in_force,
+            recorded,
             f,
             errors,
         }),
@@ -408,12 +420,18 @@ async fn show_page(
 }
 
 /// An alert's page: public; its issuers also see the devices and the update and cancel forms.
+#[derive(serde::Deserialize)]
+pub struct ShowQuery {
+    recorded: Option<String>,
+}
+
 pub async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<ShowQuery>,
 ) -> Result<Response, PageError> {
-    show_page(&state, &ctx, &id, None, Vec::new()).await
+    show_page(&state, &ctx, &id, None, Vec::new(), q.recorded.is_some()).await
 }
 
 /// Sends an update of an alert.
@@ -438,7 +456,7 @@ pub async fn update(
         }
         Err(e @ Error::Invalid(_)) => {
             let errors = refused(&ctx, e)?;
-            show_page(&state, &ctx, &id, Some(f), errors).await
+            show_page(&state, &ctx, &id, Some(f), errors, false).await
         }
         Err(e) => Err(e.into()),
     }
@@ -480,7 +498,7 @@ pub async fn cancel(
         }
         Err(e @ Error::Invalid(_)) => {
             let errors = refused(&ctx, e)?;
-            show_page(&state, &ctx, &id, None, errors).await
+            show_page(&state, &ctx, &id, None, errors, false).await
         }
         Err(e) => Err(e.into()),
     }
@@ -599,6 +617,35 @@ pub async fn received(
         .await
         .map_err(PageError::api)?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+/// Replaces the machine speech of an alert in force with the officer's recording.
+pub async fn set_recording(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    form: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let mut upload = crate::criteria::html::read_upload(form).await?;
+    ctx.check_form_write(upload.field("csrf"))?;
+    let file = upload.take_file();
+    match xaso_core::alerts::set_recording(
+        &state.store,
+        &state.files,
+        &state.hub,
+        ctx.actor.as_ref(),
+        &id,
+        file,
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/alerts/{id}?recorded=1")).into_response()),
+        Err(e @ Error::Invalid(_)) => {
+            let errors = refused(&ctx, e)?;
+            show_page(&state, &ctx, &id, None, errors, false).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The speech of an alert message for a loudspeaker of its area.

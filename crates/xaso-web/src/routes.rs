@@ -482,6 +482,11 @@ fn routes() -> Routes {
         .route("/alerts/{id}/update", post(alerts::update))
         .route("/alerts/{id}/cancel", post(alerts::cancel))
         .route(
+            "/alerts/{id}/recording",
+            post(alerts::set_recording)
+                .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
+        .route(
             "/units/{code}/alerts/sources",
             get(alerts::follow::sources).post(alerts::follow::add_source),
         )

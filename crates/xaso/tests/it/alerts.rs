@@ -636,3 +636,74 @@ async fn a_drawn_area_reaches_only_the_devices_placed_inside_it_and_is_in_the_ca
         "not reached: not listed"
     );
 }
+
+#[tokio::test]
+async fn an_officer_replaces_the_machine_speech_with_a_recording_the_speakers_are_told() {
+    let app = TestApp::demo().await;
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    let (device, token) = speaker(&mut officer, "Cụm loa ấp 2").await;
+    let r = post(
+        &mut officer,
+        "/units/27937/alerts",
+        &flood("Lũ về trong đêm"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id = r.location().trim_start_matches("/alerts/").to_string();
+    let mut stream = Stream::open(&app, &device, &token).await;
+    let (name, _) = stream.next().await;
+    assert_eq!(name, "hello");
+    let (_, caught_up) = stream.next().await;
+    assert_eq!(caught_up["id"], id.as_str());
+
+    // Not a recording: refused in Vietnamese, nothing changes.
+    let path = format!("/alerts/{id}/recording");
+    let r = officer
+        .post_files(&path, &[], &[("file", "loi.mp3", b"not audio at all")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("cần tệp ghi âm MP3, OGG hoặc WAV"),
+        "{}",
+        r.body
+    );
+    // Another commune's officer may not.
+    let recording = crate::broadcast::wav(1500);
+    let mut other = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
+    let r = other
+        .post_files(&path, &[], &[("file", "loi.wav", &recording)])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    let r = officer
+        .post_files(&path, &[], &[("file", "loi-doc.wav", &recording)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = officer.get(r.location()).await;
+    assert!(page.body.contains("Đã lưu bản ghi âm"));
+    assert!(page.body.contains("0:02"), "its length");
+    // The speaker is told at once, and gets the very recording.
+    let (name, again) = stream.next().await;
+    assert_eq!(name, "alert");
+    assert_eq!(again["id"], id.as_str());
+    assert_eq!(again["audio"], true);
+    assert_eq!(again["audio_ms"], 1500);
+    let got = app
+        .with_token(&token)
+        .raw(&format!("/api/v1/devices/{device}/alerts/{id}/audio"))
+        .await;
+    assert_eq!(got, recording);
+
+    // Cancelled: no more recordings.
+    let csrf = officer.csrf();
+    officer
+        .post_form(
+            &format!("/alerts/{id}/cancel"),
+            &[("csrf", csrf.as_str()), ("reason", "Nước đã rút")],
+        )
+        .await;
+    let r = officer
+        .post_files(&path, &[], &[("file", "loi.wav", &recording)])
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+}
