@@ -221,16 +221,24 @@ impl Page {
     }
 
     /// The banner's alerts: (first message's id, headline, area), those not expired.
-    pub fn alert_banner(&self) -> Vec<(&str, &str, &str)> {
+    /// The banners: (first message, headline, area, label). A test message (CAP `Test`: "all
+    /// recipients disregard") shows none; an exercise says it is one.
+    pub fn alert_banner(&self) -> Vec<(&str, &str, &str, &'static str)> {
         let now = chrono::Utc::now();
         self.alerts
             .iter()
             .filter(|a| xaso_domain::time::from_storage(&a.expires_at).is_some_and(|e| e > now))
+            .filter(|a| a.status != "Test")
             .map(|a| {
                 (
                     a.first_id.as_deref().unwrap_or(&a.id),
                     a.headline.as_str(),
                     a.area_desc.as_str(),
+                    if a.status == "Exercise" {
+                        self.t("alerts.banner_exercise")
+                    } else {
+                        self.t("alerts.banner")
+                    },
                 )
             })
             .collect()

@@ -513,6 +513,22 @@ async fn an_alert_is_relayed_to_the_webhook_and_the_commune_portal_and_its_cance
         .contains("Cảnh báo khẩn cấp: Diễn tập ứng phó lũ"));
     let page = officer.get(r.location()).await;
     assert!(page.body.contains("Trang thông tin và Zalo OA · bỏ qua"));
+    app.state.banners.clear();
+    let home = visitor.get("/units/27937").await.body;
+    assert!(
+        home.contains("Diễn tập cảnh báo:"),
+        "an exercise's banner says so"
+    );
+    // A technical test (CAP: every recipient disregards it) shows no banner at all.
+    let mut test = flood("Thử hệ thống loa");
+    test.push(("status", "Test".into()));
+    let r = post(&mut officer, "/units/27937/alerts", &test).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(!visitor
+        .get("/units/27937")
+        .await
+        .body
+        .contains("Thử hệ thống loa"));
 }
 
 async fn new_place(
