@@ -2,6 +2,7 @@
 //! authorisation, run one transaction and record the change in the audit log. The web pages, the
 //! JSON API and the CLI all call these, so a rule is enforced once.
 
+pub mod agri;
 pub mod alerts;
 pub mod audit;
 pub mod auth;

@@ -2,6 +2,7 @@
 //! rules of administrative units, roles, and Vietnamese text handling live here so that every
 //! other layer can trust what it is handed.
 
+pub mod agri;
 pub mod alerts;
 pub mod auth;
 pub mod broadcast;

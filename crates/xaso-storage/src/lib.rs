@@ -7,6 +7,7 @@
 //! integers; dates and times as ISO text). Where the dialects differ, a function matches on
 //! [`Store::engine`].
 
+pub mod agri;
 pub mod alerts;
 pub mod audit;
 pub mod backup;

@@ -2,6 +2,7 @@
 //! document, operations endpoints, and embedded static assets. Handlers parse input, call one
 //! core function, and render HTML or JSON.
 
+mod agri;
 mod alerts;
 mod assets;
 mod auth;

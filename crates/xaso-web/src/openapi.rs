@@ -30,7 +30,8 @@ use crate::units::api as units_api;
         crate::portal::api::list, crate::portal::api::show, crate::portal::api::create,
         crate::broadcast::api::schedule, crate::broadcast::api::media, crate::broadcast::api::plays,
         crate::alerts::events, crate::alerts::received, crate::alerts::audio,
-        crate::broadcast::api::log),
+        crate::broadcast::api::log,
+        crate::agri::list, crate::agri::create, crate::agri::show),
     components(schemas(
         xaso_domain::units::Unit, xaso_domain::units::UnitLink, xaso_domain::units::Level, xaso_domain::units::Portion,
         xaso_domain::auth::Role, units_api::UnitList, units_api::UnitDetail, units_api::SearchResult,
@@ -76,6 +77,7 @@ use crate::units::api as units_api;
          (name = "dt", description = "The commune's digital-transformation programme: teams and training"),
          (name = "ict", description = "The ICT register: a commune's devices (staff only), device heartbeats (a device's own token) and the public Wi-Fi points"),
          (name = "broadcast", description = "Loudspeakers and e-bulletin boards: a device's schedule, its media and its play reports (the device's own token; docs/PLAYERS.md)"),
+         (name = "agri", description = "Agricultural data: a commune's plots as GeoJSON, their area computed on the WGS 84 ellipsoid (staff only: plots name their holders)"),
          (name = "pluscode", description = "Plus Codes (Open Location Code): encode, decode, shorten, recover, validate"))
 )]
 pub struct ApiDoc;

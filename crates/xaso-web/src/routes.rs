@@ -9,9 +9,9 @@ use axum_extra::extract::CookieJar;
 
 use crate::ctx::{cookie, new_csrf, MintedCsrf, CSRF_COOKIE};
 use crate::{
-    alerts, assets, auth, broadcast, catalogue, criteria, dt, epcis, error, feedback, heritage,
-    home, ict, metrics, openapi, ops, places, portal, producers, qr, security, staff, stamps,
-    trace_api, units, AppState,
+    agri, alerts, assets, auth, broadcast, catalogue, criteria, dt, epcis, error, feedback,
+    heritage, home, ict, metrics, openapi, ops, places, portal, producers, qr, security, staff,
+    stamps, trace_api, units, AppState,
 };
 
 /// The platform's routes. The outermost layer puts the security headers on every answer; the
@@ -117,6 +117,13 @@ fn routes() -> Routes {
             "/devices/{id}/heartbeat",
             post(ict::devices::heartbeat).layer(axum::extract::DefaultBodyLimit::max(4096)),
         )
+        .route(
+            "/units/{code}/plots",
+            get(agri::list)
+                .post(agri::create)
+                .layer(axum::extract::DefaultBodyLimit::max(20 * 1024 * 1024)),
+        )
+        .route("/plots/{id}", get(agri::show))
         .route("/devices/{id}/schedule", get(broadcast::api::schedule))
         .route("/devices/{id}/events", get(alerts::events))
         .route("/units/{code}/broadcast-log", get(broadcast::api::log))

@@ -1,6 +1,7 @@
 //! Integration tests of Xã Số: the router called without a socket, the `xaso` binary run as a
 //! newcomer would, on SQLite — and on PostgreSQL when XASO_TEST_POSTGRES_URL is set.
 
+mod agri;
 mod alerts;
 mod alerts_upstream;
 mod api;

@@ -1,0 +1,117 @@
+//! Plots of a commune through the API: an officer records two fields as GeoJSON (their areas
+//! computed on the ellipsoid), a wrong one in the batch keeps nothing, a map view reads only the
+//! plots in its box, the holders' contacts stay with the commune's staff, and everything is
+//! audited. (tests/agri/check.py checks the areas against GeographicLib.)
+
+use axum::http::Method;
+use serde_json::{json, Value};
+use xaso_testkit::{TestApp, DEMO_PASSWORD};
+
+fn square(lon: f64, lat: f64, d: f64) -> Value {
+    json!({"type": "Polygon", "coordinates": [[[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]]]})
+}
+
+fn field(name: &str, geometry: Value, extra: Value) -> Value {
+    let mut props = json!({"name": name, "land_use": "LUA"});
+    for (k, v) in extra.as_object().unwrap() {
+        props[k] = v.clone();
+    }
+    json!({"type": "Feature", "geometry": geometry, "properties": props})
+}
+
+#[tokio::test]
+async fn a_commune_records_its_plots_as_geojson_all_or_nothing_and_reads_them_by_map_view() {
+    let app = TestApp::demo().await;
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    let (lat, lng) = (10.88, 106.42);
+    let rice = field(
+        "Ruộng lúa bờ kênh Thầy Cai",
+        square(lng, lat, 0.001),
+        json!({"irrigation": "canal", "tenure": "owner", "holder": "Nguyễn Văn Ba", "holder_phone": "0912 345 678"}),
+    );
+    let peanuts = field(
+        "Rẫy đậu phộng",
+        square(lng + 0.05, lat + 0.05, 0.002),
+        json!({"land_use": "HNK"}),
+    );
+
+    // One wrong feature: nothing kept, the feature named.
+    let wrong = field("Ruộng ở Pháp", square(2.35, 48.85, 0.001), json!({}));
+    let r = officer
+        .send_json(
+            Method::POST,
+            "/api/v1/units/27937/plots",
+            &json!({"type": "FeatureCollection", "features": [rice, wrong]}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.json()["errors"][0]["source"], "features[1].geometry");
+    let all = officer.get("/api/v1/units/27937/plots").await.json();
+    assert_eq!(all["features"].as_array().unwrap().len(), 0, "nothing kept");
+
+    let r = officer
+        .send_json(
+            Method::POST,
+            "/api/v1/units/27937/plots",
+            &json!({"type": "FeatureCollection", "features": [rice, peanuts]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let kept = r.json();
+    let first = &kept["features"][0];
+    // 0.001° at 10.88° N: GeographicLib 2.1 (Python) gives 12093.56 m² for this square.
+    let area = first["properties"]["area_m2"].as_f64().unwrap();
+    assert!((area - 12_093.56).abs() < 0.1, "{area}");
+    assert!((first["properties"]["area_ha"].as_f64().unwrap() - area / 10_000.0).abs() < 0.001);
+    assert_eq!(first["properties"]["holder_phone"], "0912345678");
+    let id = first["id"].as_str().unwrap().to_string();
+
+    // A map view around the first field shows it alone.
+    let view = officer
+        .get(&format!(
+            "/api/v1/units/27937/plots?bbox={},{},{},{}",
+            lat - 0.01,
+            lng - 0.01,
+            lat + 0.01,
+            lng + 0.01
+        ))
+        .await;
+    assert_eq!(view.headers["content-type"], "application/geo+json");
+    let names: Vec<String> = view.json()["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["Ruộng lúa bờ kênh Thầy Cai"]);
+    let one = officer.get(&format!("/api/v1/plots/{id}")).await;
+    assert_eq!(one.status, 200);
+    assert_eq!(one.json()["properties"]["land_use_vi"], "Đất trồng lúa");
+
+    // Holders' names and phones stay with the commune's staff.
+    let mut visitor = app.visitor();
+    assert_eq!(
+        visitor.get(&format!("/api/v1/plots/{id}")).await.status,
+        401
+    );
+    assert_eq!(visitor.get("/api/v1/units/27937/plots").await.status, 401);
+    let mut other = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
+    assert_eq!(other.get(&format!("/api/v1/plots/{id}")).await.status, 403);
+    let r = other
+        .send_json(
+            Method::POST,
+            "/api/v1/units/27937/plots",
+            &json!({"type": "FeatureCollection", "features": [field("x", square(lng, lat, 0.001), json!({}))]}),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+
+    let mut conn = app.store.read().await.unwrap();
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE record_type = 'agri_plot' AND actor = 'canbo.xaduchoa'",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(n, 2);
+}
