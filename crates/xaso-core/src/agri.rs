@@ -24,6 +24,13 @@ async fn commune(store: &Store, code: &str) -> Result<Unit> {
     Ok(unit)
 }
 
+/// The commune, if the actor is its staff (who may see and draw its plots).
+pub async fn staff_unit(store: &Store, actor: Option<&Actor>, code: &str) -> Result<Unit> {
+    let unit = commune(store, code).await?;
+    authz::require_role_over(store, actor, STAFF, &unit.id).await?;
+    Ok(unit)
+}
+
 /// A plot as GeoJSON (a Feature; its properties in English keys, with Vietnamese labels).
 pub fn feature(p: &PlotRow, village: Option<&str>) -> Value {
     let land = LandUse::parse(&p.land_use);
@@ -151,8 +158,7 @@ pub async fn collection(
     code: &str,
     bbox: Option<(f64, f64, f64, f64)>,
 ) -> Result<Value> {
-    let unit = commune(store, code).await?;
-    authz::require_role_over(store, actor, STAFF, &unit.id).await?;
+    let unit = staff_unit(store, actor, code).await?;
     let (_, villages) =
         crate::units::children(store, &unit.code, xaso_domain::time::today_vn()).await?;
     let rows = {

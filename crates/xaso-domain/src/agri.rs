@@ -111,6 +111,27 @@ pub fn check_shape(geometry: &serde_json::Value) -> Result<(Boundary, f64), Stri
     Ok((b, area))
 }
 
+/// A shape drawn on the map form (`lat,lon lat,lon …`, as the drawing script writes it) as a
+/// GeoJSON Polygon, closed; its checks are [`check_shape`]'s.
+pub fn polygon_from_text(s: &str) -> Result<serde_json::Value, String> {
+    let wrong = || "draw the plot with at least three corners (lat,lon lat,lon …)".to_string();
+    let mut ring: Vec<[f64; 2]> = Vec::new();
+    for p in s.split_whitespace() {
+        let (a, b) = p.split_once(',').ok_or_else(wrong)?;
+        let lat: f64 = a.trim().parse().map_err(|_| wrong())?;
+        let lon: f64 = b.trim().parse().map_err(|_| wrong())?;
+        ring.push([lon, lat]);
+    }
+    if ring.len() > 1 && ring.first() == ring.last() {
+        ring.pop();
+    }
+    if ring.len() < 3 {
+        return Err(wrong());
+    }
+    ring.push(ring[0]);
+    Ok(serde_json::json!({"type": "Polygon", "coordinates": [ring]}))
+}
+
 /// A plot as a form or a GeoJSON feature's properties give it.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct PlotInput {
@@ -272,6 +293,18 @@ mod tests {
             "no area"
         );
         assert!(check_shape(&json!({"type": "Point", "coordinates": [106.45, 10.8]})).is_err());
+    }
+
+    #[test]
+    fn a_drawn_shape_becomes_a_closed_geojson_polygon() {
+        let g = polygon_from_text("10.8,106.45 10.8,106.46 10.81,106.46").unwrap();
+        assert_eq!(
+            g,
+            json!({"type": "Polygon", "coordinates": [[[106.45, 10.8], [106.46, 10.8], [106.46, 10.81], [106.45, 10.8]]]})
+        );
+        assert!(check_shape(&g).is_ok());
+        assert!(polygon_from_text("10.8,106.45 10.8").is_err());
+        assert!(polygon_from_text("").is_err());
     }
 
     #[test]

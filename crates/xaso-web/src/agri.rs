@@ -114,3 +114,260 @@ pub async fn show(
         .map_err(PageError::api)?;
     Ok(([("content-type", "application/geo+json")], f.to_string()).into_response())
 }
+
+// ---- Pages: the commune's plots on a map, and drawing a new one on a phone ----
+
+use askama::Template;
+use axum::response::Redirect;
+use xaso_domain::agri::{Irrigation, LandUse, PlotInput, Tenure};
+use xaso_domain::units::Unit;
+
+use crate::ctx::Page;
+use crate::render;
+
+const MESSAGE_KEYS: &[(&str, &str)] = &[
+    ("name the plot", "agri.err_name"),
+    ("choose the land use", "agri.err_land_use"),
+    ("choose canal, pumped", "agri.err_irrigation"),
+    ("choose owner or tenant", "agri.err_tenure"),
+    ("holder's name is at most", "agri.err_holder"),
+    ("a Vietnamese phone number", "agri.err_phone"),
+    ("draw the plot", "agri.err_shape"),
+    ("each ring must be closed", "agri.err_shape"),
+    ("must be a GeoJSON", "agri.err_shape"),
+    ("every corner must be in Vietnam", "agri.err_shape_vn"),
+    ("the shape has no area", "agri.err_shape"),
+    ("not a village of this commune", "agri.err_village"),
+];
+
+#[derive(Template)]
+#[template(path = "agri/plots.html")]
+struct PlotsPage {
+    p: Page,
+    unit: Unit,
+    /// (id, name, land use, area in ha, village)
+    plots: Vec<(String, String, String, String, String)>,
+    total_ha: String,
+    map: String,
+    /// Just after a plot was kept.
+    saved: bool,
+}
+
+#[derive(Deserialize)]
+pub struct Saved {
+    saved: Option<String>,
+}
+
+fn ha(m2: f64) -> String {
+    format!("{:.2}", m2 / 10_000.0).replace('.', ",")
+}
+
+/// The commune's plots: a map and a list (its staff).
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Query(q): Query<Saved>,
+) -> Result<Response, PageError> {
+    if ctx.actor.is_none() {
+        return Ok(Redirect::to(&format!("/login?next=/units/{code}/plots")).into_response());
+    }
+    let unit =
+        xaso_core::units::by_code(&state.store, &code, xaso_domain::time::today_vn()).await?;
+    let fc = xaso_core::agri::collection(&state.store, ctx.actor.as_ref(), &code, None).await?;
+    let features = fc["features"].as_array().cloned().unwrap_or_default();
+    let mut total = 0.0;
+    let plots = features
+        .iter()
+        .map(|f| {
+            let p = &f["properties"];
+            let m2 = p["area_m2"].as_f64().unwrap_or(0.0);
+            total += m2;
+            let s = |k: &str| p[k].as_str().unwrap_or("").to_string();
+            (
+                f["id"].as_str().unwrap_or("").to_string(),
+                s("name"),
+                s("land_use_vi"),
+                ha(m2),
+                s("village"),
+            )
+        })
+        .collect();
+    let boundary = xaso_core::places::boundary_geojson(&state.store, &unit.id).await?;
+    // The map gets shapes and names only: holders stay in the list's detail.
+    let shapes: Vec<Value> = features
+        .iter()
+        .map(|f| {
+            serde_json::json!({"type": "Feature", "geometry": f["geometry"],
+            "properties": {"name": f["properties"]["name"], "area_ha": f["properties"]["area_ha"]}})
+        })
+        .collect();
+    let map = crate::places::html::map_json(serde_json::json!({
+        "tiles": state.config.tile_url,
+        "attribution": crate::places::html::attribution(&state.config.tile_url),
+        "boundary": boundary,
+        "plots": {"type": "FeatureCollection", "features": shapes},
+    }));
+    Ok(render(&PlotsPage {
+        p: ctx.page(),
+        unit,
+        plots,
+        total_ha: ha(total),
+        map,
+        saved: q.saved.is_some(),
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "agri/new.html")]
+struct NewPlotPage {
+    p: Page,
+    unit: Unit,
+    villages: Vec<Unit>,
+    f: PlotForm,
+    errors: Vec<(String, String)>,
+    map: String,
+}
+
+impl NewPlotPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        crate::error::field_error(&self.errors, field)
+    }
+    fn land_uses(&self) -> Vec<(&'static str, &'static str)> {
+        LandUse::ALL.iter().map(|l| (l.as_str(), l.vi())).collect()
+    }
+    fn irrigations(&self) -> Vec<(&'static str, &'static str)> {
+        Irrigation::ALL
+            .iter()
+            .map(|l| (l.as_str(), l.vi()))
+            .collect()
+    }
+    fn tenures(&self) -> Vec<(&'static str, &'static str)> {
+        Tenure::ALL.iter().map(|l| (l.as_str(), l.vi())).collect()
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct PlotForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    land_use: String,
+    #[serde(default)]
+    irrigation: String,
+    #[serde(default)]
+    tenure: String,
+    #[serde(default)]
+    holder: String,
+    #[serde(default)]
+    holder_phone: String,
+    #[serde(default)]
+    village: String,
+    #[serde(default)]
+    polygon: String,
+}
+
+async fn new_page(
+    state: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    f: PlotForm,
+    errors: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    // Only its staff draw plots (the list is theirs too).
+    xaso_core::agri::staff_unit(&state.store, ctx.actor.as_ref(), code).await?;
+    let (unit, villages) =
+        xaso_core::units::children(&state.store, code, xaso_domain::time::today_vn()).await?;
+    let boundary = xaso_core::places::boundary_geojson(&state.store, &unit.id).await?;
+    let centre = xaso_core::places::centre_of(&state.store, &unit.id).await?;
+    let map = crate::places::html::map_json(serde_json::json!({
+        "tiles": state.config.tile_url,
+        "attribution": crate::places::html::attribution(&state.config.tile_url),
+        "boundary": boundary, "centre": centre.map(|(a, b)| [a, b]),
+    }));
+    let status = crate::error::form_status(&errors);
+    Ok((
+        status,
+        render(&NewPlotPage {
+            p: ctx.page(),
+            unit,
+            villages,
+            f,
+            errors,
+            map,
+        }),
+    )
+        .into_response())
+}
+
+/// The form that draws a plot.
+pub async fn new(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    if ctx.actor.is_none() {
+        return Ok(Redirect::to(&format!("/login?next=/units/{code}/plots/new")).into_response());
+    }
+    let f = PlotForm {
+        land_use: "LUA".into(),
+        ..PlotForm::default()
+    };
+    new_page(&state, &ctx, &code, f, Vec::new()).await
+}
+
+/// Keeps a drawn plot.
+pub async fn create_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    axum::Form(f): axum::Form<PlotForm>,
+) -> Result<Response, PageError> {
+    ctx.check_form_write(&f.csrf)?;
+    let input = PlotInput {
+        name: f.name.clone(),
+        land_use: f.land_use.clone(),
+        irrigation: f.irrigation.clone(),
+        tenure: f.tenure.clone(),
+        holder: f.holder.clone(),
+        holder_phone: f.holder_phone.clone(),
+        village: f.village.clone(),
+    };
+    let geometry = match xaso_domain::agri::polygon_from_text(&f.polygon) {
+        Ok(g) => g,
+        Err(why) => {
+            let errors =
+                crate::error::refusals(&ctx, MESSAGE_KEYS, Error::invalid("polygon", why))?;
+            return new_page(&state, &ctx, &code, f, errors).await;
+        }
+    };
+    let fc = serde_json::json!({"type": "FeatureCollection", "features": [{
+    "type": "Feature", "geometry": geometry, "properties": {
+        "name": input.name, "land_use": input.land_use, "irrigation": input.irrigation,
+        "tenure": input.tenure, "holder": input.holder, "holder_phone": input.holder_phone,
+        "village": input.village,
+    }}]});
+    match xaso_core::agri::create(&state.store, ctx.actor.as_ref(), &code, &fc).await {
+        Ok(_) => Ok(Redirect::to(&format!("/units/{code}/plots?saved=1")).into_response()),
+        Err(e @ Error::Invalid(_)) => {
+            let errors = crate::error::refusals(&ctx, MESSAGE_KEYS, e)?
+                .into_iter()
+                .map(|(field, m)| {
+                    let field = field.rsplit('.').next().unwrap_or(&field).to_string();
+                    (
+                        if field == "geometry" {
+                            "polygon".into()
+                        } else {
+                            field
+                        },
+                        m,
+                    )
+                })
+                .collect();
+            new_page(&state, &ctx, &code, f, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -65,9 +65,14 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../assets/stamp.js"),
     },
     Asset {
-        name: "alerts-map.js",
+        name: "draw-map.js",
         mime: "text/javascript; charset=utf-8",
-        body: include_bytes!("../assets/alerts-map.js"),
+        body: include_bytes!("../assets/draw-map.js"),
+    },
+    Asset {
+        name: "plots-map.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/plots-map.js"),
     },
     Asset {
         name: "player.css",

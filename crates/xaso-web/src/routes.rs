@@ -479,6 +479,11 @@ fn routes() -> Routes {
         .route("/posts/{id}/zalo", post(portal::edit::send_zalo))
         .route("/player/board", get(broadcast::player::board))
         .route("/player/sw.js", get(assets::player_worker))
+        .route(
+            "/units/{code}/plots",
+            get(agri::page).post(agri::create_form),
+        )
+        .route("/units/{code}/plots/new", get(agri::new))
         .route("/units/{code}/broadcast", get(broadcast::index))
         .route("/units/{code}/broadcast/log", get(broadcast::log))
         .route(

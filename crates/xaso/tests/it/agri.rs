@@ -115,3 +115,78 @@ async fn a_commune_records_its_plots_as_geojson_all_or_nothing_and_reads_them_by
     .unwrap();
     assert_eq!(n, 2);
 }
+
+#[tokio::test]
+async fn an_officer_draws_a_plot_on_the_map_form_and_sees_it_listed_with_its_area() {
+    let app = TestApp::demo().await;
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    let page = officer.get("/units/27937/plots/new").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("id=\"map\""));
+    let csrf = officer.csrf();
+    // Two corners are not a plot: refused in Vietnamese, nothing kept.
+    let r = officer
+        .post_form(
+            "/units/27937/plots",
+            &[
+                ("csrf", csrf.as_str()),
+                ("name", "Ruộng ông Ba"),
+                ("land_use", "LUA"),
+                ("polygon", "10.88,106.42 10.88,106.421"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("Vẽ thửa có ít nhất ba góc trên bản đồ."));
+    let r = officer
+        .post_form(
+            "/units/27937/plots",
+            &[
+                ("csrf", csrf.as_str()),
+                ("name", "Ruộng ông Ba"),
+                ("land_use", "LUA"),
+                ("holder_phone", "12"),
+                (
+                    "polygon",
+                    "10.88,106.42 10.88,106.421 10.881,106.421 10.881,106.42",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("Số điện thoại Việt Nam"));
+    let r = officer
+        .post_form(
+            "/units/27937/plots",
+            &[
+                ("csrf", csrf.as_str()),
+                ("name", "Ruộng ông Ba"),
+                ("land_use", "LUA"),
+                ("irrigation", "pumped"),
+                ("village", "27937-01"),
+                ("holder", "Trần Văn Ba"),
+                (
+                    "polygon",
+                    "10.88,106.42 10.88,106.421 10.881,106.421 10.881,106.42",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let list = officer.get(r.location()).await;
+    assert!(list.body.contains("Đã lưu thửa."));
+    assert!(list.body.contains("Ruộng ông Ba"));
+    assert!(list.body.contains("1,21"), "12,093.56 m² is 1.21 ha");
+    assert!(list.body.contains("27937-01"));
+    // The map's data has shapes and names, not holders.
+    assert!(!list.body.contains("Trần Văn Ba"));
+    // Visitors are asked to sign in; another commune's officer is refused.
+    assert!(app
+        .visitor()
+        .get("/units/27937/plots")
+        .await
+        .location()
+        .starts_with("/login"));
+    let mut other = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
+    assert_eq!(other.get("/units/27937/plots/new").await.status, 403);
+}

@@ -1,4 +1,4 @@
-// Drawing an alert's area: each tap on the map adds a corner; the polygon's corners go into the
+// Drawing an area (an alert's, a plot's): each tap on the map adds a corner; the corners go into the
 // form's coordinates field (CAP's "lat,lon lat,lon …"), which also works typed by hand. The
 // unit's boundary and its loudspeakers and boards are shown to draw against.
 (function () {
