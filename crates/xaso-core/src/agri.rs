@@ -178,11 +178,11 @@ pub async fn collection(
 
 /// One plot (its commune's staff).
 pub async fn get(store: &Store, actor: Option<&Actor>, id: &str) -> Result<Value> {
+    let a = actor.ok_or(Error::Unauthenticated)?;
     let row = {
         let mut conn = store.read().await?;
         db::get(&mut conn, id).await?.ok_or(Error::NotFound)?
     };
-    let a = actor.ok_or(Error::Unauthenticated)?;
     let over = row.village_id.as_ref().unwrap_or(&row.unit_id);
     if !authz::has_role_over(store, a, STAFF, over).await? {
         return Err(Error::Forbidden);
