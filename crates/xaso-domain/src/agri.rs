@@ -5,33 +5,9 @@ use serde::Deserialize;
 
 use crate::places::Boundary;
 
-macro_rules! choice {
-    ($name:ident { $($v:ident = $s:literal / $vi:literal),+ $(,)? }) => {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum $name { $($v),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$v),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$v => $s),+ }
-            }
-
-            /// How Vietnamese readers name it.
-            pub fn vi(self) -> &'static str {
-                match self { $($name::$v => $vi),+ }
-            }
-
-            pub fn parse(s: &str) -> Option<$name> {
-                $name::ALL.iter().copied().find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
-            }
-        }
-    };
-}
-
 // The agricultural land categories of the land inventory (their codes as the cadastral maps
 // write them: LUA, HNK, CLN, NTS, NKH).
-choice!(LandUse {
+vocabulary!(LandUse {
     Rice = "LUA" / "Đất trồng lúa",
     Annual = "HNK" / "Đất trồng cây hằng năm khác",
     Perennial = "CLN" / "Đất trồng cây lâu năm",
@@ -39,14 +15,14 @@ choice!(LandUse {
     Other = "NKH" / "Đất nông nghiệp khác",
 });
 
-choice!(Irrigation {
+vocabulary!(Irrigation {
     Canal = "canal" / "Kênh mương tự chảy",
     Pumped = "pumped" / "Bơm tưới",
     Drip = "drip" / "Tưới nhỏ giọt, phun mưa",
     Rainfed = "rainfed" / "Nhờ nước trời",
 });
 
-choice!(Tenure {
+vocabulary!(Tenure {
     Owner = "owner" / "Chủ sử dụng",
     Tenant = "tenant" / "Thuê, mượn",
 });

@@ -9,33 +9,8 @@ pub mod upstream;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-/// A CAP value with its Vietnamese name.
-macro_rules! cap_enum {
-    ($name:ident { $($v:ident = $s:literal / $vi:literal),+ $(,)? }) => {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name { $($v),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$v),+];
-
-            /// The value as CAP writes it.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$v => $s),+ }
-            }
-
-            /// The value as Vietnamese readers read it.
-            pub fn vi(self) -> &'static str {
-                match self { $($name::$v => $vi),+ }
-            }
-
-            pub fn parse(s: &str) -> Option<$name> {
-                $name::ALL.iter().copied().find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
-            }
-        }
-    };
-}
-
-cap_enum!(Urgency {
+// CAP values with their Vietnamese names (the `vocabulary!` macro, crate root).
+vocabulary!(Urgency {
     Immediate = "Immediate" / "Ngay lập tức",
     Expected = "Expected" / "Trong vòng một giờ",
     Future = "Future" / "Sắp tới",
@@ -43,7 +18,7 @@ cap_enum!(Urgency {
     Unknown = "Unknown" / "Chưa rõ",
 });
 
-cap_enum!(Severity {
+vocabulary!(Severity {
     Extreme = "Extreme" / "Cực kỳ nghiêm trọng",
     Severe = "Severe" / "Nghiêm trọng",
     Moderate = "Moderate" / "Trung bình",
@@ -51,7 +26,7 @@ cap_enum!(Severity {
     Unknown = "Unknown" / "Chưa rõ",
 });
 
-cap_enum!(Certainty {
+vocabulary!(Certainty {
     Observed = "Observed" / "Đã xảy ra",
     Likely = "Likely" / "Nhiều khả năng",
     Possible = "Possible" / "Có thể",
@@ -59,13 +34,13 @@ cap_enum!(Certainty {
     Unknown = "Unknown" / "Chưa rõ",
 });
 
-cap_enum!(MsgType {
+vocabulary!(MsgType {
     Alert = "Alert" / "Cảnh báo",
     Update = "Update" / "Cập nhật",
     Cancel = "Cancel" / "Hủy",
 });
 
-cap_enum!(Status {
+vocabulary!(Status {
     Actual = "Actual" / "Thật",
     Exercise = "Exercise" / "Diễn tập",
     Test = "Test" / "Thử nghiệm",

@@ -33,6 +33,11 @@ pub fn client() -> &'static reqwest::Client {
     })
 }
 
+/// The code of a source's or draft's unit (for the pages' way back).
+pub async fn unit_code(store: &Store, unit_id: &str) -> Result<String> {
+    Ok(super::unit_by_id(store, unit_id).await?.code)
+}
+
 /// A draft with the name of the source it came from.
 #[derive(Debug, Clone)]
 pub struct Draft {

@@ -139,12 +139,7 @@ pub async fn add_source(
 }
 
 async fn code_of(state: &AppState, unit_id: &str) -> Result<String, PageError> {
-    let mut conn = state.store.read().await.map_err(Error::from)?;
-    Ok(xaso_storage::units::by_id(&mut conn, unit_id)
-        .await
-        .map_err(Error::from)?
-        .ok_or(Error::NotFound)?
-        .code)
+    Ok(xaso_core::alerts::follow::unit_code(&state.store, unit_id).await?)
 }
 
 /// Stops following a source (the page asks first).
