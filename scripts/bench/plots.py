@@ -22,6 +22,9 @@ for i in range(n):
     rows.append((str(uuid.uuid4()), unit, None, f"Thửa {i}", "LUA", "canal", None, "", "",
                  json.dumps({"type": "Polygon", "coordinates": [ring]}), area,
                  lat, lng, lat + d, lng + d, "bench", now, "bench", now))
-db.executemany("INSERT INTO agri_plots VALUES (" + ",".join("?" * 19) + ")", rows)
+columns = ("id, unit_id, village_id, name, land_use, irrigation, tenure, holder, holder_phone, "
+           "geometry, area_m2, min_lat, min_lng, max_lat, max_lng, created_by, created_at, "
+           "updated_by, updated_at")
+db.executemany(f"INSERT INTO agri_plots ({columns}) VALUES (" + ",".join("?" * 19) + ")", rows)
 db.commit()
 print(f"{n} plots; a map view of 0.01° (about 1.1 km) holds about {n * 0.01 * 0.01 / ((north - s) * (e - w)):.0f}")

@@ -11,6 +11,10 @@ use xaso_storage::Store;
 
 use crate::{authz, Actor, Error, Result};
 
+pub mod advisory;
+pub mod farming;
+pub mod stats;
+
 /// Who records and reads plots.
 pub const STAFF: &[Role] = &[Role::CommuneOfficer, Role::AreaOfficer, Role::VillageTeam];
 /// At most this many plots in one import, and in one answer.
@@ -29,6 +33,40 @@ pub async fn staff_unit(store: &Store, actor: Option<&Actor>, code: &str) -> Res
     let unit = commune(store, code).await?;
     authz::require_role_over(store, actor, STAFF, &unit.id).await?;
     Ok(unit)
+}
+
+/// Whether the actor may read and log on a plot: the staff over its village (or commune), or
+/// the account of the producer it belongs to.
+pub async fn may_use(store: &Store, actor: &Actor, p: &PlotRow) -> Result<bool> {
+    let over = p.village_id.as_ref().unwrap_or(&p.unit_id);
+    if authz::has_role_over(store, actor, STAFF, over).await? {
+        return Ok(true);
+    }
+    owns_producer(store, actor, p.producer_id.as_deref()).await
+}
+
+async fn owns_producer(store: &Store, actor: &Actor, producer_id: Option<&str>) -> Result<bool> {
+    let Some(id) = producer_id else {
+        return Ok(false);
+    };
+    let mut conn = store.read().await?;
+    Ok(xaso_storage::producers::producer(&mut conn, id)
+        .await?
+        .and_then(|p| p.owner)
+        .is_some_and(|o| o == actor.username))
+}
+
+/// A plot the actor may use, or why not.
+pub async fn usable(store: &Store, actor: Option<&Actor>, id: &str) -> Result<PlotRow> {
+    let a = actor.ok_or(Error::Unauthenticated)?;
+    let row = {
+        let mut conn = store.read().await?;
+        db::get(&mut conn, id).await?.ok_or(Error::NotFound)?
+    };
+    if !may_use(store, a, &row).await? {
+        return Err(Error::Forbidden);
+    }
+    Ok(row)
 }
 
 /// A plot as GeoJSON (a Feature; its properties in English keys, with Vietnamese labels).
@@ -102,9 +140,24 @@ pub async fn create(
                     .clone(),
             ),
         };
-        // Village teams record in their own village only.
+        let producer = match input.producer.trim() {
+            "" => None,
+            id => {
+                let mut conn = store.read().await?;
+                let p = xaso_storage::producers::producer(&mut conn, id)
+                    .await?
+                    .filter(|p| p.commune_id == unit.id)
+                    .ok_or_else(|| {
+                        Error::invalid(at("producer"), "not a producer of this commune")
+                    })?;
+                Some(p.id)
+            }
+        };
+        // Village teams record in their own village only; a producer's account, its own plots.
         let over = village.as_ref().map_or(&unit.id, |v| &v.id);
-        if !authz::has_role_over(store, a, STAFF, over).await? {
+        if !authz::has_role_over(store, a, STAFF, over).await?
+            && !owns_producer(store, a, producer.as_deref()).await?
+        {
             return Err(Error::Forbidden);
         }
         let (s, w, no, e) = shape.bbox();
@@ -128,6 +181,8 @@ pub async fn create(
             created_at: now.clone(),
             updated_by: a.username.clone(),
             updated_at: now.clone(),
+            producer_id: producer,
+            growing_area_id: None,
         });
     }
     let mut tx = store.begin().await?;
@@ -176,17 +231,9 @@ pub async fn collection(
     }))
 }
 
-/// One plot (its commune's staff).
+/// One plot (its commune's staff, or its producer).
 pub async fn get(store: &Store, actor: Option<&Actor>, id: &str) -> Result<Value> {
-    let a = actor.ok_or(Error::Unauthenticated)?;
-    let row = {
-        let mut conn = store.read().await?;
-        db::get(&mut conn, id).await?.ok_or(Error::NotFound)?
-    };
-    let over = row.village_id.as_ref().unwrap_or(&row.unit_id);
-    if !authz::has_role_over(store, a, STAFF, over).await? {
-        return Err(Error::Forbidden);
-    }
+    let row = usable(store, actor, id).await?;
     let village = match &row.village_id {
         Some(v) => {
             let mut conn = store.read().await?;

@@ -2,6 +2,7 @@
 //! villages named in public sources, and one account per role. Loaded only by `xaso demo`;
 //! `serve` never creates accounts.
 
+mod agri;
 mod broadcast;
 mod dt;
 mod feedback;
@@ -698,6 +699,10 @@ async fn load_producers(
         },
     )
     .await?;
+    // Its peanuts grew on the producer's field in an (illustrative) growing area: the batch
+    // names that planting, so its stamps and its harvesting event show where.
+    let planting = agri::load(store, files, system, &producer.id, base_url).await?;
+    crate::agri::farming::link_batch(store, Some(system), &batch.id, &planting).await?;
     // The batch's log as the producer would record it from a phone (illustrative).
     for (step, time, quantity, note) in [
         (

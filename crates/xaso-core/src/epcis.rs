@@ -738,6 +738,18 @@ pub async fn record_step(
             }
         }
     }
+    // A harvest from a recorded planting happened on its plot: the event carries the plot's
+    // place (rounded to about a kilometre, as the stamp shows it) and its growing area's code.
+    if step == BizStep::Harvesting {
+        if let Some(o) = crate::agri::farming::batch_origin(store, batch_id).await? {
+            let (lat, lng) = o.position;
+            event["readPoint"] = json!({"id": format!("geo:{lat:.2},{lng:.2}")});
+            if let Some((code, _, _)) = &o.growing_area {
+                event["xaso:growingArea"] = json!(code);
+            }
+            event["xaso:season"] = json!(o.season);
+        }
+    }
     if !note.is_empty() {
         event["xaso:note"] = json!(note);
     }

@@ -5,6 +5,10 @@ use serde::Deserialize;
 
 use crate::places::Boundary;
 
+pub mod advisory;
+pub mod farming;
+pub mod stats;
+
 // The agricultural land categories of the land inventory (their codes as the cadastral maps
 // write them: LUA, HNK, CLN, NTS, NKH).
 vocabulary!(LandUse {
@@ -128,6 +132,9 @@ pub struct PlotInput {
     /// The village's code (`27937-01`), if known.
     #[serde(default)]
     pub village: String,
+    /// The producer (a farm selling through the platform) whose plot it is: its id.
+    #[serde(default)]
+    pub producer: String,
 }
 
 /// A plot's checked fields.

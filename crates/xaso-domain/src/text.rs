@@ -31,6 +31,20 @@ pub fn fold(input: &str) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Vietnamese without its marks, case kept ("Xã Đức Hòa" → "Xa Duc Hoa"), for channels that
+/// only carry plain letters (an SMS of the GSM alphabet).
+pub fn unmark(input: &str) -> String {
+    input
+        .nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .map(|c| match c {
+            'đ' => 'd',
+            'Đ' => 'D',
+            c => c,
+        })
+        .collect()
+}
+
 /// Reads a number as people type it: "1.234,5" (Vietnamese) or "1234.5"; a comma is the
 /// decimal mark when present, spaces are ignored.
 pub fn parse_number_vi(input: &str) -> Option<f64> {

@@ -4,6 +4,9 @@ use sqlx::{AnyConnection, FromRow};
 
 use crate::Result;
 
+pub mod advisory;
+pub mod farming;
+
 #[derive(Debug, Clone, FromRow)]
 pub struct PlotRow {
     pub id: String,
@@ -26,16 +29,19 @@ pub struct PlotRow {
     pub created_at: String,
     pub updated_by: String,
     pub updated_at: String,
+    /// The producer (a farm selling through the platform) the plot belongs to.
+    pub producer_id: Option<String>,
+    pub growing_area_id: Option<String>,
 }
 
 const COLUMNS: &str = "id, unit_id, village_id, name, land_use, irrigation, tenure, holder, \
      holder_phone, geometry, area_m2, min_lat, min_lng, max_lat, max_lng, created_by, created_at, \
-     updated_by, updated_at";
+     updated_by, updated_at, producer_id, growing_area_id";
 
 pub async fn insert(conn: &mut AnyConnection, p: &PlotRow) -> Result<()> {
     sqlx::query(&format!(
         "INSERT INTO agri_plots ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-         $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+         $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
     ))
     .bind(&p.id)
     .bind(&p.unit_id)
@@ -56,6 +62,8 @@ pub async fn insert(conn: &mut AnyConnection, p: &PlotRow) -> Result<()> {
     .bind(&p.created_at)
     .bind(&p.updated_by)
     .bind(&p.updated_at)
+    .bind(&p.producer_id)
+    .bind(&p.growing_area_id)
     .execute(conn)
     .await?;
     Ok(())
@@ -103,4 +111,24 @@ pub async fn of_unit(
             .await?
         }
     })
+}
+
+/// A producer's plots, by name.
+pub async fn of_producer(conn: &mut AnyConnection, producer_id: &str) -> Result<Vec<PlotRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM agri_plots WHERE producer_id = $1 ORDER BY name, id"
+    ))
+    .bind(producer_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The plots of a growing area, by name.
+pub async fn of_growing_area(conn: &mut AnyConnection, area_id: &str) -> Result<Vec<PlotRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM agri_plots WHERE growing_area_id = $1 ORDER BY name, id"
+    ))
+    .bind(area_id)
+    .fetch_all(conn)
+    .await?)
 }

@@ -12,6 +12,24 @@ use crate::ctx::Ctx;
 use crate::error::PageError;
 use crate::AppState;
 
+pub mod advisory;
+pub mod plot;
+pub mod seasons;
+pub mod stats;
+
+/// A stored date (`yyyy-mm-dd`) as Vietnamese readers read it.
+pub(crate) fn date_vn(s: &str) -> String {
+    xaso_domain::time::parse_date(s)
+        .map(xaso_domain::time::format_date_vn)
+        .unwrap_or_default()
+}
+
+/// A rough position as a reader reads it: "10,86° B, 106,40° Đ".
+pub(crate) fn position(&(lat, lng): &(f64, f64)) -> String {
+    let d = |v: f64| format!("{v:.2}").replace('.', ",");
+    format!("{}° B, {}° Đ", d(lat), d(lng))
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PlotQuery {
@@ -138,6 +156,7 @@ const MESSAGE_KEYS: &[(&str, &str)] = &[
     ("every corner must be in Vietnam", "agri.err_shape_vn"),
     ("the shape has no area", "agri.err_shape"),
     ("not a village of this commune", "agri.err_village"),
+    ("not a producer of this commune", "agri.err_producer"),
 ];
 
 #[derive(Template)]
@@ -145,7 +164,7 @@ const MESSAGE_KEYS: &[(&str, &str)] = &[
 struct PlotsPage {
     p: Page,
     unit: Unit,
-    /// (id, name, land use, area in ha, village)
+    /// (id, name, land use, area in ha, village): each name links to the plot's page.
     plots: Vec<(String, String, String, String, String)>,
     total_ha: String,
     map: String,
@@ -224,6 +243,8 @@ struct NewPlotPage {
     p: Page,
     unit: Unit,
     villages: Vec<Unit>,
+    /// The producer drawing its own plot: (id, name).
+    producer: Option<(String, String)>,
     f: PlotForm,
     errors: Vec<(String, String)>,
     map: String,
@@ -267,6 +288,8 @@ pub struct PlotForm {
     village: String,
     #[serde(default)]
     polygon: String,
+    #[serde(default)]
+    producer: String,
 }
 
 async fn new_page(
@@ -276,8 +299,21 @@ async fn new_page(
     f: PlotForm,
     errors: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    // Only its staff draw plots (the list is theirs too).
-    xaso_core::agri::staff_unit(&state.store, ctx.actor.as_ref(), code).await?;
+    // Its staff draw plots, and a producer's account its own.
+    let producer = match f.producer.trim() {
+        "" => {
+            xaso_core::agri::staff_unit(&state.store, ctx.actor.as_ref(), code).await?;
+            None
+        }
+        id => {
+            let (p, rights) =
+                xaso_core::producers::get(&state.store, ctx.actor.as_ref(), id).await?;
+            if !rights.write || p.commune.code != code {
+                return Err(Error::Forbidden.into());
+            }
+            Some((p.id, p.name))
+        }
+    };
     let (unit, villages) =
         xaso_core::units::children(&state.store, code, xaso_domain::time::today_vn()).await?;
     let boundary = xaso_core::places::boundary_geojson(&state.store, &unit.id).await?;
@@ -294,6 +330,7 @@ async fn new_page(
             p: ctx.page(),
             unit,
             villages,
+            producer,
             f,
             errors,
             map,
@@ -302,17 +339,25 @@ async fn new_page(
         .into_response())
 }
 
+#[derive(Deserialize)]
+pub struct NewQuery {
+    /// A producer drawing its own plot.
+    producer: Option<String>,
+}
+
 /// The form that draws a plot.
 pub async fn new(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
+    Query(q): Query<NewQuery>,
 ) -> Result<Response, PageError> {
     if ctx.actor.is_none() {
         return Ok(Redirect::to(&format!("/login?next=/units/{code}/plots/new")).into_response());
     }
     let f = PlotForm {
         land_use: "LUA".into(),
+        producer: q.producer.unwrap_or_default(),
         ..PlotForm::default()
     };
     new_page(&state, &ctx, &code, f, Vec::new()).await
@@ -334,6 +379,7 @@ pub async fn create_form(
         holder: f.holder.clone(),
         holder_phone: f.holder_phone.clone(),
         village: f.village.clone(),
+        producer: f.producer.clone(),
     };
     let geometry = match xaso_domain::agri::polygon_from_text(&f.polygon) {
         Ok(g) => g,
@@ -347,10 +393,13 @@ pub async fn create_form(
     "type": "Feature", "geometry": geometry, "properties": {
         "name": input.name, "land_use": input.land_use, "irrigation": input.irrigation,
         "tenure": input.tenure, "holder": input.holder, "holder_phone": input.holder_phone,
-        "village": input.village,
+        "village": input.village, "producer": f.producer,
     }}]});
     match xaso_core::agri::create(&state.store, ctx.actor.as_ref(), &code, &fc).await {
-        Ok(_) => Ok(Redirect::to(&format!("/units/{code}/plots?saved=1")).into_response()),
+        Ok(rows) => {
+            let id = rows.first().map(|r| r.id.as_str()).unwrap_or_default();
+            Ok(Redirect::to(&format!("/plots/{id}?saved=plot")).into_response())
+        }
         Err(e @ Error::Invalid(_)) => {
             let errors = crate::error::refusals(&ctx, MESSAGE_KEYS, e)?
                 .into_iter()
@@ -367,6 +416,120 @@ pub async fn create_form(
                 })
                 .collect();
             new_page(&state, &ctx, &code, f, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---- A producer's plots, and the planting a batch came from ----
+
+#[derive(Template)]
+#[template(path = "agri/farm.html")]
+struct FarmPage {
+    p: Page,
+    producer: xaso_core::producers::Producer,
+    /// (id, name, land use, area in ha, growing area code)
+    plots: Vec<(String, String, &'static str, String, String)>,
+    map: String,
+    /// The advisories concerning any of its plots: (id, kind, title, sent).
+    advisories: Vec<(String, &'static str, String, String)>,
+}
+
+/// A producer's plots: where its crops grow (its account and the commune's staff).
+pub async fn farm(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    if ctx.actor.is_none() {
+        return Ok(Redirect::to(&format!("/login?next=/producers/{id}/plots")).into_response());
+    }
+    let (producer, _) = xaso_core::producers::get(&state.store, ctx.actor.as_ref(), &id).await?;
+    let rows =
+        xaso_core::agri::farming::producer_plots(&state.store, ctx.actor.as_ref(), &id).await?;
+    let areas =
+        xaso_core::agri::farming::growing_area_codes(&state.store, &producer.commune.id).await?;
+    let plots = rows
+        .iter()
+        .map(|r| {
+            (
+                r.id.clone(),
+                r.name.clone(),
+                LandUse::parse(&r.land_use).map_or("", LandUse::vi),
+                ha(r.area_m2),
+                r.growing_area_id
+                    .as_ref()
+                    .and_then(|g| areas.iter().find(|(id, _)| id == g))
+                    .map(|(_, c)| c.clone())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    let shapes: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            serde_json::json!({"type": "Feature",
+                "geometry": serde_json::from_str::<Value>(&r.geometry).unwrap_or(Value::Null),
+                "properties": {"name": r.name, "area_ha": (r.area_m2 / 10.0).round() / 1000.0}})
+        })
+        .collect();
+    let boundary = xaso_core::places::boundary_geojson(&state.store, &producer.commune.id).await?;
+    let map = crate::places::html::map_json(serde_json::json!({
+        "tiles": state.config.tile_url,
+        "attribution": crate::places::html::attribution(&state.config.tile_url),
+        "boundary": boundary,
+        "plots": {"type": "FeatureCollection", "features": shapes},
+    }));
+    let mut advisories: Vec<(String, &'static str, String, String)> = Vec::new();
+    for r in &rows {
+        for a in xaso_core::agri::advisory::for_plot(&state.store, r).await? {
+            if !advisories.iter().any(|(id, ..)| *id == a.id) {
+                advisories.push((
+                    a.id.clone(),
+                    advisory::kind_vi(&a),
+                    a.title.clone(),
+                    advisory::sent_at(&a),
+                ));
+            }
+        }
+    }
+    Ok(render(&FarmPage {
+        p: ctx.page(),
+        producer,
+        plots,
+        map,
+        advisories,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct PlantingLink {
+    #[serde(default)]
+    csrf: String,
+    /// The planting's id; empty to unlink.
+    #[serde(default)]
+    planting: String,
+}
+
+/// Names the planting a batch came from (or unlinks it): its stamps then show the growing
+/// area, season and rough place.
+pub async fn link_batch(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<PlantingLink>,
+) -> Result<Response, PageError> {
+    ctx.check_form_write(&f.csrf)?;
+    match xaso_core::agri::farming::link_batch(&state.store, ctx.actor.as_ref(), &id, &f.planting)
+        .await
+    {
+        Ok(()) => {
+            state.verifier.clear();
+            Ok(Redirect::to(&format!("/batches/{id}?saved=1#grown")).into_response())
+        }
+        Err(Error::Invalid(_)) => {
+            let errors = vec![ctx.t("agri.err_planting_link").to_string()];
+            crate::producers::batch_with_errors(&state, &ctx, &id, errors).await
         }
         Err(e) => Err(e.into()),
     }

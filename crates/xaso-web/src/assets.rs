@@ -70,6 +70,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../assets/draw-map.js"),
     },
     Asset {
+        name: "agri-log.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/agri-log.js"),
+    },
+    Asset {
         name: "plots-map.js",
         mime: "text/javascript; charset=utf-8",
         body: include_bytes!("../assets/plots-map.js"),

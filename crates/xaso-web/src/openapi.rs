@@ -31,7 +31,8 @@ use crate::units::api as units_api;
         crate::broadcast::api::schedule, crate::broadcast::api::media, crate::broadcast::api::plays,
         crate::alerts::events, crate::alerts::received, crate::alerts::audio,
         crate::broadcast::api::log,
-        crate::agri::list, crate::agri::create, crate::agri::show),
+        crate::agri::list, crate::agri::create, crate::agri::show, crate::agri::plot::api_log,
+        crate::agri::stats::api),
     components(schemas(
         xaso_domain::units::Unit, xaso_domain::units::UnitLink, xaso_domain::units::Level, xaso_domain::units::Portion,
         xaso_domain::auth::Role, units_api::UnitList, units_api::UnitDetail, units_api::SearchResult,
@@ -57,7 +58,7 @@ use crate::units::api as units_api;
         crate::dt::api::UnitCellsOut, crate::dt::api::PlanOut, crate::dt::api::AreaLineOut,
         crate::dt::api::DtRollupOut,
         crate::ict::api::AssetOut, crate::ict::api::AssetList, crate::ict::api::NetworkOut,
-        crate::ict::api::WifiOut, xaso_domain::ict::AssetInput,
+        crate::ict::api::WifiOut, xaso_domain::ict::AssetInput, crate::agri::plot::LogIn,
         xaso_domain::ict::devices::Figures, xaso_domain::ict::devices::DeviceState,
         crate::ict::devices::WifiList, crate::ict::devices::WifiPointOut,
         crate::portal::api::PostOut, crate::portal::api::PostList, xaso_domain::portal::PostInput,
@@ -77,7 +78,7 @@ use crate::units::api as units_api;
          (name = "dt", description = "The commune's digital-transformation programme: teams and training"),
          (name = "ict", description = "The ICT register: a commune's devices (staff only), device heartbeats (a device's own token) and the public Wi-Fi points"),
          (name = "broadcast", description = "Loudspeakers and e-bulletin boards: a device's schedule, its media and its play reports (the device's own token; docs/PLAYERS.md)"),
-         (name = "agri", description = "Agricultural data: a commune's plots as GeoJSON, their area computed on the WGS 84 ellipsoid (staff only: plots name their holders)"),
+         (name = "agri", description = "Agricultural data: a commune's plots as GeoJSON with their area computed on the WGS 84 ellipsoid, their plantings and field logs (staff and the plot's producer only: plots name their holders), and season statistics"),
          (name = "pluscode", description = "Plus Codes (Open Location Code): encode, decode, shorten, recover, validate"))
 )]
 pub struct ApiDoc;

@@ -925,6 +925,10 @@ struct BatchPage {
     logged: bool,
     /// The place the batch came from.
     origin: Option<xaso_core::places::Place>,
+    /// The planting its crop came from.
+    grown: Option<xaso_core::agri::farming::Origin>,
+    /// The producer's plantings it may name: (id, "plot · season · crop").
+    plantings: Vec<(String, String)>,
 }
 
 impl BatchPage {
@@ -968,8 +972,24 @@ async fn batch_page(state: &AppState, ctx: &Ctx, id: &str) -> Result<BatchPage, 
         .format("%Y-%m-%dT%H:%M")
         .to_string();
     let origin = xaso_core::places::public(&state.store, batch.origin_place_id.as_deref()).await?;
+    let grown = xaso_core::agri::farming::batch_origin(&state.store, id).await?;
+    let plantings = if rights.write {
+        xaso_core::agri::farming::producer_plantings(&state.store, &producer.id)
+            .await?
+            .into_iter()
+            .map(|(pl, plot, season)| {
+                let crop = xaso_domain::agri::farming::Crop::parse(&pl.crop)
+                    .map_or("", xaso_domain::agri::farming::Crop::vi);
+                (pl.id, format!("{plot} · {season} · {crop}"))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(BatchPage {
         origin,
+        grown,
+        plantings,
         orders,
         sizes,
         log,

@@ -124,6 +124,8 @@ fn routes() -> Routes {
                 .layer(axum::extract::DefaultBodyLimit::max(20 * 1024 * 1024)),
         )
         .route("/plots/{id}", get(agri::show))
+        .route("/plots/{id}/logs", post(agri::plot::api_log))
+        .route("/units/{code}/agri-stats", get(agri::stats::api))
         .route("/devices/{id}/schedule", get(broadcast::api::schedule))
         .route("/devices/{id}/events", get(alerts::events))
         .route("/units/{code}/broadcast-log", get(broadcast::api::log))
@@ -484,6 +486,30 @@ fn routes() -> Routes {
             get(agri::page).post(agri::create_form),
         )
         .route("/units/{code}/plots/new", get(agri::new))
+        .route("/plots/{id}", get(agri::plot::page))
+        .route("/plots/{id}/plantings", post(agri::plot::add_planting))
+        .route(
+            "/plots/{id}/logs",
+            post(agri::plot::add_log).layer(axum::extract::DefaultBodyLimit::max(12 * 1024 * 1024)),
+        )
+        .route("/plots/{id}/growing-area", post(agri::plot::set_area))
+        .route("/plots/logs/{id}/photo", get(agri::plot::photo))
+        .route(
+            "/units/{code}/seasons",
+            get(agri::seasons::seasons).post(agri::seasons::add_season),
+        )
+        .route(
+            "/units/{code}/growing-areas",
+            get(agri::seasons::growing_areas).post(agri::seasons::add_growing_area),
+        )
+        .route("/units/{code}/agriculture", get(agri::stats::page))
+        .route(
+            "/units/{code}/advisories",
+            get(agri::advisory::list).post(agri::advisory::send),
+        )
+        .route("/advisories/{id}", get(agri::advisory::public))
+        .route("/producers/{id}/plots", get(agri::farm))
+        .route("/batches/{id}/planting", post(agri::link_batch))
         .route("/units/{code}/broadcast", get(broadcast::index))
         .route("/units/{code}/broadcast/log", get(broadcast::log))
         .route(

@@ -126,6 +126,13 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
                 Arc::new(xaso_core::portal::zalo::ZaloBroadcastJob(zalo)),
             )
             .handle(
+                xaso_core::agri::advisory::JOB_ADVISORY,
+                Arc::new(xaso_core::agri::advisory::AdvisoryJob {
+                    store: store.clone(),
+                    zalo: state.config.zalo.access_token.is_some(),
+                }),
+            )
+            .handle(
                 xaso_core::ict::devices::JOB_DEVICE_NOTICE,
                 Arc::new(xaso_core::ict::devices::DeviceNoticeJob {
                     store: store.clone(),

@@ -133,6 +133,8 @@ pub struct BatchView {
     pub place: Option<crate::places::Place>,
     /// The plot or place the batch came from, when it is not the producer's own.
     pub origin: Option<crate::places::Place>,
+    /// The planting the batch's crop came from: growing area, season, rough place.
+    pub grown: Option<crate::agri::farming::Origin>,
 }
 
 /// What a scanned stamp shows.
@@ -266,9 +268,11 @@ impl Verifier {
             }
             _ => None,
         };
+        let grown = crate::agri::farming::batch_origin(store, batch_id).await?;
         let view = Arc::new(BatchView {
             place,
             origin,
+            grown,
             timeline: crate::epcis::timeline_entries(
                 store,
                 batch_id,

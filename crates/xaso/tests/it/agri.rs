@@ -35,6 +35,8 @@ async fn a_commune_records_its_plots_as_geojson_all_or_nothing_and_reads_them_by
         json!({"land_use": "HNK"}),
     );
 
+    let count = |fc: Value| fc["features"].as_array().unwrap().len();
+    let before = count(officer.get("/api/v1/units/27937/plots").await.json());
     // One wrong feature: nothing kept, the feature named.
     let wrong = field("Ruộng ở Pháp", square(2.35, 48.85, 0.001), json!({}));
     let r = officer
@@ -47,7 +49,7 @@ async fn a_commune_records_its_plots_as_geojson_all_or_nothing_and_reads_them_by
     assert_eq!(r.status, 422, "{}", r.body);
     assert_eq!(r.json()["errors"][0]["source"], "features[1].geometry");
     let all = officer.get("/api/v1/units/27937/plots").await.json();
-    assert_eq!(all["features"].as_array().unwrap().len(), 0, "nothing kept");
+    assert_eq!(count(all), before, "nothing kept");
 
     let r = officer
         .send_json(
@@ -173,10 +175,15 @@ async fn an_officer_draws_a_plot_on_the_map_form_and_sees_it_listed_with_its_are
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
-    let list = officer.get(r.location()).await;
-    assert!(list.body.contains("Đã lưu thửa."));
+    // The new plot's own page, where its plantings and log go next.
+    assert!(r.location().starts_with("/plots/"));
+    let plot = officer.get(r.location()).await;
+    assert!(plot.body.contains("Đã lưu thửa."));
+    assert!(plot.body.contains("Ruộng ông Ba"));
+    assert!(plot.body.contains("1,21 ha"), "12,093.56 m² is 1.21 ha");
+    assert!(plot.body.contains("Bình Tả 1"));
+    let list = officer.get("/units/27937/plots").await;
     assert!(list.body.contains("Ruộng ông Ba"));
-    assert!(list.body.contains("1,21"), "12,093.56 m² is 1.21 ha");
     assert!(list.body.contains("27937-01"));
     // The map's data has shapes and names, not holders.
     assert!(!list.body.contains("Trần Văn Ba"));
