@@ -106,3 +106,17 @@ CREATE TABLE agri_advisories (
     created_at       TEXT NOT NULL
 );
 CREATE INDEX agri_advisories_unit ON agri_advisories(unit_id, created_at);
+
+-- A livestock survey: head of each species per village on a survey date.
+CREATE TABLE agri_livestock (
+    id           TEXT PRIMARY KEY,
+    unit_id      TEXT NOT NULL REFERENCES units(id),
+    village_id   TEXT NOT NULL REFERENCES units(id),
+    surveyed_on  TEXT NOT NULL,
+    species      TEXT NOT NULL,
+    head         BIGINT NOT NULL,
+    recorded_by  TEXT NOT NULL,
+    recorded_at  TEXT NOT NULL
+);
+CREATE UNIQUE INDEX agri_livestock_count ON agri_livestock(village_id, surveyed_on, species);
+CREATE INDEX agri_livestock_survey ON agri_livestock(unit_id, surveyed_on);

@@ -12,7 +12,10 @@ use xaso_storage::Store;
 use crate::{authz, Actor, Error, Result};
 
 pub mod advisory;
+pub mod export;
 pub mod farming;
+pub mod kml;
+pub mod livestock;
 pub mod stats;
 
 /// Who records and reads plots.
@@ -20,7 +23,7 @@ pub const STAFF: &[Role] = &[Role::CommuneOfficer, Role::AreaOfficer, Role::Vill
 /// At most this many plots in one import, and in one answer.
 pub const MAX_BATCH: usize = 5000;
 
-async fn commune(store: &Store, code: &str) -> Result<Unit> {
+pub(crate) async fn commune(store: &Store, code: &str) -> Result<Unit> {
     let unit = crate::units::by_code(store, code, xaso_domain::time::today_vn()).await?;
     if unit.level != Level::Commune {
         return Err(Error::invalid("unit", "plots belong to a commune"));

@@ -1,5 +1,6 @@
-//! Small helpers over quick-xml's writer for the XML the platform publishes (Atom and RSS
-//! feeds, the sitemap, CAP messages): every text escaped as XML wants, indented output.
+//! Small helpers over quick-xml for the XML the platform publishes (Atom and RSS feeds, the
+//! sitemap, CAP messages: every text escaped as XML wants, indented output) and for the XML it
+//! reads (CAP, KML).
 
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
@@ -56,4 +57,25 @@ pub fn writer() -> Result<W> {
 /// The document written.
 pub fn done(w: W) -> Result<String> {
     String::from_utf8(w.into_inner()).map_err(err)
+}
+
+/// An element's name without its namespace prefix.
+pub fn local(name: &str) -> String {
+    name.rsplit(':').next().unwrap_or(name).to_string()
+}
+
+/// The text of an entity or character reference met while reading.
+pub fn reference(r: &quick_xml::events::BytesRef<'_>) -> String {
+    if let Ok(Some(c)) = r.resolve_char_ref() {
+        return c.to_string();
+    }
+    match r.xml10_content().as_ref() {
+        "amp" => "&",
+        "lt" => "<",
+        "gt" => ">",
+        "quot" => "\"",
+        "apos" => "'",
+        _ => "",
+    }
+    .to_string()
 }

@@ -7,6 +7,7 @@ use crate::places::Boundary;
 
 pub mod advisory;
 pub mod farming;
+pub mod livestock;
 pub mod stats;
 
 // The agricultural land categories of the land inventory (their codes as the cadastral maps

@@ -6,6 +6,7 @@ use crate::Result;
 
 pub mod advisory;
 pub mod farming;
+pub mod livestock;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct PlotRow {

@@ -37,6 +37,14 @@ impl TestDb {
                     .execute(&mut conn)
                     .await
                     .expect("cannot create a test database");
+                // A test's database is thrown away after it: commits need not wait for the
+                // disk (nothing a test sees changes; PostgreSQL stays consistent).
+                sqlx::query(&format!(
+                    "ALTER DATABASE {name} SET synchronous_commit = off"
+                ))
+                .execute(&mut conn)
+                .await
+                .expect("cannot set up the test database");
                 let base = match admin_url.rfind('/') {
                     Some(i) if i > "postgres://".len() => &admin_url[..i],
                     _ => admin_url.as_str(),

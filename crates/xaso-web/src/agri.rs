@@ -13,6 +13,8 @@ use crate::error::PageError;
 use crate::AppState;
 
 pub mod advisory;
+pub mod export;
+pub mod livestock;
 pub mod plot;
 pub mod seasons;
 pub mod stats;
@@ -170,11 +172,23 @@ struct PlotsPage {
     map: String,
     /// Just after a plot was kept.
     saved: bool,
+    /// Just after a KML import: how many plots it made.
+    imported: Option<usize>,
+    /// A refused KML import: what was wrong.
+    kml_errors: Vec<String>,
+    villages: Vec<Unit>,
+}
+
+impl PlotsPage {
+    fn land_uses(&self) -> Vec<(&'static str, &'static str)> {
+        LandUse::ALL.iter().map(|l| (l.as_str(), l.vi())).collect()
+    }
 }
 
 #[derive(Deserialize)]
 pub struct Saved {
     saved: Option<String>,
+    imported: Option<usize>,
 }
 
 fn ha(m2: f64) -> String {
@@ -191,9 +205,28 @@ pub async fn page(
     if ctx.actor.is_none() {
         return Ok(Redirect::to(&format!("/login?next=/units/{code}/plots")).into_response());
     }
-    let unit =
-        xaso_core::units::by_code(&state.store, &code, xaso_domain::time::today_vn()).await?;
-    let fc = xaso_core::agri::collection(&state.store, ctx.actor.as_ref(), &code, None).await?;
+    plots_page(
+        &state,
+        &ctx,
+        &code,
+        q.saved.is_some(),
+        q.imported,
+        Vec::new(),
+    )
+    .await
+}
+
+async fn plots_page(
+    state: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    saved: bool,
+    imported: Option<usize>,
+    kml_errors: Vec<String>,
+) -> Result<Response, PageError> {
+    let (unit, villages) =
+        xaso_core::units::children(&state.store, code, xaso_domain::time::today_vn()).await?;
+    let fc = xaso_core::agri::collection(&state.store, ctx.actor.as_ref(), code, None).await?;
     let features = fc["features"].as_array().cloned().unwrap_or_default();
     let mut total = 0.0;
     let plots = features
@@ -227,14 +260,79 @@ pub async fn page(
         "boundary": boundary,
         "plots": {"type": "FeatureCollection", "features": shapes},
     }));
-    Ok(render(&PlotsPage {
-        p: ctx.page(),
-        unit,
-        plots,
-        total_ha: ha(total),
-        map,
-        saved: q.saved.is_some(),
-    }))
+    let status = if kml_errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((
+        status,
+        render(&PlotsPage {
+            p: ctx.page(),
+            unit,
+            plots,
+            total_ha: ha(total),
+            map,
+            saved,
+            imported,
+            kml_errors,
+            villages,
+        }),
+    )
+        .into_response())
+}
+
+/// Plots from a KML file (the commune's staff): every Placemark with a polygon becomes a plot
+/// named after it, with the land use (and village) chosen on the form. All or nothing.
+pub async fn import_kml(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    form: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let mut upload = crate::criteria::html::read_upload(form).await?;
+    ctx.check_form_write(upload.field("csrf"))?;
+    let land_use = upload.field("land_use").to_string();
+    let village = upload.field("village").to_string();
+    let bytes = upload.take_file().map(|f| f.bytes).unwrap_or_default();
+    let result = match xaso_core::agri::kml::read(&bytes) {
+        Ok(plots) => {
+            let features: Vec<Value> = plots
+                .into_iter()
+                .map(|(name, geometry)| {
+                    serde_json::json!({"type": "Feature", "geometry": geometry,
+                        "properties": {"name": name, "land_use": land_use, "village": village}})
+                })
+                .collect();
+            let fc = serde_json::json!({"type": "FeatureCollection", "features": features});
+            xaso_core::agri::create(&state.store, ctx.actor.as_ref(), &code, &fc).await
+        }
+        Err(why) => Err(Error::invalid("kml", why)),
+    };
+    match result {
+        Ok(rows) => Ok(
+            Redirect::to(&format!("/units/{code}/plots?imported={}", rows.len())).into_response(),
+        ),
+        Err(e @ Error::Invalid(_)) => {
+            // Name the placemark and say what is wrong (features[n] counts from 0).
+            let errors = crate::error::refusals(&ctx, MESSAGE_KEYS, e)?
+                .into_iter()
+                .map(|(at, m)| match at.strip_prefix("features[") {
+                    Some(rest) => {
+                        let n: usize = rest
+                            .split(']')
+                            .next()
+                            .and_then(|n| n.parse().ok())
+                            .unwrap_or(0);
+                        format!("{} {}: {m}", ctx.t("agri.placemark"), n + 1)
+                    }
+                    None => format!("{}: {m}", ctx.t("agri.err_kml")),
+                })
+                .collect();
+            plots_page(&state, &ctx, &code, false, None, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Template)]

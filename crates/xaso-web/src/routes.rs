@@ -503,6 +503,19 @@ fn routes() -> Routes {
             get(agri::seasons::growing_areas).post(agri::seasons::add_growing_area),
         )
         .route("/units/{code}/agriculture", get(agri::stats::page))
+        .route("/units/{code}/agri-stats.xlsx", get(agri::export::xlsx))
+        .route(
+            "/staff/agri-layout",
+            get(agri::export::layout).post(agri::export::set_layout),
+        )
+        .route(
+            "/units/{code}/livestock",
+            get(agri::livestock::form).post(agri::livestock::save),
+        )
+        .route(
+            "/units/{code}/plots/kml",
+            post(agri::import_kml).layer(axum::extract::DefaultBodyLimit::max(21 * 1024 * 1024)),
+        )
         .route(
             "/units/{code}/advisories",
             get(agri::advisory::list).post(agri::advisory::send),

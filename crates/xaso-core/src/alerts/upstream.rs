@@ -45,25 +45,7 @@ struct Info {
     msg: CapMessage,
 }
 
-fn local(name: &str) -> String {
-    name.rsplit(':').next().unwrap_or(name).to_string()
-}
-
-/// The text of an entity or character reference.
-fn reference(r: &quick_xml::events::BytesRef<'_>) -> String {
-    if let Ok(Some(c)) = r.resolve_char_ref() {
-        return c.to_string();
-    }
-    match r.xml10_content().as_ref() {
-        "amp" => "&",
-        "lt" => "<",
-        "gt" => ">",
-        "quot" => "\"",
-        "apos" => "'",
-        _ => "",
-    }
-    .to_string()
-}
+use crate::xml::{local, reference};
 
 /// Reads a CAP 1.1 or 1.2 message (namespace prefixes aside).
 pub fn parse_cap(xml: &str) -> std::result::Result<CapMessage, String> {

@@ -284,6 +284,25 @@ pub(super) async fn load(
         base_url,
     )
     .await?;
+    // The October livestock survey of the commune's villages (illustrative figures).
+    let mut counts = Vec::new();
+    for (i, v) in villages.iter().enumerate() {
+        for (species, head) in [
+            ("buffalo", 3 + i * 2),
+            ("cattle", 140 + i * 35),
+            ("pig", 620 + i * 180),
+            ("poultry", 9500 + i * 2400),
+        ] {
+            counts.push(crate::agri::livestock::Entry {
+                village: v.code.clone(),
+                species: species.into(),
+                head: head.to_string(),
+            });
+        }
+    }
+    if !counts.is_empty() {
+        crate::agri::livestock::save(store, Some(system), COMMUNE, "2026-10-01", &counts).await?;
+    }
     // The season under way: peanuts sown again on the first field.
     plant(
         plots[0].id.clone(),

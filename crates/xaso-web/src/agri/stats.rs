@@ -51,7 +51,13 @@ pub async fn api(
     )
     .await
     .map_err(PageError::api)?;
-    Ok(Json(stats::to_json(&s)))
+    let livestock =
+        xaso_core::agri::livestock::summary(&state.store, ctx.actor.as_ref(), &s.unit, None)
+            .await
+            .map_err(PageError::api)?;
+    let mut body = stats::to_json(&s);
+    body["livestock"] = xaso_core::agri::livestock::to_json(&livestock);
+    Ok(Json(body))
 }
 
 /// A crop's line as the page shows it.
@@ -108,6 +114,32 @@ struct AgriPage {
     total: Vec<Line>,
     parts: Vec<(String, String, Vec<Line>)>,
     bars: Vec<(&'static str, f64, f64, String)>,
+    livestock: xaso_core::agri::livestock::Livestock,
+}
+
+impl AgriPage {
+    fn species(&self) -> &'static [xaso_domain::agri::livestock::Species] {
+        xaso_domain::agri::livestock::Species::ALL
+    }
+    /// A part's head of a species ("—" when not counted).
+    fn head(
+        &self,
+        counts: &[(xaso_domain::agri::livestock::Species, i64)],
+        s: &xaso_domain::agri::livestock::Species,
+    ) -> String {
+        counts
+            .iter()
+            .find(|(x, _)| x == s)
+            .map(|(_, n)| xaso_domain::text::amount_vi(*n))
+            .unwrap_or_else(|| "—".into())
+    }
+    fn survey_date(&self) -> String {
+        self.livestock
+            .surveyed_on
+            .as_deref()
+            .map(super::date_vn)
+            .unwrap_or_default()
+    }
 }
 
 /// A commune's or an area's agriculture page.
@@ -128,6 +160,9 @@ pub async fn page(
     )
     .await?;
     let seasons = stats::season_keys(&state.store, &s.unit).await?;
+    let livestock =
+        xaso_core::agri::livestock::summary(&state.store, ctx.actor.as_ref(), &s.unit, None)
+            .await?;
     Ok(render(&AgriPage {
         p: ctx.page(),
         commune: s.unit.level == Level::Commune,
@@ -139,6 +174,7 @@ pub async fn page(
             .map(|(c, n, l)| (c.clone(), n.clone(), l.iter().map(line).collect()))
             .collect(),
         bars: bars(&s.total),
+        livestock,
         s,
     }))
 }

@@ -2,6 +2,7 @@
 //! newcomer would, on SQLite — and on PostgreSQL when XASO_TEST_POSTGRES_URL is set.
 
 mod agri;
+mod agri_data;
 mod agri_farming;
 mod alerts;
 mod alerts_upstream;
