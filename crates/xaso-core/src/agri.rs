@@ -38,6 +38,32 @@ pub async fn staff_unit(store: &Store, actor: Option<&Actor>, code: &str) -> Res
     Ok(unit)
 }
 
+/// The commune and what of it the actor may see as staff: `None` for all of it (its officers,
+/// the area's), or the ids of the villages whose teams the actor is in. Neither: forbidden.
+pub async fn staff_scope(
+    store: &Store,
+    actor: Option<&Actor>,
+    code: &str,
+) -> Result<(Unit, Option<Vec<String>>)> {
+    let unit = commune(store, code).await?;
+    let a = actor.ok_or(Error::Unauthenticated)?;
+    if authz::has_role_over(store, a, STAFF, &unit.id).await? {
+        return Ok((unit, None));
+    }
+    let (_, villages) =
+        crate::units::children(store, &unit.code, xaso_domain::time::today_vn()).await?;
+    let mut mine = Vec::new();
+    for v in villages {
+        if authz::has_role_over(store, a, STAFF, &v.id).await? {
+            mine.push(v.id);
+        }
+    }
+    if mine.is_empty() {
+        return Err(Error::Forbidden);
+    }
+    Ok((unit, Some(mine)))
+}
+
 /// Whether the actor may read and log on a plot: the staff over its village (or commune), or
 /// the account of the producer it belongs to.
 pub async fn may_use(store: &Store, actor: &Actor, p: &PlotRow) -> Result<bool> {
@@ -209,20 +235,25 @@ pub async fn create(
     Ok(rows)
 }
 
-/// A commune's plots as a FeatureCollection (only those meeting the box, when given).
+/// A commune's plots as a FeatureCollection (only those meeting the box, when given; a village
+/// team gets its villages' plots).
 pub async fn collection(
     store: &Store,
     actor: Option<&Actor>,
     code: &str,
     bbox: Option<(f64, f64, f64, f64)>,
 ) -> Result<Value> {
-    let unit = staff_unit(store, actor, code).await?;
+    let (unit, scope) = staff_scope(store, actor, code).await?;
     let (_, villages) =
         crate::units::children(store, &unit.code, xaso_domain::time::today_vn()).await?;
-    let rows = {
+    let mut rows = {
         let mut conn = store.read().await?;
         db::of_unit(&mut conn, &unit.id, bbox, MAX_BATCH as i64).await?
     };
+    // A village team sees its villages' plots.
+    if let Some(mine) = &scope {
+        rows.retain(|p| p.village_id.as_ref().is_some_and(|v| mine.contains(v)));
+    }
     let village = |id: &Option<String>| {
         id.as_ref()
             .and_then(|id| villages.iter().find(|v| &v.id == id))

@@ -397,10 +397,13 @@ async fn new_page(
     f: PlotForm,
     errors: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    // Its staff draw plots, and a producer's account its own.
+    // Its staff draw plots (a village team in its villages), and a producer's account its own.
+    let mut scope = None;
     let producer = match f.producer.trim() {
         "" => {
-            xaso_core::agri::staff_unit(&state.store, ctx.actor.as_ref(), code).await?;
+            scope = xaso_core::agri::staff_scope(&state.store, ctx.actor.as_ref(), code)
+                .await?
+                .1;
             None
         }
         id => {
@@ -412,8 +415,11 @@ async fn new_page(
             Some((p.id, p.name))
         }
     };
-    let (unit, villages) =
+    let (unit, mut villages) =
         xaso_core::units::children(&state.store, code, xaso_domain::time::today_vn()).await?;
+    if let Some(mine) = &scope {
+        villages.retain(|v| mine.contains(&v.id));
+    }
     let boundary = xaso_core::places::boundary_geojson(&state.store, &unit.id).await?;
     let centre = xaso_core::places::centre_of(&state.store, &unit.id).await?;
     let map = crate::places::html::map_json(serde_json::json!({

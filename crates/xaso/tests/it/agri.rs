@@ -197,3 +197,45 @@ async fn an_officer_draws_a_plot_on_the_map_form_and_sees_it_listed_with_its_are
     let mut other = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
     assert_eq!(other.get("/units/27937/plots/new").await.status, 403);
 }
+
+#[tokio::test]
+async fn a_village_team_sees_and_draws_the_plots_of_its_own_village() {
+    let app = TestApp::demo().await;
+    let mut team = app.signed_in("totruong.binhta1", DEMO_PASSWORD).await;
+    let fc = team.get("/api/v1/units/27937/plots").await;
+    assert_eq!(fc.status, 200, "{}", fc.body);
+    let villages: Vec<String> = fc.json()["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            f["properties"]["village"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    // The demo has fields in both villages of the commune; the team sees its own.
+    assert!(!villages.is_empty());
+    assert!(villages.iter().all(|v| v == "27937-01"), "{villages:?}");
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    let all = officer.get("/api/v1/units/27937/plots").await.json();
+    assert!(all["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["properties"]["village"] == "27937-02"));
+    // Its drawing form offers its own village only, and another village is refused.
+    let form = team.get("/units/27937/plots/new").await;
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("value=\"27937-01\""));
+    assert!(!form.body.contains("value=\"27937-02\""));
+    let r = team
+        .send_json(
+            Method::POST,
+            "/api/v1/units/27937/plots",
+            &json!({"type": "FeatureCollection", "features": [field("Ruộng ấp bên", square(106.45, 10.79, 0.0008), json!({"village": "27937-02"}))]}),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+}
