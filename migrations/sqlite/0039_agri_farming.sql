@@ -50,10 +50,17 @@ CREATE TABLE agri_plantings (
     sown_area_m2  REAL NOT NULL,
     sown_on       TEXT NOT NULL,
     recorded_by   TEXT NOT NULL,
-    recorded_at   TEXT NOT NULL
+    recorded_at   TEXT NOT NULL,
+    -- Kept with the planting for the statistics: its plot's village when planted, and its
+    -- harvests so far (how many, and their total in kg), updated with each harvest logged.
+    village_id    TEXT REFERENCES units(id),
+    harvests      INTEGER NOT NULL DEFAULT 0,
+    harvest_kg    REAL NOT NULL DEFAULT 0
 );
 CREATE INDEX agri_plantings_plot ON agri_plantings(plot_id, sown_on);
-CREATE INDEX agri_plantings_season ON agri_plantings(season_id);
+-- A season's statistics read this index alone.
+CREATE INDEX agri_plantings_season ON agri_plantings(season_id, village_id, crop, sown_area_m2,
+    harvests, harvest_kg);
 
 -- One entry of a plot's field log. kind: input (fertiliser or pesticide), observation (pest or
 -- disease), harvest. A pesticide's pre-harvest interval (thời gian cách ly) is the label's, as

@@ -41,9 +41,12 @@ for ci, (commune, code) in enumerate(communes):
                       lat, lng, lat + d, lng + d, "bench", now, "bench", now))
         plid = str(uuid.uuid4())
         crop = crops[i % 3]
-        plantings.append((plid, pid, season, crop, "", area, "2026-04-20", "bench", now))
-        if i % 3 != 2:
-            kg = 1200.0 if crop == "rice" else 500.0
+        kg = 1200.0 if crop == "rice" else 500.0
+        harvested = i % 3 != 2
+        plantings.append((plid, pid, season, crop, "", area, "2026-04-20", "bench", now,
+                          villages[i % len(villages)], 1 if harvested else 0,
+                          kg if harvested else 0.0))
+        if harvested:
             logs.append((str(uuid.uuid4()), pid, plid, "harvest", "2026-08-01", kg, "kg", kg,
                          "bench", now))
 db.executemany("INSERT INTO agri_seasons (id, unit_id, key, kind, name, starts_on, ends_on, "
@@ -52,7 +55,8 @@ db.executemany("INSERT INTO agri_plots (id, unit_id, village_id, name, land_use,
                "area_m2, min_lat, min_lng, max_lat, max_lng, created_by, created_at, updated_by, "
                "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", plots)
 db.executemany("INSERT INTO agri_plantings (id, plot_id, season_id, crop, variety, sown_area_m2, "
-               "sown_on, recorded_by, recorded_at) VALUES (?,?,?,?,?,?,?,?,?)", plantings)
+               "sown_on, recorded_by, recorded_at, village_id, harvests, harvest_kg) "
+               "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", plantings)
 db.executemany("INSERT INTO agri_logs (id, plot_id, planting_id, kind, done_on, quantity, "
                "quantity_unit, quantity_kg, recorded_by, recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
                logs)

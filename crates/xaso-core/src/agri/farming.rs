@@ -356,6 +356,9 @@ pub async fn add_planting(
         sown_on: f.sown_on.to_string(),
         recorded_by: a.username.clone(),
         recorded_at: xaso_storage::now(),
+        village_id: plot.village_id.clone(),
+        harvests: 0,
+        harvest_kg: 0.0,
     };
     let r = row.clone();
     audit(
@@ -567,7 +570,18 @@ pub async fn add_log(
             "pest": row.pest, "quantity_kg": row.quantity_kg, "warning": row.warning}),
             ),
         },
-        move |tx| Box::pin(async move { db::insert_log(tx.conn(), &r).await }),
+        move |tx| {
+            Box::pin(async move {
+                db::insert_log(tx.conn(), &r).await?;
+                // The planting keeps its harvests' sum for the statistics.
+                match (&r.planting_id, r.quantity_kg) {
+                    (Some(p), Some(kg)) if r.kind == "harvest" => {
+                        db::add_harvest(tx.conn(), p, kg).await
+                    }
+                    _ => Ok(()),
+                }
+            })
+        },
     )
     .await?;
     Ok(LogOutcome::Saved(Box::new(row)))

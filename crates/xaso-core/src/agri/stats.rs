@@ -68,19 +68,34 @@ pub async fn stats(
             .cloned()
             .ok_or_else(|| Error::invalid("season", "no season with this key here"))?,
     };
-    let communes = crate::units::communes_of(store, &unit).await?;
+    // Every unit under this one (communes and villages), for their codes: one query.
+    let under = {
+        let mut conn = store.read().await?;
+        xaso_storage::units::subtree(&mut conn, &unit.id).await?
+    };
+    let communes: Vec<String> = under
+        .iter()
+        .filter(|u| u.level == Level::Commune)
+        .map(|u| u.id.clone())
+        .collect();
     let rows = {
         let mut conn = store.read().await?;
         db::facts(&mut conn, &season_key, &communes).await?
     };
+    let codes: std::collections::HashMap<&str, &str> = under
+        .iter()
+        .map(|u| (u.id.as_str(), u.code.as_str()))
+        .collect();
+    let code = |id: &str| codes.get(id).map(|c| c.to_string()).unwrap_or_default();
     let facts: Vec<PlantingFact> = rows
         .into_iter()
         .map(|r| PlantingFact {
-            commune: r.commune,
-            village: r.village,
+            commune: code(&r.commune_id),
+            village: r.village_id.as_deref().map(code),
             crop: Crop::parse(&r.crop).unwrap_or(Crop::Other),
-            sown_m2: r.sown_area_m2,
-            harvested: r.harvests > 0,
+            plantings: r.plantings as u64,
+            sown_m2: r.sown_m2,
+            harvested_m2: r.harvested_m2,
             output_kg: r.output_kg,
         })
         .collect();

@@ -14,15 +14,17 @@ vocabulary!(Species {
     Goat = "goat" / "Dê",
 });
 
-/// One planting as the statistics count it.
+/// Plantings of one crop in one village (or commune) as the statistics count them: a single
+/// planting, or several already summed by the database.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlantingFact {
     pub commune: String,
     pub village: Option<String>,
     pub crop: Crop,
+    pub plantings: u64,
     pub sown_m2: f64,
-    /// Whether any harvest was logged (its sown area then counts as harvested).
-    pub harvested: bool,
+    /// The sown area of the plantings with a harvest logged.
+    pub harvested_m2: f64,
     pub output_kg: f64,
 }
 
@@ -56,11 +58,9 @@ pub fn lines<'a>(facts: impl IntoIterator<Item = &'a PlantingFact>) -> Vec<CropL
             harvested_m2: 0.0,
             output_kg: 0.0,
         });
-        l.plantings += 1;
+        l.plantings += f.plantings;
         l.sown_m2 += f.sown_m2;
-        if f.harvested {
-            l.harvested_m2 += f.sown_m2;
-        }
+        l.harvested_m2 += f.harvested_m2;
         l.output_kg += f.output_kg;
     }
     by.into_values().collect()
@@ -87,8 +87,9 @@ mod tests {
             commune: commune.into(),
             village: Some(village.into()),
             crop,
+            plantings: 1,
             sown_m2: sown,
-            harvested: out > 0.0,
+            harvested_m2: if out > 0.0 { sown } else { 0.0 },
             output_kg: out,
         }
     }

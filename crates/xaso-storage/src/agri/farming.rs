@@ -179,15 +179,20 @@ pub struct PlantingRow {
     pub sown_on: String,
     pub recorded_by: String,
     pub recorded_at: String,
+    /// The plot's village when planted.
+    pub village_id: Option<String>,
+    /// Harvests logged so far, and their total in kg.
+    pub harvests: i64,
+    pub harvest_kg: f64,
 }
 
-const PLANTING_COLUMNS: &str =
-    "id, plot_id, season_id, crop, variety, sown_area_m2, sown_on, recorded_by, recorded_at";
+const PLANTING_COLUMNS: &str = "id, plot_id, season_id, crop, variety, sown_area_m2, sown_on, \
+     recorded_by, recorded_at, village_id, harvests, harvest_kg";
 
 pub async fn insert_planting(conn: &mut AnyConnection, p: &PlantingRow) -> Result<()> {
     sqlx::query(&format!(
         "INSERT INTO agri_plantings ({PLANTING_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
-         $9)"
+         $9, $10, $11, $12)"
     ))
     .bind(&p.id)
     .bind(&p.plot_id)
@@ -198,6 +203,22 @@ pub async fn insert_planting(conn: &mut AnyConnection, p: &PlantingRow) -> Resul
     .bind(&p.sown_on)
     .bind(&p.recorded_by)
     .bind(&p.recorded_at)
+    .bind(&p.village_id)
+    .bind(p.harvests)
+    .bind(p.harvest_kg)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Counts a harvest of `kg` on a planting.
+pub async fn add_harvest(conn: &mut AnyConnection, planting_id: &str, kg: f64) -> Result<()> {
+    sqlx::query(
+        "UPDATE agri_plantings SET harvests = harvests + 1, harvest_kg = harvest_kg + $1 \
+         WHERE id = $2",
+    )
+    .bind(kg)
+    .bind(planting_id)
     .execute(conn)
     .await?;
     Ok(())
@@ -343,20 +364,20 @@ pub async fn set_batch_planting(
     Ok(())
 }
 
-/// One planting as the statistics read it: its commune and village codes, crop, sown area,
-/// and its harvests (how many, and their total in kg).
+/// Plantings of one crop in one village as the statistics read them, summed in the database.
 #[derive(Debug, Clone, FromRow)]
 pub struct FactRow {
-    pub commune: String,
-    pub village: Option<String>,
+    pub commune_id: String,
+    pub village_id: Option<String>,
     pub crop: String,
-    pub sown_area_m2: f64,
-    pub harvests: i64,
+    pub plantings: i64,
+    pub sown_m2: f64,
+    pub harvested_m2: f64,
     pub output_kg: f64,
 }
 
-/// The plantings of the seasons with this key in the given communes (by unit id), with their
-/// harvests summed in the database.
+/// The plantings of the seasons with this key in the given communes (by unit id), summed by
+/// commune, village and crop (from the plantings' index alone).
 pub async fn facts(
     conn: &mut AnyConnection,
     season_key: &str,
@@ -366,16 +387,13 @@ pub async fn facts(
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT c.code AS commune, v.code AS village, pl.crop, pl.sown_area_m2, \
-           COUNT(l.id) AS harvests, COALESCE(SUM(l.quantity_kg), 0.0) AS output_kg \
-         FROM agri_plantings pl \
-         JOIN agri_seasons s ON s.id = pl.season_id \
-         JOIN agri_plots p ON p.id = pl.plot_id \
-         JOIN units c ON c.id = p.unit_id \
-         LEFT JOIN units v ON v.id = p.village_id \
-         LEFT JOIN agri_logs l ON l.planting_id = pl.id AND l.kind = 'harvest' \
-         WHERE s.key = $1 AND p.unit_id IN ({}) \
-         GROUP BY pl.id, c.code, v.code, pl.crop, pl.sown_area_m2",
+        "SELECT s.unit_id AS commune_id, pl.village_id, pl.crop, COUNT(*) AS plantings, \
+           SUM(pl.sown_area_m2) AS sown_m2, \
+           SUM(CASE WHEN pl.harvests > 0 THEN pl.sown_area_m2 ELSE 0.0 END) AS harvested_m2, \
+           SUM(pl.harvest_kg) AS output_kg \
+         FROM agri_seasons s JOIN agri_plantings pl ON pl.season_id = s.id \
+         WHERE s.key = $1 AND s.unit_id IN ({}) \
+         GROUP BY s.unit_id, pl.village_id, pl.crop",
         crate::placeholders(2, commune_ids.len())
     );
     let mut q = sqlx::query_as(&sql).bind(season_key);
