@@ -127,3 +127,23 @@ CREATE TABLE agri_livestock (
 );
 CREATE UNIQUE INDEX agri_livestock_count ON agri_livestock(village_id, surveyed_on, species);
 CREATE INDEX agri_livestock_survey ON agri_livestock(unit_id, surveyed_on);
+
+-- Farm households and organisations: who works the plots (a household, a cooperative, a
+-- cooperative group, a company), with their contacts (private to the commune's staff), the
+-- registered place they live or work at, and the producer they sell through, if any.
+CREATE TABLE agri_farms (
+    id              TEXT PRIMARY KEY,
+    unit_id         TEXT NOT NULL REFERENCES units(id),
+    village_id      TEXT REFERENCES units(id),
+    kind            TEXT NOT NULL,
+    name            TEXT NOT NULL,
+    representative  TEXT NOT NULL DEFAULT '',
+    phone           TEXT NOT NULL DEFAULT '',
+    place_id        TEXT REFERENCES places(id),
+    producer_id     TEXT REFERENCES producers(id),
+    created_by      TEXT NOT NULL,
+    created_at      TEXT NOT NULL
+);
+CREATE INDEX agri_farms_unit ON agri_farms(unit_id, name);
+ALTER TABLE agri_plots ADD COLUMN farm_id TEXT REFERENCES agri_farms(id);
+CREATE INDEX agri_plots_farm ON agri_plots(farm_id);

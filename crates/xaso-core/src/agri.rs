@@ -13,6 +13,7 @@ use crate::{authz, Actor, Error, Result};
 
 pub mod advisory;
 pub mod export;
+pub mod farm;
 pub mod farming;
 pub mod kml;
 pub mod livestock;
@@ -182,6 +183,17 @@ pub async fn create(
                 Some(p.id)
             }
         };
+        let farm = match input.farm.trim() {
+            "" => None,
+            id => {
+                let mut conn = store.read().await?;
+                let f = xaso_storage::agri::farm::get(&mut conn, id)
+                    .await?
+                    .filter(|f| f.unit_id == unit.id)
+                    .ok_or_else(|| Error::invalid(at("farm"), "not a farm of this commune"))?;
+                Some(f.id)
+            }
+        };
         // Village teams record in their own village only; a producer's account, its own plots.
         let over = village.as_ref().map_or(&unit.id, |v| &v.id);
         if !authz::has_role_over(store, a, STAFF, over).await?
@@ -212,6 +224,7 @@ pub async fn create(
             updated_at: now.clone(),
             producer_id: producer,
             growing_area_id: None,
+            farm_id: farm,
         });
     }
     let mut tx = store.begin().await?;

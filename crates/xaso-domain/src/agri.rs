@@ -6,6 +6,7 @@ use serde::Deserialize;
 use crate::places::Boundary;
 
 pub mod advisory;
+pub mod farm;
 pub mod farming;
 pub mod livestock;
 pub mod stats;
@@ -136,6 +137,9 @@ pub struct PlotInput {
     /// The producer (a farm selling through the platform) whose plot it is: its id.
     #[serde(default)]
     pub producer: String,
+    /// The farm household or organisation that works it: its id.
+    #[serde(default)]
+    pub farm: String,
 }
 
 /// A plot's checked fields.

@@ -5,6 +5,7 @@ use sqlx::{AnyConnection, FromRow};
 use crate::Result;
 
 pub mod advisory;
+pub mod farm;
 pub mod farming;
 pub mod livestock;
 
@@ -33,16 +34,18 @@ pub struct PlotRow {
     /// The producer (a farm selling through the platform) the plot belongs to.
     pub producer_id: Option<String>,
     pub growing_area_id: Option<String>,
+    /// The farm household or organisation that works it.
+    pub farm_id: Option<String>,
 }
 
 const COLUMNS: &str = "id, unit_id, village_id, name, land_use, irrigation, tenure, holder, \
      holder_phone, geometry, area_m2, min_lat, min_lng, max_lat, max_lng, created_by, created_at, \
-     updated_by, updated_at, producer_id, growing_area_id";
+     updated_by, updated_at, producer_id, growing_area_id, farm_id";
 
 pub async fn insert(conn: &mut AnyConnection, p: &PlotRow) -> Result<()> {
     sqlx::query(&format!(
         "INSERT INTO agri_plots ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-         $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
+         $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
     ))
     .bind(&p.id)
     .bind(&p.unit_id)
@@ -65,6 +68,7 @@ pub async fn insert(conn: &mut AnyConnection, p: &PlotRow) -> Result<()> {
     .bind(&p.updated_at)
     .bind(&p.producer_id)
     .bind(&p.growing_area_id)
+    .bind(&p.farm_id)
     .execute(conn)
     .await?;
     Ok(())

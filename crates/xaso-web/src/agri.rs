@@ -14,6 +14,7 @@ use crate::AppState;
 
 pub mod advisory;
 pub mod export;
+pub mod farm;
 pub mod livestock;
 pub mod plot;
 pub mod seasons;
@@ -159,6 +160,7 @@ const MESSAGE_KEYS: &[(&str, &str)] = &[
     ("the shape has no area", "agri.err_shape"),
     ("not a village of this commune", "agri.err_village"),
     ("not a producer of this commune", "agri.err_producer"),
+    ("not a farm of this commune", "agri.err_farm"),
 ];
 
 #[derive(Template)]
@@ -388,6 +390,8 @@ pub struct PlotForm {
     polygon: String,
     #[serde(default)]
     producer: String,
+    #[serde(default)]
+    farm: String,
 }
 
 async fn new_page(
@@ -447,6 +451,8 @@ async fn new_page(
 pub struct NewQuery {
     /// A producer drawing its own plot.
     producer: Option<String>,
+    /// The farm whose plot is drawn.
+    farm: Option<String>,
 }
 
 /// The form that draws a plot.
@@ -462,6 +468,7 @@ pub async fn new(
     let f = PlotForm {
         land_use: "LUA".into(),
         producer: q.producer.unwrap_or_default(),
+        farm: q.farm.unwrap_or_default(),
         ..PlotForm::default()
     };
     new_page(&state, &ctx, &code, f, Vec::new()).await
@@ -484,6 +491,7 @@ pub async fn create_form(
         holder_phone: f.holder_phone.clone(),
         village: f.village.clone(),
         producer: f.producer.clone(),
+        farm: f.farm.clone(),
     };
     let geometry = match xaso_domain::agri::polygon_from_text(&f.polygon) {
         Ok(g) => g,
@@ -497,7 +505,7 @@ pub async fn create_form(
     "type": "Feature", "geometry": geometry, "properties": {
         "name": input.name, "land_use": input.land_use, "irrigation": input.irrigation,
         "tenure": input.tenure, "holder": input.holder, "holder_phone": input.holder_phone,
-        "village": input.village, "producer": f.producer,
+        "village": input.village, "producer": f.producer, "farm": f.farm,
     }}]});
     match xaso_core::agri::create(&state.store, ctx.actor.as_ref(), &code, &fc).await {
         Ok(rows) => {

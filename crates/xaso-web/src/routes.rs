@@ -503,6 +503,11 @@ fn routes() -> Routes {
             get(agri::seasons::growing_areas).post(agri::seasons::add_growing_area),
         )
         .route("/units/{code}/agriculture", get(agri::stats::page))
+        .route(
+            "/units/{code}/farms",
+            get(agri::farm::list).post(agri::farm::create),
+        )
+        .route("/farms/{id}", get(agri::farm::page))
         .route("/units/{code}/agri-stats.xlsx", get(agri::export::xlsx))
         .route(
             "/staff/agri-layout",

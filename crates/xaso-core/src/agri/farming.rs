@@ -254,6 +254,8 @@ pub struct PlotView {
     pub village: Option<Unit>,
     pub growing_area: Option<GrowingAreaRow>,
     pub producer: Option<(String, String)>,
+    /// The farm household or organisation that works it: (id, name).
+    pub farm: Option<(String, String)>,
     /// The commune's seasons, for the planting form.
     pub seasons: Vec<SeasonRow>,
     /// Its plantings with their season's name, the latest first.
@@ -287,6 +289,12 @@ pub async fn plot_view(store: &Store, actor: Option<&Actor>, id: &str) -> Result
             .map(|p| (p.id, p.name)),
         None => None,
     };
+    let farm = match &plot.farm_id {
+        Some(f) => xaso_storage::agri::farm::get(&mut conn, f)
+            .await?
+            .map(|f| (f.id, f.name)),
+        None => None,
+    };
     let seasons = db::seasons_of(&mut conn, &plot.unit_id).await?;
     let plantings = db::plantings_of(&mut conn, &plot.id)
         .await?
@@ -312,6 +320,7 @@ pub async fn plot_view(store: &Store, actor: Option<&Actor>, id: &str) -> Result
         village,
         growing_area,
         producer,
+        farm,
         seasons,
         plantings,
         logs,

@@ -104,6 +104,47 @@ pub(super) async fn load(
     )
     .await?;
 
+    // Who works the fields: the producer's own household (at its workshop's address) and a
+    // cooperative group of rice growers.
+    let workshop = {
+        let mut conn = store.read().await?;
+        xaso_storage::producers::producer(&mut conn, producer_id)
+            .await?
+            .and_then(|p| p.place_id)
+    };
+    let workshop = match workshop {
+        Some(id) => crate::places::public(store, Some(&id))
+            .await?
+            .map(|p| p.plus_code),
+        None => None,
+    };
+    let household = crate::agri::farm::create(
+        store,
+        Some(system),
+        COMMUNE,
+        &xaso_domain::agri::farm::FarmInput {
+            kind: "household".into(),
+            name: "Hộ trồng đậu phộng Minh Họa (mẫu)".into(),
+            representative: "Người đại diện minh họa".into(),
+            village: village(0),
+            place: workshop.unwrap_or_default(),
+            producer: producer_id.into(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let group = crate::agri::farm::create(
+        store,
+        Some(system),
+        COMMUNE,
+        &xaso_domain::agri::farm::FarmInput {
+            kind: "group".into(),
+            name: "Tổ hợp tác trồng lúa Bình Tả (mẫu)".into(),
+            village: village(0),
+            ..Default::default()
+        },
+    )
+    .await?;
     // The producer's two peanut fields (about 0.6 and 0.4 ha), a little west of the centre,
     // away from the relics and places the demo puts near it.
     let mut features = Vec::new();
@@ -127,7 +168,7 @@ pub(super) async fn load(
             "geometry": field(clat + dlat, clng + dlng, w, h),
             "properties": {"name": name, "land_use": "HNK", "irrigation": "pumped",
                 "tenure": "owner", "holder": "Cơ sở đậu phộng Minh Họa (mẫu)",
-                "village": village(0), "producer": producer_id}}));
+                "village": village(0), "producer": producer_id, "farm": household.id}}));
     }
     // Four households' rice fields (holders' names are private and made up).
     for (i, (dlat, dlng)) in [
@@ -144,7 +185,7 @@ pub(super) async fn load(
             "properties": {"name": format!("Ruộng lúa số {} (mẫu)", i + 1), "land_use": "LUA",
                 "irrigation": "canal", "tenure": if i == 3 { "tenant" } else { "owner" },
                 "holder": format!("Hộ trồng lúa {} (mẫu)", i + 1),
-                "village": village(i / 2)}}));
+                "village": village(i / 2), "farm": group.id}}));
     }
     let plots = crate::agri::create(
         store,

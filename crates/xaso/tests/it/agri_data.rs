@@ -334,3 +334,109 @@ async fn plots_come_in_from_a_kml_file_all_or_nothing() {
         .await;
     assert_eq!(r.status, 403);
 }
+
+#[tokio::test]
+async fn a_farm_household_works_its_plots_and_its_contacts_stay_with_the_staff() {
+    let app = TestApp::demo().await;
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    let (plus_code, producer): (String, String) = {
+        let mut conn = app.store.read().await.unwrap();
+        (
+            sqlx::query_scalar(
+                "SELECT plus_code FROM places WHERE name = 'Cơ sở đậu phộng Minh Họa (mẫu)'",
+            )
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap(),
+            sqlx::query_scalar("SELECT id FROM producers WHERE owner = 'coso.dauphong'")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap(),
+        )
+    };
+    let page = officer.get("/units/27937/farms").await;
+    assert_eq!(page.status, 200);
+    let csrf = officer.csrf();
+    let mut fields = vec![
+        ("csrf", csrf.as_str()),
+        ("kind", "household"),
+        ("name", "Hộ ông Sáu Lúa"),
+        ("representative", "Nguyễn Văn Sáu"),
+        ("phone", "0913 222 111"),
+        ("village", "27937-01"),
+        ("place", "2222+22"),
+        ("producer", producer.as_str()),
+    ];
+    let r = officer.post_form("/units/27937/farms", &fields).await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains("Không có địa điểm đã đăng ký"),
+        "{}",
+        r.body
+    );
+    fields[6] = ("place", plus_code.as_str());
+    let r = officer.post_form("/units/27937/farms", &fields).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let farm_url = r.location().split('?').next().unwrap().to_string();
+    let farm_id = farm_url.trim_start_matches("/farms/").to_string();
+    let farm = officer.get(r.location()).await;
+    assert!(farm.body.contains("Hộ ông Sáu Lúa"));
+    assert!(farm.body.contains("0913222111"), "staff see the phone");
+    assert!(
+        farm.body.contains("Cơ sở đậu phộng Minh Họa (mẫu)"),
+        "the producer"
+    );
+    assert!(farm.body.contains("/a/"), "the place's digital address");
+
+    // A plot drawn from the farm's page belongs to it.
+    let new = officer
+        .get(&format!("/units/27937/plots/new?farm={farm_id}"))
+        .await;
+    assert!(new
+        .body
+        .contains(&format!("name=\"farm\" value=\"{farm_id}\"")));
+    let r = officer
+        .post_form(
+            "/units/27937/plots",
+            &[
+                ("csrf", &csrf),
+                ("name", "Ruộng hộ ông Sáu"),
+                ("land_use", "LUA"),
+                ("village", "27937-01"),
+                ("farm", &farm_id),
+                ("polygon", "10.80,106.44 10.80,106.441 10.801,106.441"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let plot = officer.get(r.location()).await;
+    assert!(plot.body.contains(&format!("href=\"/farms/{farm_id}\"")));
+    assert!(officer
+        .get(&farm_url)
+        .await
+        .body
+        .contains("Ruộng hộ ông Sáu"));
+
+    // Visitors sign in first; another commune's officer is refused; the log keeps no phone.
+    assert!(app
+        .visitor()
+        .get(&farm_url)
+        .await
+        .location()
+        .starts_with("/login"));
+    let mut other = app.signed_in("canbo.duchoaha", DEMO_PASSWORD).await;
+    assert_eq!(other.get(&farm_url).await.status, 403);
+    assert_eq!(other.get("/units/27937/farms").await.status, 403);
+    let logged: String = {
+        let mut conn = app.store.read().await.unwrap();
+        sqlx::query_scalar(
+            "SELECT after_json FROM audit_log WHERE record_type = 'agri_farm' AND record_id = $1",
+        )
+        .bind(&farm_id)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap()
+    };
+    assert!(logged.contains("Hộ ông Sáu Lúa"));
+    assert!(!logged.contains("0913222111") && !logged.contains("Nguyễn Văn Sáu"));
+}
