@@ -164,3 +164,25 @@ pub async fn get(store: &Store, actor: Option<&Actor>, id: &str) -> Result<FarmV
         plots,
     })
 }
+
+/// What a growing area holds: its plots (how many, their area in m²) and the farm households
+/// and organisations working them, by name.
+pub async fn growing_area_members(
+    store: &Store,
+    area_id: &str,
+) -> Result<(usize, f64, Vec<String>)> {
+    let mut conn = store.read().await?;
+    let plots = xaso_storage::agri::of_growing_area(&mut conn, area_id).await?;
+    let mut farms: Vec<String> = Vec::new();
+    for p in &plots {
+        if let Some(f) = &p.farm_id {
+            if let Some(f) = xaso_storage::agri::farm::get(&mut conn, f).await? {
+                if !farms.contains(&f.name) {
+                    farms.push(f.name);
+                }
+            }
+        }
+    }
+    farms.sort();
+    Ok((plots.len(), plots.iter().map(|p| p.area_m2).sum(), farms))
+}

@@ -159,6 +159,8 @@ struct AreasPage {
     p: Page,
     unit: Unit,
     areas: Vec<GrowingAreaRow>,
+    /// Per area (same order): its plots, their hectares, and the households working them.
+    members: Vec<(usize, String, String)>,
     f: AreaForm,
     errors: Vec<(String, String)>,
     saved: bool,
@@ -176,6 +178,11 @@ impl AreasPage {
     }
     fn date(&self, s: &Option<String>) -> String {
         s.as_deref().map(date_vn).unwrap_or_default()
+    }
+    fn members(&self, i: &usize) -> (usize, &str, &str) {
+        self.members.get(*i).map_or((0, "", ""), |(n, ha, farms)| {
+            (*n, ha.as_str(), farms.as_str())
+        })
     }
 }
 
@@ -208,6 +215,16 @@ async fn areas_page(
     saved: bool,
 ) -> Result<Response, PageError> {
     let (unit, areas) = farming::growing_areas(&state.store, ctx.actor.as_ref(), code).await?;
+    let mut members = Vec::with_capacity(areas.len());
+    for g in &areas {
+        let (n, m2, farms) =
+            xaso_core::agri::farm::growing_area_members(&state.store, &g.id).await?;
+        members.push((
+            n,
+            xaso_domain::text::number_vi((m2 / 100.0).round() / 100.0),
+            farms.join(", "),
+        ));
+    }
     let status = crate::error::form_status(&errors);
     Ok((
         status,
@@ -215,6 +232,7 @@ async fn areas_page(
             p: ctx.page(),
             unit,
             areas,
+            members,
             f,
             errors,
             saved,
