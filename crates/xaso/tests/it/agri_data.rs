@@ -444,7 +444,9 @@ async fn a_farm_household_works_its_plots_and_its_contacts_stay_with_the_staff()
     // producer's two peanut fields, 0.65 and 0.44 ha).
     let areas = officer.get("/units/27937/growing-areas").await;
     assert!(
-        areas.body.contains("2 thửa · 1,09 ha · Hộ trồng đậu phộng Minh Họa (mẫu)"),
+        areas
+            .body
+            .contains("2 thửa · 1,09 ha · Hộ trồng đậu phộng Minh Họa (mẫu)"),
         "{}",
         areas.body
     );
