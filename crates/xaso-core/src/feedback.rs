@@ -732,7 +732,9 @@ async fn route(store: &Store, loc: &Location) -> Result<Routed> {
     ))
 }
 
-fn check_photo(bytes: &[u8]) -> Result<&'static str> {
+/// A phone photo's kind (`jpg`, `png`, `webp`) by its first bytes, and at most
+/// [`MAX_PHOTO_BYTES`]; shared with the field log's pest photos.
+pub(crate) fn check_photo(bytes: &[u8]) -> Result<&'static str> {
     if bytes.len() > MAX_PHOTO_BYTES {
         return Err(Error::invalid("photo", "a photo is larger than 10 MB"));
     }

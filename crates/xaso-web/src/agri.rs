@@ -297,11 +297,14 @@ pub async fn import_kml(
     let land_use = upload.field("land_use").to_string();
     let village = upload.field("village").to_string();
     let bytes = upload.take_file().map(|f| f.bytes).unwrap_or_default();
+    // The file's Placemark numbers, by feature: a refusal names the Placemark as the file has it.
+    let mut numbers: Vec<usize> = Vec::new();
     let result = match xaso_core::agri::kml::read(&bytes) {
         Ok(plots) => {
+            numbers = plots.iter().map(|(n, _, _)| *n).collect();
             let features: Vec<Value> = plots
                 .into_iter()
-                .map(|(name, geometry)| {
+                .map(|(_, name, geometry)| {
                     serde_json::json!({"type": "Feature", "geometry": geometry,
                         "properties": {"name": name, "land_use": land_use, "village": village}})
                 })
@@ -316,7 +319,7 @@ pub async fn import_kml(
             Redirect::to(&format!("/units/{code}/plots?imported={}", rows.len())).into_response(),
         ),
         Err(e @ Error::Invalid(_)) => {
-            // Name the placemark and say what is wrong (features[n] counts from 0).
+            // Name the placemark and say what is wrong.
             let errors = crate::error::refusals(&ctx, MESSAGE_KEYS, e)?
                 .into_iter()
                 .map(|(at, m)| match at.strip_prefix("features[") {
@@ -326,7 +329,8 @@ pub async fn import_kml(
                             .next()
                             .and_then(|n| n.parse().ok())
                             .unwrap_or(0);
-                        format!("{} {}: {m}", ctx.t("agri.placemark"), n + 1)
+                        let number = numbers.get(n).copied().unwrap_or(n + 1);
+                        format!("{} {number}: {m}", ctx.t("agri.placemark"))
                     }
                     None => format!("{}: {m}", ctx.t("agri.err_kml")),
                 })

@@ -50,10 +50,17 @@ pub struct Layout {
     pub subtitle: String,
     pub total_sheet: String,
     pub parts_sheet: String,
+    /// The heading of plots with no village on the details sheet.
+    #[serde(default = "no_village")]
+    pub no_village: String,
     pub columns: Vec<Column>,
     /// The crops with a row, in order; empty: the crops planted, in the platform's order.
     #[serde(default)]
     pub crops: Vec<CropRow>,
+}
+
+fn no_village() -> String {
+    "Chưa gắn ấp".into()
 }
 
 /// Reads and checks a layout; every problem is named.
@@ -277,7 +284,7 @@ pub fn workbook(s: &Stats, layout: &Layout) -> Result<Vec<u8>> {
         let label = match (name.is_empty(), code.is_empty()) {
             (false, _) => name.clone(),
             (true, false) => code.clone(),
-            (true, true) => "Chưa gắn ấp".to_string(),
+            (true, true) => layout.no_village.clone(),
         };
         ws.write_with_format(row, 0, label, &part_title)
             .map_err(xerr)?;

@@ -19,8 +19,6 @@ use crate::{authz, Actor, Error, Result};
 
 /// Who keeps growing areas and seasons: the commune's officers and the area's.
 pub const EDITORS: &[Role] = &[Role::CommuneOfficer, Role::AreaOfficer];
-/// Largest photo of a pest or disease.
-pub const MAX_PHOTO_BYTES: usize = 10 * 1024 * 1024;
 
 /// Writes a change and its audit entry in one transaction.
 async fn audit(
@@ -402,24 +400,6 @@ pub enum LogOutcome {
     },
 }
 
-fn photo_kind(bytes: &[u8]) -> Result<&'static str> {
-    if bytes.len() > MAX_PHOTO_BYTES {
-        return Err(Error::invalid("photo", "a photo is larger than 10 MB"));
-    }
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Ok("jpg")
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Ok("png")
-    } else if bytes.len() > 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Ok("webp")
-    } else {
-        Err(Error::invalid(
-            "photo",
-            "a photo is not a picture we can read (JPEG, PNG or WebP)",
-        ))
-    }
-}
-
 /// Adds an entry to a plot's field log. A harvest belongs to a planting (the one named, or the
 /// plot's latest); a harvest inside a pesticide's pre-harvest interval is not recorded unless
 /// `confirm` says the farmer saw the warning (the warning then stays on the entry). A photo
@@ -462,7 +442,7 @@ pub async fn add_log(
                 "a photo goes with a pest or disease observation",
             ))
         }
-        Some(p) => Some((photo_kind(&p)?, p)),
+        Some(p) => Some((crate::feedback::check_photo(&p)?, p)),
         None => None,
     };
     let mut warning = String::new();

@@ -29,10 +29,14 @@ fn ring(text: &str, placemark: usize) -> Result<Vec<[f64; 2]>, String> {
         .collect()
 }
 
-/// Reads the plots of a KML document: (name, GeoJSON geometry) per Placemark with polygons.
+/// A plot read from KML: the Placemark's number in the file (from 1, counting every Placemark),
+/// its name and its shape as GeoJSON.
+pub type KmlPlot = (usize, String, Value);
+
+/// Reads the plots of a KML document, one per Placemark with polygons.
 /// Placemarks without a polygon (points, paths) are skipped; a polygon whose coordinates cannot
 /// be read is an error naming its Placemark (counted from 1).
-pub fn read(bytes: &[u8]) -> Result<Vec<(String, Value)>, String> {
+pub fn read(bytes: &[u8]) -> Result<Vec<KmlPlot>, String> {
     if bytes.len() > MAX_BYTES {
         return Err("the KML file is larger than 20 MB".into());
     }
@@ -95,7 +99,7 @@ pub fn read(bytes: &[u8]) -> Result<Vec<(String, Value)>, String> {
                             _ => Some(json!({"type": "MultiPolygon", "coordinates": polygons})),
                         };
                         if let Some(g) = geometry {
-                            out.push((label, g));
+                            out.push((placemarks, label, g));
                         }
                     }
                     _ => {}
@@ -135,12 +139,16 @@ mod tests {
 </Document></kml>"#;
         let plots = read(kml.as_bytes()).unwrap();
         assert_eq!(plots.len(), 2, "the point is skipped");
-        assert_eq!(plots[0].0, "Ruộng & ao");
-        assert_eq!(plots[0].1["type"], "Polygon");
-        assert_eq!(plots[0].1["coordinates"].as_array().unwrap().len(), 2);
-        assert_eq!(plots[0].1["coordinates"][0][1], json!([106.421, 10.88]));
-        assert_eq!(plots[1].0, "Thửa 3");
-        assert_eq!(plots[1].1["type"], "MultiPolygon");
+        assert_eq!((plots[0].0, plots[0].1.as_str()), (1, "Ruộng & ao"));
+        assert_eq!(plots[0].2["type"], "Polygon");
+        assert_eq!(plots[0].2["coordinates"].as_array().unwrap().len(), 2);
+        assert_eq!(plots[0].2["coordinates"][0][1], json!([106.421, 10.88]));
+        assert_eq!(
+            (plots[1].0, plots[1].1.as_str()),
+            (3, "Thửa 3"),
+            "numbered as in the file"
+        );
+        assert_eq!(plots[1].2["type"], "MultiPolygon");
         assert!(read(b"<gpx></gpx>").is_err());
         assert!(read(b"<kml><Placemark><Polygon><outerBoundaryIs><LinearRing><coordinates>a,b</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></kml>")
             .unwrap_err()

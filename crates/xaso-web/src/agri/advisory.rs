@@ -72,7 +72,12 @@ impl ListPage {
     }
     /// Who an advisory went to, in words.
     fn audience(&self, a: &AdvisoryRow) -> String {
-        audience_vi(a, &self.villages, &self.areas)
+        let codes: Vec<(String, String)> = self
+            .areas
+            .iter()
+            .map(|g| (g.id.clone(), g.code.clone()))
+            .collect();
+        audience_vi(a, &self.villages, &codes)
     }
     fn when(&self, a: &AdvisoryRow) -> String {
         sent_at(a)
@@ -91,7 +96,8 @@ impl ListPage {
     }
 }
 
-fn audience_vi(a: &AdvisoryRow, villages: &[Unit], areas: &[GrowingAreaRow]) -> String {
+/// Who an advisory is for, in words; `areas` are the commune's growing areas as (id, code).
+fn audience_vi(a: &AdvisoryRow, villages: &[Unit], areas: &[(String, String)]) -> String {
     match Audience::parse(&a.audience) {
         Some(Audience::Crop) => format!(
             "{}: {}",
@@ -103,8 +109,8 @@ fn audience_vi(a: &AdvisoryRow, villages: &[Unit], areas: &[GrowingAreaRow]) -> 
             Audience::GrowingArea.vi(),
             areas
                 .iter()
-                .find(|g| Some(&g.id) == a.growing_area_id.as_ref())
-                .map_or("", |g| g.code.as_str())
+                .find(|(id, _)| Some(id) == a.growing_area_id.as_ref())
+                .map_or("", |(_, code)| code.as_str())
         ),
         Some(Audience::Village) => villages
             .iter()
@@ -236,24 +242,7 @@ pub async fn public(
     let (a, unit) = advisory::public(&state.store, &id).await?;
     let (_, villages) =
         xaso_core::units::children(&state.store, &unit.code, xaso_domain::time::today_vn()).await?;
-    let areas = xaso_core::agri::farming::growing_area_codes(&state.store, &unit.id)
-        .await?
-        .into_iter()
-        .map(|(id, code)| GrowingAreaRow {
-            id,
-            code,
-            unit_id: String::new(),
-            name: String::new(),
-            crop: String::new(),
-            decision: String::new(),
-            issued_by: String::new(),
-            valid_from: None,
-            valid_until: None,
-            illustrative: 0,
-            created_by: String::new(),
-            created_at: String::new(),
-        })
-        .collect::<Vec<_>>();
+    let areas = xaso_core::agri::farming::growing_area_codes(&state.store, &unit.id).await?;
     Ok(render(&PublicPage {
         p: ctx.page(),
         audience: audience_vi(&a, &villages, &areas),
