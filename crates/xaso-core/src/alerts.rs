@@ -635,6 +635,7 @@ pub async fn deliveries(
 #[derive(Default)]
 pub struct Banners {
     cached: std::sync::RwLock<Option<(std::time::Instant, Arc<Vec<AlertRow>>)>>,
+    bus: crate::cluster::Bus,
 }
 
 /// How long the banners are kept before they are read again.
@@ -643,6 +644,14 @@ pub const BANNER_TTL: std::time::Duration = std::time::Duration::from_secs(10);
 impl Banners {
     pub fn new() -> Banners {
         Banners::default()
+    }
+
+    /// Banners whose changes other instances hear of.
+    pub fn with_bus(bus: crate::cluster::Bus) -> Banners {
+        Banners {
+            bus,
+            ..Banners::default()
+        }
     }
 
     /// The alerts in force now.
@@ -676,8 +685,14 @@ impl Banners {
         Ok(rows)
     }
 
-    /// Forgets what it keeps (after a change on this server).
+    /// Forgets what it keeps (after a change on this server), here and on the others.
     pub fn clear(&self) {
+        self.clear_local();
+        self.bus.publish(crate::cluster::Change::Alerts);
+    }
+
+    /// Forgets what it keeps here (another instance made a change).
+    pub fn clear_local(&self) {
         *self.cached.write().expect("banner lock") = None;
     }
 }

@@ -10,6 +10,7 @@ pub mod authz;
 pub mod backup;
 pub mod broadcast;
 pub mod catalogue;
+pub mod cluster;
 pub mod criteria;
 pub mod demo;
 pub mod dossier;

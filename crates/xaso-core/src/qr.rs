@@ -128,11 +128,21 @@ pub struct Resolver {
     cache: RwLock<HashMap<String, (Resolved, Instant)>>,
     /// Scans not yet written: day → code → count (nested so a repeat scan allocates nothing).
     pending: Mutex<HashMap<chrono::NaiveDate, HashMap<String, i64>>>,
+    /// Tells other server instances what this one changed.
+    bus: crate::cluster::Bus,
 }
 
 impl Resolver {
     pub fn new() -> Resolver {
         Resolver::default()
+    }
+
+    /// A resolver whose changes other instances hear of.
+    pub fn with_bus(bus: crate::cluster::Bus) -> Resolver {
+        Resolver {
+            bus,
+            ..Resolver::default()
+        }
     }
 
     /// Where `token` leads; a cache hit costs no database statement.
@@ -192,9 +202,22 @@ impl Resolver {
         }
     }
 
-    /// Forgets a cached token (after a change to it).
+    /// Forgets a cached token (after a change to it), here and on the other instances.
     pub fn invalidate(&self, token: &str) {
+        self.invalidate_local(token);
+        self.bus.publish(crate::cluster::Change::QrCode {
+            token: token.to_string(),
+        });
+    }
+
+    /// Forgets a cached token here (another instance changed it).
+    pub fn invalidate_local(&self, token: &str) {
         self.cache.write().expect("cache lock").remove(token);
+    }
+
+    /// Forgets every cached token here (the change channel dropped).
+    pub fn clear_local(&self) {
+        self.cache.write().expect("cache lock").clear();
     }
 
     fn pending_for(&self, token: &str) -> Vec<(String, i64)> {

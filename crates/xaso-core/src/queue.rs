@@ -3,6 +3,11 @@
 //! same transaction as the change, then run by the server's worker with retries. Jobs live in
 //! the database, so a restart loses none: a job a stopped worker left "running" is put back.
 //!
+//! Several server instances may share one database. A job is claimed with a conditional update
+//! (one instance wins), and the claim is a lease: the running instance renews it every third of
+//! [`LEASE`]; a job whose lease ran out (its instance was killed or cut off) is put back in line
+//! by any instance ([`requeue_stale`]) and run again, and the old claim can no longer settle it.
+//!
 //! Time is a parameter everywhere (`run_due(store, now)`), so the schedule is tested without
 //! waiting.
 
@@ -22,8 +27,8 @@ use crate::{Error, Result};
 /// last with [`backoff`]).
 pub const DEFAULT_ATTEMPTS: i64 = 7;
 
-/// How long a job may stay "running" before it is taken for abandoned (its worker stopped).
-pub const STALE_AFTER: Duration = Duration::minutes(15);
+/// How long a job stays with the instance that claimed it without a renewal, by default.
+pub const LEASE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The wait before the next attempt after `attempts` failed ones: 30 s, 2 min, 8 min, 32 min,
 /// 2 h 8 min, then 6 hours.
@@ -196,6 +201,7 @@ pub struct Pass {
 pub struct Queue {
     handlers: HashMap<String, Arc<dyn Handler>>,
     kinds: db::Kinds<'static>,
+    lease: std::time::Duration,
 }
 
 impl Default for Queue {
@@ -203,6 +209,7 @@ impl Default for Queue {
         Queue {
             handlers: HashMap::new(),
             kinds: db::Kinds::Except(crate::jobs::KINDS),
+            lease: LEASE,
         }
     }
 }
@@ -223,6 +230,12 @@ impl Queue {
     }
 
     /// Registers the runner of a kind of job.
+    /// Renews running jobs' leases every third of `lease` (see [`requeue_stale`]).
+    pub fn with_lease(mut self, lease: std::time::Duration) -> Queue {
+        self.lease = lease;
+        self
+    }
+
     pub fn handle(mut self, kind: &str, handler: Arc<dyn Handler>) -> Queue {
         self.handlers.insert(kind.to_string(), handler);
         self
@@ -280,33 +293,67 @@ impl Queue {
                     id: row.id.clone(),
                     payload: serde_json::from_str(&row.payload).unwrap_or(serde_json::Value::Null),
                 };
-                h.run(&job).await.map_err(|e| (e, true))
+                // The lease is renewed while the job runs, so a long attempt is not taken
+                // for abandoned.
+                let renew = async {
+                    let mut tick = tokio::time::interval(self.lease / 3);
+                    tick.tick().await;
+                    loop {
+                        tick.tick().await;
+                        let beat = async {
+                            let mut conn = store.read().await?;
+                            let held =
+                                db::renew(&mut conn, &row.id, stamp, &xaso_storage::now()).await?;
+                            Ok::<bool, Error>(held)
+                        };
+                        match beat.await {
+                            Ok(true) => {}
+                            Ok(false) => tracing::warn!(job = %row.id, "job lease lost: another instance took it over"),
+                            Err(e) => tracing::warn!(job = %row.id, error = %e, "job lease not renewed; will retry"),
+                        }
+                    }
+                };
+                tokio::select! {
+                    r = h.run(&job) => r.map_err(|e| (e, true)),
+                    _ = renew => unreachable!("the lease renewal loop never ends"),
+                }
             }
             None => Err((format!("no runner for jobs of kind `{}`", row.kind), false)),
         };
         let mut tx = store.begin().await?;
         let settled = match result {
             Ok(()) => {
-                db::settle(tx.conn(), &row.id, "done", &row.run_at, "", Some(stamp)).await?;
+                if !db::settle(tx.conn(), &row.id, stamp, "done", &row.run_at, "", Some(stamp))
+                    .await?
+                {
+                    tracing::warn!(job = %row.id, kind = %row.kind, "job finished after its lease ran out; the instance that took it over settles it");
+                    return Ok(None);
+                }
                 Settled::Done
             }
             Err((error, retry)) if retry && attempts < row.max_attempts => {
                 let next = to_storage(now + backoff(attempts));
                 tracing::warn!(job = %row.id, kind = %row.kind, attempts, %error, next = %next, "job failed; will retry");
-                db::settle(tx.conn(), &row.id, "queued", &next, &error, None).await?;
+                if !db::settle(tx.conn(), &row.id, stamp, "queued", &next, &error, None).await? {
+                    return Ok(None);
+                }
                 Settled::Retried
             }
             Err((error, _)) => {
                 tracing::error!(job = %row.id, kind = %row.kind, attempts, %error, "job failed for good");
-                db::settle(
+                if !db::settle(
                     tx.conn(),
                     &row.id,
+                    stamp,
                     "failed",
                     &row.run_at,
                     &error,
                     Some(stamp),
                 )
-                .await?;
+                .await?
+                {
+                    return Ok(None);
+                }
                 Settled::Failed
             }
         };
@@ -322,17 +369,28 @@ enum Settled {
     Failed,
 }
 
+/// Jobs due by `now` that are waiting or running (on any instance).
+pub async fn count_due(store: &Store, now: DateTime<Utc>) -> Result<i64> {
+    let mut conn = store.read().await?;
+    Ok(db::count_due(&mut conn, &to_storage(now)).await?)
+}
+
 /// How many jobs a pass runs at once.
 pub const PARALLEL: usize = 2;
 
-/// Puts back the jobs a stopped worker left running (claimed more than [`STALE_AFTER`] before
-/// `now`); the server calls it at start. Long jobs are not among them (`jobs::at_start`
-/// handles those). Returns how many.
-pub async fn requeue_stale(store: &Store, now: DateTime<Utc>) -> Result<u64> {
+/// Puts back the jobs whose lease ran out (no renewal for `lease` before `now`: their instance
+/// stopped or was cut off); every instance calls it at start and every half minute. Long jobs
+/// are not among them (`jobs::at_start` handles those). Returns how many.
+pub async fn requeue_stale(
+    store: &Store,
+    now: DateTime<Utc>,
+    lease: std::time::Duration,
+) -> Result<u64> {
+    let lease = Duration::from_std(lease).unwrap_or(Duration::seconds(60));
     let mut tx = store.begin().await?;
     let n = db::requeue_stale(
         tx.conn(),
-        &to_storage(now - STALE_AFTER),
+        &to_storage(now - lease),
         crate::jobs::KINDS,
     )
     .await?;

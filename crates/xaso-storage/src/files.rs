@@ -1,21 +1,51 @@
-//! The file store (photos, evidence, documents) through `object_store`: a local folder by
-//! default; an S3-compatible store can be put behind the same interface. Metadata rows live in
-//! the database; this holds only bytes.
+//! The file store (photos, evidence, documents, audio, stamp sheets) through `object_store`: a
+//! local folder by default, or any S3-compatible store when `files_url` names one
+//! (`s3://bucket/prefix`, with endpoint, region and credentials from the `AWS_*` environment).
+//! Metadata rows live in the database; this holds only bytes, so every server instance that
+//! shares the database and the store sees the same files.
 
 use std::sync::Arc;
 
+use futures_util::{Stream, StreamExt, TryStreamExt};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
+use object_store::prefix::PrefixStore;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 
+pub use object_store::Error as StoreFault;
+
 #[derive(Debug, thiserror::Error)]
-#[error("file store: {0}")]
-pub struct FilesError(#[from] object_store::Error);
+pub enum FilesError {
+    #[error("file store: {0}")]
+    Store(#[from] object_store::Error),
+    #[error("file store address `{0}`: {1}")]
+    Address(String, String),
+}
+
+impl FilesError {
+    /// The file is not there (a 404 rather than a fault).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, FilesError::Store(object_store::Error::NotFound { .. }))
+    }
+}
 
 /// Where uploaded files are kept. Cheap to clone.
 #[derive(Clone)]
 pub struct Files {
     inner: Arc<dyn ObjectStore>,
+    /// Where, for logs and messages (`s3://bucket/prefix` or the folder), never a secret.
+    place: Arc<str>,
+}
+
+/// Bytes as they come from the store, in pieces.
+pub type ByteStream = std::pin::Pin<
+    Box<dyn Stream<Item = std::result::Result<bytes::Bytes, FilesError>> + Send + 'static>,
+>;
+
+impl std::fmt::Debug for Files {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Files({})", self.place)
+    }
 }
 
 impl Files {
@@ -25,7 +55,45 @@ impl Files {
         let fs = LocalFileSystem::new_with_prefix(dir).map_err(std::io::Error::other)?;
         Ok(Files {
             inner: Arc::new(fs),
+            place: dir.display().to_string().into(),
         })
+    }
+
+    /// The store a `files_url` names: `s3://bucket` or `s3://bucket/prefix` (an S3-compatible
+    /// store; endpoint, region and keys from `AWS_ENDPOINT`, `AWS_REGION`,
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`; `AWS_ALLOW_HTTP=true` for a plain-HTTP
+    /// endpoint on a private network), or `file:///folder`.
+    pub fn open(url: &str) -> Result<Files, FilesError> {
+        let bad = |why: &str| FilesError::Address(url.to_string(), why.to_string());
+        if let Some(dir) = url.strip_prefix("file://") {
+            return Files::local(std::path::Path::new(dir)).map_err(|e| bad(&e.to_string()));
+        }
+        let Some(rest) = url.strip_prefix("s3://") else {
+            return Err(bad("expected s3://bucket/prefix or file:///folder"));
+        };
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            return Err(bad("no bucket"));
+        }
+        install_tls_provider();
+        let s3 = object_store::aws::AmazonS3Builder::from_env()
+            .with_bucket_name(bucket)
+            .build()?;
+        let prefix = prefix.trim_matches('/');
+        let inner: Arc<dyn ObjectStore> = if prefix.is_empty() {
+            Arc::new(s3)
+        } else {
+            Arc::new(PrefixStore::new(s3, prefix))
+        };
+        Ok(Files {
+            inner,
+            place: format!("s3://{bucket}/{prefix}").into(),
+        })
+    }
+
+    /// Where the files are, for logs (no credentials).
+    pub fn place(&self) -> &str {
+        &self.place
     }
 
     pub async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), FilesError> {
@@ -40,15 +108,35 @@ impl Files {
         Ok(got.bytes().await?.to_vec())
     }
 
+    /// A file's size in bytes.
+    pub async fn size(&self, key: &str) -> Result<u64, FilesError> {
+        Ok(self.inner.head(&Path::from(key)).await?.size)
+    }
+
     /// Bytes `start..end` of a file (audio players ask for pieces).
     pub async fn get_range(&self, key: &str, start: u64, end: u64) -> Result<Vec<u8>, FilesError> {
         let got = self.inner.get_range(&Path::from(key), start..end).await?;
         Ok(got.to_vec())
     }
 
-    /// Every file's key and size (for backups), in no particular order.
+    /// Bytes `start..end` of a file as a stream of pieces, so a large file is never held
+    /// whole in memory on its way to a client.
+    pub async fn stream_range(
+        &self,
+        key: &str,
+        start: u64,
+        end: u64,
+    ) -> Result<ByteStream, FilesError> {
+        let opts = object_store::GetOptions {
+            range: Some((start..end).into()),
+            ..Default::default()
+        };
+        let got = self.inner.get_opts(&Path::from(key), opts).await?;
+        Ok(got.into_stream().map_err(FilesError::from).boxed())
+    }
+
+    /// Every file's key and size (for backups and migrations), in no particular order.
     pub async fn list(&self) -> Result<Vec<(String, u64)>, FilesError> {
-        use futures_util::TryStreamExt;
         let mut out = Vec::new();
         let mut stream = self.inner.list(None);
         while let Some(meta) = stream.try_next().await? {
@@ -61,4 +149,62 @@ impl Files {
         self.inner.delete(&Path::from(key)).await?;
         Ok(())
     }
+}
+
+/// What a copy between stores did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Copied {
+    /// Files written to the target and read back with the same SHA-256.
+    pub copied: usize,
+    /// Files the target already held with the same size and SHA-256.
+    pub already: usize,
+    pub bytes: u64,
+}
+
+impl Files {
+    /// Copies every file of this store into `to`, then reads each back and compares SHA-256
+    /// digests; stops at the first file that does not match (nothing here is changed or
+    /// deleted, so it can simply be run again). Files already there and equal are skipped.
+    pub async fn copy_into(
+        &self,
+        to: &Files,
+        mut progress: impl FnMut(usize, usize),
+    ) -> Result<Copied, FilesError> {
+        use sha2::{Digest, Sha256};
+        let mut list = self.list().await?;
+        list.sort();
+        let mut out = Copied::default();
+        let total = list.len();
+        for (i, (key, size)) in list.into_iter().enumerate() {
+            let bytes = self.get(&key).await?;
+            let want = Sha256::digest(&bytes);
+            let present = match to.get(&key).await {
+                Ok(there) => there.len() as u64 == size && Sha256::digest(&there) == want,
+                Err(e) if e.is_not_found() => false,
+                Err(e) => return Err(e),
+            };
+            if present {
+                out.already += 1;
+            } else {
+                to.put(&key, bytes).await?;
+                let back = to.get(&key).await?;
+                if Sha256::digest(&back) != want {
+                    return Err(FilesError::Address(
+                        to.place().to_string(),
+                        format!("{key} reads back different from what was written"),
+                    ));
+                }
+                out.copied += 1;
+            }
+            out.bytes += size;
+            progress(i + 1, total);
+        }
+        Ok(out)
+    }
+}
+
+/// rustls needs one crypto provider for the process; ring is the one already built (sqlx,
+/// reqwest). Installing twice is harmless.
+fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }

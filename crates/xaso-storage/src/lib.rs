@@ -13,6 +13,7 @@ pub mod audit;
 pub mod backup;
 pub mod broadcast;
 pub mod catalogue;
+pub mod cluster;
 pub mod criteria;
 pub mod dt;
 pub mod epcis;
@@ -93,6 +94,9 @@ pub struct Store {
     /// SQLite allows one writer at a time; taking this lock before a write transaction queues
     /// writers in the process instead of letting them fail with SQLITE_BUSY on lock upgrade.
     write_lock: Arc<Mutex<()>>,
+    /// The address connected to, for a second kind of connection (LISTEN) to the same
+    /// database. Never logged.
+    url: Arc<str>,
 }
 
 /// A write transaction. Commit it, or drop it to roll back.
@@ -146,6 +150,7 @@ impl Store {
             pool,
             engine,
             write_lock: Arc::new(Mutex::new(())),
+            url: url.into(),
         })
     }
 

@@ -117,34 +117,64 @@ pub async fn claim(conn: &mut AnyConnection, id: &str, now: &str) -> Result<bool
     Ok(r.rows_affected() == 1)
 }
 
-/// Records the end of an attempt: done, failed for good, or queued again for `run_at`.
+/// Records the end of an attempt: done, failed for good, or queued again for `run_at`. Only
+/// the claim made at `claimed_at` settles it: false when the job was taken over meanwhile (its
+/// lease ran out), and then nothing is written.
 pub async fn settle(
     conn: &mut AnyConnection,
     id: &str,
+    claimed_at: &str,
     status: &str,
     run_at: &str,
     error: &str,
     finished_at: Option<&str>,
-) -> Result<()> {
-    sqlx::query(
+) -> Result<bool> {
+    let r = sqlx::query(
         "UPDATE queued_jobs SET status = $2, run_at = $3, last_error = $4, finished_at = $5, \
-         claimed_at = NULL WHERE id = $1 AND status = 'running'",
+         claimed_at = NULL WHERE id = $1 AND status = 'running' AND claimed_at = $6",
     )
     .bind(id)
     .bind(status)
     .bind(run_at)
     .bind(error)
     .bind(finished_at)
+    .bind(claimed_at)
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(r.rows_affected() == 1)
 }
 
-/// Puts back jobs a stopped worker left running (claimed before `claimed_before`), but for
-/// the kinds in `except` (long jobs: see `abandoned`).
+/// Jobs due by `now` or running.
+pub async fn count_due(conn: &mut AnyConnection, now: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM queued_jobs \
+         WHERE (status = 'queued' AND run_at <= $1) OR status = 'running'",
+    )
+    .bind(now)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Renews the lease of a job still held by the claim made at `claimed_at`; false when it was
+/// taken over.
+pub async fn renew(conn: &mut AnyConnection, id: &str, claimed_at: &str, now: &str) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE queued_jobs SET heartbeat_at = $3 \
+         WHERE id = $1 AND status = 'running' AND claimed_at = $2",
+    )
+    .bind(id)
+    .bind(claimed_at)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Puts back jobs whose worker stopped renewing them (last heartbeat, or the claim, before
+/// `beat_before`), but for the kinds in `except` (long jobs: see `abandoned`).
 pub async fn requeue_stale(
     conn: &mut AnyConnection,
-    claimed_before: &str,
+    beat_before: &str,
     except: &[&str],
 ) -> Result<u64> {
     let marks: Vec<String> = (0..except.len()).map(|i| format!("${}", i + 2)).collect();
@@ -155,9 +185,9 @@ pub async fn requeue_stale(
     };
     let sql = format!(
         "UPDATE queued_jobs SET status = 'queued', claimed_at = NULL \
-         WHERE status = 'running' AND claimed_at < $1{filter}"
+         WHERE status = 'running' AND COALESCE(heartbeat_at, claimed_at) < $1{filter}"
     );
-    let mut q = sqlx::query(&sql).bind(claimed_before);
+    let mut q = sqlx::query(&sql).bind(beat_before);
     for k in except {
         q = q.bind(*k);
     }

@@ -85,6 +85,27 @@ pub struct TestApp {
     pub state: AppState,
     /// The long-job worker (imports, stamp sheets), running as in the server.
     long_lane: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// This instance's change channel, once a second instance was made.
+    joined: tokio::sync::Mutex<Option<xaso_web::Cluster>>,
+}
+
+/// Another server instance on a [`TestApp`]'s database (see [`TestApp::second_instance`]).
+pub struct Instance {
+    pub store: Store,
+    pub state: AppState,
+    pub router: Router,
+    _cluster: xaso_web::Cluster,
+}
+
+impl Instance {
+    /// A client of this instance without an account.
+    pub fn visitor(&self) -> Client {
+        Client {
+            router: self.router.clone(),
+            cookies: HashMap::new(),
+            bearer: None,
+        }
+    }
 }
 
 impl Drop for TestApp {
@@ -157,12 +178,42 @@ impl TestApp {
             .expect("state");
         TestApp {
             long_lane: std::sync::Mutex::new(Some(TestApp::spawn_lane(&state))),
+            joined: tokio::sync::Mutex::new(None),
             state: state.clone(),
             verifier: state.verifier.clone(),
             router: xaso_web::router(state),
             store,
             db,
             files_dir,
+        }
+    }
+
+    /// A second server instance on this one's database and file folder, as a second
+    /// `xaso serve` behind a load balancer would be, with both instances joined so that
+    /// each one's cache changes reach the other (on PostgreSQL; on SQLite nothing is joined).
+    pub async fn second_instance(&self) -> Instance {
+        let store = Store::connect(&self.db.url).await.expect("connect");
+        let files = xaso_storage::Files::local(self.files_dir.path()).expect("file store");
+        let state = AppState::new(store.clone(), files, (*self.state.config).clone())
+            .await
+            .expect("state");
+        let mut joined = self.joined.lock().await;
+        if joined.is_none() {
+            *joined = Some(
+                xaso_web::join_cluster(&self.state, &self.store)
+                    .await
+                    .expect("first instance joins"),
+            );
+        }
+        drop(joined);
+        let cluster = xaso_web::join_cluster(&state, &store)
+            .await
+            .expect("second instance joins");
+        Instance {
+            router: xaso_web::router(state.clone()),
+            state,
+            store,
+            _cluster: cluster,
         }
     }
 

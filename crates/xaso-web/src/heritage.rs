@@ -195,26 +195,7 @@ pub async fn photo(
         .into_response())
 }
 
-/// The first byte range a player asks for (`bytes=a-b`, `bytes=a-`, `bytes=-n`).
-fn parse_range(h: &str, size: u64) -> Option<(u64, u64)> {
-    let spec = h.strip_prefix("bytes=")?.split(',').next()?.trim();
-    let (a, b) = spec.split_once('-')?;
-    let (start, end) = if a.is_empty() {
-        let n: u64 = b.parse().ok()?;
-        (size.saturating_sub(n), size)
-    } else {
-        let start: u64 = a.parse().ok()?;
-        let end = if b.is_empty() {
-            size
-        } else {
-            b.parse::<u64>().ok()?.saturating_add(1).min(size)
-        };
-        (start, end)
-    };
-    (start < end).then_some((start, end))
-}
-
-/// An audio guide, with byte ranges so a phone can seek and resume.
+/// An audio guide, streamed, with byte ranges so a phone can seek and resume.
 pub async fn audio(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -222,56 +203,15 @@ pub async fn audio(
 ) -> Result<Response, PageError> {
     let id = file.split('.').next().unwrap_or("");
     let (mime, key, size) = xaso_core::heritage::audio_object(&state.store, id).await?;
-    let files_err =
-        |e: xaso_storage::files::FilesError| PageError::page(Error::Internal(e.to_string()));
-    let range = headers
-        .get(header::RANGE)
-        .and_then(|v| v.to_str().ok())
-        .map(|r| parse_range(r, size));
-    match range {
-        None => {
-            let bytes = state
-                .files
-                .get_range(&key, 0, size)
-                .await
-                .map_err(files_err)?;
-            Ok((
-                [
-                    (header::CONTENT_TYPE, mime),
-                    (header::ACCEPT_RANGES, "bytes".into()),
-                    (header::CACHE_CONTROL, "public, max-age=86400".into()),
-                ],
-                bytes,
-            )
-                .into_response())
-        }
-        Some(None) => Ok((
-            StatusCode::RANGE_NOT_SATISFIABLE,
-            [(header::CONTENT_RANGE, format!("bytes */{size}"))],
-        )
-            .into_response()),
-        Some(Some((start, end))) => {
-            let bytes = state
-                .files
-                .get_range(&key, start, end)
-                .await
-                .map_err(files_err)?;
-            Ok((
-                StatusCode::PARTIAL_CONTENT,
-                [
-                    (header::CONTENT_TYPE, mime),
-                    (header::ACCEPT_RANGES, "bytes".into()),
-                    (
-                        header::CONTENT_RANGE,
-                        format!("bytes {start}-{}/{size}", end - 1),
-                    ),
-                    (header::CACHE_CONTROL, "public, max-age=86400".into()),
-                ],
-                bytes,
-            )
-                .into_response())
-        }
-    }
+    crate::files::send(
+        &state.files,
+        &key,
+        &mime,
+        size,
+        &headers,
+        &[(header::CACHE_CONTROL, "public, max-age=86400".into())],
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------

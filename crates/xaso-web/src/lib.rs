@@ -14,6 +14,7 @@ mod dt;
 mod epcis;
 mod error;
 mod feedback;
+mod files;
 mod heritage;
 mod home;
 pub mod i18n;
@@ -128,6 +129,10 @@ pub struct Shared {
     pub banners: Arc<xaso_core::alerts::Banners>,
     /// Loudspeakers and boards checked lately, and the schedules' version (304s from memory).
     pub players: Arc<xaso_core::broadcast::devices::Players>,
+    /// Where the caches above publish what this instance changed, for the other instances.
+    pub bus: xaso_core::cluster::Bus,
+    /// Set on SIGTERM: /readyz answers 503 so load balancers stop sending requests.
+    pub draining: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {
@@ -164,10 +169,13 @@ impl AppState {
                 );
             Arc::new(xaso_core::jobs::Worker::new(store.clone(), lane))
         };
+        let bus = xaso_core::cluster::Bus::new();
         Ok(AppState(Arc::new(Shared {
-            hub: xaso_core::alerts::Hub::default(),
-            banners: Arc::new(xaso_core::alerts::Banners::new()),
-            players: Arc::new(xaso_core::broadcast::devices::Players::new()),
+            hub: xaso_core::alerts::Hub::with_bus(1024, bus.clone()),
+            banners: Arc::new(xaso_core::alerts::Banners::with_bus(bus.clone())),
+            players: Arc::new(xaso_core::broadcast::devices::Players::with_bus(
+                bus.clone(),
+            )),
             security: security::Policy::new(&config),
             worker,
             store,
@@ -176,14 +184,105 @@ impl AppState {
             throttle: Arc::new(Throttle::default()),
             metrics: Arc::new(metrics::Metrics::default()),
             demo,
-            qr: Arc::new(xaso_core::qr::Resolver::new()),
-            verifier: Arc::new(xaso_core::stamps::Verifier::new()),
+            qr: Arc::new(xaso_core::qr::Resolver::with_bus(bus.clone())),
+            verifier: Arc::new(xaso_core::stamps::Verifier::with_bus(bus.clone())),
             beats: Arc::new(xaso_core::ict::devices::Beats::new()),
-            wifi: Arc::new(xaso_core::ict::devices::WifiMap::new()),
-            pages: Arc::new(portal::cache::PageCache::default()),
+            wifi: Arc::new(xaso_core::ict::devices::WifiMap::with_bus(bus.clone())),
+            pages: Arc::new(portal::cache::PageCache::with_bus(bus.clone())),
             facts: Arc::new(stamps::FactsCache::default()),
+            bus,
+            draining: std::sync::atomic::AtomicBool::new(false),
         })))
     }
+
+    /// Applies a change another instance made: the same cache forgets it here.
+    pub fn apply(&self, incoming: xaso_core::cluster::Incoming) {
+        use xaso_core::cluster::{Change, Incoming};
+        let change = match incoming {
+            Incoming::Change(c) => c,
+            Incoming::Everything => {
+                self.qr.clear_local();
+                self.verifier.clear_local();
+                self.pages.clear_local();
+                self.banners.clear_local();
+                self.players.clear_local();
+                self.wifi.clear_local();
+                return;
+            }
+        };
+        match change {
+            Change::QrCode { token } => self.qr.invalidate_local(&token),
+            Change::Traceability => self.verifier.clear_local(),
+            Change::StampPlaced { code } => self.verifier.placed_local(&code),
+            Change::Portal => self.pages.clear_local(),
+            Change::Alerts => self.banners.clear_local(),
+            Change::Devices => self.players.clear_local(),
+            Change::Schedules => self.players.changed_local(),
+            Change::Wifi => self.wifi.clear_local(),
+            Change::DeviceEvent {
+                kind,
+                units,
+                data,
+                polygon,
+            } => {
+                let Some(kind) = xaso_core::alerts::hub::Kind::parse(&kind) else {
+                    return;
+                };
+                // An alert changes the banners too.
+                if kind == xaso_core::alerts::hub::Kind::Alert {
+                    self.banners.clear_local();
+                    self.pages.clear_local();
+                }
+                self.hub.publish_local(xaso_core::alerts::hub::Event {
+                    kind,
+                    units,
+                    data,
+                    polygon,
+                });
+            }
+        }
+    }
+}
+
+/// The tasks that keep one instance's caches coherent with the others' (sending what this one
+/// changed, applying what they changed); stopped when dropped.
+pub struct Cluster {
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// Joins this instance to the others on the same PostgreSQL database: returns once it
+/// listens, so no change sent after is missed. On SQLite (one process) nothing is started.
+pub async fn join_cluster(state: &AppState, store: &Store) -> Result<Cluster, xaso_core::Error> {
+    let Some(listening) = xaso_core::cluster::start_listening(store).await? else {
+        return Ok(Cluster { tasks: Vec::new() });
+    };
+    let Some(rx) = state.bus.connect() else {
+        return Err(xaso_core::Error::Internal(
+            "this instance joined its cluster already".into(),
+        ));
+    };
+    let me = state.bus.id().to_string();
+    tracing::info!(instance = %me, "joined the other instances on this database");
+    let sender = tokio::spawn(xaso_core::cluster::send_changes(
+        store.clone(),
+        me.clone(),
+        rx,
+    ));
+    let applying = state.clone();
+    let listener = tokio::spawn(xaso_core::cluster::listen(listening, me, move |c| {
+        applying.apply(c)
+    }));
+    Ok(Cluster {
+        tasks: vec![sender, listener],
+    })
 }
 
 /// Renders a template to an HTML response (500 if the template fails, which tests prevent).

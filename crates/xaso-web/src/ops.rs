@@ -14,8 +14,15 @@ pub async fn healthz() -> Response {
     Json(json!({"status": "ok"})).into_response()
 }
 
-/// The process can serve: the database answers.
+/// The process can serve: it is not draining (SIGTERM) and the database answers.
 pub async fn readyz(State(state): State<AppState>) -> Response {
+    if state.draining.load(std::sync::atomic::Ordering::Relaxed) {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "draining"})),
+        )
+            .into_response();
+    }
     match state.store.ping().await {
         Ok(()) => Json(json!({"status": "ready", "database": state.store.engine().name()}))
             .into_response(),

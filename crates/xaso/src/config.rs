@@ -25,6 +25,9 @@ pub struct Settings {
     pub metrics_listen: Option<String>,
     pub metrics_token: Option<String>,
     pub commune_hosts: Option<String>,
+    pub files_url: Option<String>,
+    pub drain_secs: Option<u64>,
+    pub job_lease_secs: Option<u64>,
 }
 
 impl Settings {
@@ -58,6 +61,12 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// Host names that open a commune's page: (host, unit code).
     pub commune_hosts: Vec<(String, String)>,
+    /// Where uploaded files live; `None` for the data folder's `files`.
+    pub files_url: Option<String>,
+    /// How long /readyz says "draining" after SIGTERM before the server stops accepting.
+    pub drain: std::time::Duration,
+    /// How long a claimed job stays with its instance without a heartbeat.
+    pub job_lease: std::time::Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -69,6 +78,7 @@ impl std::fmt::Debug for Config {
             .field("public_url", &self.public_url)
             .field("metrics_listen", &self.metrics_listen)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
+            .field("files_url", &self.files_url)
             .finish_non_exhaustive()
     }
 }
@@ -79,6 +89,10 @@ pub const DEFAULT_TILE_URL: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.p
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./xaso-data";
+/// Long enough for a load balancer polling /readyz every second or two to take the instance
+/// out before it stops accepting.
+pub const DEFAULT_DRAIN_SECS: u64 = 3;
+pub const DEFAULT_JOB_LEASE_SECS: u64 = 60;
 
 impl Config {
     /// `o` (flags and environment) wins over `f` (the file), which wins over the defaults.
@@ -148,7 +162,25 @@ impl Config {
                 .as_deref()
                 .unwrap_or_default(),
         )?;
+        let files_url = o.files_url.or(f.files_url).filter(|s| !s.is_empty());
+        if let Some(u) = &files_url {
+            if !(u.starts_with("s3://") || u.starts_with("file://")) {
+                bail!("files_url `{u}` is not s3://bucket/prefix or file:///folder");
+            }
+        }
+        let job_lease_secs = o
+            .job_lease_secs
+            .or(f.job_lease_secs)
+            .unwrap_or(DEFAULT_JOB_LEASE_SECS);
+        if job_lease_secs < 2 {
+            bail!("job_lease_secs must be at least 2 (jobs renew their lease every third of it)");
+        }
         Ok(Config {
+            files_url,
+            drain: std::time::Duration::from_secs(
+                o.drain_secs.or(f.drain_secs).unwrap_or(DEFAULT_DRAIN_SECS),
+            ),
+            job_lease: std::time::Duration::from_secs(job_lease_secs),
             commune_hosts,
             listen,
             metrics_listen,
@@ -249,6 +281,24 @@ trust_proxy = false
 # Host names that open a commune's page (its portal home) at "/": host=code pairs, comma
 # separated. Point each name at this server (DNS and the reverse proxy). Env: XASO_COMMUNE_HOSTS.
 # commune_hosts = "xaduchoa.example.vn=27937, haunghia.example.vn=27931"
+
+# Where uploaded files (photos, evidence, documents, audio, stamp sheets) live. Default: the
+# "files" folder in data_dir. For several servers, an S3-compatible store they all reach:
+#   files_url = "s3://xaso-files/production"
+# with the endpoint, region and keys in the environment (never in this file): AWS_ENDPOINT,
+# AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (AWS_ALLOW_HTTP=true for a plain-HTTP
+# endpoint on a private network). `xaso files migrate --to s3://…` copies an existing folder.
+# Env: XASO_FILES_URL. Flag: --files-url
+# files_url = ""
+
+# On SIGTERM the server first answers /readyz with 503 for this many seconds (so a load
+# balancer stops sending it requests), then stops accepting and finishes what it has.
+# Env: XASO_DRAIN_SECS.
+# drain_secs = 3
+
+# A job claimed by a server that stops renewing it (killed, cut off) is taken over by
+# another server after this many seconds. Env: XASO_JOB_LEASE_SECS.
+# job_lease_secs = 60
 
 # Prometheus metrics (/metrics) are private; choose one way to reach them, or both:
 # - their own address, kept off the public one (a firewall or 127.0.0.1 keeps it internal).

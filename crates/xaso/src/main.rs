@@ -46,6 +46,10 @@ struct Common {
     /// Log format: human or json.
     #[arg(long, env = "XASO_LOG_FORMAT", global = true)]
     log_format: Option<String>,
+    /// Where uploaded files live: s3://bucket/prefix (credentials from AWS_* variables) or
+    /// file:///folder [default: the files folder in the data folder].
+    #[arg(long, env = "XASO_FILES_URL", global = true)]
+    files_url: Option<String>,
 }
 
 #[derive(Args, Clone)]
@@ -77,6 +81,13 @@ struct ServeArgs {
     /// Host names that open a commune's page: host=code pairs, comma separated.
     #[arg(long, env = "XASO_COMMUNE_HOSTS")]
     commune_hosts: Option<String>,
+    /// Seconds /readyz reports "draining" after SIGTERM before the server stops accepting.
+    #[arg(long, env = "XASO_DRAIN_SECS")]
+    drain_secs: Option<u64>,
+    /// Seconds a claimed job is kept by its instance without a heartbeat before another
+    /// instance may take it over.
+    #[arg(long, env = "XASO_JOB_LEASE_SECS")]
+    job_lease_secs: Option<u64>,
 }
 
 #[derive(Subcommand)]
@@ -112,6 +123,9 @@ enum Command {
     /// Configuration helpers.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// The file store (photos, evidence, documents, audio).
+    #[command(subcommand)]
+    Files(FilesCommand),
     /// Plus Codes (Open Location Code), offline: encode, decode, shorten, recover, validate.
     #[command(subcommand)]
     Pluscode(pluscode::PluscodeCommand),
@@ -215,6 +229,19 @@ enum UserCommand {
 }
 
 #[derive(Subcommand)]
+enum FilesCommand {
+    /// Copy every file of the configured store (by default the data folder's files) into
+    /// another store, e.g. s3://bucket/prefix, reading each back to check its SHA-256. Run it
+    /// again after a failure: files already there are skipped. Nothing is deleted; switch
+    /// files_url to the new store afterwards.
+    Migrate {
+        /// The store to copy into: s3://bucket/prefix or file:///folder.
+        #[arg(long)]
+        to: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum ConfigCommand {
     /// Print a commented example configuration file.
     Example,
@@ -255,6 +282,9 @@ fn overrides(common: &Common, serve: Option<&ServeArgs>) -> Settings {
         metrics_listen: serve.and_then(|s| s.metrics_listen.clone()),
         metrics_token: serve.and_then(|s| s.metrics_token.clone()),
         commune_hosts: serve.and_then(|s| s.commune_hosts.clone()),
+        files_url: common.files_url.clone(),
+        drain_secs: serve.and_then(|s| s.drain_secs),
+        job_lease_secs: serve.and_then(|s| s.job_lease_secs),
     }
 }
 
@@ -388,6 +418,27 @@ async fn run(cli: Cli) -> Result<()> {
                     }
                 }
             }
+            Ok(())
+        }
+        Command::Files(FilesCommand::Migrate { to }) => {
+            let from = server::open_files(&config)?;
+            let target = xaso_storage::Files::open(&to)
+                .with_context(|| format!("cannot use the file store {to}"))?;
+            println!("copying files from {} to {}", from.place(), target.place());
+            let mut last = std::time::Instant::now();
+            let c = from
+                .copy_into(&target, |done, total| {
+                    if last.elapsed().as_secs() >= 2 || done == total {
+                        println!("  {done}/{total}");
+                        last = std::time::Instant::now();
+                    }
+                })
+                .await
+                .context("migration stopped")?;
+            println!(
+                "{} files copied and checked, {} already there, {} bytes in all; now set files_url = \"{to}\"",
+                c.copied, c.already, c.bytes
+            );
             Ok(())
         }
         Command::User(cmd) => {

@@ -16,8 +16,12 @@ use xaso_web::{AppState, WebConfig};
 
 use crate::config::Config;
 
-/// The file store under the data folder.
+/// The file store: `files_url` when set, else the data folder's `files`.
 pub fn open_files(config: &Config) -> Result<xaso_storage::Files> {
+    if let Some(url) = &config.files_url {
+        return xaso_storage::Files::open(url)
+            .with_context(|| format!("cannot use the file store {url}"));
+    }
     let dir = config.data_dir.join("files");
     xaso_storage::Files::local(&dir)
         .with_context(|| format!("cannot use the file folder {}", dir.display()))
@@ -38,14 +42,21 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
         zalo: xaso_core::portal::zalo::ZaloConfig::from_env(),
     };
     let files = open_files(&config)?;
+    tracing::info!(files = files.place(), "file store");
     let state = AppState::new(store.clone(), files, web)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // Several instances on one PostgreSQL database: what this one changes, the others' caches
+    // forget, and the other way round (nothing to do on SQLite).
+    let cluster = xaso_web::join_cluster(&state, &store)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen for other instances' changes: {e}"))?;
+    let lease = config.job_lease;
     // The background job queue: jobs a stopped server left running go back in line (stamp
     // sheets are made again; imports are marked interrupted for their owner to start again),
     // then the workers run what is due. Modules register their runners here.
     let now = chrono::Utc::now();
-    let requeued = xaso_core::queue::requeue_stale(&store, now)
+    let requeued = xaso_core::queue::requeue_stale(&store, now, lease)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let (again, interrupted) = xaso_core::jobs::at_start(&store, now)
@@ -81,6 +92,7 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
         ));
         // Every kind but the long jobs.
         let queue = xaso_core::queue::Queue::new()
+            .with_lease(lease)
             .handle(
                 feedback::JOB_NOTIFY,
                 Arc::new(notify::NotifyJob {
@@ -147,6 +159,22 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
             let mut passes: u64 = 0;
             loop {
                 tick.tick().await;
+                // Jobs another instance claimed and stopped renewing (it was killed or cut
+                // off) go back in line, and long jobs it was running are made again or marked
+                // interrupted; checked every half minute, and at once at start (above).
+                if passes > 0 && passes.is_multiple_of(15) {
+                    let now = chrono::Utc::now();
+                    match xaso_core::queue::requeue_stale(&store, now, lease).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::warn!(jobs = n, "jobs of a stopped instance queued again"),
+                        Err(e) => tracing::warn!(error = %e, "lease check failed; will retry"),
+                    }
+                    match xaso_core::jobs::at_start(&store, now).await {
+                        Ok((0, 0)) => {}
+                        Ok((again, interrupted)) => tracing::warn!(again, interrupted, "long jobs of a stopped instance"),
+                        Err(e) => tracing::warn!(error = %e, "long-job check failed; will retry"),
+                    }
+                }
                 if let Err(e) = queue.run_due(&store, chrono::Utc::now(), 50).await {
                     tracing::warn!(error = %e, "job queue pass failed; will retry");
                 }
@@ -237,6 +265,8 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
             None
         }
     };
+    let draining = state.clone();
+    let drain = config.drain;
     let app = xaso_web::router(state);
     // Scan counts are written in batches every few seconds, and once more on the way out.
     let flusher = {
@@ -281,9 +311,24 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown())
+    .with_graceful_shutdown(async move {
+        let sigterm = shutdown().await;
+        // Readiness fails first, so a load balancer stops sending requests; then the
+        // listener closes and the requests under way finish.
+        draining
+            .draining
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        if sigterm && !drain.is_zero() {
+            tracing::info!(seconds = drain.as_secs(), "draining: /readyz answers 503");
+            tokio::time::sleep(drain).await;
+        }
+        tracing::info!("no longer accepting; finishing requests under way");
+    })
     .await
     .context("server failed")?;
+    // Changes published by the last requests still go out.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    drop(cluster);
     flusher.abort();
     worker.abort();
     cap_follower.abort();
@@ -327,7 +372,8 @@ fn print_demo(loaded_now: bool, addr: std::net::SocketAddr) {
     say!("Demo Open311 api_key: {DEMO_OPEN311_KEY}  (GeoReport v2 at http://{addr}/open311/v2/discovery.json)");
 }
 
-async fn shutdown() {
+/// Waits for Ctrl-C (false) or SIGTERM (true).
+async fn shutdown() -> bool {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -342,9 +388,10 @@ async fn shutdown() {
     };
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
+    let sigterm = tokio::select! {
+        _ = ctrl_c => false,
+        _ = term => true,
+    };
     tracing::info!("shutting down");
+    sigterm
 }

@@ -1,7 +1,7 @@
 //! The in-process channel that carries events to connected devices at once: an emergency alert
 //! (or its update, cancellation or speech) and "your schedule changed". Each device's stream
-//! keeps the events aimed at its units. One server instance; across instances the same events
-//! would travel through PostgreSQL's LISTEN/NOTIFY (the scale-out issue).
+//! keeps the events aimed at its units. Across server instances the same events travel through
+//! PostgreSQL's LISTEN/NOTIFY (`cluster`), so a device connected to any instance hears them.
 
 use std::sync::Arc;
 
@@ -21,6 +21,14 @@ impl Kind {
         match self {
             Kind::Alert => "alert",
             Kind::Schedule => "schedule",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        match s {
+            "alert" => Some(Kind::Alert),
+            "schedule" => Some(Kind::Schedule),
+            _ => None,
         }
     }
 }
@@ -61,17 +69,39 @@ pub fn within(polygon: &[(f64, f64)], position: Option<(f64, f64)>) -> bool {
 #[derive(Clone)]
 pub struct Hub {
     tx: broadcast::Sender<Arc<Event>>,
+    bus: crate::cluster::Bus,
 }
 
 impl Hub {
     pub fn new(capacity: usize) -> Hub {
         Hub {
             tx: broadcast::channel(capacity.max(16)).0,
+            bus: crate::cluster::Bus::default(),
         }
     }
 
-    /// Sends an event to every connected device it reaches; returns how many streams had it.
+    /// A hub whose events also reach devices connected to other instances.
+    pub fn with_bus(capacity: usize, bus: crate::cluster::Bus) -> Hub {
+        Hub {
+            bus,
+            ..Hub::new(capacity)
+        }
+    }
+
+    /// Sends an event to every connected device it reaches, here and on the other instances;
+    /// returns how many streams here had it.
     pub fn publish(&self, event: Event) -> usize {
+        self.bus.publish(crate::cluster::Change::DeviceEvent {
+            kind: event.kind.as_str().to_string(),
+            units: event.units.clone(),
+            data: event.data.clone(),
+            polygon: event.polygon.clone(),
+        });
+        self.publish_local(event)
+    }
+
+    /// Sends an event to the devices connected here (an event from another instance).
+    pub fn publish_local(&self, event: Event) -> usize {
         self.tx.send(Arc::new(event)).unwrap_or(0)
     }
 

@@ -11,7 +11,6 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use xaso_domain::broadcast::{board_day, speaker_day, BulletinKind, Medium, Programme, Weekdays};
 use xaso_storage::broadcast::{self as db, BulletinRow, PlayRow};
-use xaso_storage::files::Files;
 use xaso_storage::ict::AssetRow;
 use xaso_storage::Store;
 
@@ -136,11 +135,20 @@ pub struct Players {
     known:
         std::sync::RwLock<std::collections::HashMap<String, (String, Player, std::time::Instant)>>,
     version: std::sync::RwLock<Option<(i64, std::time::Instant)>>,
+    bus: crate::cluster::Bus,
 }
 
 impl Players {
     pub fn new() -> Players {
         Players::default()
+    }
+
+    /// Players whose changes other instances hear of.
+    pub fn with_bus(bus: crate::cluster::Bus) -> Players {
+        Players {
+            bus,
+            ..Players::default()
+        }
     }
 
     /// [`authenticate`], from memory when the same token was checked lately.
@@ -180,11 +188,23 @@ impl Players {
 
     /// A schedule changed on this server: read the version again at the next request.
     pub fn changed(&self) {
+        self.changed_local();
+        self.bus.publish(crate::cluster::Change::Schedules);
+    }
+
+    /// A schedule changed on another instance.
+    pub fn changed_local(&self) {
         *self.version.write().expect("version lock") = None;
     }
 
-    /// Forgets everything (a token made or revoked on this server).
+    /// Forgets everything (a token made or revoked on this server), here and elsewhere.
     pub fn clear(&self) {
+        self.clear_local();
+        self.bus.publish(crate::cluster::Change::Devices);
+    }
+
+    /// Forgets everything here (another instance made or revoked a token).
+    pub fn clear_local(&self) {
         self.known.write().expect("players lock").clear();
         *self.version.write().expect("version lock") = None;
     }
@@ -352,13 +372,17 @@ pub async fn schedule(
     }))
 }
 
+/// Where a bulletin's file is, for sending it to a device: key, type, size, SHA-256.
+#[derive(Debug, Clone)]
+pub struct MediaObject {
+    pub key: String,
+    pub mime: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
 /// A bulletin's file for a device: approved, of the device's commune.
-pub async fn media(
-    store: &Store,
-    files: &Files,
-    player: &Player,
-    item: &str,
-) -> Result<(Vec<u8>, String, String)> {
+pub async fn media(store: &Store, player: &Player, item: &str) -> Result<MediaObject> {
     let row = {
         let mut conn = store.read().await?;
         db::bulletin(&mut conn, item)
@@ -368,8 +392,15 @@ pub async fn media(
     if row.status != "approved" || row.unit_id != player.asset.unit_id {
         return Err(Error::NotFound);
     }
-    let (bytes, mime) = super::media::read(files, &row).await?;
-    Ok((bytes, mime, row.media_sha256.unwrap_or_default()))
+    Ok(MediaObject {
+        key: row.media_key.clone().ok_or(Error::NotFound)?,
+        mime: row
+            .media_type
+            .clone()
+            .unwrap_or_else(|| "application/octet-stream".into()),
+        bytes: row.media_bytes.unwrap_or(0).max(0) as u64,
+        sha256: row.media_sha256.unwrap_or_default(),
+    })
 }
 
 pub use xaso_domain::broadcast::{PlayReport, PLAY_RESULTS as RESULTS};

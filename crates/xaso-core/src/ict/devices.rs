@@ -530,11 +530,20 @@ type WifiEntry = (std::time::Instant, std::sync::Arc<Vec<WifiPoint>>);
 #[derive(Debug, Default)]
 pub struct WifiMap {
     entries: std::sync::RwLock<std::collections::HashMap<Option<Vec<String>>, WifiEntry>>,
+    bus: crate::cluster::Bus,
 }
 
 impl WifiMap {
     pub fn new() -> WifiMap {
         WifiMap::default()
+    }
+
+    /// A map whose changes other instances hear of.
+    pub fn with_bus(bus: crate::cluster::Bus) -> WifiMap {
+        WifiMap {
+            bus,
+            ..WifiMap::default()
+        }
     }
 
     /// The points of these communes (every point when `None`), like [`wifi`].
@@ -560,8 +569,14 @@ impl WifiMap {
         Ok(points)
     }
 
-    /// Forgets every kept map (after a change to a public point).
+    /// Forgets every kept map (after a change to a public point), here and elsewhere.
     pub fn clear(&self) {
+        self.clear_local();
+        self.bus.publish(crate::cluster::Change::Wifi);
+    }
+
+    /// Forgets every kept map here (another instance changed a point).
+    pub fn clear_local(&self) {
         self.entries.write().expect("wifi lock").clear();
     }
 }

@@ -177,6 +177,8 @@ pub struct Verifier {
     /// The stamps that have scan places at all (few), read once: the far-apart check costs a
     /// statement only for them.
     located: RwLock<Option<HashSet<String>>>,
+    /// Tells other server instances what this one changed.
+    bus: crate::cluster::Bus,
 }
 
 fn cached<T: Clone>(map: &RwLock<HashMap<String, (T, Instant)>>, key: &str) -> Option<T> {
@@ -199,14 +201,38 @@ impl Verifier {
         Verifier::default()
     }
 
-    /// Forgets everything cached (after a change to a producer, product, batch or stamp).
-    pub fn clear(&self) {
-        self.stamps.write().expect("verifier lock").clear();
-        self.batches.write().expect("verifier lock").clear();
+    /// A verifier whose changes other instances hear of.
+    pub fn with_bus(bus: crate::cluster::Bus) -> Verifier {
+        Verifier {
+            bus,
+            ..Verifier::default()
+        }
     }
 
-    /// Forgets one stamp after a scan place was recorded for it.
+    /// Forgets everything cached (after a change to a producer, product, batch or stamp),
+    /// here and on the other instances.
+    pub fn clear(&self) {
+        self.clear_local();
+        self.bus.publish(crate::cluster::Change::Traceability);
+    }
+
+    /// Forgets everything cached here (another instance made a change).
+    pub fn clear_local(&self) {
+        self.stamps.write().expect("verifier lock").clear();
+        self.batches.write().expect("verifier lock").clear();
+        *self.located.write().expect("verifier lock") = None;
+    }
+
+    /// Forgets one stamp after a scan place was recorded for it, here and elsewhere.
     pub fn placed(&self, code: &str) {
+        self.placed_local(code);
+        self.bus.publish(crate::cluster::Change::StampPlaced {
+            code: code.to_ascii_uppercase(),
+        });
+    }
+
+    /// Forgets one stamp here after a scan place was recorded for it (here or elsewhere).
+    pub fn placed_local(&self, code: &str) {
         let code = code.to_ascii_uppercase();
         if let Some(set) = self.located.write().expect("verifier lock").as_mut() {
             set.insert(code.clone());

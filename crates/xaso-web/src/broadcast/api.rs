@@ -114,22 +114,31 @@ pub async fn media(
     Path((id, item)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
     let player = player(&state, &headers, &id).await?;
-    let (bytes, mime, sha) = devices::media(&state.store, &state.files, &player, &item)
+    let m = devices::media(&state.store, &player, &item)
         .await
         .map_err(PageError::api)?;
-    let etag = format!("\"{sha}\"");
+    let etag = format!("\"{}\"", m.sha256);
     if holds(&headers, &etag) {
         return Ok(not_modified(&etag));
     }
-    Ok((
-        [
-            (header::CONTENT_TYPE, mime),
+    // Streamed (bulletins run to tens of megabytes), with ranges for an agent that resumes.
+    // Rows from before sizes were kept ask the store.
+    let size = match m.bytes {
+        0 => state.files.size(&m.key).await.unwrap_or(0),
+        n => n,
+    };
+    crate::files::send(
+        &state.files,
+        &m.key,
+        &m.mime,
+        size,
+        &headers,
+        &[
             (header::ETAG, etag),
             (header::CACHE_CONTROL, "private, no-cache".to_string()),
         ],
-        bytes,
     )
-        .into_response())
+    .await
 }
 
 /// What a device played since its last report.

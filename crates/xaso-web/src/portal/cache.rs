@@ -23,9 +23,18 @@ const PLACEHOLDER: &str = "\u{1}csrf\u{1}";
 #[derive(Default)]
 pub struct PageCache {
     pages: RwLock<HashMap<String, (Instant, Arc<String>)>>,
+    bus: xaso_core::cluster::Bus,
 }
 
 impl PageCache {
+    /// A cache whose changes other instances hear of.
+    pub fn with_bus(bus: xaso_core::cluster::Bus) -> PageCache {
+        PageCache {
+            bus,
+            ..PageCache::default()
+        }
+    }
+
     /// A kept page for this key, with the reader's token put in.
     pub fn get(&self, key: &str, csrf: &str) -> Option<Response> {
         let pages = self.pages.read().expect("page cache lock");
@@ -49,8 +58,14 @@ impl PageCache {
         pages.insert(key, (Instant::now(), kept));
     }
 
-    /// Forgets every kept page (after a change to a post).
+    /// Forgets every kept page (after a change to a post), here and on the other instances.
     pub fn clear(&self) {
+        self.clear_local();
+        self.bus.publish(xaso_core::cluster::Change::Portal);
+    }
+
+    /// Forgets every kept page here (another instance made a change).
+    pub fn clear_local(&self) {
         self.pages.write().expect("page cache lock").clear();
     }
 }

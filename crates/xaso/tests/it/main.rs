@@ -12,6 +12,7 @@ mod auth;
 mod backup;
 mod broadcast;
 mod catalogue;
+mod cluster;
 mod cli;
 mod criteria;
 mod dt;

@@ -190,7 +190,9 @@ async fn a_job_a_stopped_worker_left_running_goes_back_in_line() {
         "still claimed"
     );
     assert_eq!(
-        queue::requeue_stale(&app.store, Utc::now()).await.unwrap(),
+        queue::requeue_stale(&app.store, Utc::now(), queue::LEASE)
+            .await
+            .unwrap(),
         1
     );
     assert_eq!(q.run_due(&app.store, now, 10).await.unwrap().done, 1);

@@ -1,0 +1,230 @@
+//! Several server instances on one PostgreSQL database: what one instance changes, the
+//! others' in-memory caches forget, through PostgreSQL's LISTEN/NOTIFY (no other
+//! infrastructure). Each cache clears itself at once on the instance that made the change and
+//! publishes a [`Change`] on the [`Bus`]; the server sends it to the database's channel, and
+//! every other instance's listener clears the same cache locally (docs/OPERATIONS.md lists each
+//! cache and how stale it can be). On SQLite there is one process and nothing is sent.
+
+use std::sync::{Arc, OnceLock};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+
+use crate::Result;
+
+/// The PostgreSQL channel the instances share.
+pub const CHANNEL: &str = "xaso_changes";
+
+/// NOTIFY payloads are limited to 8000 bytes; a device event longer than this is not relayed
+/// (devices of other instances catch up from the active alerts when they reconnect).
+pub const MAX_PAYLOAD: usize = 7900;
+
+/// What changed, as far as another instance's caches care.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "c", rename_all = "snake_case")]
+pub enum Change {
+    /// One QR code's target or state (the resolver's entry for this token).
+    QrCode { token: String },
+    /// Stamps, batches, products, producers (the stamp verifier's views).
+    Traceability,
+    /// A buyer shared where they scanned this stamp (the copied-stamp check reads places).
+    StampPlaced { code: String },
+    /// The portal's public pages.
+    Portal,
+    /// The emergency alerts in force (banners on public pages).
+    Alerts,
+    /// Device tokens and broadcast schedules (loudspeakers and boards).
+    Devices,
+    /// A broadcast schedule changed (its version is read again).
+    Schedules,
+    /// Public Wi-Fi points on the map.
+    Wifi,
+    /// An event for connected devices (an alert, "schedule changed"), relayed to the devices
+    /// connected to other instances.
+    DeviceEvent {
+        kind: String,
+        units: Vec<String>,
+        data: String,
+        polygon: Vec<(f64, f64)>,
+    },
+}
+
+/// A message on the channel: who sent it, and what changed.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Message {
+    /// The sending instance (each process draws one at start).
+    pub from: String,
+    #[serde(flatten)]
+    pub change: Change,
+}
+
+/// Where caches publish their changes. Cheap to clone; publishing does nothing until the
+/// server connects it (tests and SQLite installations never do).
+#[derive(Clone)]
+pub struct Bus {
+    out: Arc<OnceLock<mpsc::UnboundedSender<Change>>>,
+    /// The instance's name on the channel, drawn when the bus is made.
+    id: Arc<str>,
+}
+
+impl Default for Bus {
+    fn default() -> Bus {
+        Bus {
+            out: Arc::default(),
+            id: crate::auth::random_secret().into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Bus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Bus(connected: {})", self.out.get().is_some())
+    }
+}
+
+impl Bus {
+    pub fn new() -> Bus {
+        Bus::default()
+    }
+
+    /// Tells the other instances (when connected).
+    pub fn publish(&self, change: Change) {
+        if let Some(tx) = self.out.get() {
+            let _ = tx.send(change);
+        }
+    }
+
+    /// This instance's name on the channel.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Connects the bus once; the receiver gets every published change in order.
+    pub fn connect(&self) -> Option<mpsc::UnboundedReceiver<Change>> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.out.set(tx).ok()?;
+        Some(rx)
+    }
+}
+
+/// Sends published changes to the channel, in order, merging repeats that queued up while
+/// one was being sent. Runs until the bus's senders are gone.
+pub async fn send_changes(
+    store: xaso_storage::Store,
+    me: String,
+    mut rx: mpsc::UnboundedReceiver<Change>,
+) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while let Ok(more) = rx.try_recv() {
+            if !batch.contains(&more) {
+                batch.push(more);
+            }
+        }
+        for change in batch {
+            let text = match serde_json::to_string(&Message {
+                from: me.clone(),
+                change,
+            }) {
+                Ok(t) => t,
+                Err(e) => {
+                    tracing::warn!(error = %e, "change not encoded");
+                    continue;
+                }
+            };
+            if text.len() > MAX_PAYLOAD {
+                tracing::warn!(
+                    bytes = text.len(),
+                    "device event too large to relay to other instances"
+                );
+                continue;
+            }
+            // A failed send is retried a few times; caches' own time limits bound the rest.
+            for attempt in 0..3u32 {
+                match xaso_storage::cluster::notify(&store, CHANNEL, &text).await {
+                    Ok(()) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, attempt, "change not sent to other instances");
+                        tokio::time::sleep(std::time::Duration::from_millis(200 << attempt)).await;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What a listener hands to the caches.
+#[derive(Debug, PartialEq)]
+pub enum Incoming {
+    /// Another instance changed this.
+    Change(Change),
+    /// The connection dropped: anything may have changed meanwhile; forget everything.
+    Everything,
+}
+
+/// A connection listening to the channel.
+pub struct Listening(xaso_storage::cluster::Listener);
+
+/// Starts listening to the channel; returns once the LISTEN is in place, so nothing sent
+/// after it is missed. `None` on SQLite.
+pub async fn start_listening(store: &xaso_storage::Store) -> Result<Option<Listening>> {
+    Ok(xaso_storage::cluster::Listener::start(store, CHANNEL)
+        .await?
+        .map(Listening))
+}
+
+/// Calls `apply` with every change another instance makes, for as long as the server runs.
+/// When the connection drops it is made again and `apply` gets [`Incoming::Everything`].
+pub async fn listen(listening: Listening, me: String, apply: impl Fn(Incoming) + Send + 'static) {
+    use xaso_storage::cluster::Heard;
+    let mut listener = listening.0;
+    loop {
+        match listener.next().await {
+            Ok(Heard::Message(text)) => match serde_json::from_str::<Message>(&text) {
+                Ok(m) if m.from == me => {}
+                Ok(m) => apply(Incoming::Change(m.change)),
+                Err(e) => tracing::warn!(error = %e, "unreadable change from another instance"),
+            },
+            Ok(Heard::Reconnected) => {
+                tracing::warn!("change channel reconnected; caches cleared");
+                apply(Incoming::Everything);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "change channel failed; caches cleared, retrying");
+                apply(Incoming::Everything);
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_read_back_as_sent() {
+        let m = Message {
+            from: "a".into(),
+            change: Change::QrCode {
+                token: "qAbc".into(),
+            },
+        };
+        let text = serde_json::to_string(&m).unwrap();
+        assert_eq!(text, r#"{"from":"a","c":"qr_code","token":"qAbc"}"#);
+        let back: Message = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.change, m.change);
+    }
+
+    #[tokio::test]
+    async fn an_unconnected_bus_drops_changes_and_a_connected_one_keeps_order() {
+        let bus = Bus::new();
+        bus.publish(Change::Portal);
+        let mut rx = bus.connect().expect("first connect");
+        assert!(bus.connect().is_none(), "one receiver only");
+        bus.publish(Change::Alerts);
+        bus.publish(Change::Wifi);
+        assert_eq!(rx.recv().await, Some(Change::Alerts));
+        assert_eq!(rx.recv().await, Some(Change::Wifi));
+    }
+}

@@ -1,0 +1,100 @@
+//! Sending a stored file: streamed from the file store piece by piece (a 50 MB bulletin is
+//! never held whole in memory), with byte ranges so phones and players can seek and resume.
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use xaso_core::Error;
+
+use crate::error::PageError;
+
+/// A `Range: bytes=…` header as `start..end` (end exclusive) within `size`; `None` when the
+/// range cannot be satisfied. Only the first range of a list is served.
+pub fn parse_range(h: &str, size: u64) -> Option<(u64, u64)> {
+    let spec = h.strip_prefix("bytes=")?.split(',').next()?.trim();
+    let (a, b) = spec.split_once('-')?;
+    let (start, end) = if a.is_empty() {
+        let n: u64 = b.parse().ok()?;
+        (size.saturating_sub(n), size)
+    } else {
+        let start: u64 = a.parse().ok()?;
+        let end = if b.is_empty() {
+            size
+        } else {
+            b.parse::<u64>().ok()?.saturating_add(1).min(size)
+        };
+        (start, end)
+    };
+    (start < end).then_some((start, end))
+}
+
+/// The file `key` (`size` bytes of type `mime`) as a streamed answer: whole, or the range the
+/// request asks for (206), or 416 for a range outside it. `extra` headers go on every answer.
+pub async fn send(
+    files: &xaso_storage::Files,
+    key: &str,
+    mime: &str,
+    size: u64,
+    request: &HeaderMap,
+    extra: &[(header::HeaderName, String)],
+) -> Result<Response, PageError> {
+    let fault = |e: xaso_storage::files::FilesError| {
+        if e.is_not_found() {
+            PageError::page(Error::NotFound)
+        } else {
+            PageError::page(Error::Internal(e.to_string()))
+        }
+    };
+    let range = request
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .map(|r| parse_range(r, size));
+    let (status, start, end) = match range {
+        None => (StatusCode::OK, 0, size),
+        Some(Some((s, e))) => (StatusCode::PARTIAL_CONTENT, s, e),
+        Some(None) => {
+            return Ok((
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                [(header::CONTENT_RANGE, format!("bytes */{size}"))],
+            )
+                .into_response())
+        }
+    };
+    let body = if start == end {
+        Body::empty()
+    } else {
+        Body::from_stream(files.stream_range(key, start, end).await.map_err(fault)?)
+    };
+    let mut res = Response::new(body);
+    *res.status_mut() = status;
+    let h = res.headers_mut();
+    let value = |v: &str| HeaderValue::from_str(v).unwrap_or(HeaderValue::from_static(""));
+    h.insert(header::CONTENT_TYPE, value(mime));
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(end - start));
+    if status == StatusCode::PARTIAL_CONTENT {
+        h.insert(
+            header::CONTENT_RANGE,
+            value(&format!("bytes {start}-{}/{size}", end - 1)),
+        );
+    }
+    for (name, v) in extra {
+        h.insert(name.clone(), value(v));
+    }
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_range;
+
+    #[test]
+    fn ranges_are_read_as_players_send_them() {
+        assert_eq!(parse_range("bytes=0-99", 1000), Some((0, 100)));
+        assert_eq!(parse_range("bytes=900-", 1000), Some((900, 1000)));
+        assert_eq!(parse_range("bytes=-100", 1000), Some((900, 1000)));
+        assert_eq!(parse_range("bytes=0-5000", 1000), Some((0, 1000)));
+        assert_eq!(parse_range("bytes=1000-", 1000), None);
+        assert_eq!(parse_range("items=0-1", 1000), None);
+    }
+}
