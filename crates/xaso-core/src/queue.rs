@@ -308,8 +308,12 @@ impl Queue {
                         };
                         match beat.await {
                             Ok(true) => {}
-                            Ok(false) => tracing::warn!(job = %row.id, "job lease lost: another instance took it over"),
-                            Err(e) => tracing::warn!(job = %row.id, error = %e, "job lease not renewed; will retry"),
+                            Ok(false) => {
+                                tracing::warn!(job = %row.id, "job lease lost: another instance took it over")
+                            }
+                            Err(e) => {
+                                tracing::warn!(job = %row.id, error = %e, "job lease not renewed; will retry")
+                            }
                         }
                     }
                 };
@@ -323,8 +327,16 @@ impl Queue {
         let mut tx = store.begin().await?;
         let settled = match result {
             Ok(()) => {
-                if !db::settle(tx.conn(), &row.id, stamp, "done", &row.run_at, "", Some(stamp))
-                    .await?
+                if !db::settle(
+                    tx.conn(),
+                    &row.id,
+                    stamp,
+                    "done",
+                    &row.run_at,
+                    "",
+                    Some(stamp),
+                )
+                .await?
                 {
                     tracing::warn!(job = %row.id, kind = %row.kind, "job finished after its lease ran out; the instance that took it over settles it");
                     return Ok(None);
@@ -388,12 +400,7 @@ pub async fn requeue_stale(
 ) -> Result<u64> {
     let lease = Duration::from_std(lease).unwrap_or(Duration::seconds(60));
     let mut tx = store.begin().await?;
-    let n = db::requeue_stale(
-        tx.conn(),
-        &to_storage(now - lease),
-        crate::jobs::KINDS,
-    )
-    .await?;
+    let n = db::requeue_stale(tx.conn(), &to_storage(now - lease), crate::jobs::KINDS).await?;
     tx.commit().await?;
     Ok(n)
 }

@@ -25,7 +25,10 @@ pub enum FilesError {
 impl FilesError {
     /// The file is not there (a 404 rather than a fault).
     pub fn is_not_found(&self) -> bool {
-        matches!(self, FilesError::Store(object_store::Error::NotFound { .. }))
+        matches!(
+            self,
+            FilesError::Store(object_store::Error::NotFound { .. })
+        )
     }
 }
 

@@ -157,7 +157,12 @@ pub async fn count_due(conn: &mut AnyConnection, now: &str) -> Result<i64> {
 
 /// Renews the lease of a job still held by the claim made at `claimed_at`; false when it was
 /// taken over.
-pub async fn renew(conn: &mut AnyConnection, id: &str, claimed_at: &str, now: &str) -> Result<bool> {
+pub async fn renew(
+    conn: &mut AnyConnection,
+    id: &str,
+    claimed_at: &str,
+    now: &str,
+) -> Result<bool> {
     let r = sqlx::query(
         "UPDATE queued_jobs SET heartbeat_at = $3 \
          WHERE id = $1 AND status = 'running' AND claimed_at = $2",

@@ -166,12 +166,16 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
                     let now = chrono::Utc::now();
                     match xaso_core::queue::requeue_stale(&store, now, lease).await {
                         Ok(0) => {}
-                        Ok(n) => tracing::warn!(jobs = n, "jobs of a stopped instance queued again"),
+                        Ok(n) => {
+                            tracing::warn!(jobs = n, "jobs of a stopped instance queued again")
+                        }
                         Err(e) => tracing::warn!(error = %e, "lease check failed; will retry"),
                     }
                     match xaso_core::jobs::at_start(&store, now).await {
                         Ok((0, 0)) => {}
-                        Ok((again, interrupted)) => tracing::warn!(again, interrupted, "long jobs of a stopped instance"),
+                        Ok((again, interrupted)) => {
+                            tracing::warn!(again, interrupted, "long jobs of a stopped instance")
+                        }
                         Err(e) => tracing::warn!(error = %e, "long-job check failed; will retry"),
                     }
                 }

@@ -76,7 +76,11 @@ async fn a_withdrawn_code_and_a_recalled_batch_show_on_the_other_instance() {
     app.state.qr.flush(&app.store).await.unwrap();
     b.state.qr.flush(&b.store).await.unwrap();
     let scans = app.state.qr.scans(&app.store, &token).await.unwrap();
-    assert_eq!(scans.iter().map(|(_, n)| n).sum::<i64>(), 8, "1 + 3 on A, 4 on B");
+    assert_eq!(
+        scans.iter().map(|(_, n)| n).sum::<i64>(),
+        8,
+        "1 + 3 on A, 4 on B"
+    );
 
     // A withdraws the code and recalls the batch.
     let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
@@ -136,7 +140,11 @@ async fn an_alert_for_devices_reaches_those_connected_to_the_other_instance() {
     // Once on A, and not echoed back to A.
     assert_eq!(on_a.recv().await.unwrap().units, ["27937"]);
     app.state.hub.publish(event("27931"));
-    assert_eq!(on_a.recv().await.unwrap().units, ["27931"], "no echo in between");
+    assert_eq!(
+        on_a.recv().await.unwrap().units,
+        ["27931"],
+        "no echo in between"
+    );
 }
 
 fn event(unit: &str) -> xaso_core::alerts::hub::Event {
@@ -198,10 +206,15 @@ async fn a_thousand_jobs_on_two_instances_run_exactly_once() {
         worker(b.store.clone(), q.clone())
     );
     assert_eq!(a_done + b_done, 1000, "each job settled once");
-    assert!(a_done > 0 && b_done > 0, "both took part: {a_done} + {b_done}");
-    let runs = tally.0.lock().unwrap();
-    assert_eq!(runs.len(), 1000);
-    assert!(runs.values().all(|&n| n == 1), "a job ran twice");
+    assert!(
+        a_done > 0 && b_done > 0,
+        "both took part: {a_done} + {b_done}"
+    );
+    {
+        let runs = tally.0.lock().unwrap();
+        assert_eq!(runs.len(), 1000);
+        assert!(runs.values().all(|&n| n == 1), "a job ran twice");
+    }
     for id in ids.iter().step_by(97) {
         assert_eq!(queue::get(&app.store, id).await.unwrap().status, "done");
     }
@@ -295,9 +308,11 @@ async fn a_claim_that_lost_its_lease_cannot_settle_the_job() {
             .unwrap(),
         "the first claim is over"
     );
-    assert!(db::settle(tx.conn(), &id, second, "done", second, "", Some(second))
-        .await
-        .unwrap());
+    assert!(
+        db::settle(tx.conn(), &id, second, "done", second, "", Some(second))
+            .await
+            .unwrap()
+    );
     tx.commit().await.unwrap();
     let job = queue::get(&app.store, &id).await.unwrap();
     assert_eq!((job.status.as_str(), job.last_error.as_str()), ("done", ""));
