@@ -144,7 +144,8 @@ class Instance:
         wait_for(f"instance {self.name} ready", probe, limit, every=0.2)
 
 
-def main():
+def main(scenario=None):
+    """Runs `scenario(work, procs, db_url)` (the checks by default) on a database of its own."""
     work = pathlib.Path(tempfile.mkdtemp(prefix="xaso-scaleout-"))
     procs = []
     db_name = f"xaso_scaleout_{uuid.uuid4().hex[:12]}"
@@ -152,7 +153,7 @@ def main():
     db_url = f"{base_pg}/{db_name}"
     psql(PG, f"CREATE DATABASE {db_name}")
     try:
-        run(work, procs, db_url)
+        (scenario or run)(work, procs, db_url)
     finally:
         # nginx first, with SIGTERM: its master stops its workers (SIGKILL would orphan them).
         for p in procs:
@@ -172,8 +173,9 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
 
 
-def run(work, procs, db_url):
-    # The S3-compatible server and its bucket.
+def start(work, procs, db_url):
+    """The S3 server and its bucket, instance A (loads the demo), instance B, and nginx in front
+    of both; returns (a, b, load balancer address, S3 client)."""
     s3_port = free_port()
     s3_log = open(work / "s3.log", "w")
     venv_bin = pathlib.Path(sys.executable).parent
@@ -200,7 +202,7 @@ def run(work, procs, db_url):
         "XASO_JOB_LEASE_SECS": "5",
         "XASO_AREA_CODE": "802",
         "XASO_AREA_AS_OF": "2024-06-30",
-        "RUST_LOG": "info",
+        "RUST_LOG": os.environ.get("RUST_LOG", "info"),
     })
     a = Instance("a", "demo", env, work)
     procs.append(a.proc)
@@ -208,35 +210,43 @@ def run(work, procs, db_url):
     b = Instance("b", "serve", env, work)
     procs.append(b.proc)
     b.ready()
+    lb = nginx(work, procs, [a, b])
+    return a, b, lb, s3
 
-    # nginx with the documented configuration, its two upstreams pointed at A and B.
-    nginx_port = free_port()
+
+def nginx(work, procs, instances, name="nginx"):
+    """nginx with the documented configuration, its upstreams pointed at `instances`."""
+    port = free_port()
     site = (ROOT / "deploy/nginx/xaso.conf").read_text()
-    site = site.replace("server 10.0.0.11:8080", f"server 127.0.0.1:{a.port}")
-    site = site.replace("server 10.0.0.12:8080", f"server 127.0.0.1:{b.port}")
-    site = site.replace("listen 80;", f"listen 127.0.0.1:{nginx_port};")
-    (work / "xaso.conf").write_text(site)
+    servers = "".join(f"    server 127.0.0.1:{i.port} max_fails=2 fail_timeout=5s;\n" for i in instances)
+    site = re.sub(r"(    server 10\.0\.0\.\d+:8080[^\n]*\n)+", servers, site)
+    site = site.replace("listen 80;", f"listen 127.0.0.1:{port};")
+    (work / f"{name}-site.conf").write_text(site)
     user = "user root;\n" if os.geteuid() == 0 else ""
-    temp = "".join(f"{k}_temp_path {work}/{k};\n" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    (work / "nginx.conf").write_text(
-        f"{user}daemon off;\nworker_processes 1;\npid {work}/nginx.pid;\nerror_log {work}/nginx.log warn;\n"
-        f"events {{ worker_connections 512; }}\n"
-        f"http {{\naccess_log off;\n{temp}include {work}/xaso.conf;\n}}\n")
-    test = subprocess.run(["nginx", "-t", "-c", str(work / "nginx.conf"), "-p", str(work)],
-                          capture_output=True, text=True)
-    check("nginx accepts the documented configuration", test.returncode == 0, test.stderr)
-    nginx = subprocess.Popen(["nginx", "-c", str(work / "nginx.conf"), "-p", str(work)],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    procs.insert(0, nginx)
-    lb = f"http://127.0.0.1:{nginx_port}"
+    temp = "".join(f"{k}_temp_path {work}/{name}-{k};\n" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    conf = work / f"{name}.conf"
+    conf.write_text(
+        f"{user}daemon off;\nworker_processes 1;\npid {work}/{name}.pid;\nerror_log {work}/{name}.log warn;\n"
+        f"events {{ worker_connections 1024; }}\n"
+        f"http {{\naccess_log off;\n{temp}include {work}/{name}-site.conf;\n}}\n")
+    test = subprocess.run(["nginx", "-t", "-c", str(conf), "-p", str(work)], capture_output=True, text=True)
+    check(f"nginx accepts the documented configuration ({len(instances)} upstreams)", test.returncode == 0,
+          test.stderr)
+    proc = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(work)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    procs.insert(0, proc)
+    lb = f"http://127.0.0.1:{port}"
     wait_for("nginx", lambda: requests.get(f"{lb}/readyz", timeout=2).status_code == 200, 30, 0.1)
+    return lb
 
+
+def run(work, procs, db_url):
+    a, b, lb, s3 = start(work, procs, db_url)
     files_and_ranges(a, b, s3)
-    token = caches_and_scans(a, b, lb, db_url)
+    caches_and_scans(a, b, lb, db_url)
     kill_under_load(a, b, lb, db_url)
     drain(a)
     print("# figures " + json.dumps(figures), flush=True)
-    del token
 
 
 def files_and_ranges(a, b, s3):
