@@ -1974,11 +1974,14 @@ pub async fn notice_overdue(store: &Store, now: DateTime<Utc>) -> Result<usize> 
         let mut conn = store.read().await?;
         db::newly_overdue(&mut conn, &stamp, 200).await?
     };
-    let n = rows.len();
+    let mut n = 0;
     for row in rows {
         let status = stored_status(&row.status);
         let mut tx = store.begin().await?;
-        db::mark_overdue_noticed(tx.conn(), &row.id).await?;
+        if !db::mark_overdue_noticed(tx.conn(), &row.id).await? {
+            continue; // another instance told
+        }
+        n += 1;
         let event = event_row(&row.id, &stamp, SYSTEM, "overdue", None, status, "", "");
         db::insert_event(tx.conn(), &event).await?;
         notify::enqueue(&mut tx, &row, &event.id, notify::Audience::Staff).await?;

@@ -420,12 +420,15 @@ pub async fn newly_overdue(
     .await?)
 }
 
-pub async fn mark_overdue_noticed(conn: &mut AnyConnection, id: &str) -> Result<()> {
-    sqlx::query("UPDATE feedback_cases SET overdue_noticed = 1 WHERE id = $1")
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(())
+pub async fn mark_overdue_noticed(conn: &mut AnyConnection, id: &str) -> Result<bool> {
+    // Conditional: when several server instances find the same case, one of them tells.
+    let r = sqlx::query(
+        "UPDATE feedback_cases SET overdue_noticed = 1 WHERE id = $1 AND overdue_noticed = 0",
+    )
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
 }
 
 #[derive(Debug, Clone, FromRow)]

@@ -436,7 +436,7 @@ async fn run(cli: Cli) -> Result<()> {
                 .await
                 .context("migration stopped")?;
             println!(
-                "{} files copied and checked, {} already there, {} bytes in all; now set files_url = \"{to}\"",
+                "files copied and checked: {}, already there: {}, bytes in all: {}; now set files_url = \"{to}\"",
                 c.copied, c.already, c.bytes
             );
             Ok(())

@@ -471,3 +471,48 @@ async fn a_finished_import_is_still_there_after_a_restart() {
     let after = state(again.public.clone()).await;
     assert_eq!(after, done);
 }
+
+#[tokio::test]
+async fn files_move_to_another_store_checked_and_resumable() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let files = xaso_storage::Files::local(&dir.path().join("files")).unwrap();
+    let photo: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    files.put("heritage/a.jpg", photo.clone()).await.unwrap();
+    files
+        .put("evidence/2026/b.pdf", b"%PDF-1.7".to_vec())
+        .await
+        .unwrap();
+    let target = tempfile::tempdir().unwrap();
+    let to = format!("file://{}", target.path().display());
+    let o = xaso(&db, dir.path(), &["files", "migrate", "--to", &to]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("files copied and checked: 2, already there: 0"),
+        "{}",
+        text(&o)
+    );
+    assert!(text(&o).contains(&format!("files_url = \"{to}\"")));
+    let copied = xaso_storage::Files::open(&to).unwrap();
+    assert_eq!(copied.get("heritage/a.jpg").await.unwrap(), photo);
+    assert_eq!(copied.size("evidence/2026/b.pdf").await.unwrap(), 8);
+    // Run again (after an interruption): nothing is copied twice; a changed file is.
+    files
+        .put("evidence/2026/b.pdf", b"%PDF-1.7 v2".to_vec())
+        .await
+        .unwrap();
+    let o = xaso(&db, dir.path(), &["files", "migrate", "--to", &to]);
+    assert!(
+        text(&o).contains("files copied and checked: 1, already there: 1"),
+        "{}",
+        text(&o)
+    );
+    // A store address it does not know is refused.
+    let o = xaso(&db, dir.path(), &["files", "migrate", "--to", "ftp://x"]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("expected s3://bucket/prefix or file:///folder"),
+        "{}",
+        text(&o)
+    );
+}

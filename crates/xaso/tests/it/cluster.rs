@@ -317,3 +317,46 @@ async fn a_claim_that_lost_its_lease_cannot_settle_the_job() {
     let job = queue::get(&app.store, &id).await.unwrap();
     assert_eq!((job.status.as_str(), job.last_error.as_str()), ("done", ""));
 }
+
+#[tokio::test]
+async fn two_instances_checking_for_late_cases_tell_staff_once() {
+    use xaso_core::feedback::{self as fb, Location, Report, Reporter};
+    use xaso_domain::feedback::Channel;
+    let app = TestApp::demo().await;
+    let b = app.second_instance().await;
+    let report = Report {
+        category: "giao-thong".into(),
+        description: "Ổ gà lớn trước cổng chợ.".into(),
+        location: Location {
+            unit_code: "27937".into(),
+            ..Location::default()
+        },
+        reporter: Reporter::default(),
+        channel: Channel::Web,
+        photos: Vec::new(),
+        asset_id: None,
+    };
+    let case = fb::submit(&app.store, &app.state.files, None, report)
+        .await
+        .unwrap();
+    let later = Utc::now() + Duration::days(30);
+    // Both instances' minute checks find the same late case at the same time.
+    let (on_a, on_b) = tokio::join!(
+        fb::notice_overdue(&app.store, later),
+        fb::notice_overdue(&b.store, later)
+    );
+    let told = on_a.unwrap() + on_b.unwrap();
+    // Every late case (the demo's and this one) was told of once, by one instance or the other.
+    let events: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM feedback_events WHERE kind = 'overdue'")
+            .fetch_one(app.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(events, told as i64, "one overdue notice per case");
+    assert!(told >= 1);
+    let officer = xaso_core::Actor::system("test");
+    let c = fb::case(&app.store, Some(&officer), &case.id)
+        .await
+        .unwrap();
+    assert_eq!(c.events.iter().filter(|e| e.kind == "overdue").count(), 1);
+}
