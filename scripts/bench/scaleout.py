@@ -30,7 +30,7 @@ def wrk(url, script, env, seconds=15, connections=32):
 
 
 def scenario(work, procs, db_url):
-    a, b, two, _ = check.start(work, procs, db_url)
+    a, b, two, _, _ = check.start(work, procs, db_url)
     one = check.nginx(work, procs, [a], name="nginx-one")
     codes = check.psql(db_url, "SELECT code FROM stamps ORDER BY number").split()
     (work / "codes.txt").write_text("\n".join(codes) + "\n")

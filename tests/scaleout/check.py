@@ -211,7 +211,7 @@ def start(work, procs, db_url):
     procs.append(b.proc)
     b.ready()
     lb = nginx(work, procs, [a, b])
-    return a, b, lb, s3
+    return a, b, lb, s3, env
 
 
 def nginx(work, procs, instances, name="nginx"):
@@ -241,12 +241,33 @@ def nginx(work, procs, instances, name="nginx"):
 
 
 def run(work, procs, db_url):
-    a, b, lb, s3 = start(work, procs, db_url)
+    a, b, lb, s3, env = start(work, procs, db_url)
+    migrate_folder(work, env, s3)
     files_and_ranges(a, b, s3)
     caches_and_scans(a, b, lb, db_url)
     kill_under_load(a, b, lb, db_url)
     drain(a)
     print("# figures " + json.dumps(figures), flush=True)
+
+
+def migrate_folder(work, env, s3):
+    """An installation's local file folder copied into the bucket by `xaso files migrate`."""
+    data = work / "data-old"
+    (data / "files/heritage").mkdir(parents=True)
+    photo = png(400, 300)
+    (data / "files/heritage/cong-chua.png").write_bytes(photo)
+    (data / "files/evidence.pdf").write_bytes(b"%PDF-1.7 minh chung")
+    local = {k: v for k, v in env.items() if k != "XASO_FILES_URL"}
+    args = [XASO, "--data-dir", str(data), "files", "migrate", "--to", f"s3://{BUCKET}/migrated"]
+    out = subprocess.run(args, env=local, capture_output=True, text=True)
+    check("xaso files migrate copies a local folder into the bucket and checks it",
+          out.returncode == 0 and "copied and checked: 2, already there: 0" in out.stdout,
+          out.stdout + out.stderr)
+    got = s3.get_object(Bucket=BUCKET, Key="migrated/heritage/cong-chua.png")["Body"].read()
+    check("the bucket holds the same bytes", got == photo)
+    again = subprocess.run(args, env=local, capture_output=True, text=True)
+    check("a second run copies nothing again", "copied and checked: 0, already there: 2" in again.stdout,
+          again.stdout + again.stderr)
 
 
 def files_and_ranges(a, b, s3):
@@ -289,6 +310,14 @@ def files_and_ranges(a, b, s3):
 
 
 def caches_and_scans(a, b, lb, db_url):
+    # One user's requests land on both instances in turn: the session and the CSRF token hold.
+    roaming = Officer(lb, "canbo.xaduchoa")
+    pages = [roaming.get("/staff").status_code for _ in range(6)]
+    check("a session opened through nginx is known to both instances", pages == [200] * 6, str(pages))
+    relics = requests.get(f"{a.base}/api/v1/places?unit=27937&q=linh%20nguyen").json()["places"]
+    posts = [roaming.post(f"/places/{relics[0]['id']}/qr", {}).status_code for _ in range(4)]
+    check("forms sent through nginx pass the CSRF check on either instance", posts == [303] * 4, str(posts))
+
     officer = Officer(a.base, "canbo.xaduchoa")
     relic = requests.get(f"{a.base}/api/v1/places?unit=27937&q=nga%20tu").json()["places"][0]["id"]
     officer.post(f"/places/{relic}/qr", {})
