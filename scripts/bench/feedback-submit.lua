@@ -10,7 +10,9 @@ local boundary = "XASOBENCHBOUNDARY"
 local function part(name, value)
   return "--" .. boundary .. "\r\nContent-Disposition: form-data; name=\"" .. name .. "\"\r\n\r\n" .. value .. "\r\n"
 end
+-- Built in init (once per thread), when wrk.headers holds the Host header nginx requires.
 local requests = {}
+init = function(args)
 for i = 1, 16 do
   local lat = 10.86 + i * 0.0011
   local lng = 106.40 + i * 0.0009
@@ -21,6 +23,7 @@ for i = 1, 16 do
     .. photo .. "\r\n--" .. boundary .. "--\r\n"
   requests[i] = wrk.format("POST", "/open311/v2/requests.json",
     { ["Content-Type"] = "multipart/form-data; boundary=" .. boundary }, body)
+end
 end
 local n = 0
 request = function()

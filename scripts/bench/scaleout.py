@@ -20,9 +20,12 @@ import check  # noqa: E402
 
 
 def wrk(url, script, env, seconds=15, connections=32):
-    out = subprocess.run(
+    run = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
-        capture_output=True, text=True, env=env).stdout
+        capture_output=True, text=True, env=env)
+    out = run.stdout
+    if run.stderr.strip():
+        print("  wrk: " + run.stderr.strip().splitlines()[0][:300], flush=True)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p99 = re.search(r"99%\s+([\d.]+\w+)", out).group(1)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -36,13 +39,18 @@ def scenario(work, procs, db_url):
     (work / "codes.txt").write_text("\n".join(codes) + "\n")
     (work / "photo.png").write_bytes(check.png(1200, 900))
     env = {"PATH": "/usr/bin:/bin", "CODES_FILE": str(work / "codes.txt"), "PHOTO": str(work / "photo.png")}
-    rows = []
+    stamps = {}
     for name, url in (("one instance", one), ("two instances", two)):
-        s = wrk(url, ROOT / "scripts/bench/stamp-scan.lua", env, connections=32)
+        stamps[name] = wrk(url, ROOT / "scripts/bench/stamp-scan.lua", env, connections=32)
+    for name, url in (("one instance", one), ("two instances", two)):
         r = wrk(url, ROOT / "scripts/bench/feedback-submit.lua", env, seconds=10, connections=8)
-        rows.append((name, s, r))
+        s = stamps[name]
         print(f"{name}: stamps {s[0]:.0f} req/s p99 {s[1]} ({s[2]} errors); "
               f"reports {r[0]:.0f} req/s p99 {r[1]} ({r[2]} errors)", flush=True)
+        # The reports' photo jobs finish before the next measurement starts.
+        check.wait_for("photo jobs done", lambda: check.psql(
+            db_url, "SELECT COUNT(*) FROM queued_jobs WHERE status IN ('queued', 'running') "
+            "AND kind = 'feedback.photo'") == "0", 300, 1)
 
     # Invalidation: B holds a code in memory, A withdraws it, B is asked until it answers 410.
     officer = check.Officer(a.base, "canbo.xaduchoa")

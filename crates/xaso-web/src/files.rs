@@ -28,9 +28,17 @@ pub fn parse_range(h: &str, size: u64) -> Option<(u64, u64)> {
     (start < end).then_some((start, end))
 }
 
+/// Who asked: a page (errors as HTML) or the API (errors as JSON).
+#[derive(Clone, Copy)]
+pub enum For {
+    Page,
+    Api,
+}
+
 /// The file `key` (`size` bytes of type `mime`) as a streamed answer: whole, or the range the
 /// request asks for (206), or 416 for a range outside it. `extra` headers go on every answer.
 pub async fn send(
+    to: For,
     files: &xaso_storage::Files,
     key: &str,
     mime: &str,
@@ -39,10 +47,14 @@ pub async fn send(
     extra: &[(header::HeaderName, String)],
 ) -> Result<Response, PageError> {
     let fault = |e: xaso_storage::files::FilesError| {
-        if e.is_not_found() {
-            PageError::page(Error::NotFound)
+        let e = if e.is_not_found() {
+            Error::NotFound
         } else {
-            PageError::page(Error::Internal(e.to_string()))
+            Error::Internal(e.to_string())
+        };
+        match to {
+            For::Page => PageError::page(e),
+            For::Api => PageError::api(e),
         }
     };
     let range = request

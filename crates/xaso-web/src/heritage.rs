@@ -204,6 +204,7 @@ pub async fn audio(
     let id = file.split('.').next().unwrap_or("");
     let (mime, key, size) = xaso_core::heritage::audio_object(&state.store, id).await?;
     crate::files::send(
+        crate::files::For::Page,
         &state.files,
         &key,
         &mime,

@@ -128,6 +128,7 @@ pub async fn media(
         n => n,
     };
     crate::files::send(
+        crate::files::For::Api,
         &state.files,
         &m.key,
         &m.mime,
