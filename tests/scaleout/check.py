@@ -357,6 +357,23 @@ def caches_and_scans(a, b, lb, db_url):
     took = time.monotonic() - start
     figures["recall_seen_on_b_ms"] = round(took * 1000, 1)
     check(f"instance B's stamp page shows the recall after {took * 1000:.0f} ms (target 1 s)", True)
+
+    # A province's new version of a criteria set, saved on A, is the one B assesses with.
+    key = "vn-xa-ntm-hien-dai-2026-2030"
+    version = lambda: requests.get(f"{b.base}/api/v1/criteria-sets/{key}").json()["version"]
+    before = version()
+    admin = Officer(a.base, "quantri")
+    yaml = admin.get(f"/criteria-sets/{key}.yaml").text
+    edited = yaml.replace("name_en: ", "name_en: (v2) ", 1)
+    r = admin.post(f"/staff/criteria/{key}", {"note": "QĐ tỉnh (kiểm tra)"},
+                   files={"file": ("bo-tieu-chi.yaml", edited.encode(), "application/yaml")})
+    start = time.monotonic()
+    check("instance A saves a new version of a criteria set", r.status_code == 200 and "Đã lưu phiên bản" in r.text,
+          f"{r.status_code}")
+    wait_for("the new version on B", lambda: version() == before + 1, 10, 0.01)
+    took = time.monotonic() - start
+    figures["criteria_version_seen_on_b_ms"] = round(took * 1000, 1)
+    check(f"instance B uses version {before + 1} after {took * 1000:.0f} ms (sets are not cached)", True)
     return token
 
 
