@@ -1,8 +1,6 @@
 //! Authentication: password hashes (argon2id), sessions, API tokens and sign-in throttling.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -143,42 +141,54 @@ pub fn token_hash(token: &str) -> String {
 }
 
 /// Counts failed sign-ins per key (account name, client address) and refuses further tries for a
-/// while once a key has failed too often.
-#[derive(Default)]
-pub struct Throttle {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
-}
+/// while once a key has failed too often; also limits other uses per window (anonymous reports,
+/// sign-ups per client). The counts are rows in the database, so every server instance counts
+/// the same tries.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Throttle;
 
 impl Throttle {
-    fn blocked(&self, key: &str, limit: u32) -> bool {
-        let map = self.failures.lock().expect("throttle lock");
-        matches!(map.get(key), Some((n, since)) if *n >= limit && since.elapsed() < THROTTLE_WINDOW)
+    /// The window's start: uses before it no longer count.
+    fn window_after() -> String {
+        let window =
+            chrono::Duration::from_std(THROTTLE_WINDOW).unwrap_or(chrono::Duration::minutes(15));
+        xaso_domain::time::to_storage(Utc::now() - window)
     }
 
-    fn fail(&self, key: &str) {
-        let mut map = self.failures.lock().expect("throttle lock");
-        if map.len() > 100_000 {
-            map.retain(|_, (_, since)| since.elapsed() < THROTTLE_WINDOW);
-        }
-        let entry = map.entry(key.to_string()).or_insert((0, Instant::now()));
-        if entry.1.elapsed() >= THROTTLE_WINDOW {
-            *entry = (0, Instant::now());
-        }
-        entry.0 += 1;
+    async fn blocked(&self, store: &Store, key: &str, limit: u32) -> Result<bool> {
+        let mut conn = store.read().await?;
+        let n = users::throttle_count(&mut conn, key, &Self::window_after()).await?;
+        Ok(n >= i64::from(limit))
+    }
+
+    async fn fail(&self, store: &Store, key: &str) -> Result<i64> {
+        let mut tx = store.begin().await?;
+        let n = users::throttle_hit(tx.conn(), key, &xaso_storage::now(), &Self::window_after())
+            .await?;
+        tx.commit().await?;
+        Ok(n)
     }
 
     /// Counts one more use of something limited per window (sign-ups from one client); false
-    /// once `limit` uses were counted in the window.
-    pub fn take(&self, key: &str, limit: u32) -> bool {
-        if self.blocked(key, limit) {
-            return false;
-        }
-        self.fail(key);
-        true
+    /// once `limit` uses were counted in the window. Counted and compared in one statement, so
+    /// clients spread over several instances get no more.
+    pub async fn take(&self, store: &Store, key: &str, limit: u32) -> Result<bool> {
+        Ok(self.fail(store, key).await? <= i64::from(limit))
     }
 
-    fn clear(&self, key: &str) {
-        self.failures.lock().expect("throttle lock").remove(key);
+    async fn clear(&self, store: &Store, key: &str) -> Result<()> {
+        let mut tx = store.begin().await?;
+        users::throttle_clear(tx.conn(), key).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Forgets counts whose window ended (the server calls it every few minutes).
+    pub async fn forget_old(store: &Store) -> Result<u64> {
+        let mut tx = store.begin().await?;
+        let n = users::throttle_forget(tx.conn(), &Self::window_after()).await?;
+        tx.commit().await?;
+        Ok(n)
     }
 }
 
@@ -199,8 +209,10 @@ pub async fn login(
     let username = username.trim().to_lowercase();
     let user_key = format!("user:{username}");
     let client_key = format!("client:{client}");
-    if throttle.blocked(&user_key, MAX_FAILURES)
-        || throttle.blocked(&client_key, MAX_CLIENT_FAILURES)
+    if throttle.blocked(store, &user_key, MAX_FAILURES).await?
+        || throttle
+            .blocked(store, &client_key, MAX_CLIENT_FAILURES)
+            .await?
     {
         tracing::warn!(username = %username, client = %client, "sign-in refused: throttled");
         return Err(Error::Throttled);
@@ -219,12 +231,12 @@ pub async fn login(
         _ => false,
     };
     let Some(user) = user.filter(|_| ok) else {
-        throttle.fail(&user_key);
-        throttle.fail(&client_key);
+        throttle.fail(store, &user_key).await?;
+        throttle.fail(store, &client_key).await?;
         tracing::info!(username = %username, client = %client, "sign-in failed");
         return Err(Error::BadCredentials);
     };
-    throttle.clear(&user_key);
+    throttle.clear(store, &user_key).await?;
     let token = random_secret();
     let hash = token_hash(&token);
     let expires = xaso_domain::time::to_storage(Utc::now() + chrono::Duration::days(SESSION_DAYS));

@@ -179,6 +179,68 @@ pub async fn delete_expired_sessions(conn: &mut AnyConnection, now: &str) -> Res
         .rows_affected())
 }
 
+// --- Throttling ---
+
+/// Uses counted for `key` in the window that began after `window_after` (0 when none).
+pub async fn throttle_count(
+    conn: &mut AnyConnection,
+    key: &str,
+    window_after: &str,
+) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar(
+            "SELECT count FROM throttle_counts WHERE key = $1 AND window_start > $2",
+        )
+        .bind(key)
+        .bind(window_after)
+        .fetch_optional(conn)
+        .await?
+        .unwrap_or(0),
+    )
+}
+
+/// Counts one more use of `key` (a window older than `window_after` starts again at `now`);
+/// returns the count in the window. One statement, so instances counting at once add up.
+pub async fn throttle_hit(
+    conn: &mut AnyConnection,
+    key: &str,
+    now: &str,
+    window_after: &str,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO throttle_counts (key, count, window_start) VALUES ($1, 1, $2) \
+         ON CONFLICT (key) DO UPDATE SET \
+         count = CASE WHEN throttle_counts.window_start > $3 THEN throttle_counts.count + 1 ELSE 1 END, \
+         window_start = CASE WHEN throttle_counts.window_start > $3 THEN throttle_counts.window_start \
+         ELSE excluded.window_start END \
+         RETURNING count",
+    )
+    .bind(key)
+    .bind(now)
+    .bind(window_after)
+    .fetch_one(conn)
+    .await?)
+}
+
+pub async fn throttle_clear(conn: &mut AnyConnection, key: &str) -> Result<()> {
+    sqlx::query("DELETE FROM throttle_counts WHERE key = $1")
+        .bind(key)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Forgets windows that ended (before `window_after`).
+pub async fn throttle_forget(conn: &mut AnyConnection, window_after: &str) -> Result<u64> {
+    Ok(
+        sqlx::query("DELETE FROM throttle_counts WHERE window_start <= $1")
+            .bind(window_after)
+            .execute(conn)
+            .await?
+            .rows_affected(),
+    )
+}
+
 // --- API tokens ---
 
 #[derive(Debug, Clone, FromRow)]

@@ -347,7 +347,12 @@ pub async fn submit(
     if ctx.actor.is_none()
         && !state
             .throttle
-            .take(&format!("feedback:{}", ctx.client), REPORTS_PER_CLIENT)
+            .take(
+                &state.store,
+                &format!("feedback:{}", ctx.client),
+                REPORTS_PER_CLIENT,
+            )
+            .await?
     {
         tracing::info!(client = %ctx.client, "feedback refused: too many reports from one client");
         let errors = vec![(

@@ -298,7 +298,12 @@ async fn sign_up(
     };
     let result = if state
         .throttle
-        .take(&format!("signup:{}", ctx.client), SIGN_UPS_PER_CLIENT)
+        .take(
+            &state.store,
+            &format!("signup:{}", ctx.client),
+            SIGN_UPS_PER_CLIENT,
+        )
+        .await?
     {
         xaso_core::producers::sign_up(&state.store, &code, &account, &f.input()).await
     } else {

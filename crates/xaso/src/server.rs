@@ -197,6 +197,9 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
                             tracing::warn!(error = %e, "heartbeats not written yet; will retry")
                         }
                     }
+                    if let Err(e) = xaso_core::auth::Throttle::forget_old(&store).await {
+                        tracing::warn!(error = %e, "old throttle counts not removed; will retry");
+                    }
                     match xaso_core::ict::devices::sweep(&store, chrono::Utc::now()).await {
                         Ok(0) => {}
                         Ok(n) => {

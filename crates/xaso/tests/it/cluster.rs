@@ -360,3 +360,27 @@ async fn two_instances_checking_for_late_cases_tell_staff_once() {
         .unwrap();
     assert_eq!(c.events.iter().filter(|e| e.kind == "overdue").count(), 1);
 }
+
+#[tokio::test]
+async fn wrong_passwords_on_two_instances_count_together() {
+    let app = TestApp::demo().await;
+    let b = app.second_instance().await;
+    let max = xaso_core::auth::MAX_FAILURES as usize;
+    // An attacker's tries spread over both instances by the load balancer.
+    for i in 0..max {
+        let r = if i % 2 == 0 {
+            app.visitor().login("canbo.xaduchoa", "doan-mo").await
+        } else {
+            b.visitor().login("canbo.xaduchoa", "doan-mo").await
+        };
+        assert_eq!(r.status, 401, "try {i}: {}", r.body);
+    }
+    // Then even the right password waits, on either instance.
+    for r in [
+        app.visitor().login("canbo.xaduchoa", DEMO_PASSWORD).await,
+        b.visitor().login("canbo.xaduchoa", DEMO_PASSWORD).await,
+    ] {
+        assert_eq!(r.status, 429, "{}", r.body);
+        assert!(r.body.contains("Đăng nhập sai quá nhiều lần"), "{}", r.body);
+    }
+}
