@@ -181,7 +181,7 @@ impl AppState {
             store,
             files,
             config: Arc::new(config),
-            throttle: Arc::new(Throttle::default()),
+            throttle: Arc::new(Throttle),
             metrics: Arc::new(metrics::Metrics::default()),
             demo,
             qr: Arc::new(xaso_core::qr::Resolver::with_bus(bus.clone())),
