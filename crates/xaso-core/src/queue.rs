@@ -202,6 +202,8 @@ pub struct Queue {
     handlers: HashMap<String, Arc<dyn Handler>>,
     kinds: db::Kinds<'static>,
     lease: std::time::Duration,
+    /// The jobs this queue is running now: id → the claim's time.
+    held: Arc<std::sync::Mutex<HashMap<String, String>>>,
 }
 
 impl Default for Queue {
@@ -210,6 +212,7 @@ impl Default for Queue {
             handlers: HashMap::new(),
             kinds: db::Kinds::Except(crate::jobs::KINDS),
             lease: LEASE,
+            held: Arc::default(),
         }
     }
 }
@@ -286,6 +289,39 @@ impl Queue {
         if !claimed {
             return Ok(None); // another worker has it
         }
+        self.held
+            .lock()
+            .expect("held jobs")
+            .insert(row.id.clone(), stamp.to_string());
+        let settled = self.attempt(store, row, now, stamp).await;
+        self.held.lock().expect("held jobs").remove(&row.id);
+        settled
+    }
+
+    /// Puts the jobs this queue is running back in line at once (the server stops: its
+    /// worker was stopped mid-job), rather than waiting for their lease to run out. The
+    /// attempt is not counted. Returns how many.
+    pub async fn release_held(&self, store: &Store) -> Result<usize> {
+        let held: Vec<(String, String)> = self.held.lock().expect("held jobs").drain().collect();
+        let mut n = 0;
+        let mut tx = store.begin().await?;
+        for (id, claimed_at) in &held {
+            if db::release(tx.conn(), id, claimed_at).await? {
+                n += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Runs a claimed job and settles it.
+    async fn attempt(
+        &self,
+        store: &Store,
+        row: &JobRow,
+        now: DateTime<Utc>,
+        stamp: &str,
+    ) -> Result<Option<Settled>> {
         let attempts = row.attempts + 1;
         let result = match self.handlers.get(&row.kind) {
             Some(h) => {

@@ -144,6 +144,20 @@ pub async fn settle(
     Ok(r.rows_affected() == 1)
 }
 
+/// Puts a job this process was running back in line as if the attempt had not begun (the
+/// server is stopping); only while the claim made at `claimed_at` still holds it.
+pub async fn release(conn: &mut AnyConnection, id: &str, claimed_at: &str) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE queued_jobs SET status = 'queued', claimed_at = NULL, heartbeat_at = NULL, \
+         attempts = attempts - 1 WHERE id = $1 AND status = 'running' AND claimed_at = $2",
+    )
+    .bind(id)
+    .bind(claimed_at)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
 /// Jobs due by `now` or running.
 pub async fn count_due(conn: &mut AnyConnection, now: &str) -> Result<i64> {
     Ok(sqlx::query_scalar(

@@ -75,7 +75,7 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
     }
     // Long jobs (imports, stamp sheets) have a lane of their own, woken when one is started.
     let long_lane = state.worker.spawn(std::time::Duration::from_secs(2));
-    let worker = {
+    let (worker, held_jobs) = {
         use std::sync::Arc;
         use xaso_core::feedback::{self, notify, senders};
         let senders = senders::from_env();
@@ -154,7 +154,8 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
             );
         let store = store.clone();
         let (beats, wifi) = (state.beats.clone(), state.wifi.clone());
-        tokio::spawn(async move {
+        let held = queue.clone();
+        let task = tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
             let mut passes: u64 = 0;
             loop {
@@ -211,7 +212,8 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
                 }
                 passes += 1;
             }
-        })
+        });
+        (task, held)
     };
     // Upstream CAP sources are read on their own task: a slow source delays nothing else.
     let cap_follower = {
@@ -338,6 +340,15 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
     drop(cluster);
     flusher.abort();
     worker.abort();
+    // Jobs the worker was in the middle of go back in line now, for another instance (or the
+    // next start), instead of after their lease.
+    match held_jobs.release_held(&store).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(jobs = n, "jobs under way put back in line"),
+        Err(e) => {
+            tracing::warn!(error = %e, "jobs under way not put back; their lease will run out")
+        }
+    }
     cap_follower.abort();
     long_lane.abort();
     if let Some(m) = metrics_server {

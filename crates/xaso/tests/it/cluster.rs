@@ -384,3 +384,38 @@ async fn wrong_passwords_on_two_instances_count_together() {
         assert!(r.body.contains("Đăng nhập sai quá nhiều lần"), "{}", r.body);
     }
 }
+
+#[tokio::test]
+async fn a_stopping_instance_puts_its_jobs_back_at_once() {
+    let app = TestApp::new().await;
+    let mut tx = app.store.begin().await.unwrap();
+    let id = queue::enqueue(&mut tx, "notify", &serde_json::json!({}), 5)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let now = Utc::now() + Duration::seconds(1);
+    let stopping = Queue::new().handle("notify", Arc::new(Hangs));
+    let pass = {
+        let (store, q) = (app.store.clone(), stopping.clone());
+        tokio::spawn(async move { q.run_due(&store, now, 10).await })
+    };
+    eventually("the claim", || async {
+        queue::get(&app.store, &id).await.unwrap().status == "running"
+    })
+    .await;
+    // SIGTERM: the worker is stopped mid-job, and what it held is released.
+    pass.abort();
+    let _ = pass.await;
+    assert_eq!(stopping.release_held(&app.store).await.unwrap(), 1);
+    let job = queue::get(&app.store, &id).await.unwrap();
+    assert_eq!(
+        (job.status.as_str(), job.attempts),
+        ("queued", 0),
+        "not counted"
+    );
+    // Another instance runs it without waiting for a lease.
+    let tally = Arc::new(Tally::default());
+    let q = Queue::new().handle("notify", tally.clone());
+    assert_eq!(q.run_due(&app.store, now, 10).await.unwrap().done, 1);
+    assert_eq!(stopping.release_held(&app.store).await.unwrap(), 0);
+}
