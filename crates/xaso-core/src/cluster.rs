@@ -52,7 +52,7 @@ pub enum Change {
 /// A message on the channel: who sent it, and what changed.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Message {
-    /// The sending instance (each process draws one at start).
+    /// The sending instance (each bus draws a name when it is made).
     pub from: String,
     #[serde(flatten)]
     pub change: Change,
@@ -108,45 +108,64 @@ impl Bus {
 }
 
 /// Sends published changes to the channel, in order, merging repeats that queued up while
-/// one was being sent. Runs until the bus's senders are gone.
+/// one was being sent. When `stop` fires it sends what is still queued and returns, so the
+/// last requests' changes reach the others before the server exits.
 pub async fn send_changes(
     store: xaso_storage::Store,
     me: String,
     mut rx: mpsc::UnboundedReceiver<Change>,
+    mut stop: tokio::sync::oneshot::Receiver<()>,
 ) {
-    while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
+    loop {
+        let mut batch = Vec::new();
+        let stopping = tokio::select! {
+            got = rx.recv() => match got {
+                Some(c) => {
+                    batch.push(c);
+                    false
+                }
+                None => return,
+            },
+            _ = &mut stop => true,
+        };
         while let Ok(more) = rx.try_recv() {
             if !batch.contains(&more) {
                 batch.push(more);
             }
         }
-        for change in batch {
-            let text = match serde_json::to_string(&Message {
-                from: me.clone(),
-                change,
-            }) {
-                Ok(t) => t,
-                Err(e) => {
-                    tracing::warn!(error = %e, "change not encoded");
-                    continue;
-                }
-            };
-            if text.len() > MAX_PAYLOAD {
-                tracing::warn!(
-                    bytes = text.len(),
-                    "device event too large to relay to other instances"
-                );
+        send_batch(&store, &me, batch).await;
+        if stopping {
+            return;
+        }
+    }
+}
+
+async fn send_batch(store: &xaso_storage::Store, me: &str, batch: Vec<Change>) {
+    for change in batch {
+        let text = match serde_json::to_string(&Message {
+            from: me.to_string(),
+            change,
+        }) {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::warn!(error = %e, "change not encoded");
                 continue;
             }
-            // A failed send is retried a few times; caches' own time limits bound the rest.
-            for attempt in 0..3u32 {
-                match xaso_storage::cluster::notify(&store, CHANNEL, &text).await {
-                    Ok(()) => break,
-                    Err(e) => {
-                        tracing::warn!(error = %e, attempt, "change not sent to other instances");
-                        tokio::time::sleep(std::time::Duration::from_millis(200 << attempt)).await;
-                    }
+        };
+        if text.len() > MAX_PAYLOAD {
+            tracing::warn!(
+                bytes = text.len(),
+                "device event too large to relay to other instances"
+            );
+            continue;
+        }
+        // A failed send is retried a few times; caches' own time limits bound the rest.
+        for attempt in 0..3u32 {
+            match xaso_storage::cluster::notify(store, CHANNEL, &text).await {
+                Ok(()) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, attempt, "change not sent to other instances");
+                    tokio::time::sleep(std::time::Duration::from_millis(200 << attempt)).await;
                 }
             }
         }

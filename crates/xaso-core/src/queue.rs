@@ -232,13 +232,13 @@ impl Queue {
         }
     }
 
-    /// Registers the runner of a kind of job.
     /// Renews running jobs' leases every third of `lease` (see [`requeue_stale`]).
     pub fn with_lease(mut self, lease: std::time::Duration) -> Queue {
         self.lease = lease;
         self
     }
 
+    /// Registers the runner of a kind of job.
     pub fn handle(mut self, kind: &str, handler: Arc<dyn Handler>) -> Queue {
         self.handlers.insert(kind.to_string(), handler);
         self
@@ -360,51 +360,36 @@ impl Queue {
             }
             None => Err((format!("no runner for jobs of kind `{}`", row.kind), false)),
         };
-        let mut tx = store.begin().await?;
-        let settled = match result {
-            Ok(()) => {
-                if !db::settle(
-                    tx.conn(),
-                    &row.id,
-                    stamp,
-                    "done",
-                    &row.run_at,
-                    "",
-                    Some(stamp),
-                )
-                .await?
-                {
-                    tracing::warn!(job = %row.id, kind = %row.kind, "job finished after its lease ran out; the instance that took it over settles it");
-                    return Ok(None);
-                }
-                Settled::Done
-            }
+        // (outcome, status, next run, error, finished at)
+        let (settled, status, run_at, error, finished) = match result {
+            Ok(()) => (
+                Settled::Done,
+                "done",
+                row.run_at.clone(),
+                String::new(),
+                Some(stamp),
+            ),
             Err((error, retry)) if retry && attempts < row.max_attempts => {
                 let next = to_storage(now + backoff(attempts));
                 tracing::warn!(job = %row.id, kind = %row.kind, attempts, %error, next = %next, "job failed; will retry");
-                if !db::settle(tx.conn(), &row.id, stamp, "queued", &next, &error, None).await? {
-                    return Ok(None);
-                }
-                Settled::Retried
+                (Settled::Retried, "queued", next, error, None)
             }
             Err((error, _)) => {
                 tracing::error!(job = %row.id, kind = %row.kind, attempts, %error, "job failed for good");
-                if !db::settle(
-                    tx.conn(),
-                    &row.id,
-                    stamp,
+                (
+                    Settled::Failed,
                     "failed",
-                    &row.run_at,
-                    &error,
+                    row.run_at.clone(),
+                    error,
                     Some(stamp),
                 )
-                .await?
-                {
-                    return Ok(None);
-                }
-                Settled::Failed
             }
         };
+        let mut tx = store.begin().await?;
+        if !db::settle(tx.conn(), &row.id, stamp, status, &run_at, &error, finished).await? {
+            tracing::warn!(job = %row.id, kind = %row.kind, "attempt ended after its lease ran out; the instance that took the job over settles it");
+            return Ok(None);
+        }
         tx.commit().await?;
         Ok(Some(settled))
     }

@@ -12,8 +12,6 @@ use object_store::path::Path;
 use object_store::prefix::PrefixStore;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 
-pub use object_store::Error as StoreFault;
-
 #[derive(Debug, thiserror::Error)]
 pub enum FilesError {
     #[error("file store: {0}")]
@@ -114,12 +112,6 @@ impl Files {
     /// A file's size in bytes.
     pub async fn size(&self, key: &str) -> Result<u64, FilesError> {
         Ok(self.inner.head(&Path::from(key)).await?.size)
-    }
-
-    /// Bytes `start..end` of a file (audio players ask for pieces).
-    pub async fn get_range(&self, key: &str, start: u64, end: u64) -> Result<Vec<u8>, FilesError> {
-        let got = self.inner.get_range(&Path::from(key), start..end).await?;
-        Ok(got.to_vec())
     }
 
     /// Bytes `start..end` of a file as a stream of pieces, so a large file is never held

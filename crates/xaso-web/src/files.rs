@@ -35,6 +35,19 @@ pub enum For {
     Api,
 }
 
+/// A file store's error as the caller shows it: a missing file is a 404, anything else a 500.
+pub fn fault(to: For, e: xaso_storage::files::FilesError) -> PageError {
+    let e = if e.is_not_found() {
+        Error::NotFound
+    } else {
+        Error::Internal(e.to_string())
+    };
+    match to {
+        For::Page => PageError::page(e),
+        For::Api => PageError::api(e),
+    }
+}
+
 /// The file `key` (`size` bytes of type `mime`) as a streamed answer: whole, or the range the
 /// request asks for (206), or 416 for a range outside it. `extra` headers go on every answer.
 pub async fn send(
@@ -46,17 +59,7 @@ pub async fn send(
     request: &HeaderMap,
     extra: &[(header::HeaderName, String)],
 ) -> Result<Response, PageError> {
-    let fault = |e: xaso_storage::files::FilesError| {
-        let e = if e.is_not_found() {
-            Error::NotFound
-        } else {
-            Error::Internal(e.to_string())
-        };
-        match to {
-            For::Page => PageError::page(e),
-            For::Api => PageError::api(e),
-        }
-    };
+    let fault = |e| fault(to, e);
     let range = request
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())

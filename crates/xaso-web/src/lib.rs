@@ -245,9 +245,23 @@ impl AppState {
 }
 
 /// The tasks that keep one instance's caches coherent with the others' (sending what this one
-/// changed, applying what they changed); stopped when dropped.
+/// changed, applying what they changed); stopped when dropped, or by [`Cluster::finish`].
+#[derive(Default)]
 pub struct Cluster {
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Cluster {
+    /// Sends the changes still queued (the last requests'), then stops.
+    pub async fn finish(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(sender) = self.tasks.first_mut() {
+            let _ = sender.await;
+        }
+    }
 }
 
 impl Drop for Cluster {
@@ -262,7 +276,7 @@ impl Drop for Cluster {
 /// listens, so no change sent after is missed. On SQLite (one process) nothing is started.
 pub async fn join_cluster(state: &AppState, store: &Store) -> Result<Cluster, xaso_core::Error> {
     let Some(listening) = xaso_core::cluster::start_listening(store).await? else {
-        return Ok(Cluster { tasks: Vec::new() });
+        return Ok(Cluster::default());
     };
     let Some(rx) = state.bus.connect() else {
         return Err(xaso_core::Error::Internal(
@@ -271,10 +285,12 @@ pub async fn join_cluster(state: &AppState, store: &Store) -> Result<Cluster, xa
     };
     let me = state.bus.id().to_string();
     tracing::info!(instance = %me, "joined the other instances on this database");
+    let (stop, stopped) = tokio::sync::oneshot::channel();
     let sender = tokio::spawn(xaso_core::cluster::send_changes(
         store.clone(),
         me.clone(),
         rx,
+        stopped,
     ));
     let applying = state.clone();
     let listener = tokio::spawn(xaso_core::cluster::listen(listening, me, move |c| {
@@ -282,6 +298,7 @@ pub async fn join_cluster(state: &AppState, store: &Store) -> Result<Cluster, xa
     }));
     Ok(Cluster {
         tasks: vec![sender, listener],
+        stop: Some(stop),
     })
 }
 

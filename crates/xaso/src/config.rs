@@ -162,12 +162,8 @@ impl Config {
                 .as_deref()
                 .unwrap_or_default(),
         )?;
+        // Checked where it is opened (`Files::open`), the one place that knows the schemes.
         let files_url = o.files_url.or(f.files_url).filter(|s| !s.is_empty());
-        if let Some(u) = &files_url {
-            if !(u.starts_with("s3://") || u.starts_with("file://")) {
-                bail!("files_url `{u}` is not s3://bucket/prefix or file:///folder");
-            }
-        }
         let job_lease_secs = o
             .job_lease_secs
             .or(f.job_lease_secs)

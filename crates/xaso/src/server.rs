@@ -336,8 +336,7 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
     .await
     .context("server failed")?;
     // Changes published by the last requests still go out.
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    drop(cluster);
+    cluster.finish().await;
     flusher.abort();
     worker.abort();
     // Jobs the worker was in the middle of go back in line now, for another instance (or the

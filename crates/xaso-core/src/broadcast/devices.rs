@@ -377,7 +377,8 @@ pub async fn schedule(
 pub struct MediaObject {
     pub key: String,
     pub mime: String,
-    pub bytes: u64,
+    /// `None` for rows from before sizes were kept (the store knows it).
+    pub bytes: Option<u64>,
     pub sha256: String,
 }
 
@@ -398,7 +399,7 @@ pub async fn media(store: &Store, player: &Player, item: &str) -> Result<MediaOb
             .media_type
             .clone()
             .unwrap_or_else(|| "application/octet-stream".into()),
-        bytes: row.media_bytes.unwrap_or(0).max(0) as u64,
+        bytes: row.media_bytes.map(|n| n.max(0) as u64),
         sha256: row.media_sha256.unwrap_or_default(),
     })
 }

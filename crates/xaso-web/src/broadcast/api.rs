@@ -122,10 +122,13 @@ pub async fn media(
         return Ok(not_modified(&etag));
     }
     // Streamed (bulletins run to tens of megabytes), with ranges for an agent that resumes.
-    // Rows from before sizes were kept ask the store.
     let size = match m.bytes {
-        0 => state.files.size(&m.key).await.unwrap_or(0),
-        n => n,
+        Some(n) => n,
+        None => state
+            .files
+            .size(&m.key)
+            .await
+            .map_err(|e| crate::files::fault(crate::files::For::Api, e))?,
     };
     crate::files::send(
         crate::files::For::Api,

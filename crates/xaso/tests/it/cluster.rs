@@ -220,6 +220,16 @@ async fn a_thousand_jobs_on_two_instances_run_exactly_once() {
     }
 }
 
+/// One notification job, due now.
+async fn one_job(app: &TestApp) -> String {
+    let mut tx = app.store.begin().await.unwrap();
+    let id = queue::enqueue(&mut tx, "notify", &serde_json::json!({}), 5)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
 /// Never finishes: an instance killed while running it.
 struct Hangs;
 
@@ -233,11 +243,7 @@ impl Handler for Hangs {
 async fn a_killed_instances_job_is_taken_over_once_its_lease_runs_out() {
     let app = TestApp::new().await;
     let b = app.second_instance().await;
-    let mut tx = app.store.begin().await.unwrap();
-    let id = queue::enqueue(&mut tx, "notify", &serde_json::json!({}), 5)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    let id = one_job(&app).await;
     let now = Utc::now() + Duration::seconds(1);
 
     // Instance A claims it and is killed mid-run.
@@ -284,11 +290,7 @@ async fn a_killed_instances_job_is_taken_over_once_its_lease_runs_out() {
 #[tokio::test]
 async fn a_claim_that_lost_its_lease_cannot_settle_the_job() {
     let app = TestApp::new().await;
-    let mut tx = app.store.begin().await.unwrap();
-    let id = queue::enqueue(&mut tx, "notify", &serde_json::json!({}), 5)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    let id = one_job(&app).await;
     let first = "2026-12-01T00:00:00.000Z";
     let second = "2026-12-01T00:05:00.000Z";
     let mut tx = app.store.begin().await.unwrap();
@@ -388,11 +390,7 @@ async fn wrong_passwords_on_two_instances_count_together() {
 #[tokio::test]
 async fn a_stopping_instance_puts_its_jobs_back_at_once() {
     let app = TestApp::new().await;
-    let mut tx = app.store.begin().await.unwrap();
-    let id = queue::enqueue(&mut tx, "notify", &serde_json::json!({}), 5)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    let id = one_job(&app).await;
     let now = Utc::now() + Duration::seconds(1);
     let stopping = Queue::new().handle("notify", Arc::new(Hangs));
     let pass = {
