@@ -21,8 +21,30 @@ pub struct Change<'a> {
     pub after: Option<serde_json::Value>,
 }
 
-/// Writes one audit entry for `actor`.
+/// Writes one audit entry for `actor`. For a record made offline, the entry keeps the time the
+/// phone recorded it, and the first entry of the change writes the record's receipt: a record
+/// already received fails with [`Error::AlreadyReceived`] and the caller's transaction rolls
+/// back, so nothing is stored twice.
 pub async fn record(tx: &mut Tx, actor: &Actor, c: Change<'_>) -> Result<()> {
+    if let Some(o) = actor.offline.as_ref().filter(|o| o.take_receipt()) {
+        let written = xaso_storage::field::insert(
+            tx.conn(),
+            &xaso_storage::field::ReceiptRow {
+                key: o.key.clone(),
+                user_id: actor.user_id.clone(),
+                username: actor.username.clone(),
+                kind: o.kind.clone(),
+                record_type: c.record_type.to_string(),
+                record_id: c.record_id.to_string(),
+                recorded_at: o.recorded_at.clone(),
+                received_at: xaso_storage::now(),
+            },
+        )
+        .await?;
+        if !written {
+            return Err(Error::AlreadyReceived);
+        }
+    }
     audit::insert(
         tx.conn(),
         &audit::NewAudit {
@@ -34,6 +56,7 @@ pub async fn record(tx: &mut Tx, actor: &Actor, c: Change<'_>) -> Result<()> {
             unit_id: c.unit_id,
             before: c.before.as_ref(),
             after: c.after.as_ref(),
+            recorded_at: actor.offline.as_ref().map(|o| o.recorded_at.as_str()),
         },
     )
     .await?;
@@ -65,6 +88,8 @@ pub struct Entry {
     pub unit_name: Option<String>,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
+    /// When a phone recorded the change offline (the entry's `at` is when it arrived).
+    pub recorded_at: Option<DateTime<Utc>>,
 }
 
 pub const PAGE_SIZE: i64 = 50;
@@ -137,6 +162,7 @@ pub async fn list(store: &Store, actor: Option<&Actor>, q: &AuditQuery) -> Resul
             unit_name: r.unit_name,
             before: r.before_json.and_then(|s| serde_json::from_str(&s).ok()),
             after: r.after_json.and_then(|s| serde_json::from_str(&s).ok()),
+            recorded_at: r.recorded_at.as_deref().and_then(time::from_storage),
         })
         .collect())
 }

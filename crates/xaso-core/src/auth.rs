@@ -40,6 +40,37 @@ pub struct Actor {
     pub assignments: Vec<Assignment>,
     /// The id of the session token hash or API token that authenticated this request.
     pub credential: Credential,
+    /// Set when the request carries a record made offline on a phone (see [`Offline`]).
+    pub offline: Option<Offline>,
+}
+
+/// A record the field app recorded offline and is now sending: its key (the phone's UUIDv7
+/// for it), its form and when the phone recorded it. The first audit entry the change writes
+/// also writes the record's receipt, in the change's own transaction, so the record is stored
+/// once however often it is sent (see `crate::field`).
+#[derive(Debug, Clone)]
+pub struct Offline {
+    pub key: String,
+    pub kind: String,
+    /// When the phone recorded it (storage time text).
+    pub recorded_at: String,
+    written: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Offline {
+    pub fn new(key: &str, kind: &str, recorded_at: &str) -> Offline {
+        Offline {
+            key: key.to_string(),
+            kind: kind.to_string(),
+            recorded_at: recorded_at.to_string(),
+            written: Default::default(),
+        }
+    }
+
+    /// True the first time only: the receipt goes with the first audit entry.
+    pub(crate) fn take_receipt(&self) -> bool {
+        !self.written.swap(true, std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +94,7 @@ impl Actor {
                 unit_name: None,
             }],
             credential: Credential::System,
+            offline: None,
         }
     }
 
@@ -106,6 +138,7 @@ pub async fn actor_for(
         display_name: user.display_name,
         assignments,
         credential,
+        offline: None,
     }))
 }
 

@@ -32,6 +32,9 @@ pub enum Error {
     Invalid(Vec<Problem>),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A record made offline that the server had already stored (sent twice).
+    #[error("this record was received already")]
+    AlreadyReceived,
     #[error("too many failed sign-in attempts; try again later")]
     Throttled,
     #[error("wrong username or password")]

@@ -802,6 +802,7 @@ fn citizen() -> Actor {
         display_name: REPORTER.into(),
         assignments: Vec::new(),
         credential: Credential::System,
+        offline: None,
     }
 }
 

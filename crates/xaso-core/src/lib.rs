@@ -19,6 +19,7 @@ pub mod epcis;
 pub mod error;
 pub mod evidence;
 pub mod feedback;
+pub mod field;
 pub mod heritage;
 pub mod ict;
 pub mod jobs;

@@ -295,9 +295,17 @@ async fn rewrite(
     row: &PlaceRow,
     before: serde_json::Value,
     after: serde_json::Value,
+    expected: Option<&str>,
 ) -> Result<Place> {
     let mut tx = store.begin().await?;
-    db::update(tx.conn(), row).await?;
+    match expected {
+        None => db::update(tx.conn(), row).await?,
+        Some(at) => {
+            if !db::update_if(tx.conn(), row, at).await? {
+                return Err(Error::Conflict(CHANGED_MEANWHILE.into()));
+            }
+        }
+    }
     crate::audit::record(
         &mut tx,
         actor,
@@ -315,6 +323,9 @@ async fn rewrite(
     get(store, Some(actor), &row.id).await
 }
 
+/// What [`update_unless_changed`] refuses with when the place changed after `expected`.
+pub const CHANGED_MEANWHILE: &str = "the place was changed by someone else since";
+
 /// Edits a place: every field from the form, the unit unchanged.
 pub async fn update(
     store: &Store,
@@ -322,7 +333,23 @@ pub async fn update(
     id: &str,
     input: &PlaceInput,
 ) -> Result<Place> {
+    update_unless_changed(store, actor, id, input, None).await
+}
+
+/// [`update`], refused with a conflict ([`CHANGED_MEANWHILE`]) when the place's `updated_at`
+/// is no longer `expected`: an edit made offline on an older copy does not silently overwrite
+/// a newer one.
+pub async fn update_unless_changed(
+    store: &Store,
+    actor: Option<&Actor>,
+    id: &str,
+    input: &PlaceInput,
+    expected: Option<&str>,
+) -> Result<Place> {
     let (before, target, actor) = writable(store, actor, id).await?;
+    if expected.is_some_and(|at| at != before.updated_at) {
+        return Err(Error::Conflict(CHANGED_MEANWHILE.into()));
+    }
     let p = input.check().map_err(problems)?;
     let commune = {
         let mut conn = store.read().await?;
@@ -358,6 +385,7 @@ pub async fn update(
         &row,
         snapshot(&before),
         snapshot(&row),
+        expected,
     )
     .await
 }
@@ -383,6 +411,7 @@ pub async fn set_status(
         &row,
         json!({"status": before.status}),
         json!({"status": row.status}),
+        None,
     )
     .await
 }

@@ -300,6 +300,7 @@ pub async fn sign_up(
         display_name: display_name.clone(),
         assignments: Vec::new(),
         credential: crate::auth::Credential::System,
+        offline: None,
     };
     let row = pending_row(p, &commune.id, Some(username.clone()), &username);
     let mut tx = store.begin().await?;

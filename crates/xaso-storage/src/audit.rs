@@ -18,6 +18,7 @@ pub struct AuditRow {
     pub unit_name: Option<String>,
     pub before_json: Option<String>,
     pub after_json: Option<String>,
+    pub recorded_at: Option<String>,
 }
 
 /// A change to record.
@@ -30,12 +31,14 @@ pub struct NewAudit<'a> {
     pub unit_id: Option<&'a str>,
     pub before: Option<&'a serde_json::Value>,
     pub after: Option<&'a serde_json::Value>,
+    /// When the phone recorded the change, for records made offline.
+    pub recorded_at: Option<&'a str>,
 }
 
 pub async fn insert(conn: &mut AnyConnection, a: &NewAudit<'_>) -> Result<()> {
     sqlx::query(
         "INSERT INTO audit_log (id, at, user_id, actor, action, record_type, record_id, unit_id, \
-         before_json, after_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         before_json, after_json, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(crate::new_id())
     .bind(crate::now())
@@ -47,6 +50,7 @@ pub async fn insert(conn: &mut AnyConnection, a: &NewAudit<'_>) -> Result<()> {
     .bind(a.unit_id)
     .bind(a.before.map(|v| v.to_string()))
     .bind(a.after.map(|v| v.to_string()))
+    .bind(a.recorded_at)
     .execute(conn)
     .await?;
     Ok(())
@@ -71,7 +75,7 @@ pub struct AuditFilter {
 pub async fn list(conn: &mut AnyConnection, f: &AuditFilter) -> Result<Vec<AuditRow>> {
     let mut sql = String::from(
         "SELECT a.id, a.at, a.user_id, a.actor, a.action, a.record_type, a.record_id, a.unit_id, \
-         u.full_name AS unit_name, a.before_json, a.after_json \
+         u.full_name AS unit_name, a.before_json, a.after_json, a.recorded_at \
          FROM audit_log a LEFT JOIN units u ON u.id = a.unit_id WHERE 1 = 1",
     );
     let mut binds: Vec<String> = Vec::new();

@@ -19,6 +19,7 @@ pub mod dt;
 pub mod epcis;
 pub mod evidence;
 pub mod feedback;
+pub mod field;
 pub mod files;
 pub mod heritage;
 pub mod ict;

@@ -121,6 +121,21 @@ pub async fn update(conn: &mut AnyConnection, p: &PlaceRow) -> Result<()> {
     Ok(())
 }
 
+/// [`update`] only if nobody changed the place since `expected` (its `updated_at` then);
+/// `false` when someone did, and nothing is written.
+pub async fn update_if(conn: &mut AnyConnection, p: &PlaceRow, expected: &str) -> Result<bool> {
+    let q = sqlx::query(
+        "UPDATE places SET kind = $2, name = $3, name_key = $4, address = $5, address_key = $6, commune_id = $7, village_id = $8, latitude = $9, longitude = $10, cell = $11, plus_code = $12, vpostcode = $13, contact_name = $14, contact_phone = $15, public_name = $16, approximate = $17, status = $18, updated_by = $19, updated_at = $20 WHERE id = $1 AND updated_at = $21",
+    );
+    let done = bind_fields(q, p)
+        .bind(&p.updated_by)
+        .bind(&p.updated_at)
+        .bind(expected)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 pub async fn by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<PlaceRow>> {
     Ok(
         sqlx::query_as(&format!("SELECT {COLUMNS} FROM places WHERE id = $1"))

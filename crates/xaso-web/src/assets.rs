@@ -90,11 +90,35 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../assets/player-board.js"),
     },
     Asset {
+        name: "field.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/field.js"),
+    },
+    // The field app's icons, drawn from favicon.svg (see assets/README.md).
+    Asset {
+        name: "icon-192.png",
+        mime: "image/png",
+        body: include_bytes!("../assets/icon-192.png"),
+    },
+    Asset {
+        name: "icon-512.png",
+        mime: "image/png",
+        body: include_bytes!("../assets/icon-512.png"),
+    },
+    Asset {
         name: "favicon.svg",
         mime: "image/svg+xml",
         body: include_bytes!("../assets/favicon.svg"),
     },
 ];
+
+/// The static files the field app keeps for use with no signal.
+pub const FIELD_FILES: &[&str] = &["app.css", "field.js", "favicon.svg", "icon-192.png"];
+
+/// An embedded file's bytes.
+pub fn body(name: &str) -> Option<&'static [u8]> {
+    ASSETS.iter().find(|a| a.name == name).map(|a| a.body)
+}
 
 pub async fn serve(Path(file): Path<String>) -> Response {
     match ASSETS.iter().find(|a| a.name == file) {

@@ -139,7 +139,7 @@ pub async fn record_step(
     }
 }
 
-fn step_problem(ctx: &Ctx, p: &Problem) -> String {
+pub(crate) fn step_problem(ctx: &Ctx, p: &Problem) -> String {
     let key = match p.at.as_str() {
         "step" => "events.err_step",
         "time" => "events.err_time",

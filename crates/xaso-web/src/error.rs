@@ -39,7 +39,7 @@ fn classify(e: &Error) -> (StatusCode, &'static str) {
         }
         Error::Forbidden => (StatusCode::FORBIDDEN, "error.forbidden"),
         Error::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "error.invalid"),
-        Error::Conflict(_) => (StatusCode::CONFLICT, "error.conflict"),
+        Error::Conflict(_) | Error::AlreadyReceived => (StatusCode::CONFLICT, "error.conflict"),
         Error::Throttled => (StatusCode::TOO_MANY_REQUESTS, "error.throttled"),
         Error::Store(_) | Error::Internal(_) => {
             (StatusCode::INTERNAL_SERVER_ERROR, "error.internal")

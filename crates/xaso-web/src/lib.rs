@@ -14,6 +14,7 @@ mod dt;
 mod epcis;
 mod error;
 mod feedback;
+mod field;
 mod files;
 mod heritage;
 mod home;

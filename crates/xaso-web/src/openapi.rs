@@ -32,8 +32,10 @@ use crate::units::api as units_api;
         crate::alerts::events, crate::alerts::received, crate::alerts::audio,
         crate::broadcast::api::log,
         crate::agri::list, crate::agri::create, crate::agri::show, crate::agri::plot::api_log,
-        crate::agri::stats::api),
+        crate::agri::stats::api,
+        crate::field::api::session, crate::field::api::reference, crate::field::api::record),
     components(schemas(
+        crate::field::api::SessionOut, crate::field::api::RecordIn,
         xaso_domain::units::Unit, xaso_domain::units::UnitLink, xaso_domain::units::Level, xaso_domain::units::Portion,
         xaso_domain::auth::Role, units_api::UnitList, units_api::UnitDetail, units_api::SearchResult,
         units_api::SearchHit, units_api::NewVillageRequest, units_api::VillageType, auth_api::Me, auth_api::RoleOut,
@@ -79,6 +81,7 @@ use crate::units::api as units_api;
          (name = "ict", description = "The ICT register: a commune's devices (staff only), device heartbeats (a device's own token) and the public Wi-Fi points"),
          (name = "broadcast", description = "Loudspeakers and e-bulletin boards: a device's schedule, its media and its play reports (the device's own token; docs/PLAYERS.md)"),
          (name = "agri", description = "Agricultural data: a commune's plots as GeoJSON with their area computed on the WGS 84 ellipsoid, their plantings and field logs (staff and the plot's producer only: plots name their holders), and season statistics"),
+         (name = "field", description = "The field app: records made offline on a phone, each sent once with its own UUIDv7 (also the Idempotency-Key), and the reference lists its forms use, refreshed from a cursor"),
          (name = "pluscode", description = "Plus Codes (Open Location Code): encode, decode, shorten, recover, validate"))
 )]
 pub struct ApiDoc;

@@ -9,7 +9,7 @@ use axum_extra::extract::CookieJar;
 
 use crate::ctx::{cookie, new_csrf, MintedCsrf, CSRF_COOKIE};
 use crate::{
-    agri, alerts, assets, auth, broadcast, catalogue, criteria, dt, epcis, error, feedback,
+    agri, alerts, assets, auth, broadcast, catalogue, criteria, dt, epcis, error, feedback, field,
     heritage, home, ict, metrics, openapi, ops, places, portal, producers, qr, security, staff,
     stamps, trace_api, units, AppState,
 };
@@ -481,6 +481,14 @@ fn routes() -> Routes {
         .route("/posts/{id}/zalo", post(portal::edit::send_zalo))
         .route("/player/board", get(broadcast::player::board))
         .route("/player/sw.js", get(assets::player_worker))
+        // The field app: offline forms and their outbox
+        .route("/field", get(field::root))
+        .route("/field/", get(field::app))
+        .route("/field/sw.js", get(field::worker))
+        .route("/field/manifest.webmanifest", get(field::manifest))
+        .route("/api/v1/field/session", get(field::api::session))
+        .route("/api/v1/field/reference", get(field::api::reference))
+        .route("/api/v1/field/records", post(field::api::record))
         .route(
             "/units/{code}/plots",
             get(agri::page).post(agri::create_form),

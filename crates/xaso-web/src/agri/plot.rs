@@ -22,7 +22,7 @@ use crate::error::PageError;
 use crate::i18n::tf;
 use crate::{render, AppState};
 
-const MESSAGE_KEYS: &[(&str, &str)] = &[
+pub(crate) const MESSAGE_KEYS: &[(&str, &str)] = &[
     ("choose one of the commune's seasons", "agri.err_season"),
     ("choose the crop", "agri.err_crop"),
     ("the variety is at most", "agri.err_variety"),

@@ -26,6 +26,9 @@ pub struct AuditEntryOut {
     /// The record after the change (none for a deletion).
     #[schema(value_type = Option<Object>)]
     pub after: Option<serde_json::Value>,
+    /// For a change recorded offline on a phone: when the phone recorded it (`at` is when it
+    /// reached the server).
+    pub recorded_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -62,6 +65,7 @@ pub async fn audit(
                 unit_name: e.unit_name,
                 before: e.before,
                 after: e.after,
+                recorded_at: e.recorded_at,
             })
             .collect(),
     }))

@@ -100,8 +100,17 @@ struct AuditPage {
 }
 
 impl AuditPage {
+    /// When the change arrived, and for one recorded offline, when the phone recorded it.
     fn when(&self, e: &Entry) -> String {
-        xaso_domain::time::format_datetime_vn(e.at)
+        let at = xaso_domain::time::format_datetime_vn(e.at);
+        match e.recorded_at {
+            Some(phone) => format!(
+                "{at} ({} {})",
+                self.p.t("audit.recorded_on_phone"),
+                xaso_domain::time::format_datetime_vn(phone)
+            ),
+            None => at,
+        }
     }
 
     fn action(&self, e: &Entry) -> &'static str {

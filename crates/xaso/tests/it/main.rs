@@ -21,6 +21,7 @@ mod epcis;
 mod evidence;
 mod excel;
 mod feedback;
+mod field;
 mod headers;
 mod heritage;
 mod ict;

@@ -34,6 +34,7 @@ fn participant() -> Actor {
         display_name: "participant".into(),
         assignments: Vec::new(),
         credential: crate::auth::Credential::System,
+        offline: None,
     }
 }
 
