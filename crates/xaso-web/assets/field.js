@@ -376,7 +376,7 @@
           acts.appendChild(button(T.edit_again, 'secondary', function () { editAgain(r); }));
         }
         if (r.state !== 'sending') {
-          acts.appendChild(button(T.delete, 'danger', function () {
+          acts.appendChild(button(T.delete, r.state === 'saved' ? 'secondary' : 'danger', function () {
             if (r.state === 'saved' || confirm(T.confirm_delete)) del('outbox', r.key).then(render);
           }));
         }

@@ -19,7 +19,6 @@ use xaso_domain::feedback::Channel;
 use xaso_domain::places::PlaceKind;
 
 use crate::ctx::{Ctx, Page};
-use crate::error::PageError;
 use crate::render;
 
 /// The texts the page's script shows, by key (through the catalogue like every string).
@@ -132,7 +131,7 @@ pub async fn root() -> Redirect {
 
 /// The app's page. Nothing personal is drawn on it: the service worker keeps it for use with
 /// no signal, whoever signs in next.
-pub async fn app(ctx: Ctx) -> Result<Response, PageError> {
+pub async fn app(ctx: Ctx) -> Response {
     let mut p = ctx.page();
     p.user = None;
     p.csrf = String::new();
@@ -155,7 +154,8 @@ pub async fn app(ctx: Ctx) -> Result<Response, PageError> {
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-cache"),
     );
-    Ok(resp)
+    // Places and feedback take the phone's position.
+    crate::security::with_geolocation(resp)
 }
 
 /// The web app manifest: Chromium offers to install the app from it.

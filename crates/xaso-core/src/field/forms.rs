@@ -94,8 +94,8 @@ pub(crate) async fn run(
             {
                 crate::agri::farming::LogOutcome::Saved(row) => Stored {
                     record_type: "agri_log",
+                    link: Some(format!("/plots/{plot}#log-{}", row.id)),
                     record_id: row.id.clone(),
-                    link: Some(format!("/plots/{plot}")),
                 },
                 crate::agri::farming::LogOutcome::TooEarly {
                     product, safe_from, ..
