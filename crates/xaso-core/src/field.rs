@@ -170,9 +170,10 @@ pub async fn submit(
         Err(e) => return Err(e),
     };
     // A use case that stored nothing new (an asset scanned twice in a stocktake) wrote no
-    // audit entry: its receipt is written now, so the record still counts once.
+    // audit entry: its receipt is written now, so the record still counts once. Otherwise the
+    // receipt names the record the phone is shown.
+    let mut tx = store.begin().await?;
     if offline.take_receipt() {
-        let mut tx = store.begin().await?;
         db::insert(
             tx.conn(),
             &db::ReceiptRow {
@@ -187,8 +188,10 @@ pub async fn submit(
             },
         )
         .await?;
-        tx.commit().await?;
+    } else {
+        db::set_record(tx.conn(), &key, stored.record_type, &stored.record_id).await?;
     }
+    tx.commit().await?;
     tracing::info!(user = %actor.username, kind = kind.as_str(), record = %stored.record_id, "field record stored");
     Ok(Answer::Saved {
         record_type: stored.record_type.into(),

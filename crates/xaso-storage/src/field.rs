@@ -42,6 +42,26 @@ pub async fn insert(conn: &mut AnyConnection, r: &ReceiptRow) -> Result<bool> {
     Ok(done.rows_affected() == 1)
 }
 
+/// Names the record a receipt answers with, when the use case's first audit entry named
+/// another (a batch's step is audited as its EPCIS capture; the phone is shown the batch).
+pub async fn set_record(
+    conn: &mut AnyConnection,
+    key: &str,
+    record_type: &str,
+    record_id: &str,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE field_receipts SET record_type = $2, record_id = $3 \
+         WHERE key = $1 AND (record_type <> $2 OR record_id <> $3)",
+    )
+    .bind(key)
+    .bind(record_type)
+    .bind(record_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 pub async fn get(conn: &mut AnyConnection, key: &str) -> Result<Option<ReceiptRow>> {
     let row = sqlx::query(
         "SELECT key, user_id, username, kind, record_type, record_id, recorded_at, received_at \

@@ -489,3 +489,94 @@ async fn the_app_installs_and_its_api_asks_for_a_session_and_a_csrf_token() {
     assert_eq!(r.status, 422, "{}", r.body);
     assert_eq!(r.json()["errors"][0]["at"], "key");
 }
+
+#[tokio::test]
+async fn every_offline_form_stores_its_record_once_however_often_it_is_sent() {
+    let app = TestApp::demo().await;
+    let mut officer = app.signed_in("canbo.xaduchoa", DEMO_PASSWORD).await;
+    let r = officer
+        .post_form(
+            "/units/27937/assets/stocktakes",
+            &[("note", "Kiểm kê cuối năm")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let own = officer.get("/api/v1/field/reference").await.json();
+    let stocktake = own["stocktakes"][0]["id"]
+        .as_str()
+        .expect("an open stocktake")
+        .to_string();
+    let session = own["sessions"][0]["id"]
+        .as_str()
+        .expect("today's session")
+        .to_string();
+    let plot = own["plots"][0]["id"].as_str().expect("a plot").to_string();
+    assert!(own["assets"].to_string().contains("27937-TB-0003"));
+    let mut producer = app.signed_in("coso.dauphong", DEMO_PASSWORD).await;
+    let batch = producer.get("/api/v1/field/reference").await.json()["batches"][0]["id"]
+        .as_str()
+        .expect("a batch")
+        .to_string();
+    let yesterday = (Utc::now() - Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    let photo = photo_jpeg();
+    let now = Utc::now().to_rfc3339();
+
+    let records: Vec<(&str, Value, Option<&[u8]>, &str, &str)> = vec![
+        (
+            "attendance",
+            json!({"session": session, "name": "Trần Thị Dự Lớp", "phone": "0918222333", "village": "27937-02"}),
+            None,
+            "dt_attendance",
+            "SELECT COUNT(*) FROM dt_attendance WHERE name = $1",
+        ),
+        (
+            "stocktake",
+            json!({"stocktake": stocktake, "tag": "27937-tb-0003"}),
+            None,
+            "ict_stocktake",
+            "SELECT COUNT(*) FROM ict_stocktake_items WHERE stocktake_id = $1 AND scanned_at IS NOT NULL",
+        ),
+        (
+            "field_log",
+            json!({"plot": plot, "kind": "observation", "done_on": yesterday, "pest": "Sâu cuốn lá nhỏ", "severity": "medium"}),
+            Some(&photo),
+            "agri_log",
+            "SELECT COUNT(*) FROM agri_logs WHERE pest = $1 AND photo_key IS NOT NULL",
+        ),
+        (
+            "batch_step",
+            json!({"batch": batch, "step": "packing", "time": format!("{yesterday}T08:30"), "quantity": "120", "note": "Đóng gói tại kho ấp"}),
+            None,
+            "batch",
+            "SELECT COUNT(*) FROM epcis_events WHERE body LIKE '%' || $1 || '%'",
+        ),
+    ];
+    for (kind, fields, photo, record_type, counted) in records {
+        let client = if kind == "batch_step" {
+            &mut producer
+        } else {
+            &mut officer
+        };
+        let k = key();
+        let first = send(client, &k, kind, &now, fields.clone(), photo).await;
+        assert_eq!(first.status, 201, "{kind}: {}", first.body);
+        assert_eq!(first.json()["record_type"], record_type, "{kind}");
+        let again = send(client, &k, kind, &now, fields.clone(), photo).await;
+        assert_eq!(again.status, 200, "{kind}: {}", again.body);
+        assert_eq!(again.json()["already"], true, "{kind}");
+        assert_eq!(
+            again.json()["record_id"],
+            first.json()["record_id"],
+            "{kind}"
+        );
+        let bind = match kind {
+            "attendance" => "Trần Thị Dự Lớp".to_string(),
+            "stocktake" => stocktake.clone(),
+            "field_log" => "Sâu cuốn lá nhỏ".to_string(),
+            _ => "Đóng gói tại kho ấp".to_string(),
+        };
+        assert_eq!(count(&app, counted, &bind).await, 1, "{kind} stored once");
+    }
+}
