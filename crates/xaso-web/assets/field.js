@@ -310,6 +310,7 @@
   // ---- Outbox ----
   var STATES = { waiting: 'state_waiting', sending: 'state_sending', saved: 'state_saved', refused: 'state_refused', conflict: 'state_conflict', retry: 'state_retry' };
   var TONES = { saved: 'st-ok', refused: 'st-bad', conflict: 'st-warn' };
+  var SHOWN = 100;
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) e.className = cls;
@@ -330,7 +331,9 @@
       var waiting = recs.filter(function (r) { return r.state === 'waiting' || r.state === 'retry' || r.state === 'sending'; }).length;
       $('pending').textContent = say('state_waiting') + ': ' + waiting;
       if (!recs.length) list.appendChild(el('li', 'empty', T.outbox_empty));
-      recs.forEach(function (r) {
+      // A phone shows the latest hundred; the rest wait (or rest) all the same.
+      if (recs.length > SHOWN) list.appendChild(el('li', 'hint', say('more_records', { n: recs.length - SHOWN })));
+      recs.slice(0, SHOWN).forEach(function (r) {
         var li = el('li', 'field-record');
         li.setAttribute('data-state', r.state);
         li.setAttribute('data-key', r.key);
@@ -449,7 +452,9 @@
           r.state = 'waiting';
           return put('outbox', r);
         }).then(function (again) {
-          return render().then(function () { return again === 'again' ? next(i, true) : next(i + 1, false); });
+          // A long outbox is drawn every 20 records, not after each one.
+          var draw = todo.length < 50 || i % 20 === 0 ? render() : Promise.resolve();
+          return draw.then(function () { return again === 'again' ? next(i, true) : next(i + 1, false); });
         });
       };
       return next(0, false);
@@ -480,6 +485,14 @@
   window.addEventListener('hashchange', route);
   window.addEventListener('online', function () { showNet(); sync().then(refresh); });
   window.addEventListener('offline', showNet);
+  // A weak signal may come back without an "online" event: try again every minute while
+  // something waits.
+  setInterval(function () {
+    if (!navigator.onLine || syncing || !db) return;
+    all('outbox').then(function (recs) {
+      if (recs.some(function (r) { return r.state === 'waiting' || r.state === 'retry'; })) sync();
+    });
+  }, 60000);
   showNet();
   if ('serviceWorker' in navigator) navigator.serviceWorker.register('/field/sw.js', { scope: '/field/' });
   openDb().then(function (d) { db = d; return loadRef(); }).then(render).then(function () {

@@ -58,6 +58,7 @@ const SCRIPT_TEXTS: &[&str] = &[
     "storage_full",
     "nearest",
     "sync_done",
+    "more_records",
 ];
 
 #[derive(Template)]

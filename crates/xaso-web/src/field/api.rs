@@ -43,6 +43,7 @@ pub async fn session(ctx: Ctx) -> Result<Json<SessionOut>, PageError> {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReferenceQuery {
     /// The cursor of the last download; empty for a first one.
     #[serde(default)]
@@ -162,6 +163,7 @@ pub async fn record(
                 "detail": detail,
                 "reason": ctx.t("field.conflict_reason"),
                 "server": server,
+                "errors": [{"detail": detail}],
             })),
         )
             .into_response(),
