@@ -523,7 +523,9 @@ async fn every_offline_form_stores_its_record_once_however_often_it_is_sent() {
     let photo = photo_jpeg();
     let now = Utc::now().to_rfc3339();
 
-    let records: Vec<(&str, Value, Option<&[u8]>, &str, &str)> = vec![
+    // (form, fields, photo, the record type answered, how to count what was stored)
+    type Case<'a> = (&'a str, Value, Option<&'a [u8]>, &'a str, &'a str);
+    let records: Vec<Case> = vec![
         (
             "attendance",
             json!({"session": session, "name": "Trần Thị Dự Lớp", "phone": "0918222333", "village": "27937-02"}),
