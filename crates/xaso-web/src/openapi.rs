@@ -35,7 +35,7 @@ use crate::units::api as units_api;
         crate::agri::stats::api,
         crate::field::api::session, crate::field::api::reference, crate::field::api::record),
     components(schemas(
-        crate::field::api::SessionOut, crate::field::api::RecordIn,
+        crate::field::api::SessionOut, crate::field::api::RecordIn, crate::field::api::RecordForm,
         xaso_domain::units::Unit, xaso_domain::units::UnitLink, xaso_domain::units::Level, xaso_domain::units::Portion,
         xaso_domain::auth::Role, units_api::UnitList, units_api::UnitDetail, units_api::SearchResult,
         units_api::SearchHit, units_api::NewVillageRequest, units_api::VillageType, auth_api::Me, auth_api::RoleOut,

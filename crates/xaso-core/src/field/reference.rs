@@ -84,11 +84,16 @@ pub async fn reference(
     limit: i64,
 ) -> Result<Reference> {
     let actor = actor.ok_or(Error::Unauthenticated)?;
-    let since = since.trim();
-    if !since.is_empty() && xaso_domain::time::from_storage(since).is_none() {
-        return Err(Error::invalid("since", "not a cursor this server gave"));
+    // A cursor this server did not give (a phone's storage mangled) means a first download.
+    let since = Some(since.trim())
+        .filter(|s| xaso_domain::time::from_storage(s).is_some())
+        .unwrap_or("");
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(Error::invalid(
+            "limit",
+            "a phone keeps from 1 to 20000 places and plots",
+        ));
     }
-    let limit = limit.clamp(1, MAX_LIMIT);
     let started = Utc::now();
     let forms = forms_for(actor);
     let roles = [Role::CommuneOfficer, Role::AreaOfficer, Role::VillageTeam];

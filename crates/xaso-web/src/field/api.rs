@@ -45,10 +45,11 @@ pub async fn session(ctx: Ctx) -> Result<Json<SessionOut>, PageError> {
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReferenceQuery {
-    /// The cursor of the last download; empty for a first one.
+    /// The cursor of the last download; empty (or one this server did not give) for a first one.
     #[serde(default)]
     pub since: String,
     /// Most places (and plots) the phone keeps: 1 to 20000, 2000 when not given.
+    #[param(minimum = 1, maximum = 20000)]
     pub limit: Option<i64>,
 }
 
@@ -56,7 +57,7 @@ pub struct ReferenceQuery {
 /// what changed after an earlier download (`full` says when the answer replaces it instead).
 #[utoipa::path(get, path = "/api/v1/field/reference", tag = "field", params(ReferenceQuery),
     responses((status = 200, description = "Villages, places, plots, stocktakes, assets, sessions, categories, batches and a cursor"),
-        (status = 401, description = "Not signed in"), (status = 422, description = "A cursor this server did not give")))]
+        (status = 401, description = "Not signed in"), (status = 422, description = "A limit out of range")))]
 pub async fn reference(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -71,6 +72,17 @@ pub async fn reference(
     .await
     .map_err(PageError::api)?;
     Ok(Json(r))
+}
+
+/// The multipart body of a record: the record as JSON (see RecordIn) and an optional photo.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct RecordForm {
+    /// RecordIn as JSON text.
+    record: String,
+    /// A JPEG, PNG or WebP photo (for a field-log observation or a feedback case).
+    #[schema(value_type = Option<String>, format = Binary)]
+    photo: Option<Vec<u8>>,
 }
 
 /// One record's `record` part: what the phone saved.
@@ -93,9 +105,10 @@ pub struct RecordIn {
 /// copy changed, it comes in `server`), or `refused` (403/404/409/422, with `reason` in
 /// Vietnamese and `errors` in English). A record is stored once however often it is sent.
 #[utoipa::path(post, path = "/api/v1/field/records", tag = "field",
-    request_body(content = RecordIn, content_type = "multipart/form-data",
-        description = "Parts: record (JSON) and an optional photo"),
+    request_body(content = RecordForm, content_type = "multipart/form-data",
+        description = "Parts: record (RecordIn as JSON) and an optional photo"),
     responses((status = 201, description = "Saved"), (status = 200, description = "Saved before (already)"),
+        (status = 400, description = "No record part, or one that is not RecordIn's JSON"),
         (status = 409, description = "Conflict with the server's copy, or refused"),
         (status = 422, description = "Refused: the form's problems"), (status = 401, description = "Not signed in"),
         (status = 403, description = "Refused: outside the account's units, or no CSRF token")))]

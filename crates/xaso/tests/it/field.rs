@@ -404,6 +404,8 @@ async fn the_offline_lists_are_the_accounts_own_and_refresh_from_a_cursor() {
     // A bounded phone keeps fewer.
     let small = officer.get("/api/v1/field/reference?limit=1").await.json();
     assert_eq!(small["places"].as_array().unwrap().len(), 1);
+    let r = officer.get("/api/v1/field/reference?limit=0").await;
+    assert_eq!(r.status, 422);
 
     // A place registered from the field comes with the next refresh, and not the others.
     let now = Utc::now().to_rfc3339();
@@ -424,8 +426,13 @@ async fn the_offline_lists_are_the_accounts_own_and_refresh_from_a_cursor() {
         .collect();
     assert!(names.contains(&"Hộ bà Năm Mới"), "{names:?}");
     assert_eq!(names, vec!["Hộ bà Năm Mới"], "only the changes");
-    let bad = officer.get("/api/v1/field/reference?since=yesterday").await;
-    assert_eq!(bad.status, 422);
+    // A cursor the server did not give (a mangled phone store) means everything again.
+    let bad = officer
+        .get("/api/v1/field/reference?since=yesterday")
+        .await
+        .json();
+    assert_eq!(bad["full"], true);
+    assert_eq!(bad["places"].as_array().unwrap().len(), places + 1);
 
     // A village team member gets the team's forms; a producer only batch steps, with its batches.
     let mut team = app.signed_in("totruong.binhta1", DEMO_PASSWORD).await;
