@@ -4,9 +4,14 @@
 // server will refuse; the page is reloaded while offline (the outbox is still there); when the
 // signal returns every record is sent once, the photos arrive, a second sync sends nothing,
 // and the refused record says why in Vietnamese. Then the session ends while offline: the
-// record waits, the officer signs in again and it is sent.
+// record waits, the officer signs in again and it is sent. Last, a record made offline survives
+// closing the browser (a phone reboot) and is sent after it opens again.
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
 import { base, password, violations, launch, shot, accessibility } from './support.mjs';
 
 let browser;
@@ -218,4 +223,60 @@ test('records made with no signal survive a reload and arrive once when the sign
   assert.equal(await page.locator('#outbox li[data-state=saved]').count(), 5);
   await shot(page, 'field-after-sign-in');
   await context.close();
+});
+
+test('a record made with no signal survives closing the browser and is sent after', async () => {
+  const profile = mkdtempSync(join(tmpdir(), 'xaso-field-profile-'));
+  const open = (offline) => chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    viewport: { width: 412, height: 860 }, locale: 'vi-VN', offline,
+  });
+  const note = `Trước khi tắt máy ${Date.now() % 1000000}`;
+  let context = await open(false);
+  let page = context.pages()[0] ?? await context.newPage();
+  await page.goto(`${base}/login?next=/field/`);
+  await page.getByLabel('Tên đăng nhập').fill('totruong.binhta1');
+  await page.getByLabel('Mật khẩu').fill(password);
+  await page.getByRole('button', { name: 'Đăng nhập' }).click();
+  await page.waitForURL(`${base}/field/`);
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30000 });
+  await page.locator('.field-menu li[data-form="support"]:not([hidden])').waitFor();
+  // A village team member sees the team's forms, not the office's.
+  assert.ok(await page.locator('.field-menu li[data-form="stocktake"]').isHidden());
+
+  await context.setOffline(true);
+  await page.waitForFunction(() => !navigator.onLine);
+  await page.getByRole('link', { name: 'Ghi nhận hỗ trợ người dân' }).click();
+  await page.locator('#support-village').selectOption('27937-01');
+  await page.locator('#support-service').selectOption('cashless');
+  await page.locator('#support-note').fill(note);
+  await page.locator('#form-support button[type=submit]').click();
+  await page.waitForFunction(() => document.querySelectorAll('#outbox li[data-state=waiting]').length === 1);
+  await context.close();
+
+  // The phone is switched on again, still with no signal: the app opens from its own copy.
+  context = await open(true);
+  page = context.pages()[0] ?? await context.newPage();
+  await page.goto(`${base}/field/`);
+  const waiting = page.locator('#outbox li[data-state=waiting]');
+  await waiting.waitFor();
+  assert.match(await waiting.innerText(), /Mở tài khoản thanh toán không dùng tiền mặt/);
+  await shot(page, 'field-after-restart');
+
+  // The signal returns: it is sent (the session lasted; the CSRF token comes again).
+  await context.setOffline(false);
+  await page.locator('#outbox li[data-state=saved]').waitFor({ timeout: 30000 });
+  assert.match(await page.locator('#outbox li[data-state=saved]').innerText(), /Mở tài khoản thanh toán/);
+  // Stored once, and the log has the time the phone recorded it.
+  const id = await page.evaluate(() => new Promise((ok) => {
+    indexedDB.open('xaso-field').onsuccess = (e) => {
+      e.target.result.transaction('outbox').objectStore('outbox').getAll().onsuccess = (r) => ok(r.target.result[0].answer.record_id);
+    };
+  }));
+  const log = await (await page.request.get(`${base}/api/v1/audit?record_type=dt_support&record_id=${id}`)).json();
+  assert.equal(log.entries.length, 1);
+  assert.ok(log.entries[0].recorded_at < log.entries[0].at);
+  await context.close();
+  rmSync(profile, { recursive: true, force: true });
 });

@@ -4,16 +4,17 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Multipart, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use axum_extra::extract::CookieJar;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use xaso_core::error::Problem;
 use xaso_core::field::{self, Answer, Kind, Submission};
 use xaso_core::Error;
 
-use crate::ctx::Ctx;
+use crate::ctx::{cookie, Ctx, CSRF_COOKIE};
 use crate::error::PageError;
 use crate::AppState;
 
@@ -27,19 +28,32 @@ pub struct SessionOut {
 }
 
 /// Who is signed in: 401 when the session has ended (the phone keeps its outbox and asks the
-/// person to sign in again).
+/// person to sign in again). The app's page may come from the phone's own copy, which sets no
+/// cookie, so this answer gives the CSRF cookie when the browser has none (after a restart).
 #[utoipa::path(get, path = "/api/v1/field/session", tag = "field",
     responses((status = 200, body = SessionOut), (status = 401, description = "Not signed in")))]
-pub async fn session(ctx: Ctx) -> Result<Json<SessionOut>, PageError> {
+pub async fn session(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    jar: CookieJar,
+) -> Result<Response, PageError> {
     let a = ctx
         .actor
         .as_ref()
         .ok_or_else(|| PageError::api(Error::Unauthenticated))?;
-    Ok(Json(SessionOut {
+    let mut resp = Json(SessionOut {
         username: a.username.clone(),
         display_name: a.display_name.clone(),
         csrf: ctx.csrf.clone(),
-    }))
+    })
+    .into_response();
+    if jar.get(CSRF_COOKIE).is_none() && !ctx.csrf.is_empty() {
+        let c = cookie(CSRF_COOKIE, &ctx.csrf, state.config.secure_cookies, 0);
+        if let Ok(v) = c.to_string().parse() {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    Ok(resp)
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -483,6 +483,13 @@ async fn the_app_installs_and_its_api_asks_for_a_session_and_a_csrf_token() {
         .body(Body::from("--X--\r\n"))
         .unwrap();
     assert_eq!(officer.send(req).await.status, 403);
+    // After a browser restart the CSRF cookie is gone and the page comes from the phone's
+    // copy: the session answer gives the cookie again, with the token it names.
+    officer.cookies.remove("xaso_csrf");
+    let s = officer.get("/api/v1/field/session").await;
+    assert_eq!(s.status, 200);
+    assert_eq!(officer.csrf(), s.json()["csrf"].as_str().unwrap());
+    assert!(!officer.csrf().is_empty());
     // A key that is not a UUIDv7 is refused.
     let r = send(
         &mut officer,
