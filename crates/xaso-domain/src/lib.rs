@@ -22,6 +22,11 @@ macro_rules! vocabulary {
                 match self { $($name::$v => $vi),+ }
             }
 
+            /// Every value as (code, Vietnamese name), in order: a form's choices.
+            pub fn choices() -> Vec<(&'static str, &'static str)> {
+                $name::ALL.iter().map(|v| (v.as_str(), v.vi())).collect()
+            }
+
             pub fn parse(s: &str) -> Option<$name> {
                 $name::ALL.iter().copied().find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
             }

@@ -183,7 +183,7 @@ struct PlotsPage {
 
 impl PlotsPage {
     fn land_uses(&self) -> Vec<(&'static str, &'static str)> {
-        LandUse::ALL.iter().map(|l| (l.as_str(), l.vi())).collect()
+        LandUse::choices()
     }
 }
 
@@ -359,16 +359,13 @@ impl NewPlotPage {
         crate::error::field_error(&self.errors, field)
     }
     fn land_uses(&self) -> Vec<(&'static str, &'static str)> {
-        LandUse::ALL.iter().map(|l| (l.as_str(), l.vi())).collect()
+        LandUse::choices()
     }
     fn irrigations(&self) -> Vec<(&'static str, &'static str)> {
-        Irrigation::ALL
-            .iter()
-            .map(|l| (l.as_str(), l.vi()))
-            .collect()
+        Irrigation::choices()
     }
     fn tenures(&self) -> Vec<(&'static str, &'static str)> {
-        Tenure::ALL.iter().map(|l| (l.as_str(), l.vi())).collect()
+        Tenure::choices()
     }
 }
 

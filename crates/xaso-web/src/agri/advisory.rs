@@ -59,16 +59,13 @@ impl ListPage {
         crate::error::field_error(&self.errors, field)
     }
     fn kinds(&self) -> Vec<(&'static str, &'static str)> {
-        AdvisoryKind::ALL
-            .iter()
-            .map(|k| (k.as_str(), k.vi()))
-            .collect()
+        AdvisoryKind::choices()
     }
     fn audiences(&self) -> Vec<(&'static str, &'static str)> {
-        Audience::ALL.iter().map(|k| (k.as_str(), k.vi())).collect()
+        Audience::choices()
     }
     fn crops(&self) -> Vec<(&'static str, &'static str)> {
-        Crop::ALL.iter().map(|c| (c.as_str(), c.vi())).collect()
+        Crop::choices()
     }
     /// Who an advisory went to, in words.
     fn audience(&self, a: &AdvisoryRow) -> String {

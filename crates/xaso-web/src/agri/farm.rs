@@ -51,7 +51,7 @@ impl ListPage {
         crate::error::field_error(&self.errors, field)
     }
     fn kinds(&self) -> Vec<(&'static str, &'static str)> {
-        FarmKind::ALL.iter().map(|k| (k.as_str(), k.vi())).collect()
+        FarmKind::choices()
     }
     fn kind(&self, f: &FarmRow) -> &'static str {
         kind_vi(&f.kind)

@@ -103,25 +103,19 @@ impl PlotPage {
         crate::error::field_error(&self.errors, field)
     }
     fn crops(&self) -> Vec<(&'static str, &'static str)> {
-        Crop::ALL.iter().map(|c| (c.as_str(), c.vi())).collect()
+        Crop::choices()
     }
     fn kinds(&self) -> Vec<(&'static str, &'static str)> {
-        LogKind::ALL.iter().map(|c| (c.as_str(), c.vi())).collect()
+        LogKind::choices()
     }
     fn input_types(&self) -> Vec<(&'static str, &'static str)> {
-        InputType::ALL
-            .iter()
-            .map(|c| (c.as_str(), c.vi()))
-            .collect()
+        InputType::choices()
     }
     fn severities(&self) -> Vec<(&'static str, &'static str)> {
-        Severity::ALL.iter().map(|c| (c.as_str(), c.vi())).collect()
+        Severity::choices()
     }
     fn units(&self) -> Vec<(&'static str, &'static str)> {
-        HarvestUnit::ALL
-            .iter()
-            .map(|c| (c.as_str(), c.vi()))
-            .collect()
+        HarvestUnit::choices()
     }
 }
 

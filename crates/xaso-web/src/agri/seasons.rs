@@ -60,10 +60,7 @@ impl SeasonsPage {
         crate::error::field_error(&self.errors, field)
     }
     fn kinds(&self) -> Vec<(&'static str, &'static str)> {
-        SeasonKind::ALL
-            .iter()
-            .map(|k| (k.as_str(), k.vi()))
-            .collect()
+        SeasonKind::choices()
     }
     fn date(&self, s: &str) -> String {
         date_vn(s)
@@ -171,7 +168,7 @@ impl AreasPage {
         crate::error::field_error(&self.errors, field)
     }
     fn crops(&self) -> Vec<(&'static str, &'static str)> {
-        Crop::ALL.iter().map(|c| (c.as_str(), c.vi())).collect()
+        Crop::choices()
     }
     fn crop(&self, c: &str) -> &'static str {
         Crop::parse(c).map_or("", Crop::vi)
