@@ -102,6 +102,18 @@ def wav(ms):
     return buf.getvalue()
 
 
+def long_wav(seconds):
+    """A long recording (16 kB a second) made of one repeated second, made quickly."""
+    second = b"".join(struct.pack("<h", (i * 37) % 2000 - 1000) for i in range(8000))
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(second * seconds)
+    return buf.getvalue()
+
+
 class Officer:
     """A signed-in browser-like session on one instance (cookies, the CSRF double submit)."""
 
@@ -270,6 +282,27 @@ def migrate_folder(work, env, s3):
           again.stdout + again.stderr)
 
 
+def peak_reset(inst):
+    """The instance's resident memory now (kB), with its peak reset to it (Linux; None when the
+    kernel does not allow it)."""
+    try:
+        pathlib.Path(f"/proc/{inst.proc.pid}/clear_refs").write_text("5")
+    except OSError:
+        return None
+    return status_kb(inst, "VmRSS")
+
+
+def peak(inst):
+    return status_kb(inst, "VmHWM")
+
+
+def status_kb(inst, field):
+    for line in pathlib.Path(f"/proc/{inst.proc.pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no {field}")
+
+
 def files_and_ranges(a, b, s3):
     officer = Officer(a.base, "canbo.xaduchoa")
     places = requests.get(f"{a.base}/api/v1/places?unit=27937&q=linh%20nguyen").json()["places"]
@@ -290,20 +323,29 @@ def files_and_ranges(a, b, s3):
         check("instance B serves the photo from the bucket",
               photo.status_code == 200 and photo.content[:2] == b"\xff\xd8", str(photo.status_code))
 
-    recording = wav(3000)
+    # 32 minutes of sound, 30.7 MB: instance A spools it to disk and sends it to the bucket as
+    # a multipart upload in 8 MiB pieces, never holding it whole.
+    recording = long_wav(1920)
+    rss_before = peak_reset(a)
     r = officer.post(f"/places/{relic}/audio", {"lang": "vi", "title": "Thuyết minh (kiểm tra)"},
                      files={"file": ("thuyet-minh.wav", recording, "audio/wav")})
-    check("an audio guide is uploaded through instance A", r.status_code == 303, str(r.status_code))
+    check("a 30 MB audio guide is uploaded through instance A", r.status_code == 303, str(r.status_code))
+    if rss_before is not None:
+        figures["upload_30mb_peak_rss_growth_mb"] = round((peak(a) - rss_before) / 1024, 1)
+    sizes = {o["Key"]: o["Size"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])}
+    check("the bucket holds the whole recording",
+          len(recording) in [v for k, v in sizes.items() if k.startswith("ci/audio/")],
+          f"{len(recording)} bytes sent; audio objects {[v for k, v in sizes.items() if 'audio' in k]}")
     page = requests.get(f"{b.base}/p/{relic}").text
     m = re.search(r'<audio controls preload="none" src="([^"]+)"', page)
     if m:
         whole = requests.get(b.base + m.group(1))
         check("instance B streams the whole recording", whole.content == recording,
               f"{len(whole.content)} of {len(recording)} bytes")
-        part = requests.get(b.base + m.group(1), headers={"Range": "bytes=1000-1999"})
+        part = requests.get(b.base + m.group(1), headers={"Range": "bytes=20000000-20000999"})
         check("instance B answers a byte range from the bucket (206)",
-              part.status_code == 206 and part.content == recording[1000:2000]
-              and part.headers.get("content-range") == f"bytes 1000-1999/{len(recording)}",
+              part.status_code == 206 and part.content == recording[20000000:20001000]
+              and part.headers.get("content-range") == f"bytes 20000000-20000999/{len(recording)}",
               f"{part.status_code} {part.headers.get('content-range')}")
     else:
         check("instance B's page has the audio player", False)

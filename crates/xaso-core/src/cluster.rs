@@ -15,8 +15,9 @@ use crate::Result;
 /// The PostgreSQL channel the instances share.
 pub const CHANNEL: &str = "xaso_changes";
 
-/// NOTIFY payloads are limited to 8000 bytes; a device event longer than this is not relayed
-/// (devices of other instances catch up from the active alerts when they reconnect).
+/// NOTIFY payloads are limited to 8000 bytes; a message longer than this (a device event for
+/// an alert with a long text or a detailed area) is kept in the database and the notification
+/// names it ([`Change::Kept`]).
 pub const MAX_PAYLOAD: usize = 7900;
 
 /// What changed, as far as another instance's caches care.
@@ -47,6 +48,8 @@ pub enum Change {
         data: String,
         polygon: Vec<(f64, f64)>,
     },
+    /// A message too long to send as it is, kept in the database under this id.
+    Kept { id: String },
 }
 
 /// A message on the channel: who sent it, and what changed.
@@ -152,13 +155,14 @@ async fn send_batch(store: &xaso_storage::Store, me: &str, batch: Vec<Change>) {
                 continue;
             }
         };
-        if text.len() > MAX_PAYLOAD {
-            tracing::warn!(
-                bytes = text.len(),
-                "device event too large to relay to other instances"
-            );
-            continue;
-        }
+        let text = if text.len() > MAX_PAYLOAD {
+            match keep(store, me, &text).await {
+                Some(pointer) => pointer,
+                None => continue,
+            }
+        } else {
+            text
+        };
         // A failed send is retried a few times; caches' own time limits bound the rest.
         for attempt in 0..3u32 {
             match xaso_storage::cluster::notify(store, CHANNEL, &text).await {
@@ -170,6 +174,21 @@ async fn send_batch(store: &xaso_storage::Store, me: &str, batch: Vec<Change>) {
             }
         }
     }
+}
+
+/// Keeps a long message in the database; the short one that names it, or `None` (logged) when
+/// it could not be kept.
+async fn keep(store: &xaso_storage::Store, me: &str, text: &str) -> Option<String> {
+    let id = xaso_storage::new_id();
+    if let Err(e) = xaso_storage::cluster::keep_message(store, &id, text).await {
+        tracing::warn!(error = %e, bytes = text.len(), "long change not kept for other instances");
+        return None;
+    }
+    serde_json::to_string(&Message {
+        from: me.to_string(),
+        change: Change::Kept { id },
+    })
+    .ok()
 }
 
 /// What a listener hands to the caches.
@@ -194,13 +213,28 @@ pub async fn start_listening(store: &xaso_storage::Store) -> Result<Option<Liste
 
 /// Calls `apply` with every change another instance makes, for as long as the server runs.
 /// When the connection drops it is made again and `apply` gets [`Incoming::Everything`].
-pub async fn listen(listening: Listening, me: String, apply: impl Fn(Incoming) + Send + 'static) {
+pub async fn listen(
+    store: xaso_storage::Store,
+    listening: Listening,
+    me: String,
+    apply: impl Fn(Incoming) + Send + 'static,
+) {
     use xaso_storage::cluster::Heard;
     let mut listener = listening.0;
     loop {
         match listener.next().await {
             Ok(Heard::Message(text)) => match serde_json::from_str::<Message>(&text) {
                 Ok(m) if m.from == me => {}
+                Ok(Message {
+                    change: Change::Kept { id },
+                    ..
+                }) => match kept(&store, &id).await {
+                    Some(change) => apply(Incoming::Change(change)),
+                    None => {
+                        tracing::warn!(id, "a long change from another instance is gone");
+                        apply(Incoming::Everything);
+                    }
+                },
                 Ok(m) => apply(Incoming::Change(m.change)),
                 Err(e) => tracing::warn!(error = %e, "unreadable change from another instance"),
             },
@@ -214,6 +248,18 @@ pub async fn listen(listening: Listening, me: String, apply: impl Fn(Incoming) +
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             }
         }
+    }
+}
+
+/// The change a [`Change::Kept`] names (never another pointer).
+async fn kept(store: &xaso_storage::Store, id: &str) -> Option<Change> {
+    let text = xaso_storage::cluster::kept_message(store, id)
+        .await
+        .ok()
+        .flatten()?;
+    match serde_json::from_str::<Message>(&text).ok()?.change {
+        Change::Kept { .. } => None,
+        change => Some(change),
     }
 }
 

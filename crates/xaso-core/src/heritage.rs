@@ -420,7 +420,7 @@ pub async fn add_audio(
     place_id: &str,
     lang: &str,
     title: &str,
-    bytes: Vec<u8>,
+    upload: &crate::upload::Spooled,
 ) -> Result<Audio> {
     let (row, target, actor) = places::writable(store, actor, place_id).await?;
     if row.kind != PlaceKind::Relic.as_str() {
@@ -433,13 +433,16 @@ pub async fn add_audio(
             "a language code is two or three letters, like vi or en",
         ));
     }
-    if bytes.len() > MAX_AUDIO_BYTES {
+    if upload.len > MAX_AUDIO_BYTES as u64 {
         return Err(Error::invalid(
             "audio",
             "the audio file is larger than 40 MB",
         ));
     }
-    let Some((mime, ext)) = dom::audio_type(&bytes) else {
+    let head = upload
+        .head(16)
+        .map_err(|e| Error::Internal(format!("the upload's temporary file: {e}")))?;
+    let Some((mime, ext)) = dom::audio_type(&head) else {
         return Err(Error::invalid(
             "audio",
             "the file is not an audio recording we can play (MP3, M4A, OGG, WAV, FLAC, WebM)",
@@ -454,11 +457,10 @@ pub async fn add_audio(
     }
     let id = xaso_storage::new_id();
     let object_key = format!("audio/{place_id}/{id}.{ext}");
-    let size = bytes.len() as i64;
-    files
-        .put(&object_key, bytes)
+    let size = files
+        .put_file(&object_key, upload.path())
         .await
-        .map_err(|e| Error::Internal(e.to_string()))?;
+        .map_err(|e| Error::Internal(e.to_string()))? as i64;
     let row = AudioRow {
         id: id.clone(),
         place_id: place_id.into(),

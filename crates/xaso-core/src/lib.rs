@@ -31,6 +31,7 @@ pub mod queue;
 pub(crate) mod sheet;
 pub mod stamps;
 pub mod units;
+pub mod upload;
 pub mod users;
 pub mod xml;
 

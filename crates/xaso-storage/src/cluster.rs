@@ -20,6 +20,34 @@ pub async fn notify(store: &Store, channel: &str, payload: &str) -> Result<()> {
     Ok(())
 }
 
+/// Keeps a message too long for a notification under `id` (and drops those older than ten
+/// minutes, which every listener has read long since).
+pub async fn keep_message(store: &Store, id: &str, body: &str) -> Result<()> {
+    let now = chrono::Utc::now();
+    let old = xaso_domain::time::to_storage(now - chrono::Duration::minutes(10));
+    sqlx::query("DELETE FROM cluster_messages WHERE sent_at < $1")
+        .bind(old)
+        .execute(store.pool())
+        .await?;
+    sqlx::query("INSERT INTO cluster_messages (id, body, sent_at) VALUES ($1, $2, $3)")
+        .bind(id)
+        .bind(body)
+        .bind(xaso_domain::time::to_storage(now))
+        .execute(store.pool())
+        .await?;
+    Ok(())
+}
+
+/// A kept message, if it is still there.
+pub async fn kept_message(store: &Store, id: &str) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT body FROM cluster_messages WHERE id = $1")
+            .bind(id)
+            .fetch_optional(store.pool())
+            .await?,
+    )
+}
+
 /// A connection of its own that receives what is sent on one channel.
 pub struct Listener {
     inner: PgListener,

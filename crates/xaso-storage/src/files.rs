@@ -7,10 +7,16 @@
 use std::sync::Arc;
 
 use futures_util::{Stream, StreamExt, TryStreamExt};
+use object_store::buffered::BufWriter;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::prefix::PrefixStore;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use tokio::io::{AsyncRead, AsyncWriteExt};
+
+/// How much of a file is held in memory on its way into the store: past this, the store gets
+/// it as a multipart upload in pieces of this size (S3 wants at least 5 MiB per piece).
+const PIECE: usize = 8 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FilesError {
@@ -18,6 +24,8 @@ pub enum FilesError {
     Store(#[from] object_store::Error),
     #[error("file store address `{0}`: {1}")]
     Address(String, String),
+    #[error("file store: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 impl FilesError {
@@ -104,6 +112,73 @@ impl Files {
         Ok(())
     }
 
+    /// Writes the local file `from` under `key` piece by piece, so a large upload is never
+    /// held whole in memory; returns its size. Nothing is left under `key` if it fails.
+    pub async fn put_file(&self, key: &str, from: &std::path::Path) -> Result<u64, FilesError> {
+        let file = tokio::fs::File::open(from).await?;
+        self.put_reader(key, file).await
+    }
+
+    async fn put_reader(
+        &self,
+        key: &str,
+        mut from: impl AsyncRead + Unpin,
+    ) -> Result<u64, FilesError> {
+        let mut to = self.writer(key);
+        match tokio::io::copy(&mut from, &mut to).await {
+            Ok(n) => {
+                to.shutdown().await?;
+                Ok(n)
+            }
+            Err(e) => {
+                let _ = to.abort().await;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// A writer that sends what it is given in [`PIECE`]s (one plain write when smaller).
+    fn writer(&self, key: &str) -> BufWriter {
+        BufWriter::with_capacity(self.inner.clone(), Path::from(key), PIECE).with_max_concurrency(2)
+    }
+
+    /// A file's size and SHA-256, read as a stream.
+    pub async fn digest(&self, key: &str) -> Result<(u64, [u8; 32]), FilesError> {
+        use sha2::{Digest, Sha256};
+        let mut stream = self.inner.get(&Path::from(key)).await?.into_stream();
+        let (mut hash, mut size) = (Sha256::new(), 0u64);
+        while let Some(piece) = stream.try_next().await? {
+            size += piece.len() as u64;
+            hash.update(&piece);
+        }
+        Ok((size, hash.finalize().into()))
+    }
+
+    /// Copies `key` from `self` into `to` piece by piece; returns the SHA-256 of what was read.
+    async fn copy_one(&self, key: &str, to: &Files) -> Result<[u8; 32], FilesError> {
+        use sha2::{Digest, Sha256};
+        let mut stream = self.inner.get(&Path::from(key)).await?.into_stream();
+        let mut hash = Sha256::new();
+        let mut w = to.writer(key);
+        loop {
+            let piece = match stream.try_next().await {
+                Ok(Some(piece)) => piece,
+                Ok(None) => break,
+                Err(e) => {
+                    let _ = w.abort().await;
+                    return Err(e.into());
+                }
+            };
+            hash.update(&piece);
+            if let Err(e) = w.write_all(&piece).await {
+                let _ = w.abort().await;
+                return Err(e.into());
+            }
+        }
+        w.shutdown().await?;
+        Ok(hash.finalize().into())
+    }
+
     pub async fn get(&self, key: &str) -> Result<Vec<u8>, FilesError> {
         let got = self.inner.get(&Path::from(key)).await?;
         Ok(got.bytes().await?.to_vec())
@@ -157,33 +232,32 @@ pub struct Copied {
 }
 
 impl Files {
-    /// Copies every file of this store into `to`, then reads each back and compares SHA-256
-    /// digests; stops at the first file that does not match (nothing here is changed or
-    /// deleted, so it can simply be run again). Files already there and equal are skipped.
+    /// Copies every file of this store into `to` (streamed, piece by piece), then reads each
+    /// back and compares SHA-256 digests; stops at the first file that does not match (nothing
+    /// here is changed or deleted, so it can simply be run again). Files already there and
+    /// equal are skipped.
     pub async fn copy_into(
         &self,
         to: &Files,
         mut progress: impl FnMut(usize, usize),
     ) -> Result<Copied, FilesError> {
-        use sha2::{Digest, Sha256};
         let mut list = self.list().await?;
         list.sort();
         let mut out = Copied::default();
         let total = list.len();
         for (i, (key, size)) in list.into_iter().enumerate() {
-            let bytes = self.get(&key).await?;
-            let want = Sha256::digest(&bytes);
-            let present = match to.get(&key).await {
-                Ok(there) => there.len() as u64 == size && Sha256::digest(&there) == want,
+            let (_, want) = self.digest(&key).await?;
+            let present = match to.digest(&key).await {
+                Ok(there) => there == (size, want),
                 Err(e) if e.is_not_found() => false,
                 Err(e) => return Err(e),
             };
             if present {
                 out.already += 1;
             } else {
-                to.put(&key, bytes).await?;
-                let back = to.get(&key).await?;
-                if Sha256::digest(&back) != want {
+                let sent = self.copy_one(&key, to).await?;
+                let (_, back) = to.digest(&key).await?;
+                if sent != want || back != want {
                     return Err(FilesError::Address(
                         to.place().to_string(),
                         format!("{key} reads back different from what was written"),
@@ -202,4 +276,39 @@ impl Files {
 /// reqwest). Installing twice is harmless.
 fn install_tls_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file larger than one piece goes in as a multipart upload and comes back the same;
+    /// a copy into another store is verified and a second copy finds it there.
+    #[tokio::test]
+    async fn a_large_file_goes_in_by_pieces_and_copies_verified() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = Files::local(&dir.path().join("a")).unwrap();
+        let body: Vec<u8> = (0..PIECE * 2 + 12345)
+            .map(|i| (i * 7 % 251) as u8)
+            .collect();
+        let src = dir.path().join("upload");
+        std::fs::write(&src, &body).unwrap();
+        assert_eq!(
+            files.put_file("big/one.bin", &src).await.unwrap(),
+            body.len() as u64
+        );
+        assert_eq!(files.get("big/one.bin").await.unwrap(), body);
+        let other = Files::local(&dir.path().join("b")).unwrap();
+        let first = files.copy_into(&other, |_, _| {}).await.unwrap();
+        assert_eq!((first.copied, first.already), (1, 0));
+        assert_eq!(other.get("big/one.bin").await.unwrap(), body);
+        let again = files.copy_into(&other, |_, _| {}).await.unwrap();
+        assert_eq!((again.copied, again.already), (0, 1));
+        // A missing source is an error and writes nothing.
+        assert!(files
+            .put_file("big/none.bin", &dir.path().join("nothing"))
+            .await
+            .is_err());
+        assert!(files.size("big/none.bin").await.unwrap_err().is_not_found());
+    }
 }

@@ -69,12 +69,9 @@ fn choices(p: &Page) -> Choices {
             .iter()
             .map(|h| (h.as_str(), p.t(&format!("alert_hazard.{}", h.as_str()))))
             .collect(),
-        urgencies: Urgency::ALL.iter().map(|v| (v.as_str(), v.vi())).collect(),
-        severities: Severity::ALL.iter().map(|v| (v.as_str(), v.vi())).collect(),
-        certainties: Certainty::ALL
-            .iter()
-            .map(|v| (v.as_str(), v.vi()))
-            .collect(),
+        urgencies: Urgency::choices(),
+        severities: Severity::choices(),
+        certainties: Certainty::choices(),
     }
 }
 
@@ -626,7 +623,8 @@ pub async fn set_recording(
     Path(id): Path<String>,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let mut upload = crate::criteria::html::read_upload(form).await?;
+    let upload =
+        crate::files::read_spooled(form, xaso_core::broadcast::media::MAX_AUDIO_BYTES).await?;
     ctx.check_form_write(upload.field("csrf"))?;
     let file = upload.take_file();
     match xaso_core::alerts::set_recording(
@@ -660,8 +658,14 @@ pub async fn audio(
     Path((id, alert)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
     let player = crate::broadcast::api::player(&state, &headers, &id).await?;
-    let (bytes, mime) = xaso_core::alerts::audio(&state.store, &state.files, &player, &alert)
+    let (key, mime) = xaso_core::alerts::audio(&state.store, &player, &alert)
         .await
         .map_err(PageError::api)?;
-    Ok(([(header::CONTENT_TYPE, mime)], bytes).into_response())
+    let api = crate::files::For::Api;
+    let size = state
+        .files
+        .size(&key)
+        .await
+        .map_err(|e| crate::files::fault(api, e))?;
+    crate::files::send(api, &state.files, &key, &mime, size, &headers, &[]).await
 }

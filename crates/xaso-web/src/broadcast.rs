@@ -567,7 +567,8 @@ pub async fn set_media(
     Path(id): Path<String>,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let mut upload = crate::criteria::html::read_upload(form).await?;
+    let upload =
+        crate::files::read_spooled(form, xaso_core::broadcast::media::MAX_AUDIO_BYTES).await?;
     ctx.check_form_write(upload.field("csrf"))?;
     let file = upload.take_file();
     let b = xaso_core::broadcast::bulletin(&state.store, ctx.actor.as_ref(), &id).await?;
@@ -607,22 +608,24 @@ pub async fn set_media(
 pub async fn media(
     State(state): State<AppState>,
     ctx: Ctx,
+    headers: axum::http::HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let (bytes, mime) =
-        xaso_core::broadcast::media::preview(&state.store, &state.files, ctx.actor.as_ref(), &id)
-            .await?;
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, mime),
-            (
-                axum::http::header::CACHE_CONTROL,
-                "private, max-age=300".to_string(),
-            ),
-        ],
-        bytes,
+    let (key, mime, size) =
+        xaso_core::broadcast::media::preview(&state.store, ctx.actor.as_ref(), &id).await?;
+    crate::files::send(
+        crate::files::For::Page,
+        &state.files,
+        &key,
+        &mime,
+        size,
+        &headers,
+        &[(
+            axum::http::header::CACHE_CONTROL,
+            "private, max-age=300".to_string(),
+        )],
     )
-        .into_response())
+    .await
 }
 
 #[derive(Deserialize, Default)]

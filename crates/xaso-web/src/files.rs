@@ -1,12 +1,95 @@
-//! Sending a stored file: streamed from the file store piece by piece (a 50 MB bulletin is
-//! never held whole in memory), with byte ranges so phones and players can seek and resume.
+//! Files in and out. Sending a stored file: streamed from the file store piece by piece (a 50 MB
+//! bulletin is never held whole in memory), with byte ranges so phones and players can seek and
+//! resume. Receiving a large one (recordings, imports): written to a temporary file as it
+//! arrives ([`spool`]), then streamed into the file store.
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use futures_util::{Stream, StreamExt};
+use xaso_core::upload::{Spooled, Spooler};
 use xaso_core::Error;
 
 use crate::error::PageError;
+
+/// Writes an upload's pieces (a multipart field, a request body) to a temporary file as they
+/// arrive. Reading stops once more than `limit` bytes came (the caller refuses the file by its
+/// size, which then says so). A piece that cannot be read (the connection dropped, the route's
+/// body limit reached) is a 400.
+pub async fn spool<E>(
+    to: For,
+    name: String,
+    mut pieces: impl Stream<Item = Result<Bytes, E>> + Unpin,
+    limit: u64,
+) -> Result<Spooled, PageError> {
+    let internal = |e: std::io::Error| {
+        let e = Error::Internal(format!("spooling an upload: {e}"));
+        match to {
+            For::Page => PageError::page(e),
+            For::Api => PageError::api(e),
+        }
+    };
+    let mut w = Spooler::new().map_err(internal)?;
+    while let Some(piece) = pieces.next().await {
+        let Ok(piece) = piece else {
+            return Err(PageError::bad_request(
+                "unreadable upload",
+                matches!(to, For::Api),
+            ));
+        };
+        w.write(&piece).await.map_err(internal)?;
+        if w.written() > limit {
+            break;
+        }
+    }
+    w.finish(name).await.map_err(internal)
+}
+
+/// A browser's multipart form whose file (the field named `file`) was spooled as it arrived.
+pub(crate) struct SpooledForm {
+    fields: HashMap<String, String>,
+    /// Empty (`len` 0) when no file was chosen.
+    pub(crate) file: Spooled,
+}
+
+impl SpooledForm {
+    pub(crate) fn field(&self, name: &str) -> &str {
+        self.fields.get(name).map(String::as_str).unwrap_or("")
+    }
+
+    /// The file, or none when no file was chosen.
+    pub(crate) fn take_file(self) -> Option<Spooled> {
+        (!self.file.is_empty()).then_some(self.file)
+    }
+}
+
+/// Reads a multipart form, spooling its `file` field to disk (up to `limit` bytes and one piece).
+pub(crate) async fn read_spooled(
+    mut form: axum::extract::Multipart,
+    limit: usize,
+) -> Result<SpooledForm, PageError> {
+    let unreadable = |_| PageError::bad_request("unreadable upload", false);
+    let mut fields = HashMap::new();
+    let mut file = None;
+    while let Some(field) = form.next_field().await.map_err(unreadable)? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "file" && file.is_none() {
+            let filename = field.file_name().unwrap_or("").to_string();
+            file = Some(spool(For::Page, filename, field, limit as u64).await?);
+        } else {
+            fields.insert(name, field.text().await.unwrap_or_default());
+        }
+    }
+    let file = match file {
+        Some(f) => f,
+        None => Spooled::from_bytes("", b"")
+            .map_err(|e| PageError::page(Error::Internal(e.to_string())))?,
+    };
+    Ok(SpooledForm { fields, file })
+}
 
 /// A `Range: bytes=…` header as `start..end` (end exclusive) within `size`; `None` when the
 /// range cannot be satisfied. Only the first range of a list is served.

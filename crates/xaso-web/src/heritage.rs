@@ -507,7 +507,7 @@ pub async fn add_audio(
     Path(id): Path<String>,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let upload = crate::criteria::html::read_upload(form).await?;
+    let upload = crate::files::read_spooled(form, xaso_core::heritage::MAX_AUDIO_BYTES).await?;
     ctx.check_form_write(upload.field("csrf"))?;
     let lang = upload.field("lang").to_string();
     let title = upload.field("title").to_string();
@@ -518,7 +518,7 @@ pub async fn add_audio(
         &id,
         &lang,
         &title,
-        upload.file,
+        &upload.file,
     )
     .await
     {

@@ -241,6 +241,8 @@ impl AppState {
                     polygon,
                 });
             }
+            // The listener reads a kept message and hands over what it holds.
+            Change::Kept { .. } => {}
         }
     }
 }
@@ -294,9 +296,12 @@ pub async fn join_cluster(state: &AppState, store: &Store) -> Result<Cluster, xa
         stopped,
     ));
     let applying = state.clone();
-    let listener = tokio::spawn(xaso_core::cluster::listen(listening, me, move |c| {
-        applying.apply(c)
-    }));
+    let listener = tokio::spawn(xaso_core::cluster::listen(
+        store.clone(),
+        listening,
+        me,
+        move |c| applying.apply(c),
+    ));
     Ok(Cluster {
         tasks: vec![sender, listener],
         stop: Some(stop),

@@ -18,23 +18,14 @@ use crate::broadcast::speech::Speech;
 use crate::queue::{Handler, Outcome, Running};
 use crate::{Actor, Error, Result};
 
-/// The speech of a message for a device of its area: (bytes, media type).
-pub async fn audio(
-    store: &Store,
-    files: &Files,
-    player: &Player,
-    alert_id: &str,
-) -> Result<(Vec<u8>, String)> {
+/// Where the speech of a message for a device of its area is kept: (file key, media type).
+pub async fn audio(store: &Store, player: &Player, alert_id: &str) -> Result<(String, String)> {
     let row = message(store, alert_id).await?;
     if !area_ids(&row).iter().any(|u| player.unit_ids.contains(u)) {
         return Err(Error::NotFound);
     }
-    let key = row.audio_key.as_deref().ok_or(Error::NotFound)?;
-    let bytes = files
-        .get(key)
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    Ok((bytes, row.audio_type.unwrap_or_else(|| "audio/wav".into())))
+    let key = row.audio_key.ok_or(Error::NotFound)?;
+    Ok((key, row.audio_type.unwrap_or_else(|| "audio/wav".into())))
 }
 
 /// Replaces a message's machine speech with the officer's own recording (MP3, Ogg or WAV, at
@@ -46,36 +37,25 @@ pub async fn set_recording(
     hub: &Hub,
     actor: Option<&Actor>,
     first_id: &str,
-    upload: Option<crate::catalogue::Upload>,
+    upload: Option<crate::upload::Spooled>,
 ) -> Result<AlertRow> {
     let (unit, latest, _, a) = latest_for_writing(store, actor, first_id).await?;
     if xaso_domain::time::from_storage(&latest.expires_at).is_none_or(|e| e <= Utc::now()) {
         return Err(Error::Conflict("this alert is no longer in force".into()));
     }
     let upload = upload
-        .filter(|u| !u.bytes.is_empty())
+        .filter(|u| !u.is_empty())
         .ok_or_else(|| Error::invalid("audio", "choose the recording to upload"))?;
-    if upload.bytes.len() > crate::broadcast::media::MAX_AUDIO_BYTES {
+    if upload.len > crate::broadcast::media::MAX_AUDIO_BYTES as u64 {
         return Err(Error::invalid(
             "audio",
             "the recording is larger than 60 MB",
         ));
     }
-    let mut bytes = upload.bytes;
-    crate::broadcast::media::repair_wav(&mut bytes);
-    let (info, bytes) =
-        tokio::task::spawn_blocking(move || (crate::broadcast::media::audio_info(&bytes), bytes))
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))?;
-    let info = info.map_err(|why| Error::invalid("audio", why))?;
-    let key = format!(
-        "alerts/{}/{}.{}",
-        latest.id,
-        hex::encode(Sha256::digest(&bytes)),
-        info.extension
-    );
+    let (upload, info, sha) = crate::broadcast::media::read_recording(upload).await?;
+    let key = format!("alerts/{}/{sha}.{}", latest.id, info.extension);
     files
-        .put(&key, bytes)
+        .put_file(&key, upload.path())
         .await
         .map_err(|e| Error::Internal(e.to_string()))?;
     let mut tx = store.begin().await?;

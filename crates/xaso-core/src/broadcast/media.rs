@@ -11,7 +11,7 @@ use xaso_storage::files::Files;
 use xaso_storage::Store;
 
 use super::{bulletin, Bulletin, Units};
-use crate::catalogue::Upload;
+use crate::upload::Spooled;
 use crate::{Actor, Error, Result};
 
 /// The largest recording taken (a half-hour bulletin in MP3 at 128 kbit/s is about 29 MB).
@@ -28,6 +28,30 @@ pub struct AudioInfo {
 
 /// Reads a recording's format and length. Refuses what is not MP3, Ogg Vorbis or WAV audio.
 pub fn audio_info(bytes: &[u8]) -> std::result::Result<AudioInfo, String> {
+    audio_info_of(bytes, Box::new(std::io::Cursor::new(bytes.to_vec())))
+}
+
+/// [`audio_info`] of a recording kept in a file, read from the file as needed.
+pub fn audio_info_file(path: &std::path::Path) -> std::result::Result<AudioInfo, String> {
+    use std::io::Read;
+    let unreadable = |e: std::io::Error| format!("the recording cannot be read: {e}");
+    let mut head = Vec::with_capacity(16);
+    std::fs::File::open(path)
+        .map_err(unreadable)?
+        .take(16)
+        .read_to_end(&mut head)
+        .map_err(unreadable)?;
+    audio_info_of(
+        &head,
+        Box::new(std::fs::File::open(path).map_err(unreadable)?),
+    )
+}
+
+/// `head` is the recording's first bytes (at least 12 when it has them), `source` all of it.
+fn audio_info_of(
+    bytes: &[u8],
+    source: Box<dyn symphonia::core::io::MediaSource>,
+) -> std::result::Result<AudioInfo, String> {
     use symphonia::core::formats::FormatOptions;
     use symphonia::core::io::MediaSourceStream;
     use symphonia::core::meta::MetadataOptions;
@@ -46,10 +70,7 @@ pub fn audio_info(bytes: &[u8]) -> std::result::Result<AudioInfo, String> {
     };
     let mut hint = Hint::new();
     hint.with_extension(extension);
-    let source = MediaSourceStream::new(
-        Box::new(std::io::Cursor::new(bytes.to_vec())),
-        Default::default(),
-    );
+    let source = MediaSourceStream::new(source, Default::default());
     let probed = symphonia::default::get_probe()
         .format(
             &hint,
@@ -112,14 +133,19 @@ pub fn audio_info(bytes: &[u8]) -> std::result::Result<AudioInfo, String> {
 /// off), whose header promises ~2 GB because the writer did not know the length yet. Other
 /// files are left as they are.
 pub fn repair_wav(bytes: &mut [u8]) {
+    let total = bytes.len();
+    repair_wav_head(bytes, total);
+}
+
+/// [`repair_wav`] on the first bytes of a file of `total` bytes (the chunks the head holds).
+fn repair_wav_head(bytes: &mut [u8], total: usize) {
     if bytes.len() < 12 || &bytes[..4] != b"RIFF" || &bytes[8..12] != b"WAVE" {
         return;
     }
-    let total = bytes.len();
     let riff = u32::try_from(total - 8).unwrap_or(u32::MAX);
     bytes[4..8].copy_from_slice(&riff.to_le_bytes());
     let mut at = 12;
-    while at + 8 <= total {
+    while at + 8 <= bytes.len() {
         let size = u32::from_le_bytes([bytes[at + 4], bytes[at + 5], bytes[at + 6], bytes[at + 7]])
             as usize;
         if &bytes[at..at + 4] == b"data" {
@@ -131,6 +157,25 @@ pub fn repair_wav(bytes: &mut [u8]) {
         }
         at += 8 + size + (size & 1);
     }
+}
+
+/// Reads an uploaded recording where it waits on disk (a blocking task): a streamed WAV's
+/// sizes repaired, its format and length, and its SHA-256 in hex.
+pub(crate) async fn read_recording(upload: Spooled) -> Result<(Spooled, AudioInfo, String)> {
+    tokio::task::spawn_blocking(move || {
+        let io = |e: std::io::Error| Error::Internal(format!("the upload's temporary file: {e}"));
+        let mut head = upload.head(64 * 1024).map_err(io)?;
+        let before = head.clone();
+        repair_wav_head(&mut head, upload.len as usize);
+        if head != before {
+            upload.set_head(&head).map_err(io)?;
+        }
+        let info = audio_info_file(upload.path()).map_err(|why| Error::invalid("audio", why))?;
+        let sha = upload.sha256_hex().map_err(io)?;
+        Ok((upload, info, sha))
+    })
+    .await
+    .map_err(|e| Error::Internal(e.to_string()))?
 }
 
 fn digest(bytes: &[u8]) -> String {
@@ -191,7 +236,7 @@ pub async fn set_audio(
     files: &Files,
     actor: Option<&Actor>,
     id: &str,
-    upload: Option<Upload>,
+    upload: Option<Spooled>,
 ) -> Result<Bulletin> {
     let b = bulletin(store, actor, id).await?;
     let a = actor.expect("bulletin() checked the actor");
@@ -205,27 +250,20 @@ pub async fn set_audio(
         return Err(Error::Conflict("a withdrawn bulletin cannot change".into()));
     }
     let upload = upload
-        .filter(|u| !u.bytes.is_empty())
+        .filter(|u| !u.is_empty())
         .ok_or_else(|| Error::invalid("audio", "choose the recording to upload"))?;
-    if upload.bytes.len() > MAX_AUDIO_BYTES {
+    if upload.len > MAX_AUDIO_BYTES as u64 {
         return Err(Error::invalid(
             "audio",
             "the recording is larger than 60 MB",
         ));
     }
-    let mut bytes = upload.bytes;
-    repair_wav(&mut bytes);
-    let (info, bytes) = tokio::task::spawn_blocking(move || (audio_info(&bytes), bytes))
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    let info = info.map_err(|why| Error::invalid("audio", why))?;
-    let sha = digest(&bytes);
+    let (upload, info, sha) = read_recording(upload).await?;
     let key = format!("bulletins/{}/{sha}.{}", b.row.id, info.extension);
-    let size = bytes.len() as i64;
-    files
-        .put(&key, bytes)
+    let size = files
+        .put_file(&key, upload.path())
         .await
-        .map_err(|e| Error::Internal(e.to_string()))?;
+        .map_err(|e| Error::Internal(e.to_string()))? as i64;
     keep(store, a, &b, (key, info.mime, size, sha), info.duration_ms).await
 }
 
@@ -235,7 +273,7 @@ pub async fn set_slide(
     files: &Files,
     actor: Option<&Actor>,
     id: &str,
-    upload: Option<Upload>,
+    upload: Option<Spooled>,
 ) -> Result<Bulletin> {
     let b = bulletin(store, actor, id).await?;
     let a = actor.expect("bulletin() checked the actor");
@@ -246,12 +284,15 @@ pub async fn set_slide(
         return Err(Error::Conflict("a withdrawn bulletin cannot change".into()));
     }
     let upload = upload
-        .filter(|u| !u.bytes.is_empty())
+        .filter(|u| !u.is_empty())
         .ok_or_else(|| Error::invalid("image", "choose the picture to upload"))?;
-    if upload.bytes.len() > crate::catalogue::MAX_UPLOAD_BYTES {
+    if upload.len > crate::catalogue::MAX_UPLOAD_BYTES as u64 {
         return Err(Error::invalid("image", "the picture is larger than 20 MB"));
     }
-    let bytes = upload.bytes;
+    // A picture is decoded and resized in memory anyway (20 MB at most).
+    let bytes = tokio::fs::read(upload.path())
+        .await
+        .map_err(|e| Error::Internal(format!("the upload's temporary file: {e}")))?;
     let p = tokio::task::spawn_blocking(move || crate::heritage::process_photo(&bytes))
         .await
         .map_err(|e| Error::Internal(e.to_string()))?
@@ -272,31 +313,20 @@ pub async fn set_slide(
     keep(store, a, &b, (key, "image/jpeg", size, sha), show).await
 }
 
-/// A bulletin's media bytes and type (for its writers' preview and for devices, each checked
-/// by the caller).
-pub async fn read(files: &Files, row: &BulletinRow) -> Result<(Vec<u8>, String)> {
-    let key = row.media_key.as_deref().ok_or(Error::NotFound)?;
-    let bytes = files
-        .get(key)
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    Ok((
-        bytes,
-        row.media_type
-            .clone()
-            .unwrap_or_else(|| "application/octet-stream".into()),
-    ))
-}
-
 /// A bulletin's media for its writers (a preview on its page).
+/// Where: (file key, media type, size in bytes).
 pub async fn preview(
     store: &Store,
-    files: &Files,
     actor: Option<&Actor>,
     id: &str,
-) -> Result<(Vec<u8>, String)> {
+) -> Result<(String, String, u64)> {
     let b = bulletin(store, actor, id).await?;
-    read(files, &b.row).await
+    let key = b.row.media_key.ok_or(Error::NotFound)?;
+    let mime = b
+        .row
+        .media_type
+        .unwrap_or_else(|| "application/octet-stream".into());
+    Ok((key, mime, b.row.media_bytes.unwrap_or(0).max(0) as u64))
 }
 
 #[cfg(test)]
@@ -351,6 +381,28 @@ mod tests {
             u32::from_le_bytes(wav[4..8].try_into().unwrap()) as usize,
             wav.len() - 8
         );
+    }
+
+    /// The same streamed WAV, uploaded: repaired and measured where it waits on disk, and its
+    /// digest is of the repaired file.
+    #[tokio::test]
+    async fn a_spooled_streamed_wav_is_repaired_on_disk() {
+        let mut wav = b"RIFF\x24\xf0\xff\x7fWAVEfmt ".to_vec();
+        wav.extend_from_slice(&[
+            16, 0, 0, 0, 1, 0, 1, 0, 0x40, 0x1f, 0, 0, 0x80, 0x3e, 0, 0, 2, 0, 16, 0,
+        ]);
+        wav.extend_from_slice(b"data\x00\xf0\xff\x7f");
+        wav.extend(std::iter::repeat_n(0u8, 16000 * 3));
+        let upload = Spooled::from_bytes("rec.wav", &wav).unwrap();
+        let (upload, info, sha) = read_recording(upload).await.unwrap();
+        assert_eq!((info.mime, info.duration_ms), ("audio/wav", 3000));
+        let on_disk = std::fs::read(upload.path()).unwrap();
+        assert_eq!(on_disk.len(), wav.len());
+        repair_wav(&mut wav);
+        assert_eq!(on_disk, wav);
+        assert_eq!(sha, digest(&wav));
+        let pdf = Spooled::from_bytes("x.mp3", b"%PDF-1.7 not audio").unwrap();
+        assert!(matches!(read_recording(pdf).await, Err(Error::Invalid(_))));
     }
 
     #[test]

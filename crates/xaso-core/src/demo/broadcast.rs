@@ -9,8 +9,7 @@ use xaso_storage::files::Files;
 use xaso_storage::Store;
 
 use crate::broadcast::ProgrammeInput;
-use crate::catalogue::Upload;
-use crate::{Actor, Result};
+use crate::{Actor, Error, Result};
 
 const COMMUNE: &str = "27937";
 const LABEL: &str = "(Dữ liệu mẫu của bản trình diễn.)";
@@ -123,10 +122,10 @@ pub(super) async fn load(
         files,
         s,
         &jingle_id,
-        Some(Upload {
-            name: "nhac-hieu.wav".into(),
-            bytes: jingle(),
-        }),
+        Some(
+            crate::upload::Spooled::from_bytes("nhac-hieu.wav", &jingle())
+                .map_err(|e| Error::Internal(e.to_string()))?,
+        ),
     )
     .await?;
     let news = crate::broadcast::create(

@@ -509,18 +509,18 @@ pub async fn start(
     actor: Option<&Actor>,
     commune_code: &str,
     filename: &str,
-    bytes: Vec<u8>,
+    upload: &crate::upload::Spooled,
 ) -> Result<String> {
     let actor = actor.ok_or(Error::Unauthenticated)?;
     let (commune, _) = super::units_for(store, commune_code).await?;
     authz::require_role_over(store, Some(actor), WRITERS, &commune.id).await?;
-    if bytes.len() > MAX_BYTES {
+    if upload.len > MAX_BYTES as u64 {
         return Err(Error::invalid("file", "the file is larger than 200 MB"));
     }
     let id = xaso_storage::new_id();
     let key = format!("jobs/{id}/upload");
     files
-        .put(&key, bytes)
+        .put_file(&key, upload.path())
         .await
         .map_err(|e| Error::Internal(e.to_string()))?;
     let payload = json!({

@@ -1,7 +1,6 @@
 //! Bulk import (as a background job the user watches) and export of places.
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -11,6 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use xaso_core::jobs::{self, Snapshot, State as JobState};
 use xaso_core::places::import::{self, COLUMNS};
 use xaso_core::places::Query as PlaceQuery;
+use xaso_core::upload::Spooled;
 use xaso_core::Error;
 use xaso_domain::places::PlaceKind;
 
@@ -58,20 +58,14 @@ pub async fn form(
 }
 
 /// Checks the rights, keeps the file and queues the import; the long-job worker runs it.
-async fn start(
-    state: &AppState,
-    ctx: &Ctx,
-    code: &str,
-    filename: String,
-    bytes: Vec<u8>,
-) -> Result<String, Error> {
+async fn start(state: &AppState, ctx: &Ctx, code: &str, upload: Spooled) -> Result<String, Error> {
     let id = import::start(
         &state.store,
         &state.files,
         ctx.actor.as_ref(),
         code,
-        &filename,
-        bytes,
+        &upload.name,
+        &upload,
     )
     .await?;
     state.worker.wake();
@@ -85,9 +79,9 @@ pub async fn upload(
     Path(code): Path<String>,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let upload = crate::criteria::html::read_upload(form).await?;
+    let upload = crate::files::read_spooled(form, import::MAX_BYTES).await?;
     ctx.check_form_write(upload.field("csrf"))?;
-    let id = start(&state, &ctx, &code, upload.filename.clone(), upload.file).await?;
+    let id = start(&state, &ctx, &code, upload.file).await?;
     Ok(Redirect::to(&format!("/jobs/{id}")).into_response())
 }
 
@@ -276,10 +270,18 @@ pub async fn api_import(
     ctx: Ctx,
     headers: HeaderMap,
     Query(q): Query<ImportQuery>,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Result<Response, PageError> {
     ctx.check_api_write(&headers)?;
-    let id = start(&state, &ctx, &q.unit, q.filename, body.to_vec())
+    // Written to disk as it arrives: an import may be 200 MB.
+    let upload = crate::files::spool(
+        crate::files::For::Api,
+        q.filename,
+        body.into_data_stream(),
+        import::MAX_BYTES as u64,
+    )
+    .await?;
+    let id = start(&state, &ctx, &q.unit, upload)
         .await
         .map_err(PageError::api)?;
     Ok((

@@ -166,6 +166,21 @@ async fn an_approved_recording_reaches_the_speakers_and_a_priority_bulletin_lead
         page.body.contains("Thời lượng: 0:03"),
         "2.5 s shown rounded"
     );
+    // The officer hears it back as it was kept (streamed, with ranges for seeking).
+    assert_eq!(
+        officer.raw(&format!("/bulletins/{news}/media")).await,
+        recording
+    );
+    let part = officer
+        .send(
+            axum::http::Request::get(format!("/bulletins/{news}/media"))
+                .header("range", "bytes=0-3")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(part.status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(part.body, "RIFF");
 
     // A programme for every speaker of the commune, morning and evening.
     let r = officer

@@ -145,6 +145,27 @@ async fn an_alert_for_devices_reaches_those_connected_to_the_other_instance() {
         ["27931"],
         "no echo in between"
     );
+    assert_eq!(on_b.recv().await.unwrap().units, ["27931"]);
+
+    // An alert too long for one PostgreSQL notification (a long text and a detailed area,
+    // about 20 KB) reaches B whole.
+    let mut long = event("27943");
+    long.data = format!(
+        r#"{{"headline":"Lũ quét (mẫu)","instruction":"{}"}}"#,
+        "Di chuyển người và tài sản lên vùng cao. ".repeat(200)
+    );
+    long.polygon = (0..400)
+        .map(|i| (10.9 + f64::from(i) * 1e-4, 106.4 + f64::from(i % 7) * 1e-4))
+        .collect();
+    assert!(long.data.len() + long.polygon.len() * 20 > 9000);
+    app.state.hub.publish(long.clone());
+    let got = tokio::time::timeout(std::time::Duration::from_secs(10), on_b.recv())
+        .await
+        .expect("the long alert relayed within 10 s")
+        .unwrap();
+    assert_eq!(got.units, ["27943"]);
+    assert_eq!(got.data, long.data);
+    assert_eq!(got.polygon, long.polygon);
 }
 
 fn event(unit: &str) -> xaso_core::alerts::hub::Event {
