@@ -282,6 +282,14 @@ impl Worker {
         self.wake.notify_one();
     }
 
+    /// Puts the long job this lane was running back in line (the server stops and aborted the
+    /// lane): another instance, or this one's next start, runs it again from the beginning at
+    /// once instead of after [`SILENT_AFTER`]. A long job is all or nothing, so nothing of the
+    /// stopped run is kept. Returns how many.
+    pub async fn release_held(&self) -> Result<usize> {
+        self.queue.release_held(&self.store).await
+    }
+
     /// Runs the lane until the task is aborted, checking at least every `every`.
     pub fn spawn(self: &Arc<Self>, every: StdDuration) -> tokio::task::JoinHandle<()> {
         let me = self.clone();

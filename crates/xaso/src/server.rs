@@ -74,7 +74,8 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
         );
     }
     // Long jobs (imports, stamp sheets) have a lane of their own, woken when one is started.
-    let long_lane = state.worker.spawn(std::time::Duration::from_secs(2));
+    let long_worker = state.worker.clone();
+    let long_lane = long_worker.spawn(std::time::Duration::from_secs(2));
     let (worker, held_jobs) = {
         use std::sync::Arc;
         use xaso_core::feedback::{self, notify, senders};
@@ -349,7 +350,14 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
         }
     }
     cap_follower.abort();
+    // The long job under way (an import, a stamp sheet) goes back in line too.
     long_lane.abort();
+    let _ = long_lane.await;
+    match long_worker.release_held().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(jobs = n, "long job under way put back in line"),
+        Err(e) => tracing::warn!(error = %e, "long job not put back; it is picked up 30 s on"),
+    }
     if let Some(m) = metrics_server {
         m.abort();
     }

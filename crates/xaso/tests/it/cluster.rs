@@ -438,3 +438,26 @@ async fn a_stopping_instance_puts_its_jobs_back_at_once() {
     assert_eq!(q.run_due(&app.store, now, 10).await.unwrap().done, 1);
     assert_eq!(stopping.release_held(&app.store).await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn a_stopping_instance_puts_its_long_job_back_at_once() {
+    let app = TestApp::new().await;
+    let id = one_job(&app).await;
+    let lane = Arc::new(xaso_core::jobs::Worker::new(
+        app.store.clone(),
+        Queue::new().handle("notify", Arc::new(Hangs)),
+    ));
+    let running = lane.spawn(std::time::Duration::from_millis(50));
+    eventually("the long job's claim", || async {
+        queue::get(&app.store, &id).await.unwrap().status == "running"
+    })
+    .await;
+    // SIGTERM: the lane is stopped mid-job and its job released, not left for the heartbeat
+    // check.
+    running.abort();
+    let _ = running.await;
+    assert_eq!(lane.release_held().await.unwrap(), 1);
+    let job = queue::get(&app.store, &id).await.unwrap();
+    assert_eq!((job.status.as_str(), job.attempts), ("queued", 0));
+    assert_eq!(lane.release_held().await.unwrap(), 0, "released once");
+}
