@@ -27,6 +27,7 @@ pub struct Change<'a> {
 /// back, so nothing is stored twice.
 pub async fn record(tx: &mut Tx, actor: &Actor, c: Change<'_>) -> Result<()> {
     if let Some(o) = actor.offline.as_ref().filter(|o| o.take_receipt()) {
+        let (record_type, record_id) = o.names(c.record_type, c.record_id);
         let written = xaso_storage::field::insert(
             tx.conn(),
             &xaso_storage::field::ReceiptRow {
@@ -34,8 +35,8 @@ pub async fn record(tx: &mut Tx, actor: &Actor, c: Change<'_>) -> Result<()> {
                 user_id: actor.user_id.clone(),
                 username: actor.username.clone(),
                 kind: o.kind.clone(),
-                record_type: c.record_type.to_string(),
-                record_id: c.record_id.to_string(),
+                record_type: record_type.to_string(),
+                record_id: record_id.to_string(),
                 recorded_at: o.recorded_at.clone(),
                 received_at: xaso_storage::now(),
             },

@@ -54,6 +54,8 @@ pub struct Offline {
     pub kind: String,
     /// When the phone recorded it (storage time text).
     pub recorded_at: String,
+    /// The record the receipt names, when it is not the one the first audit entry names.
+    names: Option<(&'static str, String)>,
     written: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
@@ -63,7 +65,29 @@ impl Offline {
             key: key.to_string(),
             kind: kind.to_string(),
             recorded_at: recorded_at.to_string(),
+            names: None,
             written: Default::default(),
+        }
+    }
+
+    /// The same record, whose receipt names `record_type`/`record_id` (what the phone is shown)
+    /// rather than what the first audit entry names.
+    pub fn naming(&self, record_type: &'static str, record_id: &str) -> Offline {
+        Offline {
+            names: Some((record_type, record_id.to_string())),
+            ..self.clone()
+        }
+    }
+
+    /// What the receipt names, given the first audit entry's record.
+    pub(crate) fn names<'a>(
+        &'a self,
+        record_type: &'a str,
+        record_id: &'a str,
+    ) -> (&'a str, &'a str) {
+        match &self.names {
+            Some((t, id)) => (t, id),
+            None => (record_type, record_id),
         }
     }
 

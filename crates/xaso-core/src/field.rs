@@ -170,10 +170,9 @@ pub async fn submit(
         Err(e) => return Err(e),
     };
     // A use case that stored nothing new (an asset scanned twice in a stocktake) wrote no
-    // audit entry: its receipt is written now, so the record still counts once. Otherwise the
-    // receipt names the record the phone is shown.
-    let mut tx = store.begin().await?;
+    // audit entry: its receipt is written now, so the record still counts once.
     if offline.take_receipt() {
+        let mut tx = store.begin().await?;
         db::insert(
             tx.conn(),
             &db::ReceiptRow {
@@ -188,10 +187,8 @@ pub async fn submit(
             },
         )
         .await?;
-    } else {
-        db::set_record(tx.conn(), &key, stored.record_type, &stored.record_id).await?;
+        tx.commit().await?;
     }
-    tx.commit().await?;
     tracing::info!(user = %actor.username, kind = kind.as_str(), record = %stored.record_id, "field record stored");
     Ok(Answer::Saved {
         record_type: stored.record_type.into(),

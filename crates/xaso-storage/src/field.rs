@@ -1,11 +1,11 @@
 //! Offline field work: the receipts that make a record sent twice count once.
 
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, FromRow};
 
 use crate::Result;
 
 /// A record a phone recorded offline, as the server stored it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct ReceiptRow {
     /// The phone's UUIDv7 for the record (its idempotency key).
     pub key: String,
@@ -42,44 +42,14 @@ pub async fn insert(conn: &mut AnyConnection, r: &ReceiptRow) -> Result<bool> {
     Ok(done.rows_affected() == 1)
 }
 
-/// Names the record a receipt answers with, when the use case's first audit entry named
-/// another (a batch's step is audited as its EPCIS capture; the phone is shown the batch).
-pub async fn set_record(
-    conn: &mut AnyConnection,
-    key: &str,
-    record_type: &str,
-    record_id: &str,
-) -> Result<()> {
-    sqlx::query(
-        "UPDATE field_receipts SET record_type = $2, record_id = $3 \
-         WHERE key = $1 AND (record_type <> $2 OR record_id <> $3)",
-    )
-    .bind(key)
-    .bind(record_type)
-    .bind(record_id)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 pub async fn get(conn: &mut AnyConnection, key: &str) -> Result<Option<ReceiptRow>> {
-    let row = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT key, user_id, username, kind, record_type, record_id, recorded_at, received_at \
          FROM field_receipts WHERE key = $1",
     )
     .bind(key)
     .fetch_optional(conn)
-    .await?;
-    Ok(row.map(|r| ReceiptRow {
-        key: r.get("key"),
-        user_id: r.get("user_id"),
-        username: r.get("username"),
-        kind: r.get("kind"),
-        record_type: r.get("record_type"),
-        record_id: r.get("record_id"),
-        recorded_at: r.get("recorded_at"),
-        received_at: r.get("received_at"),
-    }))
+    .await?)
 }
 
 /// How many records one account has sent from the field (for the outbox page's summary).
@@ -107,14 +77,24 @@ fn scope_sql(cols: &[&str], scope: Option<&[String]>, from: usize) -> String {
     }
 }
 
-fn bind_scope<'q>(
-    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    scope: Option<&'q [String]>,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+/// Runs `sql` with `args` bound first and then the scope's ids, each row read as a `T`.
+async fn scoped<T>(
+    conn: &mut AnyConnection,
+    sql: &str,
+    args: &[&str],
+    scope: Option<&[String]>,
+) -> Result<Vec<T>>
+where
+    T: for<'r> FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let mut q = sqlx::query_as::<_, T>(sql);
+    for a in args {
+        q = q.bind(*a);
+    }
     for id in scope.unwrap_or_default() {
         q = q.bind(id.as_str());
     }
-    q
+    Ok(q.fetch_all(conn).await?)
 }
 
 /// A first download (no cursor) takes the most recently changed rows; a refresh takes the
@@ -127,7 +107,7 @@ fn order(since: &str) -> &'static str {
     }
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, FromRow)]
 pub struct VillageRef {
     pub code: String,
     pub name: String,
@@ -143,28 +123,18 @@ pub async fn villages(
     limit: i64,
 ) -> Result<Vec<VillageRef>> {
     let sql = format!(
-        "SELECT v.code, v.full_name, c.code AS commune_code, c.full_name AS commune_name \
+        "SELECT v.code, v.full_name AS name, c.code AS commune_code, \
+         c.full_name AS commune_name \
          FROM units v JOIN units c ON c.id = v.parent_id \
          WHERE v.level = 'village' AND (v.valid_from IS NULL OR v.valid_from <= $1) \
          AND (v.valid_to IS NULL OR v.valid_to >= $1){} ORDER BY c.code, v.code LIMIT {}",
         scope_sql(&["v.id"], scope, 2),
         limit.max(0)
     );
-    let rows = bind_scope(sqlx::query(&sql).bind(day), scope)
-        .fetch_all(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| VillageRef {
-            code: r.get("code"),
-            name: r.get("full_name"),
-            commune_code: r.get("commune_code"),
-            commune_name: r.get("commune_name"),
-        })
-        .collect())
+    scoped(conn, &sql, &[day], scope).await
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, FromRow)]
 pub struct PlaceRef {
     pub id: String,
     pub kind: String,
@@ -192,26 +162,10 @@ pub async fn places(
         order(since),
         limit.max(0)
     );
-    let rows = bind_scope(sqlx::query(&sql).bind(since), scope)
-        .fetch_all(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| PlaceRef {
-            id: r.get("id"),
-            kind: r.get("kind"),
-            name: r.get("name"),
-            address: r.get("address"),
-            latitude: r.get("latitude"),
-            longitude: r.get("longitude"),
-            plus_code: r.get("plus_code"),
-            status: r.get("status"),
-            updated_at: r.get("updated_at"),
-        })
-        .collect())
+    scoped(conn, &sql, &[since], scope).await
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, FromRow)]
 pub struct PlotRef {
     pub id: String,
     pub name: String,
@@ -229,33 +183,17 @@ pub async fn plots(
     limit: i64,
 ) -> Result<Vec<PlotRef>> {
     let sql = format!(
-        "SELECT id, name, land_use, min_lat, max_lat, min_lng, max_lng, updated_at \
+        "SELECT id, name, land_use, (min_lat + max_lat) / 2.0 AS latitude, \
+         (min_lng + max_lng) / 2.0 AS longitude, updated_at \
          FROM agri_plots WHERE updated_at >= $1{} ORDER BY {} LIMIT {}",
         scope_sql(&["unit_id", "village_id"], scope, 2),
         order(since),
         limit.max(0)
     );
-    let rows = bind_scope(sqlx::query(&sql).bind(since), scope)
-        .fetch_all(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let (a, b): (f64, f64) = (r.get("min_lat"), r.get("max_lat"));
-            let (c, d): (f64, f64) = (r.get("min_lng"), r.get("max_lng"));
-            PlotRef {
-                id: r.get("id"),
-                name: r.get("name"),
-                land_use: r.get("land_use"),
-                latitude: (a + b) / 2.0,
-                longitude: (c + d) / 2.0,
-                updated_at: r.get("updated_at"),
-            }
-        })
-        .collect())
+    scoped(conn, &sql, &[since], scope).await
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, FromRow)]
 pub struct StocktakeRef {
     pub id: String,
     pub number: i64,
@@ -269,24 +207,15 @@ pub async fn open_stocktakes(
     scope: Option<&[String]>,
 ) -> Result<Vec<StocktakeRef>> {
     let sql = format!(
-        "SELECT s.id, s.number, u.full_name, s.started_at FROM ict_stocktakes s \
+        "SELECT s.id, s.number, u.full_name AS unit_name, s.started_at FROM ict_stocktakes s \
          JOIN units u ON u.id = s.unit_id WHERE s.closed_at IS NULL{} \
          ORDER BY s.started_at DESC LIMIT 50",
         scope_sql(&["s.unit_id"], scope, 1),
     );
-    let rows = bind_scope(sqlx::query(&sql), scope).fetch_all(conn).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| StocktakeRef {
-            id: r.get("id"),
-            number: r.get("number"),
-            unit_name: r.get("full_name"),
-            started_at: r.get("started_at"),
-        })
-        .collect())
+    scoped(conn, &sql, &[], scope).await
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, FromRow)]
 pub struct AssetRef {
     pub id: String,
     pub tag: String,
@@ -304,18 +233,10 @@ pub async fn assets(
         scope_sql(&["unit_id"], scope, 1),
         limit.max(0)
     );
-    let rows = bind_scope(sqlx::query(&sql), scope).fetch_all(conn).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| AssetRef {
-            id: r.get("id"),
-            tag: r.get("tag"),
-            name: r.get("name"),
-        })
-        .collect())
+    scoped(conn, &sql, &[], scope).await
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, FromRow)]
 pub struct SessionRef {
     pub id: String,
     pub title: String,
@@ -337,16 +258,5 @@ pub async fn sessions(
          ORDER BY s.day, s.starts LIMIT 100",
         scope_sql(&["s.commune_id"], scope, 3),
     );
-    let rows = bind_scope(sqlx::query(&sql).bind(from).bind(to), scope)
-        .fetch_all(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| SessionRef {
-            id: r.get("id"),
-            title: r.get("title"),
-            day: r.get("day"),
-            starts: r.get("starts"),
-        })
-        .collect())
+    scoped(conn, &sql, &[from, to], scope).await
 }

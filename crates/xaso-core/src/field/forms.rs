@@ -185,7 +185,12 @@ pub(crate) async fn run(
                 quantity: f("quantity"),
                 note: f("note"),
             };
-            crate::epcis::record_step(store, Some(actor), &batch, &input, base).await?;
+            // The step is audited as its EPCIS capture; the phone is shown the batch.
+            let acting = Actor {
+                offline: actor.offline.as_ref().map(|o| o.naming("batch", &batch)),
+                ..actor.clone()
+            };
+            crate::epcis::record_step(store, Some(&acting), &batch, &input, base).await?;
             Stored {
                 record_type: "batch",
                 link: Some(format!("/batches/{batch}")),

@@ -525,6 +525,15 @@ async fn every_offline_form_stores_its_record_once_however_often_it_is_sent() {
         .expect("today's session")
         .to_string();
     let plot = own["plots"][0]["id"].as_str().expect("a plot").to_string();
+    // A plot is placed at the middle of its box, in the commune.
+    let (lat, lng) = (
+        own["plots"][0]["latitude"].as_f64().unwrap(),
+        own["plots"][0]["longitude"].as_f64().unwrap(),
+    );
+    assert!(
+        (10.7..11.1).contains(&lat) && (106.2..106.7).contains(&lng),
+        "the plot's middle: {lat}, {lng}"
+    );
     assert!(own["assets"].to_string().contains("27937-TB-0003"));
     let mut producer = app.signed_in("coso.dauphong", DEMO_PASSWORD).await;
     let batch = producer.get("/api/v1/field/reference").await.json()["batches"][0]["id"]
