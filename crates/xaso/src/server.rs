@@ -104,7 +104,7 @@ pub async fn serve(config: Config, store: Store, demo_loaded_now: Option<bool>) 
             )
             .handle(
                 feedback::JOB_PHOTO,
-                Arc::new(notify::PhotoJob {
+                Arc::new(feedback::PhotoJob {
                     store: store.clone(),
                     files: state.files.clone(),
                 }),

@@ -198,31 +198,3 @@ impl Handler for NotifyJob {
         })
     }
 }
-
-/// Runs [`super::JOB_PHOTO`] jobs: resizes uploaded photos.
-pub struct PhotoJob {
-    pub store: Store,
-    pub files: xaso_storage::Files,
-}
-
-impl Handler for PhotoJob {
-    fn run<'a>(&'a self, job: &'a crate::queue::Running) -> Outcome<'a> {
-        let payload = &job.payload;
-        Box::pin(async move {
-            let id = payload.get("photo").and_then(|v| v.as_str()).unwrap_or("");
-            match super::process_photo(&self.store, &self.files, id).await {
-                Ok(()) | Err(crate::Error::NotFound) => Ok(()),
-                // A file that looked like a photo but does not decode stays unshown; trying
-                // again would not help.
-                Err(crate::Error::Invalid(_)) => {
-                    tracing::warn!(
-                        photo = id,
-                        "feedback photo could not be decoded; left unshown"
-                    );
-                    Ok(())
-                }
-                Err(e) => Err(e.to_string()),
-            }
-        })
-    }
-}

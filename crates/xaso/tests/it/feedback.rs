@@ -96,7 +96,7 @@ fn workers(
         )
         .handle(
             fb::JOB_PHOTO,
-            Arc::new(notify::PhotoJob {
+            Arc::new(fb::PhotoJob {
                 store: app.store.clone(),
                 files: app.state.files.clone(),
             }),
