@@ -121,6 +121,27 @@ impl PageError {
         }
     }
 
+    /// A multipart body that could not be read: too large for the route (413, said in the
+    /// reader's language) or broken (400).
+    pub fn unreadable(e: axum::extract::multipart::MultipartError, json: bool) -> PageError {
+        PageError::unreadable_status(e.status(), json)
+    }
+
+    pub(crate) fn unreadable_status(status: StatusCode, json: bool) -> PageError {
+        if status != StatusCode::PAYLOAD_TOO_LARGE {
+            return PageError::bad_request("unreadable upload", json);
+        }
+        PageError {
+            info: ErrorInfo {
+                status,
+                key: "error.too_large",
+                detail: "the upload is larger than this form takes".into(),
+            },
+            json,
+            problems: Vec::new(),
+        }
+    }
+
     /// A 404 with a specific explanation.
     pub fn with_not_found(mut self, detail: String) -> PageError {
         self.info = ErrorInfo {

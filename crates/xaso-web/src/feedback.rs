@@ -263,7 +263,7 @@ pub async fn form(
 pub(crate) async fn read_report(
     mut form: Multipart,
 ) -> Result<(HashMap<String, String>, Vec<Vec<u8>>), PageError> {
-    let unreadable = |_| PageError::bad_request("unreadable upload", false);
+    let unreadable = |e| PageError::unreadable(e, false);
     let mut fields = HashMap::new();
     let mut photos = Vec::new();
     while let Some(field) = form.next_field().await.map_err(unreadable)? {

@@ -17,12 +17,12 @@ use crate::error::PageError;
 
 /// Writes an upload's pieces (a multipart field, a request body) to a temporary file as they
 /// arrive. Reading stops once more than `limit` bytes came (the caller refuses the file by its
-/// size, which then says so). A piece that cannot be read (the connection dropped, the route's
-/// body limit reached) is a 400.
-pub async fn spool<E>(
+/// size, which then says so). A piece that cannot be read is refused with the status it came
+/// with (413 when the route's body limit was reached, else 400).
+pub async fn spool(
     to: For,
     name: String,
-    mut pieces: impl Stream<Item = Result<Bytes, E>> + Unpin,
+    mut pieces: impl Stream<Item = Result<Bytes, StatusCode>> + Unpin,
     limit: u64,
 ) -> Result<Spooled, PageError> {
     let internal = |e: std::io::Error| {
@@ -34,12 +34,7 @@ pub async fn spool<E>(
     };
     let mut w = Spooler::new().map_err(internal)?;
     while let Some(piece) = pieces.next().await {
-        let Ok(piece) = piece else {
-            return Err(PageError::bad_request(
-                "unreadable upload",
-                matches!(to, For::Api),
-            ));
-        };
+        let piece = piece.map_err(|s| PageError::unreadable_status(s, matches!(to, For::Api)))?;
         w.write(&piece).await.map_err(internal)?;
         if w.written() > limit {
             break;
@@ -71,14 +66,19 @@ pub(crate) async fn read_spooled(
     mut form: axum::extract::Multipart,
     limit: usize,
 ) -> Result<SpooledForm, PageError> {
-    let unreadable = |_| PageError::bad_request("unreadable upload", false);
+    let unreadable = |e| PageError::unreadable(e, false);
     let mut fields = HashMap::new();
     let mut file = None;
     while let Some(field) = form.next_field().await.map_err(unreadable)? {
         let name = field.name().unwrap_or("").to_string();
         if name == "file" && file.is_none() {
             let filename = field.file_name().unwrap_or("").to_string();
-            file = Some(spool(For::Page, filename, field, limit as u64).await?);
+            let pieces = field.map(|r| r.map_err(|e| e.status()));
+            file = Some(spool(For::Page, filename, pieces, limit as u64).await?);
+            if file.as_ref().is_some_and(|f| f.len > limit as u64) {
+                // Refused by its size: the rest of the body is not read.
+                break;
+            }
         } else {
             fields.insert(name, field.text().await.unwrap_or_default());
         }

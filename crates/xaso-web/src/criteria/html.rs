@@ -780,7 +780,7 @@ impl Upload {
 
 /// Reads a multipart form; the file is the field named `file`.
 pub(crate) async fn read_upload(mut form: axum::extract::Multipart) -> Result<Upload, PageError> {
-    let unreadable = |_| PageError::bad_request("unreadable upload", false);
+    let unreadable = |e| PageError::unreadable(e, false);
     let mut upload = Upload {
         fields: HashMap::new(),
         filename: String::new(),

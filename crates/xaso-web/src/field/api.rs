@@ -133,7 +133,7 @@ pub async fn record(
     mut form: Multipart,
 ) -> Result<Response, PageError> {
     ctx.check_api_write(&headers)?;
-    let unreadable = |_| PageError::bad_request("unreadable multipart body", true);
+    let unreadable = |e| PageError::unreadable(e, true);
     let mut record: Option<RecordIn> = None;
     let mut photo = None;
     while let Some(part) = form.next_field().await.map_err(unreadable)? {

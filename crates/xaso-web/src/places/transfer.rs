@@ -277,7 +277,9 @@ pub async fn api_import(
     let upload = crate::files::spool(
         crate::files::For::Api,
         q.filename,
-        body.into_data_stream(),
+        futures_util::StreamExt::map(body.into_data_stream(), |r| {
+            r.map_err(|_| StatusCode::BAD_REQUEST)
+        }),
         import::MAX_BYTES as u64,
     )
     .await?;

@@ -152,6 +152,18 @@ async fn an_approved_recording_reaches_the_speakers_and_a_priority_bulletin_lead
         "{}",
         r.body
     );
+    // Over 60 MB: refused by its size in Vietnamese, without reading the rest of the body.
+    let mut huge = wav(2500);
+    huge.resize(61 * 1024 * 1024, 0);
+    let r = officer
+        .post_files(
+            &format!("/bulletins/{news}/media"),
+            &[],
+            &[("file", "dai.wav", &huge)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Tệp ghi âm lớn hơn 60 MB."), "{}", r.body);
     let recording = wav(2500);
     let r = officer
         .post_files(

@@ -239,6 +239,16 @@ async fn photos_are_scaled_down_public_for_relics_and_private_for_households_wit
         .await;
     assert_eq!(r.status, 422);
     assert!(r.body.contains("Tệp không phải ảnh đọc được"));
+    // Larger than the form takes: said so in Vietnamese (413), nothing saved.
+    let r = officer
+        .post_multipart(
+            &format!("/places/{relic}/photos"),
+            &[],
+            ("huge.jpg", &vec![0xFF; 21 * 1024 * 1024]),
+        )
+        .await;
+    assert_eq!(r.status, 413);
+    assert!(r.body.contains("Tệp quá lớn để tải lên"), "{}", r.body);
     let page = visitor.get(&format!("/p/{relic}")).await.body;
     assert_eq!(page.matches("<img src=\"/photos/").count(), 1);
 
