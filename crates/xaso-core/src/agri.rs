@@ -17,6 +17,7 @@ pub mod farm;
 pub mod farming;
 pub mod kml;
 pub mod livestock;
+pub mod logs;
 pub mod stats;
 
 /// Who records and reads plots.

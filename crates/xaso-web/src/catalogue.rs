@@ -12,7 +12,7 @@ use xaso_core::error::Problem;
 use xaso_core::Error;
 use xaso_domain::units::Unit;
 
-use crate::ctx::{Ctx, Page};
+use crate::ctx::{CsrfForm, Ctx, Page};
 use crate::error::PageError;
 use crate::{render, AppState};
 
@@ -84,12 +84,6 @@ pub async fn add_photo(
         }
         Err(e) => refused(&state, &ctx, &headers, &id, e).await,
     }
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// Removes a product photo.

@@ -306,3 +306,10 @@ pub fn expired_cookie(name: &str, secure: bool) -> Cookie<'static> {
     }
     Cookie::parse(s).expect("well-formed cookie")
 }
+
+/// A form that carries only its CSRF token (a button that removes or confirms something).
+#[derive(serde::Deserialize, Default)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf: String,
+}

@@ -17,7 +17,7 @@ use xaso_domain::heritage::{
 use xaso_domain::places::PlaceKind;
 use xaso_domain::units::Unit;
 
-use crate::ctx::{Ctx, Page};
+use crate::ctx::{CsrfForm, Ctx, Page};
 use crate::error::PageError;
 use crate::i18n::Lang;
 use crate::{render, AppState};
@@ -478,12 +478,6 @@ pub async fn add_photo(
         Ok(_) => Ok(Redirect::to(&format!("/places/{id}/heritage?saved=1#photos")).into_response()),
         Err(e) => upload_refused(&state, &ctx, &id, e).await,
     }
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// Removes a photo.

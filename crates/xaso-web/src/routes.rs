@@ -502,6 +502,7 @@ fn routes() -> Routes {
         )
         .route("/plots/{id}/growing-area", post(agri::plot::set_area))
         .route("/plots/logs/{id}/photo", get(agri::plot::photo))
+        .route("/plots/logs/{id}/delete", post(agri::plot::remove_log))
         .route(
             "/units/{code}/seasons",
             get(agri::seasons::seasons).post(agri::seasons::add_season),

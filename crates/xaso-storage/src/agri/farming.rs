@@ -224,6 +224,29 @@ pub async fn add_harvest(conn: &mut AnyConnection, planting_id: &str, kg: f64) -
     Ok(())
 }
 
+/// Takes a removed harvest out of its planting's count and sum.
+pub async fn remove_harvest(conn: &mut AnyConnection, planting_id: &str, kg: f64) -> Result<()> {
+    sqlx::query(
+        "UPDATE agri_plantings SET harvests = harvests - 1, harvest_kg = harvest_kg - $1 \
+         WHERE id = $2 AND harvests > 0",
+    )
+    .bind(kg)
+    .bind(planting_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Removes a field-log entry; `false` when it was not there (removed meanwhile).
+pub async fn delete_log(conn: &mut AnyConnection, id: &str) -> Result<bool> {
+    Ok(sqlx::query("DELETE FROM agri_logs WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?
+        .rows_affected()
+        == 1)
+}
+
 pub async fn planting(conn: &mut AnyConnection, id: &str) -> Result<Option<PlantingRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {PLANTING_COLUMNS} FROM agri_plantings WHERE id = $1"

@@ -17,7 +17,7 @@ use xaso_domain::agri::LandUse;
 use xaso_domain::time::{format_date_vn, parse_date, today_vn};
 use xaso_storage::agri::farming::LogRow;
 
-use crate::ctx::{Ctx, Page};
+use crate::ctx::{CsrfForm, Ctx, Page};
 use crate::error::PageError;
 use crate::i18n::tf;
 use crate::{render, AppState};
@@ -379,6 +379,7 @@ pub async fn page(
     let saved = q.saved.map(|s| match s.as_str() {
         "planting" => ctx.t("agri.saved_planting").to_string(),
         "log" => ctx.t("agri.saved_log").to_string(),
+        "removed" => ctx.t("agri.removed_log").to_string(),
         "area" => ctx.t("agri.saved_area").to_string(),
         _ => ctx.t("agri.saved").to_string(),
     });
@@ -546,6 +547,20 @@ pub async fn photo(
         bytes,
     )
         .into_response())
+}
+
+/// Removes a field-log entry recorded by mistake (the page asks to confirm first).
+pub async fn remove_log(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    ctx.check_form_write(&f.csrf)?;
+    let plot =
+        xaso_core::agri::logs::remove_log(&state.store, &state.files, ctx.actor.as_ref(), &id)
+            .await?;
+    Ok(Redirect::to(&format!("/plots/{plot}?saved=removed#log")).into_response())
 }
 
 /// An entry for a plot's field log, or a planting (`kind` = `planting`).

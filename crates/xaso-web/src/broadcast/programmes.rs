@@ -5,14 +5,13 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use serde::Deserialize;
 use xaso_core::broadcast::{Bulletin, Programme, ProgrammeInput};
 use xaso_core::Error;
 use xaso_domain::broadcast::{BulletinStatus, Medium, Priority};
 use xaso_domain::units::Unit;
 
 use super::{refused, sign_in_first, SavedQuery};
-use crate::ctx::{Ctx, Page};
+use crate::ctx::{CsrfForm, Ctx, Page};
 use crate::error::PageError;
 use crate::{render, AppState};
 
@@ -289,12 +288,6 @@ pub async fn update_programme(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-#[derive(Deserialize, Default)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// Deletes a programme (the page asks first).

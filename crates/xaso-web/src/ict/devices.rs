@@ -14,7 +14,7 @@ use xaso_core::ict::devices::WifiPoint;
 use xaso_core::Error;
 use xaso_domain::ict::devices::Figures;
 
-use crate::ctx::{Ctx, Page};
+use crate::ctx::{CsrfForm, Ctx, Page};
 use crate::error::PageError;
 use crate::{render, AppState};
 
@@ -72,12 +72,6 @@ pub async fn heartbeat(
         state.wifi.clear();
     }
     Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-#[derive(Deserialize, Default)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 #[derive(Template)]

@@ -8,18 +8,12 @@ use axum::Form;
 use serde::Deserialize;
 use xaso_core::portal::zalo;
 
-use crate::ctx::Ctx;
+use crate::ctx::{CsrfForm, Ctx};
 use crate::error::PageError;
 use crate::AppState;
 
 /// Where Zalo sends the officer back after the consent (register it on the Zalo app).
 pub const CALLBACK: &str = "/zalo/callback";
-
-#[derive(Deserialize, Default)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
 
 /// Starts connecting the unit's OA: off to Zalo's consent page.
 pub async fn connect(

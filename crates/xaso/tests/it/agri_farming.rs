@@ -230,6 +230,69 @@ async fn a_harvest_inside_a_pesticides_interval_is_refused_until_confirmed() {
         .await,
         5
     );
+
+    // A harvest typed by mistake is removed (after the page asks to confirm): its kilograms
+    // leave the planting's sum, which the season statistics read.
+    let planting =
+        format!("SELECT CAST(harvests AS BIGINT) FROM agri_plantings WHERE plot_id = '{id}'");
+    let kg =
+        format!("SELECT CAST(harvest_kg AS BIGINT) FROM agri_plantings WHERE plot_id = '{id}'");
+    assert_eq!(count(&app, &planting).await, 2);
+    assert_eq!(count(&app, &kg).await, 4000);
+    let mut conn = app.store.read().await.unwrap();
+    let wrong: String = sqlx::query_scalar(
+        "SELECT id FROM agri_logs WHERE plot_id = $1 AND kind = 'harvest' AND done_on = '2026-07-12'",
+    )
+    .bind(&id)
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    drop(conn);
+    let page = officer.get(&format!("/plots/{id}")).await.body;
+    let remove = format!("/plots/logs/{wrong}/delete");
+    assert!(page.contains(&format!("action=\"{remove}\"")));
+    assert!(page.contains("data-confirm=\"Xóa mục nhật ký này?"));
+    // Not by another commune's officer.
+    assert_eq!(other.post_form(&remove, &[]).await.status, 403);
+    assert_eq!(count(&app, &harvests).await, 2);
+    let r = officer.post_form(&remove, &[]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.location(), format!("/plots/{id}?saved=removed#log"));
+    assert!(officer
+        .get(r.location())
+        .await
+        .body
+        .contains("Đã xóa mục nhật ký."));
+    assert_eq!(count(&app, &harvests).await, 1);
+    assert_eq!(count(&app, &planting).await, 1);
+    assert_eq!(
+        count(&app, &kg).await,
+        2500,
+        "the confirmed 2.5 t harvest is left"
+    );
+    assert_eq!(
+        officer.post_form(&remove, &[]).await.status,
+        404,
+        "gone already"
+    );
+    // An observation goes with its photo.
+    let r = officer
+        .post_form(
+            &format!("/plots/logs/{}/delete", photo.trim_end_matches("/photo")),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(officer.get(&url).await.status, 404);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE record_type = 'agri_log' AND action = 'delete' \
+             AND actor = 'canbo.xaduchoa' AND before_json LIKE '%2026-07-12%'"
+        )
+        .await,
+        1
+    );
 }
 
 #[tokio::test]
