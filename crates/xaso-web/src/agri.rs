@@ -292,7 +292,7 @@ pub async fn import_kml(
     Path(code): Path<String>,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let mut upload = crate::criteria::html::read_upload(form).await?;
+    let mut upload = crate::files::read_upload(form).await?;
     ctx.check_form_write(upload.field("csrf"))?;
     let land_use = upload.field("land_use").to_string();
     let village = upload.field("village").to_string();

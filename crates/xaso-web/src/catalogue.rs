@@ -67,7 +67,7 @@ pub async fn add_photo(
     Path(id): Path<String>,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let upload = crate::criteria::html::read_upload(form).await?;
+    let upload = crate::files::read_upload(form).await?;
     ctx.check_form_write(upload.field("csrf"))?;
     match xaso_core::catalogue::add_photo(
         &state.store,
@@ -138,7 +138,7 @@ pub async fn add_certification(
     Path(id): Path<String>,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let mut upload = crate::criteria::html::read_upload(form).await?;
+    let mut upload = crate::files::read_upload(form).await?;
     ctx.check_form_write(upload.field("csrf"))?;
     let input = CertInput {
         kind: upload.field("kind").into(),

@@ -43,6 +43,49 @@ pub async fn spool(
     w.finish(name).await.map_err(internal)
 }
 
+/// A multipart form as sent by a browser: its text fields and one file.
+pub(crate) struct Upload {
+    fields: HashMap<String, String>,
+    pub(crate) filename: String,
+    pub(crate) file: Vec<u8>,
+}
+
+impl Upload {
+    pub(crate) fn field(&self, name: &str) -> &str {
+        self.fields.get(name).map(String::as_str).unwrap_or("")
+    }
+
+    /// The file with its name, as the core takes it; none when no file was chosen.
+    pub(crate) fn take_file(&mut self) -> Option<xaso_core::catalogue::Upload> {
+        (!self.file.is_empty()).then(|| xaso_core::catalogue::Upload {
+            name: std::mem::take(&mut self.filename),
+            bytes: std::mem::take(&mut self.file),
+        })
+    }
+}
+
+/// Reads a multipart form; the file is the field named `file`.
+pub(crate) async fn read_upload(mut form: axum::extract::Multipart) -> Result<Upload, PageError> {
+    let unreadable = |e| PageError::unreadable(e, false);
+    let mut upload = Upload {
+        fields: HashMap::new(),
+        filename: String::new(),
+        file: Vec::new(),
+    };
+    while let Some(field) = form.next_field().await.map_err(unreadable)? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "file" {
+            upload.filename = field.file_name().unwrap_or("").to_string();
+            upload.file = field.bytes().await.map_err(unreadable)?.to_vec();
+        } else {
+            upload
+                .fields
+                .insert(name, field.text().await.unwrap_or_default());
+        }
+    }
+    Ok(upload)
+}
+
 /// A browser's multipart form whose file (the field named `file`) was spooled as it arrived.
 pub(crate) struct SpooledForm {
     fields: HashMap<String, String>,

@@ -462,7 +462,7 @@ pub async fn add_photo(
     Path(id): Path<String>,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let upload = crate::criteria::html::read_upload(form).await?;
+    let upload = crate::files::read_upload(form).await?;
     ctx.check_form_write(upload.field("csrf"))?;
     let caption = upload.field("caption").to_string();
     match xaso_core::heritage::add_photo(

@@ -428,7 +428,7 @@ pub async fn add_log(
     Path(id): Path<String>,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let mut upload = crate::criteria::html::read_upload(form).await?;
+    let mut upload = crate::files::read_upload(form).await?;
     ctx.check_form_write(upload.field("csrf"))?;
     let g = |k: &str| upload.field(k).to_string();
     let lf = LogForm {

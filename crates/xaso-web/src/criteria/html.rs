@@ -757,49 +757,6 @@ pub fn xlsx_response(t: xaso_core::criteria::xlsx::Template) -> Response {
         .into_response()
 }
 
-/// A multipart form as sent by a browser: its text fields and one file.
-pub(crate) struct Upload {
-    fields: HashMap<String, String>,
-    pub(crate) filename: String,
-    pub(crate) file: Vec<u8>,
-}
-
-impl Upload {
-    pub(crate) fn field(&self, name: &str) -> &str {
-        self.fields.get(name).map(String::as_str).unwrap_or("")
-    }
-
-    /// The file with its name, as the core takes it; none when no file was chosen.
-    pub(crate) fn take_file(&mut self) -> Option<xaso_core::catalogue::Upload> {
-        (!self.file.is_empty()).then(|| xaso_core::catalogue::Upload {
-            name: std::mem::take(&mut self.filename),
-            bytes: std::mem::take(&mut self.file),
-        })
-    }
-}
-
-/// Reads a multipart form; the file is the field named `file`.
-pub(crate) async fn read_upload(mut form: axum::extract::Multipart) -> Result<Upload, PageError> {
-    let unreadable = |e| PageError::unreadable(e, false);
-    let mut upload = Upload {
-        fields: HashMap::new(),
-        filename: String::new(),
-        file: Vec::new(),
-    };
-    while let Some(field) = form.next_field().await.map_err(unreadable)? {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "file" {
-            upload.filename = field.file_name().unwrap_or("").to_string();
-            upload.file = field.bytes().await.map_err(unreadable)?.to_vec();
-        } else {
-            upload
-                .fields
-                .insert(name, field.text().await.unwrap_or_default());
-        }
-    }
-    Ok(upload)
-}
-
 /// Uploads a filled template from the commune's page: all or nothing.
 pub async fn upload(
     State(state): State<AppState>,
@@ -807,7 +764,7 @@ pub async fn upload(
     Path((code, year)): Path<(String, i32)>,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let upload = read_upload(form).await?;
+    let upload = crate::files::read_upload(form).await?;
     ctx.check_form_write(upload.field("csrf"))?;
     let file = upload.file;
     let result =
@@ -1080,7 +1037,7 @@ pub async fn import_set(
     ctx: Ctx,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let upload = read_upload(form).await?;
+    let upload = crate::files::read_upload(form).await?;
     ctx.check_csrf(upload.field("csrf"))?;
     let actor = ctx
         .actor
@@ -1137,7 +1094,7 @@ pub async fn upload_set(
     Path(key): Path<String>,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let upload = read_upload(form).await?;
+    let upload = crate::files::read_upload(form).await?;
     let (note, file) = (upload.field("note").to_string(), upload.file.clone());
     ctx.check_csrf(upload.field("csrf"))?;
     let actor = ctx
@@ -1219,7 +1176,7 @@ pub async fn upload_evidence(
     Path((code, year)): Path<(String, i32)>,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let upload = read_upload(form).await?;
+    let upload = crate::files::read_upload(form).await?;
     let indicator = upload.field("indicator").to_string();
     let (filename, file) = (upload.filename.clone(), upload.file.clone());
     ctx.check_form_write(upload.field("csrf"))?;
@@ -1496,7 +1453,7 @@ pub async fn upload_dossier(
     Path((code, year)): Path<(String, i32)>,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let upload = read_upload(form).await?;
+    let upload = crate::files::read_upload(form).await?;
     ctx.check_form_write(upload.field("csrf"))?;
     let level = NtmLevel::parse(upload.field("level")).unwrap_or(NtmLevel::Ntm);
     let result = xaso_core::dossier::upload(

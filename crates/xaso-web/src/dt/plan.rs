@@ -260,7 +260,7 @@ pub async fn save_actual(
     Path(code): Path<String>,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let mut upload = crate::criteria::html::read_upload(form).await?;
+    let mut upload = crate::files::read_upload(form).await?;
     ctx.check_form_write(upload.field("csrf"))?;
     let year = year_of(Some(upload.field("year")), false)?;
     let input = ActualInput {
@@ -567,7 +567,7 @@ pub async fn upload_template(
     ctx: Ctx,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let mut upload = crate::criteria::html::read_upload(form).await?;
+    let mut upload = crate::files::read_upload(form).await?;
     ctx.check_form_write(upload.field("csrf"))?;
     let file = upload.take_file().unwrap_or(xaso_core::catalogue::Upload {
         name: String::new(),

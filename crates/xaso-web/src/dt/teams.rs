@@ -212,7 +212,7 @@ pub async fn upload_decision(
     Path(id): Path<String>,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let mut upload = crate::criteria::html::read_upload(form).await?;
+    let mut upload = crate::files::read_upload(form).await?;
     ctx.check_form_write(upload.field("csrf"))?;
     let file = upload.take_file().unwrap_or(xaso_core::catalogue::Upload {
         name: String::new(),
@@ -445,7 +445,7 @@ pub async fn import(
     Path(code): Path<String>,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let upload = crate::criteria::html::read_upload(form).await?;
+    let upload = crate::files::read_upload(form).await?;
     ctx.check_form_write(upload.field("csrf"))?;
     match xaso_core::dt::teams::import_xlsx(&state.store, ctx.actor.as_ref(), &code, &upload.file)
         .await

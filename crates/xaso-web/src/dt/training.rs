@@ -488,7 +488,7 @@ pub async fn upload(
     Path(id): Path<String>,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let upload = crate::criteria::html::read_upload(form).await?;
+    let upload = crate::files::read_upload(form).await?;
     ctx.check_form_write(upload.field("csrf"))?;
     match xaso_core::dt::training::import_xlsx(&state.store, ctx.actor.as_ref(), &id, &upload.file)
         .await

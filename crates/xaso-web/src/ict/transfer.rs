@@ -52,7 +52,7 @@ pub async fn import(
     Path(code): Path<String>,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let upload = crate::criteria::html::read_upload(form).await?;
+    let upload = crate::files::read_upload(form).await?;
     ctx.check_form_write(upload.field("csrf"))?;
     match xaso_core::ict::transfer::import(&state.store, ctx.actor.as_ref(), &code, &upload.file)
         .await

@@ -33,7 +33,7 @@ pub async fn set_image(
     Path(id): Path<String>,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let mut upload = crate::criteria::html::read_upload(form).await?;
+    let mut upload = crate::files::read_upload(form).await?;
     ctx.check_form_write(upload.field("csrf"))?;
     let file = upload.take_file();
     let alt = upload.field("image_alt").to_string();
@@ -56,7 +56,7 @@ pub async fn set_file(
     Path(id): Path<String>,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let mut upload = crate::criteria::html::read_upload(form).await?;
+    let mut upload = crate::files::read_upload(form).await?;
     ctx.check_form_write(upload.field("csrf"))?;
     let file = upload.take_file();
     let r = xaso_core::portal::media::set_file(

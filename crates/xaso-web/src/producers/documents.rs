@@ -16,7 +16,7 @@ pub async fn add(
     Path(id): Path<String>,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let mut upload = crate::criteria::html::read_upload(form).await?;
+    let mut upload = crate::files::read_upload(form).await?;
     ctx.check_form_write(upload.field("csrf"))?;
     let file = upload.take_file();
     match xaso_core::producers::documents::add(
