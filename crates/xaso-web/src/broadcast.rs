@@ -567,6 +567,7 @@ pub async fn set_media(
     Path(id): Path<String>,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
+    ctx.require_signed_in()?;
     let upload =
         crate::files::read_spooled(form, xaso_core::broadcast::media::MAX_AUDIO_BYTES).await?;
     ctx.check_form_write(upload.field("csrf"))?;

@@ -79,6 +79,7 @@ pub async fn upload(
     Path(code): Path<String>,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
+    ctx.require_signed_in()?;
     let upload = crate::files::read_spooled(form, import::MAX_BYTES).await?;
     ctx.check_form_write(upload.field("csrf"))?;
     let id = start(&state, &ctx, &code, upload.file).await?;

@@ -424,6 +424,17 @@ async fn an_approved_recording_reaches_the_speakers_and_a_priority_bulletin_lead
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = app.visitor().get(&format!("/bulletins/{news}/media")).await;
     assert_ne!(r.status, StatusCode::OK);
+    // A visitor's upload is turned to the sign-in page before any of it is read.
+    let r = app
+        .visitor()
+        .post_files(
+            &format!("/bulletins/{news}/media"),
+            &[],
+            &[("file", "la.wav", &wav(1000))],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.location().starts_with("/login?next="), "{}", r.location());
 
     // Every change is in the audit log.
     let mut conn = app.store.read().await.unwrap();
