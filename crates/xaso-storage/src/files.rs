@@ -221,6 +221,56 @@ impl Files {
     }
 }
 
+/// Files written for a change whose transaction has not committed yet. Dropped before
+/// [`Pending::kept`] (the change failed, or lost a race to a duplicate), it deletes them in the
+/// background, so a change that stored nothing leaves no file behind.
+pub struct Pending {
+    files: Files,
+    keys: Vec<String>,
+}
+
+impl Files {
+    pub fn pending(&self) -> Pending {
+        Pending {
+            files: self.clone(),
+            keys: Vec::new(),
+        }
+    }
+}
+
+impl Pending {
+    /// Writes `bytes` under `key`, to be deleted unless the change is kept.
+    pub async fn put(&mut self, key: &str, bytes: Vec<u8>) -> Result<(), FilesError> {
+        self.files.put(key, bytes).await?;
+        self.keys.push(key.to_string());
+        Ok(())
+    }
+
+    /// The change committed: its files stay.
+    pub fn kept(mut self) {
+        self.keys.clear();
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        let keys = std::mem::take(&mut self.keys);
+        if keys.is_empty() {
+            return;
+        }
+        let files = self.files.clone();
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move {
+                for key in keys {
+                    if let Err(e) = files.delete(&key).await {
+                        tracing::warn!(key, error = %e, "a file of a change not stored was not deleted");
+                    }
+                }
+            });
+        }
+    }
+}
+
 /// What a copy between stores did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Copied {
@@ -304,6 +354,21 @@ mod tests {
         assert_eq!(other.get("big/one.bin").await.unwrap(), body);
         let again = files.copy_into(&other, |_, _| {}).await.unwrap();
         assert_eq!((again.copied, again.already), (0, 1));
+        // Files of a change not kept go; those of a kept one stay.
+        let mut lost = files.pending();
+        lost.put("p/lost.bin", vec![1]).await.unwrap();
+        drop(lost);
+        let mut kept = files.pending();
+        kept.put("p/kept.bin", vec![2]).await.unwrap();
+        kept.kept();
+        for _ in 0..200 {
+            if files.size("p/lost.bin").await.is_err() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(files.size("p/lost.bin").await.unwrap_err().is_not_found());
+        assert_eq!(files.get("p/kept.bin").await.unwrap(), vec![2]);
         // A missing source is an error and writes nothing.
         assert!(files
             .put_file("big/none.bin", &dir.path().join("nothing"))

@@ -486,10 +486,12 @@ pub async fn add_log(
         }
     }
     let id = xaso_storage::new_id();
+    // The photo goes again if the entry is not stored (a duplicate offline record).
+    let mut pending = files.pending();
     let photo_key = match photo {
         Some((ext, bytes)) => {
             let key = format!("agri/{}/{id}.{ext}", plot.id);
-            files
+            pending
                 .put(&key, bytes)
                 .await
                 .map_err(|e| Error::Internal(e.to_string()))?;
@@ -573,6 +575,7 @@ pub async fn add_log(
         },
     )
     .await?;
+    pending.kept();
     Ok(LogOutcome::Saved(Box::new(row)))
 }
 

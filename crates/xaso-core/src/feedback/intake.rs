@@ -351,14 +351,16 @@ pub async fn submit_at(
     }
     let id = xaso_storage::new_id();
     let token = new_token();
-    // Photos go to storage first: a crash leaves an orphan file, never a case without its photo.
+    // Photos go to storage first: a crash leaves an orphan file, never a case without its photo;
+    // a case that is not stored (refused, or a duplicate offline record) takes its photos away.
+    let mut pending = files.pending();
     let mut photo_rows = Vec::new();
     let stamp = to_storage(now);
     for (bytes, ext) in report.photos.into_iter().zip(kinds) {
         let pid = xaso_storage::new_id();
         let key = format!("feedback/{id}/{pid}.upload.{ext}");
         let size = bytes.len() as i64;
-        files
+        pending
             .put(&key, bytes)
             .await
             .map_err(|e| Error::Internal(e.to_string()))?;
@@ -456,6 +458,7 @@ pub async fn submit_at(
     )
     .await?;
     tx.commit().await?;
+    pending.kept();
     Ok(Submitted {
         id,
         number,

@@ -153,6 +153,14 @@ async fn a_record_sent_twice_is_stored_once_with_the_phones_time_in_the_log() {
     );
 }
 
+/// How many files the store holds for feedback cases.
+async fn feedback_files(app: &TestApp) -> usize {
+    let all = app.state.files.list().await.unwrap();
+    all.iter()
+        .filter(|(k, _)| k.starts_with("feedback/"))
+        .count()
+}
+
 #[tokio::test]
 async fn two_sends_of_one_record_at_the_same_time_store_it_once_with_its_photo() {
     let app = TestApp::demo().await;
@@ -169,6 +177,7 @@ async fn two_sends_of_one_record_at_the_same_time_store_it_once_with_its_photo()
         "village": "27937-01", "address": "Trước chợ", "name": "Nguyễn Văn Ba", "phone": "0912000111",
         "channel": "counter"});
     let photo = photo_jpeg();
+    let before = feedback_files(&app).await;
     let (r1, r2) = tokio::join!(
         send(
             &mut tab1,
@@ -219,6 +228,19 @@ async fn two_sends_of_one_record_at_the_same_time_store_it_once_with_its_photo()
         )
         .await,
         1
+    );
+    // When both got past the first check, the losing send wrote a photo and then lost the
+    // receipt's race: its file is deleted (in the background; waited for, at most 10 s).
+    for _ in 0..200 {
+        if feedback_files(&app).await == before + 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        feedback_files(&app).await,
+        before + 1,
+        "one photo file kept, none left by the duplicate"
     );
     // A third send later still says saved, with the same record.
     let r3 = send(&mut tab1, &k, "feedback", &now, fields, Some(&photo)).await;
