@@ -61,16 +61,8 @@ impl Spooled {
 
     /// Its SHA-256 in hex, read in pieces.
     pub fn sha256_hex(&self) -> std::io::Result<String> {
-        let mut f = std::fs::File::open(&self.path)?;
         let mut hash = Sha256::new();
-        let mut buf = vec![0u8; 256 * 1024];
-        loop {
-            let n = f.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            hash.update(&buf[..n]);
-        }
+        std::io::copy(&mut std::fs::File::open(&self.path)?, &mut hash)?;
         Ok(hex::encode(hash.finalize()))
     }
 }
@@ -134,11 +126,6 @@ mod tests {
         drop(s);
         assert!(!path.exists());
     }
-}
-
-#[cfg(test)]
-mod spooler_tests {
-    use super::*;
 
     #[tokio::test]
     async fn pieces_make_the_whole_file() {

@@ -567,9 +567,9 @@ pub async fn set_media(
     Path(id): Path<String>,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    ctx.require_signed_in()?;
     let upload =
-        crate::files::read_spooled(form, xaso_core::broadcast::media::MAX_AUDIO_BYTES).await?;
+        crate::files::read_spooled(&ctx, form, xaso_core::broadcast::media::MAX_AUDIO_BYTES)
+            .await?;
     ctx.check_form_write(upload.field("csrf"))?;
     let file = upload.take_file();
     let b = xaso_core::broadcast::bulletin(&state.store, ctx.actor.as_ref(), &id).await?;

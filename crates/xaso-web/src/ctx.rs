@@ -151,15 +151,6 @@ impl Ctx {
         Ok(())
     }
 
-    /// Before a large upload is read: nobody signed in gets the sign-in page at once, before a
-    /// byte of the file is written anywhere.
-    pub fn require_signed_in(&self) -> Result<(), PageError> {
-        if self.actor.is_none() {
-            return Err(PageError::page(xaso_core::Error::Unauthenticated));
-        }
-        Ok(())
-    }
-
     /// An API call that changes something: someone must be signed in (401), and a session
     /// cookie must come with the X-CSRF-Token header.
     pub fn check_api_write(&self, headers: &HeaderMap) -> Result<(), PageError> {

@@ -3,16 +3,16 @@
 //! resume. Receiving a large one (recordings, imports): written to a temporary file as it
 //! arrives ([`spool`]), then streamed into the file store.
 
-use axum::body::Body;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use futures_util::{Stream, StreamExt};
 use xaso_core::upload::{Spooled, Spooler};
 use xaso_core::Error;
 
+use crate::ctx::Ctx;
 use crate::error::PageError;
 
 /// Writes an upload's pieces (a multipart field, a request body) to a temporary file as they
@@ -25,13 +25,8 @@ pub async fn spool(
     mut pieces: impl Stream<Item = Result<Bytes, StatusCode>> + Unpin,
     limit: u64,
 ) -> Result<Spooled, PageError> {
-    let internal = |e: std::io::Error| {
-        let e = Error::Internal(format!("spooling an upload: {e}"));
-        match to {
-            For::Page => PageError::page(e),
-            For::Api => PageError::api(e),
-        }
-    };
+    let internal =
+        |e: std::io::Error| to.error(Error::Internal(format!("spooling an upload: {e}")));
     let mut w = Spooler::new().map_err(internal)?;
     while let Some(piece) = pieces.next().await {
         let piece = piece.map_err(|s| PageError::unreadable_status(s, matches!(to, For::Api)))?;
@@ -64,26 +59,21 @@ impl Upload {
     }
 }
 
-/// Reads a multipart form; the file is the field named `file`.
-pub(crate) async fn read_upload(mut form: axum::extract::Multipart) -> Result<Upload, PageError> {
-    let unreadable = |e| PageError::unreadable(e, false);
-    let mut upload = Upload {
-        fields: HashMap::new(),
-        filename: String::new(),
-        file: Vec::new(),
+/// Reads a multipart form whose file is small enough to be used whole (the field named `file`).
+pub(crate) async fn read_upload(form: axum::extract::Multipart) -> Result<Upload, PageError> {
+    let SpooledForm { fields, file } = read_form(form, usize::MAX).await?;
+    let bytes = if file.is_empty() {
+        Vec::new()
+    } else {
+        tokio::fs::read(file.path())
+            .await
+            .map_err(|e| PageError::page(Error::Internal(format!("an upload: {e}"))))?
     };
-    while let Some(field) = form.next_field().await.map_err(unreadable)? {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "file" {
-            upload.filename = field.file_name().unwrap_or("").to_string();
-            upload.file = field.bytes().await.map_err(unreadable)?.to_vec();
-        } else {
-            upload
-                .fields
-                .insert(name, field.text().await.unwrap_or_default());
-        }
-    }
-    Ok(upload)
+    Ok(Upload {
+        fields,
+        filename: file.name.clone(),
+        file: bytes,
+    })
 }
 
 /// A browser's multipart form whose file (the field named `file`) was spooled as it arrived.
@@ -104,8 +94,20 @@ impl SpooledForm {
     }
 }
 
-/// Reads a multipart form, spooling its `file` field to disk (up to `limit` bytes and one piece).
+/// Reads a signed-in user's multipart form, spooling its `file` field to disk (up to `limit`
+/// bytes and one piece). Nobody signed in is sent to sign in before a byte is written.
 pub(crate) async fn read_spooled(
+    ctx: &Ctx,
+    form: axum::extract::Multipart,
+    limit: usize,
+) -> Result<SpooledForm, PageError> {
+    if ctx.actor.is_none() {
+        return Err(PageError::page(Error::Unauthenticated));
+    }
+    read_form(form, limit).await
+}
+
+async fn read_form(
     mut form: axum::extract::Multipart,
     limit: usize,
 ) -> Result<SpooledForm, PageError> {
@@ -161,17 +163,23 @@ pub enum For {
     Api,
 }
 
+impl For {
+    /// A core error as this caller shows it.
+    pub fn error(self, e: Error) -> PageError {
+        match self {
+            For::Page => PageError::page(e),
+            For::Api => PageError::api(e),
+        }
+    }
+}
+
 /// A file store's error as the caller shows it: a missing file is a 404, anything else a 500.
 pub fn fault(to: For, e: xaso_storage::files::FilesError) -> PageError {
-    let e = if e.is_not_found() {
+    to.error(if e.is_not_found() {
         Error::NotFound
     } else {
         Error::Internal(e.to_string())
-    };
-    match to {
-        For::Page => PageError::page(e),
-        For::Api => PageError::api(e),
-    }
+    })
 }
 
 /// The file `key` (`size` bytes of type `mime`) as a streamed answer: whole, or the range the

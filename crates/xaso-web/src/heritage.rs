@@ -501,8 +501,8 @@ pub async fn add_audio(
     Path(id): Path<String>,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    ctx.require_signed_in()?;
-    let upload = crate::files::read_spooled(form, xaso_core::heritage::MAX_AUDIO_BYTES).await?;
+    let upload =
+        crate::files::read_spooled(&ctx, form, xaso_core::heritage::MAX_AUDIO_BYTES).await?;
     ctx.check_form_write(upload.field("csrf"))?;
     let lang = upload.field("lang").to_string();
     let title = upload.field("title").to_string();

@@ -144,7 +144,7 @@ async fn image(
 }
 
 #[derive(Deserialize)]
-pub struct CsrfForm {
+pub struct ReasonForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
@@ -156,7 +156,7 @@ pub async fn create_for_place(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
+    Form(f): Form<ReasonForm>,
 ) -> Result<Response, PageError> {
     ctx.check_form_write(&f.csrf)?;
     xaso_core::places::qr_code(&state.store, ctx.actor.as_ref(), &id).await?;
@@ -168,7 +168,7 @@ pub async fn retire(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(token): Path<String>,
-    Form(f): Form<CsrfForm>,
+    Form(f): Form<ReasonForm>,
 ) -> Result<Response, PageError> {
     ctx.check_form_write(&f.csrf)?;
     let row = xaso_core::qr::retire(

@@ -508,7 +508,6 @@ pub async fn start(
     files: &xaso_storage::Files,
     actor: Option<&Actor>,
     commune_code: &str,
-    filename: &str,
     upload: &crate::upload::Spooled,
 ) -> Result<String> {
     let actor = actor.ok_or(Error::Unauthenticated)?;
@@ -525,7 +524,7 @@ pub async fn start(
         .map_err(|e| Error::Internal(e.to_string()))?;
     let payload = json!({
         "unit": commune_code,
-        "filename": filename,
+        "filename": upload.name,
         "file": key,
         "user_id": actor.user_id,
     });

@@ -64,7 +64,6 @@ async fn start(state: &AppState, ctx: &Ctx, code: &str, upload: Spooled) -> Resu
         &state.files,
         ctx.actor.as_ref(),
         code,
-        &upload.name,
         &upload,
     )
     .await?;
@@ -79,8 +78,7 @@ pub async fn upload(
     Path(code): Path<String>,
     form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    ctx.require_signed_in()?;
-    let upload = crate::files::read_spooled(form, import::MAX_BYTES).await?;
+    let upload = crate::files::read_spooled(&ctx, form, import::MAX_BYTES).await?;
     ctx.check_form_write(upload.field("csrf"))?;
     let id = start(&state, &ctx, &code, upload.file).await?;
     Ok(Redirect::to(&format!("/jobs/{id}")).into_response())
